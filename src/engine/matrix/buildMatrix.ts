@@ -1,0 +1,202 @@
+/**
+ * The reachability matrix over endpoint classes. For each destination class it gathers what its
+ * ingress rules admit from each source class, for each source class what its egress rules admit
+ * toward each destination class, and intersects the two, visiting only pairs that either side can
+ * allow. Rule semantics come from eval/matching.ts (the same primitives evaluatePair uses); a
+ * property test holds this matrix equal to evaluatePair on every pod pair.
+ */
+import type { CompiledRule, CompiledWorld } from "../compile/model.js";
+import { rulePortsToward } from "../eval/matching.js";
+import { ALL_ID, ConnTable, NONE_ID, type ConnId } from "../ports/ConnTable.js";
+import type { ConnectionSet } from "../ports/ConnectionSet.js";
+import { buildEndpointClasses, type EndpointClass, type EndpointClasses } from "./classes.js";
+
+/** Allowed connections into one destination class: parallel arrays sorted by source class. */
+export interface IncomingRow {
+  readonly src: Int32Array;
+  readonly conn: Int32Array;
+}
+
+export interface ClassMatrix {
+  readonly world: CompiledWorld;
+  readonly classes: EndpointClasses;
+  readonly conns: ConnTable;
+  /** incoming[dstClass]: every source class with a non-empty connection (external->external excluded). */
+  readonly incoming: readonly IncomingRow[];
+  readonly stats: { readonly classes: number; readonly podClasses: number; readonly entries: number };
+  /** Allowed connections from one class to another (NONE when absent). */
+  get(srcClass: number, dstClass: number): ConnectionSet;
+  /** Allowed connections between two distinct pods, read from their classes. */
+  podToPod(srcPod: number, dstPod: number): ConnectionSet;
+}
+
+interface EgressSpec {
+  /** Egress rules with no peer list and no named ports: toward every destination. */
+  readonly anyPeer: ConnId;
+  /** Egress rules with no peer list but named ports: resolved per destination. */
+  readonly anyPeerNamed: readonly CompiledRule[];
+  /** Toward specific destination classes. */
+  readonly specific: Map<number, ConnId>;
+}
+
+export function buildMatrix(world: CompiledWorld): ClassMatrix {
+  const classes = buildEndpointClasses(world);
+  const cls = classes.classes;
+  const n = cls.length;
+  const conns = new ConnTable();
+
+  // --- rule helpers (memoised per rule) ---
+  const rulePeerClasses = new Map<CompiledRule, readonly number[]>();
+  const peerClassesOf = (rule: CompiledRule): readonly number[] => {
+    let hit = rulePeerClasses.get(rule);
+    if (hit) return hit;
+    const peers = rule.peers as Exclude<CompiledRule["peers"], "any">;
+    const groups = [...new Set(peers.map((p) => classes.groupOfPeer[p.id]!))];
+    if (groups.length === 1) hit = classes.groupClasses[groups[0]!]!;
+    else {
+      const merged = new Set<number>();
+      for (const g of groups) for (const c of classes.groupClasses[g]!) merged.add(c);
+      hit = [...merged].sort((a, b) => a - b);
+    }
+    rulePeerClasses.set(rule, hit);
+    return hit;
+  };
+  const hasNamed = (rule: CompiledRule) => rule.ports !== "any" && rule.ports.some((p) => p.kind === "named");
+  const ruleConnMemo = new Map<CompiledRule, ConnId | Map<string, ConnId>>();
+  const ruleConnToward = (rule: CompiledRule, dst: EndpointClass): ConnId => {
+    let m = ruleConnMemo.get(rule);
+    if (m === undefined) {
+      m = hasNamed(rule) ? new Map<string, ConnId>() : conns.id(rulePortsToward(rule, undefined));
+      ruleConnMemo.set(rule, m);
+    }
+    if (typeof m === "number") return m;
+    let id = m.get(dst.namedPortsKey);
+    if (id === undefined) {
+      id = conns.id(rulePortsToward(rule, dst.namedPorts));
+      m.set(dst.namedPortsKey, id);
+    }
+    return id;
+  };
+  const policy = (i: number) => world.networkPolicies[i]!;
+
+  // --- egress side, per distinct set of isolating policies ---
+  const egressSpecs = new Map<string, { spec: EgressSpec; members: number[] }>();
+  const egressOf: (EgressSpec | undefined)[] = new Array(n);
+  for (const c of cls) {
+    if (c.egressPolicies.length === 0) continue;
+    const key = c.egressPolicies.join(",");
+    let entry = egressSpecs.get(key);
+    if (!entry) {
+      let anyPeer = NONE_ID;
+      const anyPeerNamed: CompiledRule[] = [];
+      const specific = new Map<number, ConnId>();
+      for (const pi of c.egressPolicies) {
+        for (const rule of policy(pi).egress!) {
+          if (rule.peers === "any") {
+            if (hasNamed(rule)) anyPeerNamed.push(rule);
+            else anyPeer = conns.union(anyPeer, ruleConnToward(rule, c));
+            continue;
+          }
+          for (const d of peerClassesOf(rule)) {
+            const conn = ruleConnToward(rule, cls[d]!);
+            if (conn !== NONE_ID) specific.set(d, conns.union(specific.get(d) ?? NONE_ID, conn));
+          }
+        }
+      }
+      entry = { spec: { anyPeer, anyPeerNamed, specific }, members: [] };
+      egressSpecs.set(key, entry);
+    }
+    entry.members.push(c.id);
+    egressOf[c.id] = entry.spec;
+  }
+
+  // Sources that may reach any destination, and per destination the sources that name it.
+  const openEgress: number[] = [];
+  for (const c of cls) {
+    const e = egressOf[c.id];
+    if (!e || e.anyPeer !== NONE_ID || e.anyPeerNamed.length > 0) openEgress.push(c.id);
+  }
+  const namedBy: number[][] = Array.from({ length: n }, () => []);
+  for (const { spec, members } of egressSpecs.values()) {
+    if (spec.anyPeer !== NONE_ID || spec.anyPeerNamed.length > 0) continue; // already in openEgress
+    for (const d of spec.specific.keys()) namedBy[d]!.push(...members);
+  }
+
+  const egressConn = (s: number, d: EndpointClass): ConnId => {
+    const e = egressOf[s];
+    if (!e) return ALL_ID;
+    let conn = conns.union(e.anyPeer, e.specific.get(d.id) ?? NONE_ID);
+    for (const rule of e.anyPeerNamed) conn = conns.union(conn, ruleConnToward(rule, d));
+    return conn;
+  };
+
+  // --- ingress side per destination, intersected with the egress side ---
+  const incoming: IncomingRow[] = new Array(n);
+  const stamp = new Int32Array(n).fill(-1);
+  let entries = 0;
+  for (const d of cls) {
+    let inOpen = d.ingressPolicies.length === 0; // not isolated (or external): everything admitted
+    let inAny = inOpen ? ALL_ID : NONE_ID;
+    const inSpecific = new Map<number, ConnId>();
+    if (!inOpen) {
+      for (const pi of d.ingressPolicies) {
+        for (const rule of policy(pi).ingress!) {
+          const conn = ruleConnToward(rule, d);
+          if (conn === NONE_ID) continue;
+          if (rule.peers === "any") inAny = conns.union(inAny, conn);
+          else for (const s of peerClassesOf(rule)) inSpecific.set(s, conns.union(inSpecific.get(s) ?? NONE_ID, conn));
+        }
+      }
+      inOpen = inAny !== NONE_ID;
+    }
+    const candidates: number[] = [];
+    const consider = (s: number) => {
+      if (stamp[s] === d.id) return;
+      stamp[s] = d.id;
+      candidates.push(s);
+    };
+    if (inOpen) {
+      for (const s of openEgress) consider(s);
+      for (const s of namedBy[d.id]!) consider(s);
+    } else for (const s of inSpecific.keys()) consider(s);
+    candidates.sort((a, b) => a - b);
+
+    const srcOut: number[] = [];
+    const connOut: number[] = [];
+    for (const s of candidates) {
+      if (d.kind === "external" && cls[s]!.kind === "external") continue;
+      const inConn = conns.union(inAny, inSpecific.get(s) ?? NONE_ID);
+      if (inConn === NONE_ID) continue;
+      const conn = conns.intersect(inConn, egressConn(s, d));
+      if (conn === NONE_ID) continue;
+      srcOut.push(s);
+      connOut.push(conn);
+    }
+    incoming[d.id] = { src: Int32Array.from(srcOut), conn: Int32Array.from(connOut) };
+    entries += srcOut.length;
+  }
+
+  const get = (s: number, d: number): ConnectionSet => {
+    const row = incoming[d]!;
+    let lo = 0;
+    let hi = row.src.length - 1;
+    while (lo <= hi) {
+      const mid = (lo + hi) >> 1;
+      const v = row.src[mid]!;
+      if (v < s) lo = mid + 1;
+      else if (v > s) hi = mid - 1;
+      else return conns.get(row.conn[mid]!);
+    }
+    return conns.get(NONE_ID);
+  };
+
+  return {
+    world,
+    classes,
+    conns,
+    incoming,
+    stats: { classes: n, podClasses: cls.filter((c) => c.kind === "pod").length, entries },
+    get,
+    podToPod: (a, b) => get(classes.classOfPod[a]!, classes.classOfPod[b]!),
+  };
+}

@@ -1,0 +1,173 @@
+/**
+ * Equivalence classes of endpoints: two pods are in one class when every policy treats them alike,
+ * that is when they are selected by the same policies (per direction), matched by the same peers,
+ * fall in the same ipBlocks, and resolve the named ports that rules mention to the same numbers.
+ * External addresses form classes by IP class. The matrix is computed over classes, so its cost
+ * follows the number of distinct pod behaviours, not the number of pods.
+ */
+import type { CompiledPod, CompiledWorld, NamedPort, SelectorPeer } from "../compile/model.js";
+import type { IpRange } from "../net/ip.js";
+import { buildIpPartition, type IpPartition } from "./ipPartition.js";
+import { SelectorIndex } from "./selectorIndex.js";
+
+export interface EndpointClass {
+  readonly id: number;
+  readonly kind: "pod" | "external";
+  /** Indices of policies isolating members for ingress / egress, ascending. */
+  readonly ingressPolicies: readonly number[];
+  readonly egressPolicies: readonly number[];
+  /** IP class of the members' addresses, or -1 (pods without an IP, or in no ipBlock at all). */
+  readonly ipClass: number;
+  /** Named ports that rules mention, as the members define them (undefined: none resolve). */
+  readonly namedPorts: ReadonlyMap<string, NamedPort> | undefined;
+  /** Canonical text of namedPorts, used to memoise rule ports per class. */
+  readonly namedPortsKey: string;
+  /** Member pods (indices into world.pods); empty for external classes. */
+  readonly pods: number[];
+  /** Member atoms (indices into partition.atoms); empty for pod classes. */
+  readonly atoms: readonly number[];
+}
+
+export interface EndpointClasses {
+  readonly classes: readonly EndpointClass[];
+  readonly classOfPod: Int32Array;
+  readonly partition: IpPartition;
+  /** Peer group id of each peer id (selector peers first, then ipBlock groups offset by selectorGroupCount). */
+  readonly groupOfPeer: Int32Array;
+  /** Classes matched by each peer group, ascending. */
+  readonly groupClasses: readonly (readonly number[])[];
+}
+
+export function buildEndpointClasses(world: CompiledWorld): EndpointClasses {
+  const partition = buildIpPartition(world);
+  const index = new SelectorIndex(world);
+  const shapeCount = index.shapes.length;
+  const shapeIngress: number[][] = Array.from({ length: shapeCount }, () => []);
+  const shapeEgress: number[][] = Array.from({ length: shapeCount }, () => []);
+  const shapePeers: number[][] = Array.from({ length: shapeCount }, () => []);
+
+  for (const policy of world.networkPolicies) {
+    const ns = world.namespaceByName.get(policy.namespace)!;
+    for (const s of index.select(ns, policy.podSelector)) {
+      if (policy.ingress) shapeIngress[s]!.push(policy.index);
+      if (policy.egress) shapeEgress[s]!.push(policy.index);
+    }
+  }
+
+  // Selector peers that match the same pods share one group; ipBlock groups follow them.
+  const groupOfPeer = new Int32Array(world.peers.length).fill(-1);
+  const selectorGroups: SelectorPeer[] = [];
+  const groupByMatchKey = new Map<string, number>();
+  for (const peer of world.peers) {
+    if (peer.kind !== "selector") continue;
+    let g = groupByMatchKey.get(peer.matchKey);
+    if (g === undefined) {
+      g = selectorGroups.length;
+      selectorGroups.push(peer);
+      groupByMatchKey.set(peer.matchKey, g);
+    }
+    groupOfPeer[peer.id] = g;
+  }
+  const selectorGroupCount = selectorGroups.length;
+  for (const [peerId, g] of partition.groupOfPeer) groupOfPeer[peerId] = selectorGroupCount + g;
+
+  selectorGroups.forEach((peer, g) => {
+    const namespaces = peer.namespaceSelector
+      ? index.namespacesMatching(peer.namespaceSelector)
+      : [world.namespaceByName.get(peer.policyNamespace)!];
+    for (const ns of namespaces) for (const s of index.select(ns, peer.podSelector)) shapePeers[s]!.push(g);
+  });
+
+  const shapeKey = index.shapes.map((_, s) => `${shapeIngress[s]!.join(",")}/${shapeEgress[s]!.join(",")}/${shapePeers[s]!.join(",")}`);
+  const relevantNames = namedPortsMentioned(world);
+
+  const classes: EndpointClass[] = [];
+  const classByKey = new Map<string, number>();
+  const classOfPod = new Int32Array(world.pods.length);
+  const podIpClass = (pod: CompiledPod): number => {
+    if (!pod.ip) return -1;
+    const c = partition.classOf(pod.ip);
+    return c >= 0 && partition.classes[c]!.groups.length > 0 ? c : -1;
+  };
+
+  for (const pod of world.pods) {
+    const shape = index.shapeOfPod[pod.index]!;
+    const ipClass = podIpClass(pod);
+    const named = shape < 0 ? undefined : relevantNamedPorts(pod, relevantNames);
+    const namedKey = named ? canonicalNamedPorts(named) : "";
+    const key = `P|${shape < 0 ? "host" : shapeKey[shape]}|${ipClass}|${namedKey}`;
+    let c = classByKey.get(key);
+    if (c === undefined) {
+      c = classes.length;
+      classes.push({
+        id: c,
+        kind: "pod",
+        ingressPolicies: shape < 0 ? [] : shapeIngress[shape]!,
+        egressPolicies: shape < 0 ? [] : shapeEgress[shape]!,
+        ipClass,
+        namedPorts: named,
+        namedPortsKey: namedKey,
+        pods: [],
+        atoms: [],
+      });
+      classByKey.set(key, c);
+    }
+    classes[c]!.pods.push(pod.index);
+    classOfPod[pod.index] = c;
+  }
+
+  for (const ipc of partition.classes) {
+    classes.push({
+      id: classes.length,
+      kind: "external",
+      ingressPolicies: [],
+      egressPolicies: [],
+      ipClass: ipc.groups.length > 0 ? ipc.id : -1,
+      namedPorts: undefined,
+      namedPortsKey: "",
+      pods: [],
+      atoms: ipc.atoms,
+    });
+  }
+
+  // Which classes each peer group matches.
+  const groupClasses: number[][] = Array.from({ length: selectorGroupCount + partition.groupCount }, () => []);
+  for (const cls of classes) {
+    if (cls.kind === "pod") {
+      // Every shape of a class has the same peer groups (they are part of the class key).
+      const shape = index.shapeOfPod[cls.pods[0]!]!;
+      if (shape >= 0) for (const g of shapePeers[shape]!) groupClasses[g]!.push(cls.id);
+    }
+    if (cls.ipClass >= 0) for (const g of partition.classes[cls.ipClass]!.groups) groupClasses[selectorGroupCount + g]!.push(cls.id);
+  }
+
+  return { classes, classOfPod, partition, groupOfPeer, groupClasses };
+}
+
+function namedPortsMentioned(world: CompiledWorld): Set<string> {
+  const names = new Set<string>();
+  for (const p of world.networkPolicies)
+    for (const rules of [p.ingress, p.egress])
+      for (const r of rules ?? []) if (r.ports !== "any") for (const port of r.ports) if (port.kind === "named") names.add(port.name);
+  return names;
+}
+
+function relevantNamedPorts(pod: CompiledPod, names: ReadonlySet<string>): Map<string, NamedPort> | undefined {
+  let out: Map<string, NamedPort> | undefined;
+  for (const [name, np] of pod.namedPorts) {
+    if (!names.has(name)) continue;
+    (out ??= new Map()).set(name, np);
+  }
+  return out;
+}
+
+function canonicalNamedPorts(named: ReadonlyMap<string, NamedPort>): string {
+  return [...named.entries()]
+    .sort(([a], [b]) => (a < b ? -1 : 1))
+    .map(([n, p]) => `${n}:${p.protocol}:${p.port}`)
+    .join(",");
+}
+
+export function classRanges(classes: EndpointClasses, cls: EndpointClass): IpRange[] {
+  return cls.atoms.map((a) => classes.partition.atoms[a]!);
+}

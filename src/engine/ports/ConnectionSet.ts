@@ -1,0 +1,125 @@
+/**
+ * The connections allowed between two endpoints: for each protocol, a PortSet.
+ * Invariant: immutable; `key` is canonical, so two sets are equal iff their keys are equal.
+ */
+import { PROTOCOLS, type Protocol } from "../model/protocol.js";
+import { PortSet } from "./PortSet.js";
+
+type PerProtocol = Readonly<Record<Protocol, PortSet>>;
+
+export class ConnectionSet {
+  static readonly NONE = new ConnectionSet({ SCTP: PortSet.EMPTY, TCP: PortSet.EMPTY, UDP: PortSet.EMPTY });
+  static readonly ALL = new ConnectionSet({ SCTP: PortSet.ALL, TCP: PortSet.ALL, UDP: PortSet.ALL });
+
+  private cachedKey: string | undefined;
+
+  private constructor(private readonly ports: PerProtocol) {}
+
+  static of(protocol: Protocol, ports: PortSet): ConnectionSet {
+    if (ports.isEmpty()) return ConnectionSet.NONE;
+    return new ConnectionSet({ ...ConnectionSet.NONE.ports, [protocol]: ports });
+  }
+
+  static fromPorts(ports: Partial<Record<Protocol, PortSet>>): ConnectionSet {
+    return new ConnectionSet({ ...ConnectionSet.NONE.ports, ...ports }).normalized();
+  }
+
+  portsFor(protocol: Protocol): PortSet {
+    return this.ports[protocol];
+  }
+
+  isEmpty(): boolean {
+    return PROTOCOLS.every((p) => this.ports[p].isEmpty());
+  }
+
+  isAll(): boolean {
+    return PROTOCOLS.every((p) => this.ports[p].isAll());
+  }
+
+  contains(port: number, protocol: Protocol): boolean {
+    return this.ports[protocol].contains(port);
+  }
+
+  union(other: ConnectionSet): ConnectionSet {
+    if (other === this || other.isEmpty() || this.isAll()) return this;
+    if (this.isEmpty() || other.isAll()) return other;
+    return this.combine(other, (a, b) => a.union(b));
+  }
+
+  intersect(other: ConnectionSet): ConnectionSet {
+    if (other === this || this.isEmpty() || other.isAll()) return this;
+    if (other.isEmpty() || this.isAll()) return other;
+    return this.combine(other, (a, b) => a.intersect(b));
+  }
+
+  subtract(other: ConnectionSet): ConnectionSet {
+    if (other.isEmpty() || this.isEmpty()) return this;
+    return this.combine(other, (a, b) => a.subtract(b));
+  }
+
+  complement(): ConnectionSet {
+    return ConnectionSet.ALL.subtract(this);
+  }
+
+  equals(other: ConnectionSet): boolean {
+    return this.key === other.key;
+  }
+
+  isSubsetOf(other: ConnectionSet): boolean {
+    return this.subtract(other).isEmpty();
+  }
+
+  /** Canonical text, also the display form: `All Connections`, `No Connections` or `TCP 80,8080-8090,UDP 53`. */
+  get key(): string {
+    if (this.cachedKey === undefined) this.cachedKey = this.render();
+    return this.cachedKey;
+  }
+
+  toString(): string {
+    return this.key;
+  }
+
+  private render(): string {
+    if (this.isAll()) return "All Connections";
+    if (this.isEmpty()) return "No Connections";
+    return PROTOCOLS.filter((p) => !this.ports[p].isEmpty())
+      .map((p) => `${p} ${this.ports[p].toString()}`)
+      .join(",");
+  }
+
+  private combine(other: ConnectionSet, op: (a: PortSet, b: PortSet) => PortSet): ConnectionSet {
+    return new ConnectionSet({
+      SCTP: op(this.ports.SCTP, other.ports.SCTP),
+      TCP: op(this.ports.TCP, other.ports.TCP),
+      UDP: op(this.ports.UDP, other.ports.UDP),
+    }).normalized();
+  }
+
+  private normalized(): ConnectionSet {
+    if (this.isEmpty()) return ConnectionSet.NONE;
+    if (this.isAll()) return ConnectionSet.ALL;
+    return this;
+  }
+}
+
+/**
+ * Parses the display form back (`TCP 80,8080-8090,UDP 53`, `All Connections`, `No Connections`).
+ * Used for stored matrices and tests; throws on text that is not in that form.
+ */
+export function parseConnectionSet(text: string): ConnectionSet {
+  const t = text.trim();
+  if (t === "All Connections") return ConnectionSet.ALL;
+  if (t === "No Connections" || t === "") return ConnectionSet.NONE;
+  const parts: Partial<Record<Protocol, PortSet>> = {};
+  let current: Protocol | undefined;
+  for (const token of t.split(",")) {
+    const m = /^(?:(SCTP|TCP|UDP) )?(\d+)(?:-(\d+))?$/.exec(token.trim());
+    if (!m) throw new Error(`not a connection set: ${JSON.stringify(text)}`);
+    current = (m[1] as Protocol | undefined) ?? current;
+    if (!current) throw new Error(`not a connection set: ${JSON.stringify(text)}`);
+    const from = Number(m[2]);
+    const to = m[3] === undefined ? from : Number(m[3]);
+    parts[current] = (parts[current] ?? PortSet.EMPTY).union(PortSet.range(from, to));
+  }
+  return ConnectionSet.fromPorts(parts);
+}
