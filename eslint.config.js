@@ -8,7 +8,7 @@ const prisma = { group: ["@prisma/*", "**/generated/**", "pglite-prisma-adapter"
 const restrict = (...patterns) => ({ "no-restricted-imports": ["error", { patterns }] });
 
 export default tseslint.config(
-  { ignores: ["node_modules/", "dist/", "src/generated/", "coverage/"] },
+  { ignores: ["node_modules/", "dist/", "src/generated/", "coverage/", ".scratch/"] },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {

@@ -13,6 +13,7 @@ export { PortSet } from "./ports/PortSet.js";
 export { ConnectionSet, parseConnectionSet } from "./ports/ConnectionSet.js";
 export { ConnTable, type ConnId } from "./ports/ConnTable.js";
 export { LabelSelector, compileLabelSelector, isValidLabelKey, isValidLabelValue } from "./selectors/LabelSelector.js";
+export { parseSelectorString, type ParsedSelector } from "./selectors/parseSelector.js";
 export type * from "./compile/model.js";
 export { compileWorld, NAMESPACE_NAME_LABEL } from "./compile/compileWorld.js";
 export { type Endpoint, podEndpoint, externalEndpoint, formatEndpoint } from "./eval/endpoint.js";
@@ -28,6 +29,8 @@ export {
   type ConnectivityOptions,
   type WorkloadIndex,
 } from "./matrix/connectivity.js";
+export { classSignatures } from "./matrix/classSignature.js";
+export { diffConnectivity, type DiffRow, type DiffType } from "./diff/diffConnectivity.js";
 export { explain, type Explanation, type ExplainResult, type SideExplanation, type RuleReason, type Verdict } from "./explain/explain.js";
 export { describePeer, describeRulePorts } from "./explain/describe.js";
 export { parseEndpointQuery, resolveEndpoint, resolveWorkload, type EndpointQuery, type WorkloadQuery, type Resolved } from "./query/resolve.js";

@@ -79,6 +79,8 @@ function effectivePolicyTypes(spec: Record<string, unknown>, ctx: ObjectContext)
     return new Set(Array.isArray(egress) && egress.length > 0 ? ["Ingress", "Egress"] : ["Ingress"]);
   }
   if (!Array.isArray(raw)) return ctx.error("INVALID_POLICY_TYPE", "spec.policyTypes", "policyTypes must be a list");
+  // ValidateNetworkPolicySpec rejects more than two entries (even repeated valid ones) before checking values.
+  if (raw.length > 2) return ctx.error("INVALID_POLICY_TYPE", "spec.policyTypes", "may not specify more than two policyTypes");
   const out = new Set<string>();
   for (const [i, t] of raw.entries()) {
     if (t !== "Ingress" && t !== "Egress")
@@ -191,6 +193,8 @@ function compileIpBlock(raw: unknown, field: string, ctx: ObjectContext, ids: Pe
 }
 
 function compilePort(raw: unknown, field: string, ctx: ObjectContext): CompiledPort | undefined {
+  // A null entry decodes to a zero-valued NetworkPolicyPort upstream, which defaulting makes "TCP, any port".
+  if (raw === null) return { kind: "any", protocol: "TCP" };
   if (!isRecord(raw)) return ctx.error("INVALID_PORT", field, "a port entry must be an object with protocol, port and endPort");
   if (!ctx.onlyKnownFields(raw, field, ["protocol", "port", "endPort"])) return undefined;
   const protoRaw = raw["protocol"] ?? "TCP";

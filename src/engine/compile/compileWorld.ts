@@ -117,7 +117,13 @@ function compilePod(p: PodInput, index: number, namespace: CompiledNamespace, ct
     if (!isProtocol(protocol)) return ctx.error("INVALID_PROTOCOL", `${field}.protocol`, `unsupported protocol ${JSON.stringify(protocol)}`);
     if (cp.name === undefined || cp.name === null || cp.name === "") continue;
     if (!isValidPortName(cp.name)) return ctx.error("INVALID_PORT", `${field}.name`, `${JSON.stringify(cp.name)} is not a valid port name`);
-    if (namedPorts.has(cp.name)) return ctx.error("INVALID_PORT", `${field}.name`, `port name ${JSON.stringify(cp.name)} is used twice in the pod`);
+    const first = namedPorts.get(cp.name);
+    if (first) {
+      // Upstream validates uniqueness per container only, so two containers may share a name: the pod
+      // stays valid and the name resolves to its first definition, as most implementations do.
+      ctx.warning("INVALID_PORT", `${field}.name`, `port name ${JSON.stringify(cp.name)} is defined more than once in the pod; kubereach resolves it to the first (${first.protocol} ${first.port})`);
+      continue;
+    }
     namedPorts.set(cp.name, { protocol, port: cp.containerPort });
   }
   return {

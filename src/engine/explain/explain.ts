@@ -51,18 +51,23 @@ export interface Explanation {
   readonly summary: readonly string[];
 }
 
-export type ExplainResult = { readonly ok: true; readonly explanation: Explanation } | { readonly ok: false; readonly code: string; readonly message: string };
+export type ExplainResult =
+  | { readonly ok: true; readonly explanation: Explanation }
+  | { readonly ok: false; readonly code: "NOT_FOUND" | "AMBIGUOUS" | "INVALID"; readonly message: string };
 
 interface Side {
   readonly label: string;
   readonly endpoints: readonly Endpoint[];
 }
 
-function toSide(world: CompiledWorld, q: EndpointQuery): { ok: true; side: Side } | { ok: false; code: string; message: string } {
+function toSide(world: CompiledWorld, q: EndpointQuery): { ok: true; side: Side } | { ok: false; code: "NOT_FOUND" | "AMBIGUOUS" | "INVALID"; message: string } {
   const r = resolveEndpoint(world, q);
   if (!r.ok) return r;
   if (r.type === "ip") return { ok: true, side: { label: `${formatIp(r.ip)}[External]`, endpoints: [externalEndpoint(r.ip)] } };
-  return { ok: true, side: { label: formatWorkload(r.ref), endpoints: r.pods.map((p: CompiledPod) => podEndpoint(p)) } };
+  // A pod named directly (not its workload) is labelled as that pod of its workload.
+  const single = r.pods.length === 1 ? r.pods[0]! : undefined;
+  const label = single && q.type === "workload" && q.name === single.ref.name && single.ref.name !== r.ref.name ? `${formatWorkload(r.ref)} (pod ${single.ref.name})` : formatWorkload(r.ref);
+  return { ok: true, side: { label, endpoints: r.pods.map((p: CompiledPod) => podEndpoint(p)) } };
 }
 
 export function explain(world: CompiledWorld, from: EndpointQuery, to: EndpointQuery, port: number, protocol: Protocol): ExplainResult {

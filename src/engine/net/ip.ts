@@ -105,6 +105,8 @@ export function formatIp(addr: IpAddress): string {
     const v = addr.value;
     return [24n, 16n, 8n, 0n].map((s) => ((v >> s) & 0xffn).toString()).join(".");
   }
+  // RFC 5952 section 5: IPv4-mapped addresses keep the dotted quad.
+  if (addr.value >> 32n === 0xffffn) return `::ffff:${formatIp({ family: 4, value: addr.value & 0xffffffffn })}`;
   const groups: number[] = [];
   for (let i = 7; i >= 0; i--) groups.push(Number((addr.value >> BigInt(i * 16)) & 0xffffn));
   // RFC 5952: compress the longest run (length >= 2) of zero groups, the first one on ties.

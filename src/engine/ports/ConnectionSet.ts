@@ -119,6 +119,7 @@ export function parseConnectionSet(text: string): ConnectionSet {
     if (!current) throw new Error(`not a connection set: ${JSON.stringify(text)}`);
     const from = Number(m[2]);
     const to = m[3] === undefined ? from : Number(m[3]);
+    if (from < 1 || to > 65535 || to < from) throw new Error(`not a connection set: ${JSON.stringify(text)} (port range ${token.trim()} is not within 1-65535)`);
     parts[current] = (parts[current] ?? PortSet.EMPTY).union(PortSet.range(from, to));
   }
   return ConnectionSet.fromPorts(parts);

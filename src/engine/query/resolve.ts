@@ -48,7 +48,8 @@ export function resolveWorkload(world: CompiledWorld, q: WorkloadQuery): Resolve
   if (only) return { ok: true, type: "workload", ref: only.ref, pods: only.pods };
   // A pod name stands for that pod alone.
   const pod = q.kind === undefined || q.kind.toLowerCase() === "pod" ? inNs.find((p) => p.ref.name === q.name) : undefined;
-  if (pod) return { ok: true, type: "workload", ref: pod.workload.kind === "Pod" ? pod.workload : { namespace: pod.ref.namespace, kind: "Pod", name: pod.ref.name }, pods: [pod] };
+  // Reported under its workload (the unit of the connectivity list), restricted to that one pod.
+  if (pod) return { ok: true, type: "workload", ref: pod.workload, pods: [pod] };
   const known = [...new Set(inNs.map((p) => formatWorkload(p.workload)))].slice(0, 10);
   const hint = world.namespaceByName.has(q.namespace)
     ? known.length

@@ -1,0 +1,54 @@
+/**
+ * Typed errors for I/O and requests, thrown and caught only at the edges (CLI, API). Each carries
+ * a stable `code` the edge maps once (exit code, GraphQL `extensions.code`, HTTP status) and an
+ * optional `cause`. Problems inside input data are not errors but diagnostics (engine/diagnostics.ts).
+ */
+export const APP_ERROR_CODES = ["BAD_INPUT", "NOT_FOUND", "USAGE", "CONFLICT", "UPSTREAM_UNAVAILABLE", "INTEGRITY"] as const;
+export type AppErrorCode = (typeof APP_ERROR_CODES)[number];
+
+export abstract class AppError extends Error {
+  abstract readonly code: AppErrorCode;
+
+  constructor(message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.name = new.target.name;
+  }
+}
+
+/** The input (a file, a manifest, a name in a request) is unusable as given. */
+export class BadInputError extends AppError {
+  readonly code = "BAD_INPUT" as const;
+}
+
+/** A named thing (a path, a workload, a snapshot) does not exist. */
+export class NotFoundError extends AppError {
+  readonly code = "NOT_FOUND" as const;
+}
+
+/** The request itself is malformed: an unknown option, a missing argument, a value out of range. */
+export class UsageError extends AppError {
+  readonly code = "USAGE" as const;
+}
+
+/** The operation conflicts with existing state (e.g. a duplicate key). */
+export class ConflictError extends AppError {
+  readonly code = "CONFLICT" as const;
+}
+
+/** A system kubereach depends on (the Kubernetes API, the database) failed or cannot be reached. */
+export class UpstreamUnavailableError extends AppError {
+  readonly code = "UPSTREAM_UNAVAILABLE" as const;
+}
+
+/**
+ * Stored data or its schema is not what this version of kubereach expects, and continuing could
+ * corrupt or misreport it: an applied migration was edited, the database is newer than the code,
+ * an append-only table was written to. Needs an operator, never a retry.
+ */
+export class IntegrityError extends AppError {
+  readonly code = "INTEGRITY" as const;
+}
+
+export function isAppError(e: unknown): e is AppError {
+  return e instanceof AppError;
+}

@@ -1,0 +1,44 @@
+/** `kubereach explain`: is one connection allowed, and which policies and rules decide it. */
+import type { Command } from "commander";
+import { BadInputError, NotFoundError } from "../../app/errors.js";
+import { explain, type EndpointQuery, type Protocol } from "../../engine/index.js";
+import { EXPLAIN_FORMATS, formatExplanation, type ExplainFormat } from "../format/explanation.js";
+import { writeResult, type CliIo } from "../io.js";
+import { loadWorld } from "../loadWorld.js";
+import { addInputOptions, formatOption, parseEndpoint, parsePort, parseProtocol, type InputOptions } from "../options.js";
+
+interface ExplainOptions extends InputOptions {
+  readonly from: EndpointQuery;
+  readonly to: EndpointQuery;
+  readonly port: number;
+  readonly protocol: Protocol;
+  readonly format: ExplainFormat;
+  readonly output?: string;
+}
+
+const EXAMPLES = `
+The exit code is 0 whether the connection is allowed or denied; read the verdict (ALLOWED or DENIED).
+A workload stands for all its pods: the connection is allowed if any member pod pair allows it.
+
+Examples:
+  $ kubereach explain -m examples/seed --from default/frontend --to default/backend --port 80
+  $ kubereach explain -m ./k8s --from shop/api --to 10.0.0.7 --port 53 --protocol UDP
+  $ kubereach explain -m ./k8s --from 203.0.113.9 --to "shop/db[StatefulSet]" --port 5432 --format json`;
+
+export function registerExplain(program: Command, io: CliIo): void {
+  const cmd = program.command("explain").description("explain whether a connection is allowed: the verdict and the policies and rules behind it");
+  addInputOptions(cmd)
+    .requiredOption("--from <endpoint>", "source: a workload (NS/NAME or NS/NAME[Kind]) or an IP address", parseEndpoint)
+    .requiredOption("--to <endpoint>", "destination: a workload (NS/NAME or NS/NAME[Kind]) or an IP address", parseEndpoint)
+    .requiredOption("-p, --port <port>", "destination port (1-65535)", parsePort)
+    .option("--protocol <protocol>", "TCP, UDP or SCTP", parseProtocol, "TCP")
+    .addOption(formatOption(EXPLAIN_FORMATS, "text"))
+    .option("-o, --output <file>", "write the result to this file instead of stdout")
+    .addHelpText("after", EXAMPLES)
+    .action(async (opts: ExplainOptions) => {
+      const world = await loadWorld(opts, io);
+      const result = explain(world, opts.from, opts.to, opts.port, opts.protocol);
+      if (!result.ok) throw result.code === "NOT_FOUND" ? new NotFoundError(result.message) : new BadInputError(result.message);
+      await writeResult(io, formatExplanation(result.explanation, world, opts.format), opts.output);
+    });
+}

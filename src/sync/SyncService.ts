@@ -1,0 +1,343 @@
+/**
+ * Keeps the database equal to what a ClusterSource observes, one cluster per service:
+ * - events are queued and applied in arrival order, in micro-batches, each batch one store
+ *   transaction (objects + revisions); a failed write is retried with backoff, never dropped;
+ * - the in-memory ClusterState changes only after the store accepted the batch;
+ * - the matrix is recomputed after changes, debounced (a burst of events gives a handful of
+ *   recomputes), and committed as one generation; reachability impacts of the revisions follow.
+ */
+import type { Logger } from "pino";
+import type { LabelSelector } from "../engine/index.js";
+import type { ClusterId, MatrixSnapshot, ObjectChange, StoredRevision } from "../store/types.js";
+import { analyze, type Analysis } from "./analysis.js";
+import { changesForDelete, changesForListing, changesForUpsert, type ChangeContext } from "./changes.js";
+import { ClusterState } from "./ClusterState.js";
+import { computeImpacts, type LoggedBatch } from "./impact.js";
+import { toMatrixSnapshot } from "./matrixSnapshot.js";
+import type { ClusterObject, JsonValue, ObjectKind, ObservedVia } from "./objects.js";
+import type { SyncStore } from "./ports.js";
+import type { ClusterSource, SourceHandler } from "./source.js";
+
+export interface SyncServiceOptions {
+  readonly clusterId: ClusterId;
+  readonly source: ClusterSource;
+  readonly store: SyncStore;
+  readonly logger: Logger;
+  /** Quiet time before a recompute (default 200 ms) and the longest a change waits for one (default 2 s). */
+  readonly debounceMs?: number;
+  readonly maxWaitMs?: number;
+  /** Largest number of events applied in one transaction. */
+  readonly maxBatch?: number;
+  readonly clock?: () => Date;
+  /** A git commit or similar the source reports for manifest changes. */
+  readonly sourceRef?: () => string | null;
+  readonly onGeneration?: (event: GenerationEvent) => void;
+  readonly onRevisions?: (revisions: readonly StoredRevision[]) => void;
+}
+
+export interface GenerationEvent {
+  readonly clusterId: ClusterId;
+  readonly generation: number;
+  readonly durationMs: number;
+  readonly stats: { classes: number; entries: number; pods: number; policies: number };
+}
+
+export interface SyncServiceStatus {
+  readonly clusterId: ClusterId;
+  readonly initialSyncDone: boolean;
+  readonly generation: number | undefined;
+  readonly lastGenerationAt: Date | undefined;
+  readonly lastAppliedAt: Date | undefined;
+  readonly pendingEvents: number;
+  readonly lastError: string | undefined;
+  readonly counts: Record<ObjectKind, number>;
+}
+
+type QueuedEvent =
+  | { readonly type: "list"; readonly kind: ObjectKind; readonly objects: readonly ClusterObject[]; readonly via: ObservedVia; readonly at: Date; readonly done: () => void }
+  | { readonly type: "upsert" | "remove"; readonly object: ClusterObject; readonly at: Date; readonly done: () => void };
+
+export class SyncService {
+  private state = new ClusterState();
+  private queue: QueuedEvent[] = [];
+  private draining: Promise<void> | undefined;
+  private persisted: { generation: number; snapshot: MatrixSnapshot } | undefined;
+  /** The state and analysis the last committed generation was computed from (impact "before"). */
+  private generationBase: { state: ClusterState; analysis: Analysis | undefined } = { state: new ClusterState(), analysis: undefined };
+  private namespaceSelectors: readonly LabelSelector[] = [];
+  private log: LoggedBatch[] = [];
+  private dirtySince: number | undefined;
+  private recomputeTimer: NodeJS.Timeout | undefined;
+  private recomputing: Promise<void> | undefined;
+  private stopped = false;
+  /** Set when shutdown gives up on a failing database: queued events are left for the next start's reconcile. */
+  private aborted = false;
+  private initialSyncDone = false;
+  private lastError: string | undefined;
+  private lastAppliedAt: Date | undefined;
+  private lastGenerationAt: Date | undefined;
+  private readonly clock: () => Date;
+  private readonly log_: Logger;
+
+  constructor(private readonly options: SyncServiceOptions) {
+    this.clock = options.clock ?? (() => new Date());
+    this.log_ = options.logger;
+  }
+
+  /** Loads the stored state, starts the source and resolves after the initial sync is applied and a generation committed. */
+  async start(): Promise<void> {
+    const { store, clusterId, source } = this.options;
+    await store.ensureCluster(clusterId, source.description);
+    this.state = ClusterState.from(await store.loadObjects(clusterId));
+    this.persisted = await store.loadLatestSnapshot(clusterId);
+    const base = this.state.clone();
+    const baseAnalysis = this.state.count("Pod") + this.state.count("NetworkPolicy") > 0 ? analyze(base) : undefined;
+    this.generationBase = { state: base, analysis: baseAnalysis };
+    this.namespaceSelectors = selectorsOf(baseAnalysis);
+    this.log_.info({ clusterId, source: source.description, storedObjects: countAll(this.state), generation: this.persisted?.generation }, "sync starting");
+
+    const run = await store.startSyncRun(clusterId, source.description);
+    const started = Date.now();
+    try {
+      await source.start(this.handler());
+      await this.flush();
+      this.initialSyncDone = true;
+      const counts = this.counts();
+      await store.finishSyncRun(run, "success", { ...counts, generation: this.persisted?.generation ?? null }, []);
+      this.log_.info({ clusterId, ...counts, generation: this.persisted?.generation, durationMs: Date.now() - started }, "initial sync done");
+    } catch (err) {
+      await store.finishSyncRun(run, "failure", this.counts(), [String(err)]).catch(() => undefined);
+      throw err;
+    }
+  }
+
+  /** Stops the source, applies what is queued, commits a last generation if one is due. */
+  async stop(deadlineMs = 10_000): Promise<void> {
+    if (this.stopped) return;
+    await this.options.source.stop();
+    let timer: NodeJS.Timeout | undefined;
+    const gaveUp = new Promise<"timeout">((r) => (timer = setTimeout(() => r("timeout"), deadlineMs)));
+    const outcome = await Promise.race([this.flush().then(() => "done" as const), gaveUp]);
+    clearTimeout(timer);
+    this.stopped = true;
+    if (this.recomputeTimer) clearTimeout(this.recomputeTimer);
+    if (outcome === "timeout") {
+      this.aborted = true;
+      // Nothing is lost: the next start lists the source again and reconciles the database by uid.
+      this.log_.warn({ pendingEvents: this.queue.length, lastError: this.lastError }, "shutdown deadline reached with changes not yet written; they will be reconciled at the next start");
+    }
+  }
+
+  /** Applies everything queued and, if anything changed, recomputes now. */
+  async flush(): Promise<void> {
+    await this.drain();
+    if (this.recomputeTimer) clearTimeout(this.recomputeTimer);
+    this.recomputeTimer = undefined;
+    await this.recomputing;
+    if (this.dirtySince !== undefined || this.persisted === undefined) await this.recompute();
+  }
+
+  status(): SyncServiceStatus {
+    return {
+      clusterId: this.options.clusterId,
+      initialSyncDone: this.initialSyncDone,
+      generation: this.persisted?.generation,
+      lastGenerationAt: this.lastGenerationAt,
+      lastAppliedAt: this.lastAppliedAt,
+      pendingEvents: this.queue.length,
+      lastError: this.lastError,
+      counts: this.counts(),
+    };
+  }
+
+  /** The analysis of the last committed generation (for in-process readers). */
+  currentAnalysis(): Analysis | undefined {
+    return this.generationBase.analysis;
+  }
+
+  private handler(): SourceHandler {
+    const enqueue = (make: (done: () => void) => QueuedEvent) =>
+      new Promise<void>((resolve) => {
+        this.queue.push(make(resolve));
+        void this.drain();
+      });
+    return {
+      list: (kind, objects, via) => enqueue((done) => ({ type: "list", kind, objects, via, at: this.clock(), done })),
+      upsert: (object) => enqueue((done) => ({ type: "upsert", object, at: this.clock(), done })),
+      remove: (object) => enqueue((done) => ({ type: "remove", object, at: this.clock(), done })),
+    };
+  }
+
+  private drain(): Promise<void> {
+    this.draining ??= this.drainLoop().finally(() => (this.draining = undefined));
+    return this.draining;
+  }
+
+  private async drainLoop(): Promise<void> {
+    let backoff = 500;
+    while (this.queue.length > 0) {
+      const batch = this.takeBatch();
+      const { changes, working } = this.changesFor(batch);
+      for (;;) {
+        try {
+          const revisions = changes.length ? await this.options.store.applyChanges(this.options.clusterId, changes) : [];
+          this.state = working;
+          this.lastAppliedAt = this.clock();
+          this.lastError = undefined;
+          if (changes.length) {
+            this.log.push({ changes, revisions });
+            this.markDirty();
+          }
+          if (revisions.length) this.options.onRevisions?.(revisions);
+          break;
+        } catch (err) {
+          this.lastError = errorMessage(err);
+          if (this.aborted) return;
+          this.log_.error({ err, events: batch.length, retryInMs: backoff }, "could not write changes to the database; will retry (nothing is dropped)");
+          await sleep(backoff);
+          backoff = Math.min(backoff * 2, 30_000);
+        }
+      }
+      for (const e of batch) e.done();
+      backoff = 500;
+    }
+  }
+
+  private takeBatch(): QueuedEvent[] {
+    const max = this.options.maxBatch ?? 5000;
+    let size = 0;
+    let n = 0;
+    while (n < this.queue.length && (n === 0 || size < max)) {
+      const e = this.queue[n]!;
+      size += e.type === "list" ? Math.max(1, e.objects.length) : 1;
+      n++;
+    }
+    return this.queue.splice(0, n);
+  }
+
+  private changesFor(batch: readonly QueuedEvent[]): { changes: ObjectChange[]; working: ClusterState } {
+    const working = this.state.clone();
+    const changes: ObjectChange[] = [];
+    for (const e of batch) {
+      const ctx: ChangeContext = {
+        observedAt: e.at,
+        via: e.type === "list" ? e.via : "watch",
+        sourceRef: this.options.sourceRef?.() ?? null,
+        namespaceSelectors: this.namespaceSelectors,
+      };
+      let cs: ObjectChange[];
+      if (e.type === "list") cs = changesForListing(working, e.kind, e.objects, ctx);
+      else if (e.type === "upsert") cs = changesForUpsert(working, e.object, ctx);
+      else {
+        const known = working.get(e.object.kind, e.object.meta.uid);
+        cs = known ? changesForDelete(e.object, ctx, false) : [];
+      }
+      for (const c of cs) {
+        if (c.op === "delete") working.delete(c.object);
+        else working.put(c.object);
+      }
+      changes.push(...cs);
+    }
+    return { changes, working };
+  }
+
+  private markDirty(): void {
+    const now = Date.now();
+    this.dirtySince ??= now;
+    if (this.stopped) return;
+    const debounce = this.options.debounceMs ?? 200;
+    const maxWait = this.options.maxWaitMs ?? 2000;
+    const due = Math.min(now + debounce, this.dirtySince + maxWait);
+    if (this.recomputeTimer) clearTimeout(this.recomputeTimer);
+    this.recomputeTimer = setTimeout(() => {
+      this.recomputeTimer = undefined;
+      void this.recompute().catch((err) => this.log_.error({ err }, "recompute failed"));
+    }, Math.max(0, due - now));
+  }
+
+  /** Serialised: one recompute at a time; a recompute started while one runs waits and then runs. */
+  private recompute(): Promise<void> {
+    const run = (this.recomputing ?? Promise.resolve()).then(() => this.recomputeNow());
+    this.recomputing = run.finally(() => {
+      if (this.recomputing === run) this.recomputing = undefined;
+    });
+    return run;
+  }
+
+  private async recomputeNow(): Promise<void> {
+    if (this.dirtySince === undefined && this.persisted !== undefined) return;
+    const started = Date.now();
+    this.dirtySince = undefined;
+    const log = this.log;
+    this.log = [];
+    const state = this.state.clone();
+    const analysis = analyze(state);
+    const snapshot = toMatrixSnapshot(analysis.matrix);
+    const stats = {
+      classes: analysis.matrix.stats.classes,
+      entries: analysis.matrix.stats.entries,
+      pods: analysis.world.pods.length,
+      policies: analysis.world.networkPolicies.length,
+    };
+    let generation: number;
+    for (let backoff = 500; ; backoff = Math.min(backoff * 2, 30_000)) {
+      try {
+        generation = await this.options.store.commitGeneration(this.options.clusterId, this.persisted?.snapshot, snapshot, {
+          stats: { ...stats, diagnostics: analysis.diagnostics.length },
+          sourceVersions: { objects: countAll(state) },
+          computedAt: this.clock(),
+        });
+        break;
+      } catch (err) {
+        this.lastError = errorMessage(err);
+        if (this.aborted) return;
+        this.log_.error({ err, retryInMs: backoff }, "could not commit the matrix generation; will retry");
+        await sleep(backoff);
+      }
+    }
+    const base = this.generationBase;
+    this.persisted = { generation, snapshot };
+    this.generationBase = { state, analysis };
+    this.namespaceSelectors = selectorsOf(analysis);
+    this.lastGenerationAt = this.clock();
+    const durationMs = Date.now() - started;
+    this.log_.info({ generation, durationMs, ...stats, invalidObjects: analysis.diagnostics.filter((d) => d.severity === "error").length }, "matrix generation committed");
+    this.options.onGeneration?.({ clusterId: this.options.clusterId, generation, durationMs, stats });
+
+    // Impacts are derived data: computed after the generation is durable, so history never waits on them.
+    try {
+      const impacts = computeImpacts(
+        { state: base.state, connectivity: () => base.analysis?.connectivity() ?? [] },
+        () => analysis.connectivity(),
+        log,
+        generation,
+      );
+      if (impacts.length) await this.options.store.saveImpacts(this.options.clusterId, impacts);
+    } catch (err) {
+      this.log_.error({ err }, "could not record reachability impacts");
+    }
+  }
+
+  private counts(): Record<ObjectKind, number> {
+    return { Namespace: this.state.count("Namespace"), Pod: this.state.count("Pod"), NetworkPolicy: this.state.count("NetworkPolicy") };
+  }
+}
+
+function selectorsOf(analysis: Analysis | undefined): LabelSelector[] {
+  if (!analysis) return [];
+  const out: LabelSelector[] = [];
+  for (const p of analysis.world.peers) if (p.kind === "selector" && p.namespaceSelector) out.push(p.namespaceSelector);
+  return out;
+}
+
+function countAll(state: ClusterState): JsonValue {
+  return { namespaces: state.count("Namespace"), pods: state.count("Pod"), networkPolicies: state.count("NetworkPolicy") };
+}
+
+function errorMessage(err: unknown): string {
+  return err instanceof Error ? err.message : String(err);
+}
+
+function sleep(ms: number): Promise<void> {
+  return new Promise((r) => setTimeout(r, ms));
+}

@@ -1,0 +1,79 @@
+/**
+ * Reachability impact of recorded revisions: the workload pairs (and ports) that gained or lost
+ * connectivity, from diffing the connectivity before and after. A revision gets an exact impact
+ * when few revisions arrived together (the states between them are replayed); a large batch (an
+ * initial sync, a reconcile after a gap) gets one impact attributed to all its revisions jointly.
+ */
+import { diffConnectivity, formatConnEndpoint, type ConnectivityRow, type DiffRow } from "../engine/index.js";
+import type { ImpactInput, ObjectChange, StoredRevision } from "../store/types.js";
+import type { JsonValue } from "./objects.js";
+import { analyze } from "./analysis.js";
+import type { ClusterState } from "./ClusterState.js";
+
+/** Revisions replayed one by one at most; beyond this a batch gets a joint impact. */
+export const MAX_EXACT_REVISIONS = 8;
+/** Rows kept per side of an impact; the total is always recorded. */
+export const MAX_IMPACT_ROWS = 2000;
+
+export interface LoggedBatch {
+  readonly changes: readonly ObjectChange[];
+  readonly revisions: readonly StoredRevision[];
+}
+
+export function computeImpacts(
+  base: { state: ClusterState; connectivity: () => readonly ConnectivityRow[] },
+  finalConnectivity: () => readonly ConnectivityRow[],
+  log: readonly LoggedBatch[],
+  generation: number,
+): ImpactInput[] {
+  const revisions = log.flatMap((b) => b.revisions);
+  if (revisions.length === 0) return [];
+  if (revisions.length > MAX_EXACT_REVISIONS) {
+    return [toImpact(revisions.map((r) => r.id), generation, diffConnectivity(base.connectivity(), finalConnectivity()), false)];
+  }
+  const revisionKey = (r: { uid: string; resourceVersion: string; operation: string }) => `${r.uid}\u0000${r.resourceVersion}\u0000${r.operation}`;
+  const stored = new Map(revisions.map((r) => [revisionKey(r), r]));
+  const out: ImpactInput[] = [];
+  const state = base.state.clone();
+  let before = base.connectivity;
+  let pendingOther = false; // non-revision changes applied since `before` was computed
+  for (const batch of log) {
+    for (const c of batch.changes) {
+      const rev = c.revision ? stored.get(revisionKey(c.revision)) : undefined;
+      if (!rev) {
+        apply(state, c);
+        pendingOther = true;
+        continue;
+      }
+      if (pendingOther) {
+        const rows = analyze(state).connectivity();
+        before = () => rows;
+        pendingOther = false;
+      }
+      apply(state, c);
+      const after = analyze(state).connectivity();
+      out.push(toImpact([rev.id], generation, diffConnectivity(before(), after), true));
+      before = () => after;
+    }
+  }
+  return out;
+}
+
+function apply(state: ClusterState, c: ObjectChange): void {
+  if (c.op === "delete") state.delete(c.object);
+  else state.put(c.object);
+}
+
+function toImpact(revisionIds: bigint[], generation: number, diff: readonly DiffRow[], exact: boolean): ImpactInput {
+  const gained: JsonValue[] = [];
+  const lost: JsonValue[] = [];
+  for (const d of diff) {
+    const more = d.after.subtract(d.before);
+    const less = d.before.subtract(d.after);
+    const row = (conn: string) => ({ src: formatConnEndpoint(d.src), dst: formatConnEndpoint(d.dst), conn, connBefore: d.before.key, connAfter: d.after.key });
+    if (!more.isEmpty()) gained.push(row(more.key));
+    if (!less.isEmpty()) lost.push(row(less.key));
+  }
+  const cap = (rows: JsonValue[]) => ({ total: rows.length, truncated: rows.length > MAX_IMPACT_ROWS, rows: rows.slice(0, MAX_IMPACT_ROWS) });
+  return { revisionIds, generation, gained: cap(gained), lost: cap(lost), exact };
+}

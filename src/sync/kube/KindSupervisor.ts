@@ -1,0 +1,380 @@
+/**
+ * One informer per kind, supervised (RELIABILITY.md R2, R3, R8). @kubernetes/client-node 1.4.0's
+ * informer stops for good on any error but 410 (T-K3, T-K7) and reconnects without delay (T-K5);
+ * this class owns that informer and:
+ * - restarts it after an error with jittered exponential backoff; after a 5xx (including 504 "too
+ *   large resource version"), a handler failure or `recreateAfterFailures` consecutive failures it
+ *   replaces it with a fresh informer, which lists from scratch;
+ * - paces reconnects: a watch that ends (or expires) within `minWatchDurationMs` without events
+ *   delays the next list/watch by the same backoff, so a server that closes every watch at once
+ *   cannot cause a request storm;
+ * - wraps the list function, so every (re)list hands the complete listing to the handler
+ *   (`via` "list" the first time, "relist" afterwards); the add/update/delete callbacks the informer
+ *   fires while diffing that listing against its cache are suppressed (the handler reconciles the
+ *   listing itself, by uid, and a deletion found by a relist has no known final state);
+ * - forwards watch events to the handler in arrival order, calling it synchronously (no await in
+ *   informer callbacks): a handler must register each call before its first await;
+ * - replaces the informer every `resyncIntervalMs` (jittered) as the safety net for silently lost
+ *   events and half-open connections (T-K6), which 1.4.0 cannot detect.
+ * Retired informers (replaced or stopped) are tagged by generation; whatever they still emit is ignored.
+ */
+import * as k8s from "@kubernetes/client-node";
+import type { ClusterObject, ObjectKind } from "../objects.js";
+import type { KindStatus, SourceHandler } from "../source.js";
+import { Backoff, type BackoffOptions } from "./backoff.js";
+import { classifyFailure, type Failure } from "./failures.js";
+import type { KindSpec, KubeList } from "./kinds.js";
+import { SupervisedWatch, type WatchStats } from "./SupervisedWatch.js";
+import { toClusterObject } from "./toClusterObject.js";
+
+/** The logging methods kubereach uses; a pino Logger satisfies it. */
+export interface SourceLogger {
+  debug(obj: object, msg: string): void;
+  info(obj: object, msg: string): void;
+  warn(obj: object, msg: string): void;
+  error(obj: object, msg: string): void;
+}
+
+export interface SupervisorSettings {
+  readonly backoff: BackoffOptions;
+  readonly recreateAfterFailures: number;
+  readonly resyncIntervalMs: number;
+  readonly minWatchDurationMs: number;
+  readonly listTimeoutMs: number;
+}
+
+type RestartMode = "restart" | "recreate";
+
+interface Sleep {
+  readonly timer: NodeJS.Timeout;
+  readonly resolve: () => void;
+}
+
+export class KindSupervisor {
+  private gen = 0;
+  private informer: k8s.ListWatch<k8s.KubernetesObject> | undefined;
+  private stopped = false;
+  /** True between a successful list and the informer's next watch call: its diff callbacks are suppressed. */
+  private inListDiff = false;
+  private readonly backoff: Backoff;
+  private consecutiveFailures = 0;
+  private restartTimer: NodeJS.Timeout | undefined;
+  private restartMode: RestartMode = "restart";
+  private resyncTimer: NodeJS.Timeout | undefined;
+  private readonly sleeps = new Set<Sleep>();
+  private paceMs = 0;
+  private listAbort: AbortController | undefined;
+  private lastListError: unknown;
+  private expiredSeen = false;
+  private listCalls = 0;
+  private readonly initial: { promise: Promise<void>; resolve: () => void };
+  // Status
+  private watching = false;
+  private synced = false;
+  private lastEventAt: Date | undefined;
+  private restarts = 0;
+  private relists = 0;
+  private lastError: string | undefined;
+
+  constructor(
+    private readonly spec: KindSpec,
+    private readonly kubeConfig: k8s.KubeConfig,
+    private readonly handler: SourceHandler,
+    private readonly settings: SupervisorSettings,
+    private readonly log: SourceLogger,
+  ) {
+    this.backoff = new Backoff(settings.backoff);
+    let resolve!: () => void;
+    const promise = new Promise<void>((r) => (resolve = r));
+    this.initial = { promise, resolve };
+  }
+
+  get kind(): ObjectKind {
+    return this.spec.kind;
+  }
+
+  /** Resolves once the first complete listing was accepted by the handler. */
+  get initialSync(): Promise<void> {
+    return this.initial.promise;
+  }
+
+  start(): void {
+    this.createInformer();
+    this.scheduleResync();
+  }
+
+  async stop(): Promise<void> {
+    this.stopped = true;
+    this.gen++;
+    clearTimeout(this.restartTimer);
+    clearTimeout(this.resyncTimer);
+    this.restartTimer = this.resyncTimer = undefined;
+    for (const s of this.sleeps) {
+      clearTimeout(s.timer);
+      s.resolve();
+    }
+    this.sleeps.clear();
+    this.listAbort?.abort();
+    const informer = this.informer;
+    this.informer = undefined;
+    this.watching = false;
+    await informer?.stop();
+  }
+
+  status(): KindStatus {
+    return {
+      kind: this.spec.kind,
+      watching: this.watching,
+      synced: this.synced,
+      ...(this.lastEventAt && { lastEventAt: this.lastEventAt }),
+      restarts: this.restarts,
+      relists: this.relists,
+      ...(this.lastError !== undefined && { lastError: this.lastError }),
+    };
+  }
+
+  // ----------------------------------------------------------------------------------------------
+  // Informer lifecycle
+
+  /** Replaces the informer (if any) by a fresh one, which starts with a list. */
+  private createInformer(): void {
+    const old = this.informer;
+    const gen = ++this.gen;
+    this.inListDiff = false;
+    this.expiredSeen = false;
+    this.listAbort?.abort();
+    if (old) void old.stop(); // its AbortError arrives with a retired generation and is ignored
+
+    const watch = new SupervisedWatch(this.kubeConfig, {
+      beforeWatch: async () => {
+        this.inListDiff = false; // the informer is done applying the listing
+        await this.pace(gen);
+        return !this.retired(gen);
+      },
+      onOpen: () => this.onWatchOpen(gen),
+      onEvent: (type, object) => this.onWatchEvent(gen, type, object),
+      onEnd: (err, stats) => this.onWatchEnd(gen, err, stats),
+    });
+    const informer = new k8s.ListWatch<k8s.KubernetesObject>(this.spec.path, watch, () => this.list(gen), false);
+    informer.on("add", (o) => this.onObject(gen, "upsert", o));
+    informer.on("update", (o) => this.onObject(gen, "upsert", o));
+    informer.on("delete", (o) => this.onObject(gen, "remove", o));
+    informer.on("error", (err) => this.onError(gen, err));
+    this.informer = informer;
+    this.run(gen, informer);
+  }
+
+  private run(gen: number, informer: k8s.ListWatch<k8s.KubernetesObject>): void {
+    informer.start().catch((err: unknown) => this.onError(gen, err));
+  }
+
+  private retired(gen: number): boolean {
+    return this.stopped || gen !== this.gen;
+  }
+
+  // ----------------------------------------------------------------------------------------------
+  // List
+
+  private async list(gen: number): Promise<KubeList> {
+    await this.pace(gen);
+    if (this.retired(gen)) throw abortError();
+    const abort = new AbortController();
+    this.listAbort = abort;
+    let list: KubeList;
+    try {
+      list = await this.spec.list(AbortSignal.any([abort.signal, AbortSignal.timeout(this.settings.listTimeoutMs)]));
+    } catch (err) {
+      this.lastListError = err;
+      throw err;
+    } finally {
+      if (this.listAbort === abort) this.listAbort = undefined;
+    }
+    if (this.retired(gen)) throw abortError();
+    // The informer dereferences item.metadata; a real API server always sends it.
+    const items = (list.items ?? []).filter((i) => i && typeof i.metadata === "object" && i.metadata !== null);
+    this.deliverListing(items, list.metadata?.resourceVersion);
+    this.inListDiff = true;
+    return { ...list, items };
+  }
+
+  private deliverListing(items: readonly k8s.KubernetesObject[], resourceVersion: string | undefined): void {
+    const objects: ClusterObject[] = [];
+    for (const item of items) {
+      const o = this.map(item);
+      if (o) objects.push(o);
+    }
+    const via = this.listCalls++ === 0 ? "list" : "relist";
+    if (via === "relist") this.relists++;
+    this.lastEventAt = new Date();
+    this.expiredSeen = false;
+    this.log.info({ kind: this.spec.kind, via, objects: objects.length, resourceVersion }, via === "list" ? "listed" : "relisted");
+    call(() => this.handler.list(this.spec.kind, objects, via)).then(
+      () => {
+        if (this.synced) return;
+        this.synced = true;
+        this.initial.resolve();
+      },
+      (err: unknown) => this.onHandlerError(err, `list(${via})`),
+    );
+  }
+
+  // ----------------------------------------------------------------------------------------------
+  // Watch
+
+  private onObject(gen: number, op: "upsert" | "remove", object: k8s.KubernetesObject): void {
+    if (this.retired(gen) || this.inListDiff) return;
+    const o = this.map(object);
+    if (!o) return;
+    call(() => (op === "upsert" ? this.handler.upsert(o) : this.handler.remove(o))).catch((err: unknown) => this.onHandlerError(err, op));
+  }
+
+  private onWatchOpen(gen: number): void {
+    if (this.retired(gen)) return;
+    this.watching = true;
+    this.consecutiveFailures = 0;
+    this.log.debug({ kind: this.spec.kind, resourceVersion: this.informer?.latestResourceVersion() }, "watching");
+  }
+
+  private onWatchEvent(gen: number, type: string, object: unknown): void {
+    if (this.retired(gen)) return;
+    if (type === "ERROR") {
+      const code = (object as { code?: unknown } | null)?.code;
+      if (code === 410) this.expiredSeen = true;
+      this.log.debug({ kind: this.spec.kind, code, message: (object as { message?: unknown } | null)?.message }, "watch ERROR event");
+      return;
+    }
+    this.lastEventAt = new Date();
+  }
+
+  private onWatchEnd(gen: number, err: unknown, stats: WatchStats): void {
+    if (this.retired(gen)) return;
+    this.watching = false;
+    const status = statusOf(err);
+    if (err && status !== 410) return; // the informer reports it through "error": onError
+    const expired = this.expiredSeen || status === 410;
+    // A watch that ends at once without events (or with only a 410) is suspicious: pace the next request.
+    const short = stats.durationMs < this.settings.minWatchDurationMs && stats.events === 0;
+    if (short) this.paceMs = this.backoff.next();
+    const fields = { kind: this.spec.kind, durationMs: stats.durationMs, events: stats.events, delayMs: short ? this.paceMs : 0 };
+    if (expired) this.log.info(fields, "watch expired (410 Gone); relisting");
+    else if (short) this.log.warn(fields, "watch closed immediately; delaying reconnect");
+    else this.log.debug(fields, "watch ended; re-watching from the last resourceVersion");
+  }
+
+  /** Waits out a pending reconnect delay (set by onWatchEnd); cancelled by stop(). */
+  private async pace(gen: number): Promise<void> {
+    const ms = this.paceMs;
+    if (ms <= 0 || this.retired(gen)) return;
+    this.paceMs = 0;
+    await this.sleep(ms);
+  }
+
+  // ----------------------------------------------------------------------------------------------
+  // Failures
+
+  private onError(gen: number, err: unknown): void {
+    if (this.retired(gen)) return;
+    this.inListDiff = false;
+    this.watching = false;
+    const failure = classifyFailure(err, err === this.lastListError ? "list" : "watch");
+    this.consecutiveFailures++;
+    const mode: RestartMode = failure.relist || this.consecutiveFailures >= this.settings.recreateAfterFailures ? "recreate" : "restart";
+    this.scheduleRestart(mode, failure);
+  }
+
+  private onHandlerError(err: unknown, operation: string): void {
+    if (this.stopped) return;
+    const message = `handler ${operation} failed: ${err instanceof Error ? err.message : String(err)}`;
+    this.log.error({ kind: this.spec.kind, err }, "handler failed; the kind will be relisted");
+    this.consecutiveFailures++;
+    this.scheduleRestart("recreate", { class: "client", status: undefined, message, relist: true });
+  }
+
+  private scheduleRestart(mode: RestartMode, failure: Failure): void {
+    if (this.stopped) return;
+    this.lastError = failure.message;
+    if (this.restartTimer) {
+      if (mode === "recreate") this.restartMode = "recreate";
+      return;
+    }
+    this.restarts++;
+    this.restartMode = mode;
+    const delayMs = this.backoff.next();
+    const fields = { kind: this.spec.kind, error: failure.message, status: failure.status, failureClass: failure.class, consecutiveFailures: this.consecutiveFailures, delayMs, action: mode };
+    if (failure.status === 401 || failure.status === 403)
+      // Retried (tokens rotate, RBAC gets fixed), but loud: this needs an operator.
+      this.log.error({ ...fields, hint: `check the credentials and RBAC: kubereach needs list and watch on ${this.spec.path}` }, "informer not authorized; retrying after backoff");
+    else this.log.warn(fields, mode === "recreate" ? "informer failed; relisting after backoff" : "informer failed; restarting after backoff");
+    this.restartTimer = setTimeout(() => {
+      this.restartTimer = undefined;
+      if (this.stopped) return;
+      const informer = this.informer;
+      if (this.restartMode === "recreate" || !informer) this.createInformer();
+      else this.run(this.gen, informer); // resumes from its resourceVersion, or lists if it never got one
+    }, delayMs);
+  }
+
+  // ----------------------------------------------------------------------------------------------
+  // Periodic relist (R8)
+
+  private scheduleResync(): void {
+    const period = this.settings.resyncIntervalMs;
+    if (period <= 0 || this.stopped) return;
+    const delay = Math.round(period * (0.9 + 0.2 * Math.random()));
+    this.resyncTimer = setTimeout(() => {
+      this.resyncTimer = undefined;
+      if (this.stopped) return;
+      // Skip while a restart is due (it relists or resumes anyway) or the initial listing is pending.
+      if (!this.restartTimer && this.synced) {
+        this.log.info({ kind: this.spec.kind, periodMs: period }, "periodic relist");
+        this.createInformer();
+      }
+      this.scheduleResync();
+    }, delay);
+  }
+
+  // ----------------------------------------------------------------------------------------------
+
+  private map(object: k8s.KubernetesObject): ClusterObject | undefined {
+    try {
+      return toClusterObject(this.spec.kind, object);
+    } catch (err) {
+      this.log.warn({ kind: this.spec.kind, err, name: object.metadata?.name, namespace: object.metadata?.namespace }, "ignoring malformed object");
+      return undefined;
+    }
+  }
+
+  private sleep(ms: number): Promise<void> {
+    return new Promise<void>((resolve) => {
+      const entry: Sleep = {
+        timer: setTimeout(() => {
+          this.sleeps.delete(entry);
+          resolve();
+        }, ms),
+        resolve,
+      };
+      this.sleeps.add(entry);
+    });
+  }
+}
+
+/** Calls a handler method, turning a synchronous throw into a rejection. */
+function call(fn: () => Promise<void>): Promise<void> {
+  try {
+    return Promise.resolve(fn());
+  } catch (err) {
+    return Promise.reject(err);
+  }
+}
+
+function statusOf(err: unknown): number | undefined {
+  if (typeof err !== "object" || err === null) return undefined;
+  const e = err as { statusCode?: unknown; code?: unknown };
+  return typeof e.statusCode === "number" ? e.statusCode : typeof e.code === "number" ? e.code : undefined;
+}
+
+function abortError(): Error {
+  const err = new Error("the informer was retired");
+  err.name = "AbortError";
+  return err;
+}

@@ -1,0 +1,62 @@
+/**
+ * The client's Watch with hooks for the supervisor. The informer (ListWatch) calls `watch()` for
+ * every (re)connect; this subclass lets the supervisor
+ * - delay a reconnect (the informer reconnects at once after a normal end or a 410: T-K5),
+ * - refuse to connect for a retired informer (returns an idle controller, never calls `done`),
+ * - see every raw event (BOOKMARK and ERROR included) and how each watch ended.
+ * It changes nothing in what the informer receives.
+ */
+import * as k8s from "@kubernetes/client-node";
+
+export interface WatchStats {
+  readonly durationMs: number;
+  /** ADDED/MODIFIED/DELETED/BOOKMARK events received (ERROR events do not count). */
+  readonly events: number;
+}
+
+export interface WatchHooks {
+  /** Awaited before each watch request; false: do not connect (the informer was retired). */
+  beforeWatch(): Promise<boolean>;
+  /** The server answered 200 and the stream is open. */
+  onOpen(): void;
+  onEvent(type: string, object: unknown): void;
+  /** The watch ended: `err` null for a normal end, else the error the informer will see. */
+  onEnd(err: unknown, stats: WatchStats): void;
+}
+
+export class SupervisedWatch extends k8s.Watch {
+  constructor(
+    config: k8s.KubeConfig,
+    private readonly hooks: WatchHooks,
+  ) {
+    super(config);
+  }
+
+  override async watch(
+    path: string,
+    queryParams: Record<string, string | number | boolean | undefined>,
+    callback: (phase: string, apiObj: unknown, watchObj?: unknown) => void,
+    done: (err: unknown) => void,
+  ): Promise<AbortController> {
+    if (!(await this.hooks.beforeWatch())) return new AbortController();
+    const started = Date.now();
+    let events = 0;
+    let ended = false;
+    const controller = await super.watch(
+      path,
+      queryParams,
+      (phase, apiObj, watchObj) => {
+        if (phase !== "ERROR") events++;
+        this.hooks.onEvent(phase, apiObj);
+        callback(phase, apiObj, watchObj);
+      },
+      (err) => {
+        ended = true;
+        this.hooks.onEnd(err, { durationMs: Date.now() - started, events });
+        done(err);
+      },
+    );
+    if (!ended) this.hooks.onOpen();
+    return controller;
+  }
+}

@@ -1,0 +1,195 @@
+/**
+ * A ClusterSource over a tree of manifests, so kubereach runs without a cluster and a
+ * policy-as-code repository gets a history per change (and per git commit when the tree is in git).
+ * Each read delivers complete listings; objects get a synthetic uid (hash of kind/namespace/name,
+ * stable across reads) and a resourceVersion that is the hash of their content, so an unchanged file
+ * produces no revision and an edit is an UPDATE. A read with errors is NOT applied: half a tree
+ * would look like deletions, so the last good state stays and the errors are reported.
+ */
+import { execFile } from "node:child_process";
+import { createHash } from "node:crypto";
+import { watch, type FSWatcher } from "node:fs";
+import { stat } from "node:fs/promises";
+import { dirname } from "node:path";
+import type { Logger } from "pino";
+import { formatDiagnostic, type WorldInput } from "../../engine/index.js";
+import type { ClusterObject, JsonValue, ObjectKind } from "../objects.js";
+import type { ClusterSource, KindStatus, SourceHandler, SourceStatus } from "../source.js";
+import { readManifests } from "./readManifests.js";
+
+export interface ManifestSourceOptions {
+  readonly path: string;
+  /** Re-read when files change. */
+  readonly watch?: boolean;
+  readonly logger?: Logger;
+  /** Quiet time after the last file event before re-reading (default 300 ms). */
+  readonly debounceMs?: number;
+}
+
+const KINDS: readonly ObjectKind[] = ["Namespace", "Pod", "NetworkPolicy"];
+
+export class ManifestSource implements ClusterSource {
+  readonly description: string;
+  private watcher: FSWatcher | undefined;
+  private timer: NodeJS.Timeout | undefined;
+  private handler: SourceHandler | undefined;
+  private reading: Promise<void> | undefined;
+  private rereadRequested = false;
+  private lastReadAt: Date | undefined;
+  private lastError: string | undefined;
+  private reads = 0;
+  private synced = false;
+  private gitHead: string | null = null;
+
+  constructor(private readonly options: ManifestSourceOptions) {
+    this.description = `manifests ${options.path}${options.watch ? " (watching)" : ""}`;
+  }
+
+  /** The git commit of the last applied read, when the tree is in a git work tree. */
+  sourceRef(): string | null {
+    return this.gitHead;
+  }
+
+  async start(handler: SourceHandler): Promise<void> {
+    this.handler = handler;
+    // The first read must succeed: a service that starts on a broken tree should say so, not sit empty.
+    await this.readOnce({ initial: true });
+    if (this.options.watch) {
+      this.watcher = watch(this.options.path, { recursive: true }, () => this.schedule());
+      this.watcher.on("error", (err) => {
+        this.lastError = `watching ${this.options.path}: ${err.message}`;
+        this.options.logger?.error({ err, path: this.options.path }, "manifest watch failed");
+      });
+    }
+  }
+
+  async stop(): Promise<void> {
+    this.watcher?.close();
+    this.watcher = undefined;
+    if (this.timer) clearTimeout(this.timer);
+    this.timer = undefined;
+    await this.reading;
+    this.handler = undefined;
+  }
+
+  status(): SourceStatus {
+    const kinds: KindStatus[] = KINDS.map((kind) => ({
+      kind,
+      watching: this.watcher !== undefined,
+      synced: this.synced,
+      lastEventAt: this.lastReadAt,
+      restarts: 0,
+      relists: Math.max(0, this.reads - 1),
+      lastError: this.lastError,
+    }));
+    return { description: this.description, kinds };
+  }
+
+  private schedule(): void {
+    if (this.timer) clearTimeout(this.timer);
+    this.timer = setTimeout(() => {
+      this.timer = undefined;
+      void this.readOnce({ initial: false });
+    }, this.options.debounceMs ?? 300);
+  }
+
+  private async readOnce({ initial }: { initial: boolean }): Promise<void> {
+    if (this.reading) {
+      this.rereadRequested = true;
+      return this.reading;
+    }
+    this.reading = this.read(initial).finally(() => {
+      this.reading = undefined;
+      if (this.rereadRequested && this.handler) {
+        this.rereadRequested = false;
+        void this.readOnce({ initial: false });
+      }
+    });
+    return this.reading;
+  }
+
+  private async read(initial: boolean): Promise<void> {
+    const log = this.options.logger;
+    let result;
+    try {
+      result = await readManifests(this.options.path);
+    } catch (err) {
+      this.lastError = (err as Error).message;
+      if (initial) throw err;
+      log?.error({ err, path: this.options.path }, "manifests could not be read; keeping the last good state");
+      return;
+    }
+    const errors = result.diagnostics.filter((d) => d.severity === "error");
+    if (errors.length > 0) {
+      this.lastError = `${errors.length} error(s) in ${this.options.path}: ${formatDiagnostic(errors[0]!)}`;
+      for (const d of errors) log?.error({ diagnostic: d }, formatDiagnostic(d));
+      if (initial) throw new ManifestReadError(this.options.path, errors.map(formatDiagnostic));
+      log?.warn({ path: this.options.path, errors: errors.length }, "manifest tree has errors; not applied, keeping the last good state");
+      return;
+    }
+    for (const w of result.warnings) log?.warn({ warning: w }, w.message);
+    this.gitHead = await gitHead(this.options.path);
+    const objects = toClusterObjects(result.world);
+    const handler = this.handler;
+    if (!handler) return;
+    await Promise.all(KINDS.map((kind) => handler.list(kind, objects.filter((o) => o.kind === kind), "manifest")));
+    this.reads++;
+    this.synced = true;
+    this.lastReadAt = new Date();
+    this.lastError = undefined;
+    log?.info({ path: this.options.path, ...result.stats, commit: this.gitHead }, "manifests read");
+  }
+}
+
+export class ManifestReadError extends Error {
+  readonly code = "BAD_INPUT";
+  constructor(
+    readonly path: string,
+    readonly problems: readonly string[],
+  ) {
+    super(`${path} has ${problems.length} error(s):\n${problems.map((p) => `  ${p}`).join("\n")}`);
+    this.name = "ManifestReadError";
+  }
+}
+
+function hash(value: unknown): string {
+  return createHash("sha256").update(JSON.stringify(value)).digest("hex").slice(0, 16);
+}
+
+/** Engine input read from manifests -> ClusterObjects with stable synthetic identities. */
+export function toClusterObjects(world: WorldInput): ClusterObject[] {
+  const meta = (kind: string, namespace: string, name: string, labels: Readonly<Record<string, string>>, content: unknown) => ({
+    uid: `manifest-${hash([kind, namespace, name])}`,
+    name,
+    namespace,
+    resourceVersion: hash(content),
+    labels,
+  });
+  const out: ClusterObject[] = [];
+  for (const ns of world.namespaces) out.push({ kind: "Namespace", meta: meta("Namespace", "", ns.name, ns.labels ?? {}, ns.labels ?? {}) });
+  for (const p of world.pods) {
+    const labels = p.labels ?? {};
+    const body = { labels, ip: p.ip, hostNetwork: p.hostNetwork === true, ports: p.containerPorts ?? [], workload: p.workload };
+    out.push({
+      kind: "Pod",
+      meta: meta("Pod", p.namespace, p.name, labels, body),
+      ip: p.ip,
+      hostNetwork: p.hostNetwork === true,
+      containerPorts: p.containerPorts ?? [],
+      workload: p.workload ?? { namespace: p.namespace, kind: "Pod", name: p.name },
+    });
+  }
+  for (const np of world.networkPolicies) {
+    const spec = (np.spec ?? null) as JsonValue;
+    out.push({ kind: "NetworkPolicy", meta: meta("NetworkPolicy", np.namespace, np.name, {}, spec), spec });
+  }
+  return out;
+}
+
+/** The HEAD commit of the git work tree holding `path`, or null (no git, not a repository). */
+async function gitHead(path: string): Promise<string | null> {
+  const dir = await stat(path).then((s) => (s.isDirectory() ? path : dirname(path)), () => dirname(path));
+  return new Promise((resolve) => {
+    execFile("git", ["-C", dir, "rev-parse", "HEAD"], { timeout: 5000 }, (err, stdout) => resolve(err ? null : stdout.trim() || null));
+  });
+}

@@ -1,0 +1,51 @@
+/**
+ * The kinds the manifest reader turns into engine input, by API group (any version of the group:
+ * the fields read are the same across versions), and where each workload keeps its pod template.
+ * Everything else is ignored with a warning. NetworkPolicy is matched on the exact apiVersion so
+ * that look-alikes (Calico's projectcalico.org/v3 NetworkPolicy) are not read as Kubernetes ones.
+ */
+export type KindRole = "namespace" | "pod" | "workload" | "networkPolicy";
+
+export interface KnownKind {
+  readonly role: KindRole;
+  /** Path of the pod template inside a workload object. */
+  readonly templatePath?: readonly string[];
+}
+
+const TEMPLATE = ["spec", "template"] as const;
+const JOB_TEMPLATE = ["spec", "jobTemplate", "spec", "template"] as const;
+
+const KINDS: Readonly<Record<string, { readonly groups: readonly string[]; readonly kind: KnownKind }>> = {
+  Namespace: { groups: [""], kind: { role: "namespace" } },
+  Pod: { groups: [""], kind: { role: "pod" } },
+  ReplicationController: { groups: [""], kind: { role: "workload", templatePath: TEMPLATE } },
+  Deployment: { groups: ["apps", "extensions"], kind: { role: "workload", templatePath: TEMPLATE } },
+  StatefulSet: { groups: ["apps"], kind: { role: "workload", templatePath: TEMPLATE } },
+  DaemonSet: { groups: ["apps", "extensions"], kind: { role: "workload", templatePath: TEMPLATE } },
+  ReplicaSet: { groups: ["apps", "extensions"], kind: { role: "workload", templatePath: TEMPLATE } },
+  Job: { groups: ["batch"], kind: { role: "workload", templatePath: TEMPLATE } },
+  CronJob: { groups: ["batch"], kind: { role: "workload", templatePath: JOB_TEMPLATE } },
+};
+
+export const NETWORK_POLICY_API_VERSION = "networking.k8s.io/v1";
+
+/** `apps/v1` -> `apps`; the core group (`v1`) is "". */
+export function apiGroup(apiVersion: string): string {
+  const slash = apiVersion.indexOf("/");
+  return slash < 0 ? "" : apiVersion.slice(0, slash);
+}
+
+export function classifyKind(apiVersion: string, kind: string): KnownKind | undefined {
+  if (kind === "NetworkPolicy") return apiVersion === NETWORK_POLICY_API_VERSION ? { role: "networkPolicy" } : undefined;
+  const entry = Object.hasOwn(KINDS, kind) ? KINDS[kind] : undefined;
+  return entry && entry.groups.includes(apiGroup(apiVersion)) ? entry.kind : undefined;
+}
+
+/** Controllers whose pods are reported as themselves; a Node "owns" static (mirror) pods but is no workload. */
+export function isWorkloadOwnerKind(kind: string): boolean {
+  return kind !== "Node";
+}
+
+export const READ_KINDS_TEXT = `Namespace, Pod, ${Object.keys(KINDS)
+  .filter((k) => k !== "Namespace" && k !== "Pod")
+  .join(", ")} and ${NETWORK_POLICY_API_VERSION} NetworkPolicy`;
