@@ -1,0 +1,338 @@
+/**
+ * Matrix generations: classes, their members and class-to-class connections, versioned by
+ * [valid_from, valid_to) generation ranges (docs/design/sync-and-store.md, "Matrix generations").
+ *
+ * A row is visible at generation g iff valid_from <= g AND (valid_to IS NULL OR valid_to > g).
+ * Committing generation g closes the rows that changed (valid_to = g), opens their replacements
+ * (valid_from = g) and inserts the matrix_generations row, in one transaction serialised per
+ * cluster by an advisory lock. Readers of any committed generation therefore never see a
+ * half-written one, and past generations stay readable.
+ */
+import { Prisma } from "../generated/prisma/client.js";
+import type { JsonValue } from "../sync/objects.js";
+import { ConflictError } from "../app/errors.js";
+import { mapStoreErrors } from "./errors.js";
+import { computeMatrixDelta, connectionKey, deltaCounts, type MatrixDelta } from "./matrixDelta.js";
+import { LOCK_NS, TX_OPTIONS, jsonInput, type Db, type Tx } from "./prisma.js";
+import type {
+  ClassKey,
+  ClassMember,
+  ClusterId,
+  ConnectionPage,
+  ConnectionPageQuery,
+  GenerationMeta,
+  MatrixClass,
+  MatrixConnectionRow,
+  MatrixRepository,
+  MatrixSnapshot,
+  StoredGeneration,
+  WorkloadClassRow,
+} from "./types.js";
+
+type Reader = Pick<Tx, "$queryRaw">;
+
+interface MemberDbRow {
+  class_key: string;
+  member_type: string;
+  namespace: string | null;
+  workload_kind: string | null;
+  workload_name: string | null;
+  pods: number | null;
+  ip_family: number | null;
+  ip_start: string | null;
+  ip_end: string | null;
+}
+
+interface ConnectionDbRow {
+  src_class: string;
+  dst_class: string;
+  conn: string;
+}
+
+const DEFAULT_PAGE = 5000;
+
+/** The visibility predicate of generation g, for a table aliased or not. */
+const visibleAt = (g: number) => Prisma.sql`valid_from <= ${g} AND (valid_to IS NULL OR valid_to > ${g})`;
+
+export class PrismaMatrixRepository implements MatrixRepository {
+  /**
+   * Snapshots this repository committed or loaded, with the generation they are. commitGeneration
+   * trusts `previous` only when it is one of these AND still the latest generation.
+   */
+  private readonly known = new WeakMap<MatrixSnapshot, { readonly cluster: ClusterId; readonly generation: number }>();
+
+  constructor(private readonly db: Db) {}
+
+  loadLatestSnapshot(cluster: ClusterId): Promise<{ generation: number; snapshot: MatrixSnapshot } | undefined> {
+    return mapStoreErrors(`matrix.loadLatestSnapshot(${cluster})`, async () => {
+      const generation = await readLatest(this.db, cluster);
+      if (generation === undefined) return undefined;
+      const snapshot = await readSnapshot(this.db, cluster, generation);
+      this.known.set(snapshot, { cluster, generation });
+      return { generation, snapshot };
+    });
+  }
+
+  snapshotAt(cluster: ClusterId, generation: number): Promise<MatrixSnapshot> {
+    return mapStoreErrors(`matrix.snapshotAt(${cluster}, ${generation})`, () => readSnapshot(this.db, cluster, generation));
+  }
+
+  commitGeneration(cluster: ClusterId, previous: MatrixSnapshot | undefined, next: MatrixSnapshot, meta: GenerationMeta): Promise<number> {
+    return mapStoreErrors(`matrix.commitGeneration(${cluster})`, async () => {
+      const generation = await this.db.$transaction(async (tx) => {
+        await tx.$executeRaw`SELECT pg_advisory_xact_lock(${LOCK_NS.matrix}::int4, hashtext(${cluster}))`;
+        const latest = await readLatest(tx, cluster);
+        const tag = previous ? this.known.get(previous) : undefined;
+        let base: MatrixSnapshot | undefined;
+        let baseSource: "none" | "previous" | "database";
+        if (latest === undefined) [base, baseSource] = [undefined, "none"];
+        else if (previous && tag?.cluster === cluster && tag.generation === latest) [base, baseSource] = [previous, "previous"];
+        else [base, baseSource] = [await readSnapshot(tx, cluster, latest), "database"];
+
+        const g = (latest ?? 0) + 1;
+        const delta = computeMatrixDelta(base, next);
+        await closeRows(tx, cluster, g, delta);
+        await openRows(tx, cluster, g, delta);
+        await tx.matrixGeneration.create({
+          data: {
+            clusterId: cluster,
+            generation: g,
+            createdAt: meta.computedAt,
+            stats: jsonInput(meta.stats),
+            sourceVersions: jsonInput(meta.sourceVersions),
+            classCount: next.classes.size,
+            connectionCount: next.connections.size,
+            delta: { ...deltaCounts(delta), base: baseSource },
+          },
+        });
+        return g;
+      }, TX_OPTIONS);
+      this.known.set(next, { cluster, generation });
+      return generation;
+    });
+  }
+
+  latestGeneration(cluster: ClusterId): Promise<number | undefined> {
+    return mapStoreErrors(`matrix.latestGeneration(${cluster})`, () => readLatest(this.db, cluster));
+  }
+
+  generationAt(cluster: ClusterId, at: Date): Promise<number | undefined> {
+    return mapStoreErrors(`matrix.generationAt(${cluster})`, async () => {
+      const rows = await this.db.$queryRaw<{ g: number | null }[]>`
+        SELECT max(generation) AS g FROM matrix_generations WHERE cluster_id = ${cluster} AND created_at <= ${at}`;
+      return rows[0]?.g ?? undefined;
+    });
+  }
+
+  getGeneration(cluster: ClusterId, generation: number): Promise<StoredGeneration | undefined> {
+    return mapStoreErrors(`matrix.getGeneration(${cluster}, ${generation})`, async () => {
+      const r = await this.db.matrixGeneration.findUnique({ where: { clusterId_generation: { clusterId: cluster, generation } } });
+      if (!r) return undefined;
+      return {
+        generation: r.generation,
+        createdAt: r.createdAt,
+        stats: r.stats as JsonValue,
+        sourceVersions: r.sourceVersions as JsonValue,
+        classCount: r.classCount,
+        connectionCount: r.connectionCount,
+        delta: r.delta as JsonValue,
+      };
+    });
+  }
+
+  classesOfWorkload(cluster: ClusterId, generation: number, namespace: string, name: string, kind?: string): Promise<WorkloadClassRow[]> {
+    return mapStoreErrors(`matrix.classesOfWorkload(${cluster}, ${namespace}/${name})`, async () => {
+      const rows = await this.db.$queryRaw<{ class_key: string; workload_kind: string; pods: number }[]>`
+        SELECT class_key, workload_kind, pods FROM matrix_class_members
+        WHERE cluster_id = ${cluster} AND namespace = ${namespace} AND workload_name = ${name} AND member_type = 'workload'
+          ${kind !== undefined ? Prisma.sql`AND workload_kind = ${kind}` : Prisma.empty}
+          AND ${visibleAt(generation)}
+        ORDER BY class_key, workload_kind`;
+      return rows.map((r) => ({ classKey: r.class_key, workloadKind: r.workload_kind, pods: r.pods }));
+    });
+  }
+
+  incoming(cluster: ClusterId, generation: number, dstClasses: readonly ClassKey[]): Promise<MatrixConnectionRow[]> {
+    return mapStoreErrors(`matrix.incoming(${cluster})`, async () => {
+      if (dstClasses.length === 0) return [];
+      const rows = await this.db.$queryRaw<ConnectionDbRow[]>`
+        SELECT src_class, dst_class, conn FROM matrix_connections
+        WHERE cluster_id = ${cluster} AND dst_class = ANY(${[...dstClasses]}::text[]) AND ${visibleAt(generation)}
+        ORDER BY dst_class, src_class`;
+      return rows.map(toConnectionRow);
+    });
+  }
+
+  outgoing(cluster: ClusterId, generation: number, srcClasses: readonly ClassKey[]): Promise<MatrixConnectionRow[]> {
+    return mapStoreErrors(`matrix.outgoing(${cluster})`, async () => {
+      if (srcClasses.length === 0) return [];
+      const rows = await this.db.$queryRaw<ConnectionDbRow[]>`
+        SELECT src_class, dst_class, conn FROM matrix_connections
+        WHERE cluster_id = ${cluster} AND src_class = ANY(${[...srcClasses]}::text[]) AND ${visibleAt(generation)}
+        ORDER BY src_class, dst_class`;
+      return rows.map(toConnectionRow);
+    });
+  }
+
+  members(cluster: ClusterId, generation: number, classes: readonly ClassKey[]): Promise<ReadonlyMap<ClassKey, readonly ClassMember[]>> {
+    return mapStoreErrors(`matrix.members(${cluster})`, async () => {
+      const out = new Map<ClassKey, ClassMember[]>();
+      if (classes.length === 0) return out;
+      const rows = await this.db.$queryRaw<MemberDbRow[]>`
+        SELECT class_key, member_type, namespace, workload_kind, workload_name, pods, ip_family, ip_start, ip_end
+        FROM matrix_class_members
+        WHERE cluster_id = ${cluster} AND class_key = ANY(${[...classes]}::text[]) AND ${visibleAt(generation)}
+        ORDER BY class_key, member_key`;
+      for (const r of rows) push(out, r.class_key, toMember(r));
+      return out;
+    });
+  }
+
+  connectionsPage(cluster: ClusterId, generation: number, q: ConnectionPageQuery): Promise<ConnectionPage> {
+    return mapStoreErrors(`matrix.connectionsPage(${cluster})`, async () => {
+      const inNamespace =
+        q.namespace === undefined
+          ? Prisma.empty
+          : Prisma.sql`AND (src_class IN (SELECT class_key FROM ns_classes) OR dst_class IN (SELECT class_key FROM ns_classes))`;
+      const nsClasses =
+        q.namespace === undefined
+          ? Prisma.sql`WITH ns_classes AS (SELECT NULL::text AS class_key WHERE false)`
+          : Prisma.sql`WITH ns_classes AS (
+              SELECT DISTINCT class_key FROM matrix_class_members
+              WHERE cluster_id = ${cluster} AND namespace = ${q.namespace} AND ${visibleAt(generation)})`;
+      const after = q.after ? Prisma.sql`AND (src_class, dst_class) > (${q.after.srcClass}, ${q.after.dstClass})` : Prisma.empty;
+      const rows = await this.db.$queryRaw<ConnectionDbRow[]>`
+        ${nsClasses}
+        SELECT src_class, dst_class, conn FROM matrix_connections
+        WHERE cluster_id = ${cluster} AND ${visibleAt(generation)} ${inNamespace} ${after}
+        ORDER BY src_class, dst_class
+        LIMIT ${q.limit}`;
+      const last = rows[rows.length - 1];
+      return {
+        rows: rows.map(toConnectionRow),
+        ...(rows.length === q.limit && last ? { next: { srcClass: last.src_class, dstClass: last.dst_class } } : {}),
+      };
+    });
+  }
+
+  async *allConnections(
+    cluster: ClusterId,
+    generation: number,
+    options: { readonly namespace?: string; readonly pageSize?: number } = {},
+  ): AsyncIterable<MatrixConnectionRow> {
+    const limit = options.pageSize ?? DEFAULT_PAGE;
+    let after: ConnectionPageQuery["after"];
+    for (;;) {
+      const page = await this.connectionsPage(cluster, generation, {
+        limit,
+        ...(options.namespace !== undefined ? { namespace: options.namespace } : {}),
+        ...(after ? { after } : {}),
+      });
+      yield* page.rows;
+      if (!page.next) return;
+      after = page.next;
+    }
+  }
+}
+
+async function readLatest(db: Reader, cluster: ClusterId): Promise<number | undefined> {
+  const rows = await db.$queryRaw<{ g: number | null }[]>`SELECT max(generation) AS g FROM matrix_generations WHERE cluster_id = ${cluster}`;
+  return rows[0]?.g ?? undefined;
+}
+
+async function readSnapshot(db: Reader, cluster: ClusterId, g: number): Promise<MatrixSnapshot> {
+  const classRows = await db.$queryRaw<{ class_key: string; kind: MatrixClass["kind"] }[]>`
+    SELECT class_key, kind FROM matrix_classes WHERE cluster_id = ${cluster} AND ${visibleAt(g)} ORDER BY class_key`;
+  const memberRows = await db.$queryRaw<MemberDbRow[]>`
+    SELECT class_key, member_type, namespace, workload_kind, workload_name, pods, ip_family, ip_start, ip_end
+    FROM matrix_class_members WHERE cluster_id = ${cluster} AND ${visibleAt(g)} ORDER BY class_key, member_key`;
+  const connRows = await db.$queryRaw<ConnectionDbRow[]>`
+    SELECT src_class, dst_class, conn FROM matrix_connections WHERE cluster_id = ${cluster} AND ${visibleAt(g)}
+    ORDER BY src_class, dst_class`;
+  const members = new Map<ClassKey, ClassMember[]>();
+  for (const r of memberRows) push(members, r.class_key, toMember(r));
+  const classes = new Map<ClassKey, MatrixClass>(
+    classRows.map((c) => [c.class_key, { key: c.class_key, kind: c.kind, members: members.get(c.class_key) ?? [] }]),
+  );
+  const connections = new Map(connRows.map((c) => [connectionKey(c.src_class, c.dst_class), c.conn]));
+  return { classes, connections };
+}
+
+/** Closes changed/removed rows (valid_to = g); a count that differs from the delta means the base was not the stored state. */
+async function closeRows(tx: Tx, cluster: ClusterId, g: number, d: MatrixDelta): Promise<void> {
+  const expectClosed = (table: string, expected: number, actual: number) => {
+    if (actual !== expected) {
+      throw new ConflictError(
+        `matrix.commitGeneration(${cluster}): expected to close ${expected} open ${table} rows, found ${actual}; ` +
+          `the stored matrix is not the generation it was diffed against. Nothing was committed.`,
+      );
+    }
+  };
+  if (d.closeClasses.length > 0) {
+    const n = await tx.$executeRaw`
+      UPDATE matrix_classes m SET valid_to = ${g}
+      FROM unnest(${[...d.closeClasses]}::text[]) AS t(class_key)
+      WHERE m.cluster_id = ${cluster} AND m.valid_to IS NULL AND m.class_key = t.class_key`;
+    expectClosed("class", d.closeClasses.length, n);
+  }
+  if (d.closeMembers.length > 0) {
+    const n = await tx.$executeRaw`
+      UPDATE matrix_class_members m SET valid_to = ${g}
+      FROM unnest(${d.closeMembers.map((m) => m.classKey)}::text[], ${d.closeMembers.map((m) => m.memberKey)}::text[]) AS t(class_key, member_key)
+      WHERE m.cluster_id = ${cluster} AND m.valid_to IS NULL AND m.class_key = t.class_key AND m.member_key = t.member_key`;
+    expectClosed("member", d.closeMembers.length, n);
+  }
+  if (d.closeConnections.length > 0) {
+    const n = await tx.$executeRaw`
+      UPDATE matrix_connections m SET valid_to = ${g}
+      FROM unnest(${d.closeConnections.map((c) => c.srcClass)}::text[], ${d.closeConnections.map((c) => c.dstClass)}::text[]) AS t(src, dst)
+      WHERE m.cluster_id = ${cluster} AND m.valid_to IS NULL AND m.src_class = t.src AND m.dst_class = t.dst`;
+    expectClosed("connection", d.closeConnections.length, n);
+  }
+}
+
+async function openRows(tx: Tx, cluster: ClusterId, g: number, d: MatrixDelta): Promise<void> {
+  if (d.openClasses.length > 0) {
+    await tx.$executeRaw`
+      INSERT INTO matrix_classes (cluster_id, class_key, kind, valid_from)
+      SELECT ${cluster}, t.k, t.kind, ${g} FROM unnest(${d.openClasses.map((c) => c.key)}::text[], ${d.openClasses.map((c) => c.kind)}::text[]) AS t(k, kind)`;
+  }
+  if (d.openMembers.length > 0) {
+    const ms = d.openMembers;
+    const w = (f: (m: Extract<ClassMember, { type: "workload" }>) => string | number) => ms.map(({ member: m }) => (m.type === "workload" ? f(m) : null));
+    const e = (f: (m: Extract<ClassMember, { type: "external" }>) => string | number) => ms.map(({ member: m }) => (m.type === "external" ? f(m) : null));
+    await tx.$executeRaw`
+      INSERT INTO matrix_class_members (cluster_id, class_key, member_key, member_type, namespace, workload_kind, workload_name, pods,
+                                        ip_family, ip_start, ip_end, valid_from)
+      SELECT ${cluster}, t.class_key, t.member_key, t.member_type, t.namespace, t.workload_kind, t.workload_name, t.pods,
+             t.ip_family, t.ip_start, t.ip_end, ${g}
+      FROM unnest(${ms.map((m) => m.classKey)}::text[], ${ms.map((m) => m.memberKey)}::text[], ${ms.map((m) => m.member.type)}::text[],
+                  ${w((m) => m.namespace)}::text[], ${w((m) => m.kind)}::text[], ${w((m) => m.name)}::text[], ${w((m) => m.pods)}::int4[],
+                  ${e((m) => m.family)}::int4[], ${e((m) => m.start)}::text[], ${e((m) => m.end)}::text[])
+        AS t(class_key, member_key, member_type, namespace, workload_kind, workload_name, pods, ip_family, ip_start, ip_end)`;
+  }
+  if (d.openConnections.length > 0) {
+    const cs = d.openConnections;
+    await tx.$executeRaw`
+      INSERT INTO matrix_connections (cluster_id, src_class, dst_class, conn, valid_from)
+      SELECT ${cluster}, t.src, t.dst, t.conn, ${g}
+      FROM unnest(${cs.map((c) => c.srcClass)}::text[], ${cs.map((c) => c.dstClass)}::text[], ${cs.map((c) => c.conn)}::text[]) AS t(src, dst, conn)`;
+  }
+}
+
+function toMember(r: MemberDbRow): ClassMember {
+  if (r.member_type === "workload") {
+    return { type: "workload", namespace: r.namespace!, kind: r.workload_kind!, name: r.workload_name!, pods: r.pods! };
+  }
+  return { type: "external", family: r.ip_family as 4 | 6, start: r.ip_start!, end: r.ip_end! };
+}
+
+function toConnectionRow(r: ConnectionDbRow): MatrixConnectionRow {
+  return { srcClass: r.src_class, dstClass: r.dst_class, conn: r.conn };
+}
+
+function push<K, V>(m: Map<K, V[]>, k: K, v: V): void {
+  const list = m.get(k);
+  if (list) list.push(v);
+  else m.set(k, [v]);
+}

@@ -1,0 +1,250 @@
+/**
+ * Current cluster state (namespaces, pods, policies, derived workloads) and the history appended
+ * with it. `applyChanges` is the one write path the sync service uses: a batch (one watch event,
+ * or a whole relist) becomes ONE transaction of a handful of set-based statements, whatever its
+ * size: bulk upserts and deletes through unnest arrays, one workload refresh, one chain append.
+ */
+import type { ContainerPortInput } from "../engine/index.js";
+import type { ClusterObject, JsonValue, NamespaceObject, PodObject, PolicyKind, PolicyObject } from "../sync/objects.js";
+import { appendRevisions } from "./appendRevisions.js";
+import { mapStoreErrors } from "./errors.js";
+import { TX_OPTIONS, jsonTexts, type Db, type Tx } from "./prisma.js";
+import type { ClusterId, ObjectChange, ObjectRepository, RevisionInput, StoredRevision, StoredWorkload } from "./types.js";
+
+type Labels = Readonly<Record<string, string>>;
+
+interface KindPlan<T extends ClusterObject> {
+  readonly upserts: T[];
+  readonly deletes: string[];
+}
+
+interface ChangePlan {
+  readonly namespaces: KindPlan<NamespaceObject>;
+  readonly pods: KindPlan<PodObject>;
+  readonly policies: KindPlan<PolicyObject>;
+  readonly revisions: RevisionInput[];
+}
+
+interface WorkloadKeys {
+  readonly namespaces: string[];
+  readonly kinds: string[];
+  readonly names: string[];
+}
+
+export class PrismaObjectRepository implements ObjectRepository {
+  constructor(private readonly db: Db) {}
+
+  applyChanges(cluster: ClusterId, changes: readonly ObjectChange[]): Promise<StoredRevision[]> {
+    return mapStoreErrors(`applyChanges(${cluster}, ${changes.length} changes)`, async () => {
+      if (changes.length === 0) return [];
+      const plan = planChanges(changes);
+      return this.db.$transaction(async (tx) => {
+        await writeNamespaces(tx, cluster, plan.namespaces);
+        await refreshWorkloads(tx, cluster, await writePods(tx, cluster, plan.pods));
+        await writePolicies(tx, cluster, plan.policies);
+        return appendRevisions(tx, cluster, plan.revisions);
+      }, TX_OPTIONS);
+    });
+  }
+
+  loadObjects(cluster: ClusterId): Promise<ClusterObject[]> {
+    return mapStoreErrors(`loadObjects(${cluster})`, async () => {
+      const [namespaces, pods, policies] = await Promise.all([
+        this.db.namespace.findMany({ where: { clusterId: cluster } }),
+        this.db.pod.findMany({ where: { clusterId: cluster } }),
+        this.db.networkPolicy.findMany({ where: { clusterId: cluster } }),
+      ]);
+      const out: ClusterObject[] = [];
+      for (const n of namespaces) {
+        out.push({ kind: "Namespace", meta: { uid: n.uid, name: n.name, namespace: "", resourceVersion: n.resourceVersion, labels: n.labels as Labels } });
+      }
+      for (const p of pods) {
+        out.push({
+          kind: "Pod",
+          meta: { uid: p.uid, name: p.name, namespace: p.namespace, resourceVersion: p.resourceVersion, labels: p.labels as Labels },
+          ...(p.ip !== null ? { ip: p.ip } : {}),
+          hostNetwork: p.hostNetwork,
+          containerPorts: p.containerPorts as unknown as ContainerPortInput[],
+          workload: { namespace: p.namespace, kind: p.workloadKind, name: p.workloadName },
+        });
+      }
+      for (const np of policies) {
+        out.push({
+          kind: np.kind as PolicyKind,
+          meta: { uid: np.uid, name: np.name, namespace: np.namespace, resourceVersion: np.resourceVersion, labels: np.labels as Labels },
+          spec: np.spec as JsonValue,
+        });
+      }
+      return out;
+    });
+  }
+
+  listWorkloads(cluster: ClusterId, options: { readonly namespace?: string } = {}): Promise<StoredWorkload[]> {
+    return mapStoreErrors(`listWorkloads(${cluster})`, async () => {
+      const rows = await this.db.workload.findMany({
+        where: { clusterId: cluster, ...(options.namespace !== undefined ? { namespace: options.namespace } : {}) },
+        orderBy: [{ namespace: "asc" }, { kind: "asc" }, { name: "asc" }],
+      });
+      return rows.map((w) => ({ namespace: w.namespace, kind: w.kind, name: w.name, podCount: w.podCount, labels: w.labels as Labels }));
+    });
+  }
+}
+
+/** Last change per uid wins for the object tables; revisions keep batch order. */
+function planChanges(changes: readonly ObjectChange[]): ChangePlan {
+  const last = new Map<string, ObjectChange>();
+  const revisions: RevisionInput[] = [];
+  for (const c of changes) {
+    const key = `${c.object.kind}\u0000${c.object.meta.uid}`;
+    last.set(key, c);
+    if (c.revision) revisions.push(c.revision);
+  }
+  const plan: ChangePlan = {
+    namespaces: { upserts: [], deletes: [] },
+    pods: { upserts: [], deletes: [] },
+    policies: { upserts: [], deletes: [] },
+    revisions,
+  };
+  // Sorted by uid, so concurrent batches lock rows in the same order (no deadlocks between them).
+  const ordered = [...last.values()].sort((a, b) => (a.object.meta.uid < b.object.meta.uid ? -1 : a.object.meta.uid > b.object.meta.uid ? 1 : 0));
+  for (const c of ordered) {
+    const o = c.object;
+    switch (o.kind) {
+      case "Namespace":
+        if (c.op === "upsert") plan.namespaces.upserts.push(o);
+        else plan.namespaces.deletes.push(o.meta.uid);
+        break;
+      case "Pod":
+        if (c.op === "upsert") plan.pods.upserts.push(o);
+        else plan.pods.deletes.push(o.meta.uid);
+        break;
+      default:
+        if (c.op === "upsert") plan.policies.upserts.push(o);
+        else plan.policies.deletes.push(o.meta.uid);
+    }
+  }
+  return plan;
+}
+
+async function writeNamespaces(tx: Tx, cluster: ClusterId, plan: KindPlan<NamespaceObject>): Promise<void> {
+  const ns = plan.upserts;
+  if (ns.length > 0) {
+    await tx.$executeRaw`
+      INSERT INTO namespaces (cluster_id, uid, name, labels, resource_version)
+      SELECT ${cluster}, t.uid, t.name, t.labels::jsonb, t.rv
+      FROM unnest(${ns.map((n) => n.meta.uid)}::text[], ${ns.map((n) => n.meta.name)}::text[],
+                  ${jsonTexts(ns.map((n) => n.meta.labels))}::text[], ${ns.map((n) => n.meta.resourceVersion)}::text[]) AS t(uid, name, labels, rv)
+      ON CONFLICT (cluster_id, uid) DO UPDATE
+        SET name = excluded.name, labels = excluded.labels, resource_version = excluded.resource_version
+        WHERE namespaces.resource_version IS DISTINCT FROM excluded.resource_version`;
+  }
+  if (plan.deletes.length > 0) {
+    await tx.$executeRaw`DELETE FROM namespaces WHERE cluster_id = ${cluster} AND uid = ANY(${plan.deletes}::text[])`;
+  }
+}
+
+async function writePolicies(tx: Tx, cluster: ClusterId, plan: KindPlan<PolicyObject>): Promise<void> {
+  const ps = plan.upserts;
+  if (ps.length > 0) {
+    await tx.$executeRaw`
+      INSERT INTO network_policies (cluster_id, uid, kind, namespace, name, labels, resource_version, spec)
+      SELECT ${cluster}, t.uid, t.kind, t.namespace, t.name, t.labels::jsonb, t.rv, t.spec::jsonb
+      FROM unnest(${ps.map((p) => p.meta.uid)}::text[], ${ps.map((p) => p.kind)}::text[], ${ps.map((p) => p.meta.namespace)}::text[],
+                  ${ps.map((p) => p.meta.name)}::text[], ${jsonTexts(ps.map((p) => p.meta.labels))}::text[],
+                  ${ps.map((p) => p.meta.resourceVersion)}::text[], ${ps.map((p) => JSON.stringify(p.spec))}::text[])
+        AS t(uid, kind, namespace, name, labels, rv, spec)
+      ON CONFLICT (cluster_id, uid) DO UPDATE
+        SET kind = excluded.kind, namespace = excluded.namespace, name = excluded.name, labels = excluded.labels,
+            resource_version = excluded.resource_version, spec = excluded.spec
+        WHERE network_policies.resource_version IS DISTINCT FROM excluded.resource_version`;
+  }
+  if (plan.deletes.length > 0) {
+    await tx.$executeRaw`DELETE FROM network_policies WHERE cluster_id = ${cluster} AND uid = ANY(${plan.deletes}::text[])`;
+  }
+}
+
+/** Writes pods and returns the workloads whose pods changed (before and after the change). */
+async function writePods(tx: Tx, cluster: ClusterId, plan: KindPlan<PodObject>): Promise<WorkloadKeys> {
+  const touched: { namespace: string; kind: string; name: string }[] = [];
+  const ps = plan.upserts;
+  if (ps.length > 0) {
+    // `old` reads the pre-statement snapshot, so a pod that moved to another workload refreshes both.
+    const rows = await tx.$queryRaw<{ namespace: string; kind: string; name: string }[]>`
+      WITH input AS (
+        SELECT * FROM unnest(
+          ${ps.map((p) => p.meta.uid)}::text[], ${ps.map((p) => p.meta.namespace)}::text[], ${ps.map((p) => p.meta.name)}::text[],
+          ${jsonTexts(ps.map((p) => p.meta.labels))}::text[], ${ps.map((p) => p.ip ?? null)}::text[], ${ps.map((p) => p.hostNetwork)}::bool[],
+          ${ps.map((p) => JSON.stringify(p.containerPorts))}::text[], ${ps.map((p) => p.workload.kind)}::text[],
+          ${ps.map((p) => p.workload.name)}::text[], ${ps.map((p) => p.meta.resourceVersion)}::text[])
+        AS t(uid, namespace, name, labels, ip, host_network, container_ports, workload_kind, workload_name, resource_version)
+      ),
+      old AS (
+        SELECT p.uid, p.namespace, p.workload_kind, p.workload_name
+        FROM pods p JOIN input i ON p.cluster_id = ${cluster} AND p.uid = i.uid
+      ),
+      up AS (
+        INSERT INTO pods (cluster_id, uid, namespace, name, labels, ip, host_network, container_ports, workload_kind, workload_name, resource_version)
+        SELECT ${cluster}, uid, namespace, name, labels::jsonb, ip, host_network, container_ports::jsonb, workload_kind, workload_name, resource_version
+        FROM input
+        ON CONFLICT (cluster_id, uid) DO UPDATE
+          SET namespace = excluded.namespace, name = excluded.name, labels = excluded.labels, ip = excluded.ip,
+              host_network = excluded.host_network, container_ports = excluded.container_ports,
+              workload_kind = excluded.workload_kind, workload_name = excluded.workload_name, resource_version = excluded.resource_version
+          WHERE pods.resource_version IS DISTINCT FROM excluded.resource_version
+        RETURNING uid, namespace, workload_kind, workload_name
+      )
+      SELECT namespace, workload_kind AS kind, workload_name AS name FROM up
+      UNION
+      SELECT old.namespace, old.workload_kind, old.workload_name FROM old JOIN up USING (uid)`;
+    touched.push(...rows);
+  }
+  if (plan.deletes.length > 0) {
+    const rows = await tx.$queryRaw<{ namespace: string; kind: string; name: string }[]>`
+      WITH d AS (DELETE FROM pods WHERE cluster_id = ${cluster} AND uid = ANY(${plan.deletes}::text[])
+                 RETURNING namespace, workload_kind, workload_name)
+      SELECT DISTINCT namespace, workload_kind AS kind, workload_name AS name FROM d`;
+    touched.push(...rows);
+  }
+  return { namespaces: touched.map((t) => t.namespace), kinds: touched.map((t) => t.kind), names: touched.map((t) => t.name) };
+}
+
+/**
+ * Re-derives the given workloads from their pods: pod count and the labels all pods share.
+ * Workloads left without pods are deleted; the DELETE and the upsert touch disjoint keys.
+ */
+async function refreshWorkloads(tx: Tx, cluster: ClusterId, keys: WorkloadKeys): Promise<void> {
+  if (keys.names.length === 0) return;
+  await tx.$executeRaw`
+    WITH keys AS (
+      SELECT DISTINCT * FROM unnest(${keys.namespaces}::text[], ${keys.kinds}::text[], ${keys.names}::text[]) AS t(namespace, kind, name)
+    ),
+    agg AS (
+      SELECT k.namespace, k.kind, k.name, count(p.uid)::int AS pod_count
+      FROM keys k
+      LEFT JOIN pods p ON p.cluster_id = ${cluster} AND p.namespace = k.namespace AND p.workload_kind = k.kind AND p.workload_name = k.name
+      GROUP BY k.namespace, k.kind, k.name
+    ),
+    label_counts AS (
+      SELECT p.namespace, p.workload_kind AS kind, p.workload_name AS name, e.key, e.value, count(*) AS n
+      FROM keys k
+      JOIN pods p ON p.cluster_id = ${cluster} AND p.namespace = k.namespace AND p.workload_kind = k.kind AND p.workload_name = k.name
+      CROSS JOIN LATERAL jsonb_each(p.labels) e
+      GROUP BY 1, 2, 3, 4, 5
+    ),
+    common AS (
+      SELECT a.namespace, a.kind, a.name, jsonb_object_agg(l.key, l.value) AS labels
+      FROM agg a JOIN label_counts l USING (namespace, kind, name)
+      WHERE l.n = a.pod_count
+      GROUP BY a.namespace, a.kind, a.name
+    ),
+    gone AS (
+      DELETE FROM workloads w USING agg a
+      WHERE a.pod_count = 0 AND w.cluster_id = ${cluster} AND w.namespace = a.namespace AND w.kind = a.kind AND w.name = a.name
+    )
+    INSERT INTO workloads (cluster_id, namespace, kind, name, pod_count, labels)
+    SELECT ${cluster}, a.namespace, a.kind, a.name, a.pod_count, coalesce(c.labels, '{}'::jsonb)
+    FROM agg a LEFT JOIN common c USING (namespace, kind, name)
+    WHERE a.pod_count > 0
+    ORDER BY a.namespace, a.kind, a.name
+    ON CONFLICT (cluster_id, namespace, kind, name) DO UPDATE SET pod_count = excluded.pod_count, labels = excluded.labels`;
+}

@@ -1,0 +1,27 @@
+/**
+ * The store's public API: open a database, use its repositories. Everything outside src/store
+ * imports from here (or from ./types.js), never from Prisma or the drivers.
+ */
+export { openStore, DEFAULT_DATA_DIR, IN_MEMORY, type OpenStoreOptions } from "./openStore.js";
+export type * from "./types.js";
+export { SYNC_OUTCOMES } from "./types.js";
+export {
+  AppendOnlyViolationError,
+  ChainIntegrityError,
+  DatabaseError,
+  DatabaseUnavailableError,
+  MigrationMismatchError,
+} from "./errors.js";
+export {
+  canonicalize,
+  canonicalRevision,
+  hashRevision,
+  verifyChain,
+  ChainVerifier,
+  GENESIS_HASH,
+  type ChainBreak,
+  type ChainBreakReason,
+  type ChainRecord,
+  type ChainVerification,
+} from "./audit/hashChain.js";
+export { computeMatrixDelta, connectionKey, splitConnectionKey, memberKey, type MatrixDelta, type MatrixDeltaCounts } from "./matrixDelta.js";

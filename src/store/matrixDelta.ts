@@ -1,0 +1,135 @@
+/**
+ * What changes between two matrix snapshots, at the granularity of stored rows. Pure: the matrix
+ * repository turns the delta into UPDATEs (close rows: valid_to = g) and INSERTs (open rows:
+ * valid_from = g), so a recompute that changes one connection writes two rows, not the matrix.
+ *
+ * Row identities: a class by its key; a member by (class key, member key); a connection by
+ * (source class, destination class). A row whose identity survives but whose content changed
+ * (a class's kind, a workload's pod count, a connection set) is closed and reopened.
+ */
+import type { ClassKey, ClassMember, MatrixClass, MatrixSnapshot } from "./types.js";
+
+export interface OpenMember {
+  readonly classKey: ClassKey;
+  readonly memberKey: string;
+  readonly member: ClassMember;
+}
+
+export interface ConnectionRef {
+  readonly srcClass: ClassKey;
+  readonly dstClass: ClassKey;
+}
+
+export interface OpenConnection extends ConnectionRef {
+  readonly conn: string;
+}
+
+export interface MatrixDelta {
+  readonly closeClasses: readonly ClassKey[];
+  readonly openClasses: readonly Pick<MatrixClass, "key" | "kind">[];
+  readonly closeMembers: readonly Omit<OpenMember, "member">[];
+  readonly openMembers: readonly OpenMember[];
+  readonly closeConnections: readonly ConnectionRef[];
+  readonly openConnections: readonly OpenConnection[];
+}
+
+export interface MatrixDeltaCounts {
+  readonly classesClosed: number;
+  readonly classesOpened: number;
+  readonly membersClosed: number;
+  readonly membersOpened: number;
+  readonly connectionsClosed: number;
+  readonly connectionsOpened: number;
+}
+
+const SEP = "\u0000";
+
+/** The key of `MatrixSnapshot.connections`: `${src}\u0000${dst}`. */
+export function connectionKey(srcClass: ClassKey, dstClass: ClassKey): string {
+  return `${srcClass}${SEP}${dstClass}`;
+}
+
+/** Splits a `MatrixSnapshot.connections` key (class keys never contain NUL: PostgreSQL text cannot store it). */
+export function splitConnectionKey(key: string): ConnectionRef {
+  const i = key.indexOf(SEP);
+  if (i < 0) throw new TypeError(`matrix connection key without a NUL separator: ${JSON.stringify(key)}`);
+  return { srcClass: key.slice(0, i), dstClass: key.slice(i + 1) };
+}
+
+/**
+ * Identity of a member within its class: the workload, or the IP range. Stored in
+ * matrix_class_members.member_key (so no NUL: PostgreSQL text cannot hold it). Never parsed back.
+ */
+export function memberKey(m: ClassMember): string {
+  return JSON.stringify(m.type === "workload" ? ["w", m.namespace, m.kind, m.name] : ["e", m.family, m.start, m.end]);
+}
+
+function sameMember(a: ClassMember, b: ClassMember): boolean {
+  // Identity is equal (same memberKey); only a workload's pod count can differ.
+  return a.type !== "workload" || b.type !== "workload" || a.pods === b.pods;
+}
+
+/** Members by key; a duplicate identity in one class keeps the last occurrence. */
+function membersByKey(c: MatrixClass): Map<string, ClassMember> {
+  return new Map(c.members.map((m) => [memberKey(m), m]));
+}
+
+export function computeMatrixDelta(previous: MatrixSnapshot | undefined, next: MatrixSnapshot): MatrixDelta {
+  const closeClasses: ClassKey[] = [];
+  const openClasses: Pick<MatrixClass, "key" | "kind">[] = [];
+  const closeMembers: Omit<OpenMember, "member">[] = [];
+  const openMembers: OpenMember[] = [];
+  const prevClasses = previous?.classes ?? new Map<ClassKey, MatrixClass>();
+
+  for (const [key, before] of prevClasses) {
+    const after = next.classes.get(key);
+    const kindChanged = after !== undefined && after.kind !== before.kind;
+    if (after === undefined || kindChanged) {
+      closeClasses.push(key);
+      for (const mk of membersByKey(before).keys()) closeMembers.push({ classKey: key, memberKey: mk });
+      continue;
+    }
+    const beforeMembers = membersByKey(before);
+    const afterMembers = membersByKey(after);
+    for (const [mk, m] of beforeMembers) {
+      const now = afterMembers.get(mk);
+      if (now === undefined || !sameMember(m, now)) closeMembers.push({ classKey: key, memberKey: mk });
+    }
+    for (const [mk, m] of afterMembers) {
+      const was = beforeMembers.get(mk);
+      if (was === undefined || !sameMember(was, m)) openMembers.push({ classKey: key, memberKey: mk, member: m });
+    }
+  }
+  for (const [key, after] of next.classes) {
+    const before = prevClasses.get(key);
+    if (before !== undefined && before.kind === after.kind) continue; // handled above
+    openClasses.push({ key, kind: after.kind });
+    for (const [mk, m] of membersByKey(after)) openMembers.push({ classKey: key, memberKey: mk, member: m });
+  }
+
+  const closeConnections: ConnectionRef[] = [];
+  const openConnections: OpenConnection[] = [];
+  const prevConnections = previous?.connections ?? new Map<string, string>();
+  for (const [key, conn] of prevConnections) {
+    if (next.connections.get(key) !== conn) closeConnections.push(splitConnectionKey(key));
+  }
+  for (const [key, conn] of next.connections) {
+    if (prevConnections.get(key) !== conn) openConnections.push({ ...splitConnectionKey(key), conn });
+  }
+  return { closeClasses, openClasses, closeMembers, openMembers, closeConnections, openConnections };
+}
+
+export function deltaCounts(d: MatrixDelta): MatrixDeltaCounts {
+  return {
+    classesClosed: d.closeClasses.length,
+    classesOpened: d.openClasses.length,
+    membersClosed: d.closeMembers.length,
+    membersOpened: d.openMembers.length,
+    connectionsClosed: d.closeConnections.length,
+    connectionsOpened: d.openConnections.length,
+  };
+}
+
+export function isEmptyDelta(d: MatrixDelta): boolean {
+  return Object.values(deltaCounts(d)).every((n) => n === 0);
+}

@@ -1,0 +1,116 @@
+/** The pure matrix delta: which stored rows a recompute closes and opens. */
+import { describe, expect, it } from "vitest";
+import { computeMatrixDelta, connectionKey, deltaCounts, isEmptyDelta, memberKey, splitConnectionKey } from "../../src/store/matrixDelta.js";
+import type { ClassMember, MatrixClass, MatrixSnapshot } from "../../src/store/types.js";
+
+const wl = (name: string, pods = 1, kind = "Deployment"): ClassMember => ({ type: "workload", namespace: "ns", kind, name, pods });
+const ext = (start: string, end: string): ClassMember => ({ type: "external", family: 4, start, end });
+const cls = (key: string, members: ClassMember[], kind: MatrixClass["kind"] = "pod"): [string, MatrixClass] => [key, { key, kind, members }];
+
+function snapshot(classes: [string, MatrixClass][], connections: [string, string, string][]): MatrixSnapshot {
+  return { classes: new Map(classes), connections: new Map(connections.map(([s, d, c]) => [connectionKey(s, d), c])) };
+}
+
+const base = snapshot(
+  [cls("A", [wl("a1"), wl("a2", 2)]), cls("B", [wl("b1")]), cls("X", [ext("10.0.0.0", "10.0.0.255")], "external")],
+  [
+    ["A", "B", "TCP 80"],
+    ["B", "A", "TCP 443"],
+    ["A", "X", "all"],
+  ],
+);
+
+describe("computeMatrixDelta", () => {
+  it("opens everything for a first generation", () => {
+    expect(deltaCounts(computeMatrixDelta(undefined, base))).toEqual({
+      classesClosed: 0,
+      classesOpened: 3,
+      membersClosed: 0,
+      membersOpened: 4,
+      connectionsClosed: 0,
+      connectionsOpened: 3,
+    });
+  });
+
+  it("is empty for an equal snapshot, whatever the insertion order", () => {
+    const reordered = snapshot(
+      [cls("X", [ext("10.0.0.0", "10.0.0.255")], "external"), cls("B", [wl("b1")]), cls("A", [wl("a2", 2), wl("a1")])],
+      [
+        ["A", "X", "all"],
+        ["B", "A", "TCP 443"],
+        ["A", "B", "TCP 80"],
+      ],
+    );
+    expect(isEmptyDelta(computeMatrixDelta(base, reordered))).toBe(true);
+  });
+
+  it("closes and reopens only a changed connection, and handles added and removed ones", () => {
+    const next = snapshot(
+      [...base.classes],
+      [
+        ["A", "B", "TCP 8080"],
+        ["A", "X", "all"],
+        ["X", "B", "UDP 53"],
+      ],
+    );
+    const d = computeMatrixDelta(base, next);
+    expect(d.closeConnections).toEqual([
+      { srcClass: "A", dstClass: "B" },
+      { srcClass: "B", dstClass: "A" },
+    ]);
+    expect(d.openConnections).toEqual([
+      { srcClass: "A", dstClass: "B", conn: "TCP 8080" },
+      { srcClass: "X", dstClass: "B", conn: "UDP 53" },
+    ]);
+    expect(d.closeClasses).toEqual([]);
+    expect(d.openMembers).toEqual([]);
+  });
+
+  it("replaces a member whose pod count changed, and moves workloads between classes", () => {
+    const next = snapshot([cls("A", [wl("a1", 5)]), cls("B", [wl("b1"), wl("a2", 2)]), cls("X", [ext("10.0.0.0", "10.0.0.255")], "external")], [...base.connections].map(([k, c]) => [...Object.values(splitConnectionKey(k)), c] as [string, string, string]));
+    const d = computeMatrixDelta(base, next);
+    expect(d.closeMembers).toEqual([
+      { classKey: "A", memberKey: memberKey(wl("a1")) },
+      { classKey: "A", memberKey: memberKey(wl("a2", 2)) },
+    ]);
+    expect(d.openMembers).toEqual([
+      { classKey: "A", memberKey: memberKey(wl("a1")), member: wl("a1", 5) },
+      { classKey: "B", memberKey: memberKey(wl("a2")), member: wl("a2", 2) },
+    ]);
+    expect(d.closeClasses).toEqual([]);
+    expect(d.closeConnections).toEqual([]);
+  });
+
+  it("closes a removed class with its members, and reopens a class whose kind changed", () => {
+    const next = snapshot([cls("A", [wl("a1"), wl("a2", 2)]), cls("X", [ext("10.0.0.0", "10.0.0.255")], "pod")], [["A", "X", "all"]]);
+    const d = computeMatrixDelta(base, next);
+    expect(d.closeClasses).toEqual(["B", "X"]);
+    expect(d.openClasses).toEqual([{ key: "X", kind: "pod" }]);
+    expect(d.closeMembers.map((m) => m.classKey)).toEqual(["B", "X"]);
+    expect(d.openMembers.map((m) => m.classKey)).toEqual(["X"]);
+    expect(d.closeConnections).toEqual([
+      { srcClass: "A", dstClass: "B" },
+      { srcClass: "B", dstClass: "A" },
+    ]);
+  });
+
+  it("keeps the last of duplicate members in one class", () => {
+    const next = snapshot([cls("A", [wl("a1"), wl("a2", 2), wl("a1", 3)]), ...[...base.classes].slice(1)], []);
+    const d = computeMatrixDelta(base, next);
+    expect(d.openMembers).toEqual([{ classKey: "A", memberKey: memberKey(wl("a1")), member: wl("a1", 3) }]);
+  });
+});
+
+describe("keys", () => {
+  it("tells workloads of different kinds and IP ranges apart, without NUL characters", () => {
+    const keys = [memberKey(wl("x", 1, "Deployment")), memberKey(wl("x", 1, "StatefulSet")), memberKey(ext("1.0.0.0", "1.0.0.1")), memberKey(ext("1.0.0.0", "1.0.0.10"))];
+    expect(new Set(keys).size).toBe(4);
+    expect(keys.join("")).not.toContain("\u0000");
+    expect(memberKey(wl("x", 1))).toBe(memberKey(wl("x", 7)));
+  });
+
+  it("splits connection keys and rejects malformed ones", () => {
+    expect(splitConnectionKey(connectionKey("pod|a", "external|b"))).toEqual({ srcClass: "pod|a", dstClass: "external|b" });
+    expect(() => splitConnectionKey("no separator")).toThrow(TypeError);
+  });
+});

@@ -1,0 +1,223 @@
+/**
+ * Current state and history: applyChanges round-trips and idempotency, derived workloads, the
+ * append-only history and its hash chain, including tampering done behind the store's back.
+ * Run on every backend by store.test.ts.
+ */
+import { beforeAll, expect, it } from "vitest";
+import { verifyChain } from "../../../src/store/audit/hashChain.js";
+import type { ClusterObject } from "../../../src/sync/objects.js";
+import type { Store } from "../../../src/store/types.js";
+import { at, ns, pod, policy, remove, revisionFor, upsert } from "../helpers/fixtures.js";
+import type { SuiteContext } from "../helpers/context.js";
+
+const byUid = (objects: readonly ClusterObject[]) => [...objects].sort((a, b) => (a.meta.uid < b.meta.uid ? -1 : 1));
+
+export function objectsSuite(ctx: SuiteContext): void {
+  const { backend } = ctx;
+  const newCluster = () => ctx.newCluster();
+  let store: Store;
+  beforeAll(() => {
+    store = ctx.store;
+  });
+
+  it("registers clusters idempotently", async () => {
+    const id = await newCluster();
+    const again = await store.clusters.ensureCluster(id, "kubeconfig prod");
+    expect(again.source).toBe("kubeconfig prod");
+    expect((await store.clusters.listClusters()).filter((c) => c.id === id)).toHaveLength(1);
+  });
+
+  it("round-trips objects through applyChanges and loadObjects", async () => {
+    const c = await newCluster();
+    const objects: ClusterObject[] = [
+      ns("shop"),
+      ns("db", "7", { team: "data" }),
+      pod("shop", "web-1", { ip: "10.0.0.1", labels: { app: "web", hash: "a" }, workload: { kind: "Deployment", name: "web" } }),
+      pod("shop", "web-2", { labels: { app: "web", hash: "b" }, workload: { kind: "Deployment", name: "web" }, hostNetwork: true }),
+      pod("db", "pg-0", { ip: "10.0.1.1", labels: { app: "pg" }, workload: { kind: "StatefulSet", name: "pg" } }),
+      policy("shop", "allow-web"),
+      policy("db", "deny-all", "3", { podSelector: {}, policyTypes: ["Ingress", "Egress"] }),
+    ];
+    const revisions = await store.objects.applyChanges(c, objects.map((o) => upsert(o)));
+    expect(revisions.map((r) => [r.seq, r.objectKind, r.name])).toEqual([
+      [1n, "Namespace", "shop"],
+      [2n, "Namespace", "db"],
+      [3n, "NetworkPolicy", "allow-web"],
+      [4n, "NetworkPolicy", "deny-all"],
+    ]);
+    expect(byUid(await store.objects.loadObjects(c))).toEqual(byUid(objects));
+    expect(await store.objects.listWorkloads(c)).toEqual([
+      { namespace: "db", kind: "StatefulSet", name: "pg", podCount: 1, labels: { app: "pg" } },
+      { namespace: "shop", kind: "Deployment", name: "web", podCount: 2, labels: { app: "web" } },
+    ]);
+  });
+
+  it("writes an upsert only when the resourceVersion differs, and re-derives workloads", async () => {
+    const c = await newCluster();
+    const web = (name: string, rv: string, labels: Record<string, string>, workload = "web") =>
+      pod("shop", name, { rv, labels, workload: { kind: "Deployment", name: workload } });
+    await store.objects.applyChanges(c, [upsert(web("w1", "1", { app: "web", v: "1" })), upsert(web("w2", "1", { app: "web", v: "1" }))]);
+    expect((await store.objects.listWorkloads(c))[0]).toMatchObject({ podCount: 2, labels: { app: "web", v: "1" } });
+
+    // Same resourceVersion, different content: ignored (the stored row is already that version).
+    await store.objects.applyChanges(c, [upsert(web("w1", "1", { app: "other" }))]);
+    expect((await store.objects.loadObjects(c)).find((o) => o.meta.name === "w1")?.meta.labels).toEqual({ app: "web", v: "1" });
+
+    // A new resourceVersion is written; the shared labels shrink to what both pods still carry.
+    await store.objects.applyChanges(c, [upsert(web("w1", "2", { app: "web", v: "2" }))]);
+    expect((await store.objects.listWorkloads(c))[0]).toMatchObject({ podCount: 2, labels: { app: "web" } });
+
+    // A pod moving to another workload refreshes both; a workload without pods disappears.
+    await store.objects.applyChanges(c, [upsert(web("w2", "2", { app: "api" }, "api"))]);
+    expect((await store.objects.listWorkloads(c)).map((w) => [w.name, w.podCount])).toEqual([
+      ["api", 1],
+      ["web", 1],
+    ]);
+    await store.objects.applyChanges(c, [remove(web("w1", "2", {}))]);
+    expect((await store.objects.listWorkloads(c)).map((w) => w.name)).toEqual(["api"]);
+    expect(await store.objects.listWorkloads(c, { namespace: "elsewhere" })).toEqual([]);
+  });
+
+  it("is idempotent: the same batch twice appends nothing and keeps the chain intact", async () => {
+    const c = await newCluster();
+    const batch = [upsert(ns("a")), upsert(policy("a", "p1")), upsert(policy("a", "p2")), upsert(pod("a", "x"))];
+    const first = await store.objects.applyChanges(c, batch);
+    const second = await store.objects.applyChanges(c, batch);
+    expect(first).toHaveLength(3);
+    expect(second).toEqual([]);
+    // A batch mixing stored and new revisions: the stored ones consume no seq.
+    const p3 = policy("a", "p3");
+    const mixed = await store.objects.applyChanges(c, [batch[1]!, upsert(p3), batch[2]!, upsert(p3)]);
+    expect(mixed.map((r) => [r.seq, r.name])).toEqual([[4n, "p3"]]);
+    expect(await verifyChain(store.revisions.iterate(c))).toMatchObject({ ok: true, count: 4, head: { seq: 4n } });
+    expect((await store.revisions.head(c)).seq).toBe(4n);
+    expect(await store.objects.loadObjects(c)).toHaveLength(5);
+  });
+
+  it("records deletes, including inferred ones, and a last-wins batch", async () => {
+    const c = await newCluster();
+    const p = policy("a", "p");
+    await store.objects.applyChanges(c, [upsert(ns("a")), upsert(p)]);
+    const p2 = policy("a", "p", "2", { podSelector: {} });
+    const revs = await store.objects.applyChanges(c, [
+      { op: "upsert", object: p2, revision: revisionFor(p2, "UPDATE", { before: p.spec }) },
+      { op: "delete", object: p2, revision: revisionFor(p2, "DELETE", { via: "relist", finalStateUnknown: true, before: p2.spec }) },
+    ]);
+    expect(revs.map((r) => [r.operation, r.observedVia, r.finalStateUnknown])).toEqual([
+      ["UPDATE", "watch", false],
+      ["DELETE", "relist", true],
+    ]);
+    expect((await store.objects.loadObjects(c)).map((o) => o.kind)).toEqual(["Namespace"]);
+  });
+
+  it("lists revisions by object and time, pages by seq and iterates in order", async () => {
+    const c = await newCluster();
+    const changes = [];
+    for (let i = 0; i < 7; i++) changes.push(upsert(policy(i % 2 ? "odd" : "even", `p${i}`), "CREATE", at(i)));
+    await store.objects.applyChanges(c, changes);
+    expect((await store.revisions.list(c, { namespace: "odd", limit: 10 })).map((r) => r.name)).toEqual(["p1", "p3", "p5"]);
+    expect((await store.revisions.list(c, { namespace: "even", name: "p4", limit: 10 })).map((r) => r.seq)).toEqual([5n]);
+    expect((await store.revisions.list(c, { since: at(2), until: at(5), limit: 10 })).map((r) => r.name)).toEqual(["p2", "p3", "p4"]);
+    const page1 = await store.revisions.list(c, { limit: 3 });
+    const page2 = await store.revisions.list(c, { limit: 3, afterSeq: page1[2]!.seq });
+    expect([...page1, ...page2].map((r) => r.seq)).toEqual([1n, 2n, 3n, 4n, 5n, 6n]);
+    const all = [];
+    for await (const r of store.revisions.iterate(c, { pageSize: 2 })) all.push(r.seq);
+    expect(all).toEqual([1n, 2n, 3n, 4n, 5n, 6n, 7n]);
+    const stored = (await store.revisions.list(c, { limit: 1 }))[0]!;
+    expect(stored.observedAt).toEqual(at(0));
+    expect(stored.after).toEqual(policy("even", "p0").spec);
+    expect(stored.prevHash).toBe("0".repeat(64));
+  });
+
+  it("refuses writes for an unregistered cluster with a typed error", async () => {
+    await expect(store.objects.applyChanges("nobody", [upsert(ns("a"))])).rejects.toMatchObject({ code: "NOT_FOUND" });
+  });
+
+  it("keeps the history immutable: UPDATE, DELETE and TRUNCATE raise, even as superuser in replica mode", async () => {
+    const c = await newCluster();
+    const [rev] = await store.objects.applyChanges(c, [upsert(ns("a"))]);
+    await store.impacts.save(c, [{ revisionIds: [rev!.id], generation: 1, gained: [], lost: [], exact: true }]);
+    for (const table of ["policy_revisions", "reachability_impacts"]) {
+      await expect(backend.sql(`UPDATE ${table} SET cluster_id = cluster_id WHERE cluster_id = '${c}'`)).rejects.toThrow(/append-only/);
+      await expect(backend.sql(`DELETE FROM ${table} WHERE cluster_id = '${c}'`)).rejects.toThrow(/append-only/);
+      await expect(backend.sql(`TRUNCATE ${table} CASCADE`)).rejects.toThrow(/append-only/);
+      // ENABLE ALWAYS: session_replication_role = replica does not switch the triggers off.
+      await expect(backend.sql(`SET session_replication_role = replica; DELETE FROM ${table} WHERE cluster_id = '${c}'`)).rejects.toThrow(
+        /append-only/,
+      );
+      await backend.sql("SET session_replication_role = origin");
+    }
+    expect(await store.revisions.list(c, { limit: 10 })).toHaveLength(1);
+  });
+
+  it("detects tampering done with the triggers disabled: an edited spec, a rewritten hash, a removed row", async () => {
+    const tamper = async (statement: string) =>
+      backend.sql(
+        `ALTER TABLE policy_revisions DISABLE TRIGGER policy_revisions_append_only; ${statement}; ` +
+          `ALTER TABLE policy_revisions ENABLE ALWAYS TRIGGER policy_revisions_append_only`,
+      );
+    const seed = async () => {
+      const c = await newCluster();
+      await store.objects.applyChanges(c, [1, 2, 3, 4].map((i) => upsert(policy("a", `p${i}`))));
+      expect(await verifyChain(store.revisions.iterate(c))).toMatchObject({ ok: true, count: 4 });
+      return c;
+    };
+
+    const edited = await seed();
+    await tamper(`UPDATE policy_revisions SET after = jsonb_set(after, '{podSelector}', '{}') WHERE cluster_id = '${edited}' AND seq = 2`);
+    expect(await verifyChain(store.revisions.iterate(edited))).toMatchObject({ ok: false, count: 1, broken: { seq: 2n, reason: "canonical-mismatch" } });
+
+    const rehashed = await seed();
+    await tamper(`UPDATE policy_revisions SET hash = repeat('a', 64) WHERE cluster_id = '${rehashed}' AND seq = 3`);
+    expect(await verifyChain(store.revisions.iterate(rehashed))).toMatchObject({ ok: false, broken: { seq: 3n, reason: "hash-mismatch" } });
+
+    const removed = await seed();
+    await tamper(`DELETE FROM policy_revisions WHERE cluster_id = '${removed}' AND seq = 2`);
+    expect(await verifyChain(store.revisions.iterate(removed))).toMatchObject({ ok: false, broken: { seq: 3n, reason: "seq-gap" } });
+
+    // A rewritten canonical text with a recomputed hash still breaks the link to the next row.
+    const forged = await seed();
+    const [row] = await backend.sql<{ canonical: string; prev_hash: string }>(
+      `SELECT canonical, prev_hash FROM policy_revisions WHERE cluster_id = '${forged}' AND seq = 1`,
+    );
+    const { chainHash } = await import("../../../src/store/audit/hashChain.js");
+    const canonical = row!.canonical.replace('"port":80', '"port":81');
+    await tamper(
+      `UPDATE policy_revisions SET after = jsonb_set(after, '{ingress,0,ports,0,port}', '81'), canonical = '${canonical}', ` +
+        `hash = '${chainHash(row!.prev_hash, canonical)}' WHERE cluster_id = '${forged}' AND seq = 1`,
+    );
+    expect(await verifyChain(store.revisions.iterate(forged))).toMatchObject({ ok: false, broken: { seq: 2n, reason: "prev-link-broken" } });
+  });
+
+  it("saves impacts insert-only and finds them by revision", async () => {
+    const c = await newCluster();
+    const revs = await store.objects.applyChanges(c, [upsert(policy("a", "p1")), upsert(policy("a", "p2")), upsert(policy("a", "p3"))]);
+    const [r1, r2, r3] = revs.map((r) => r.id);
+    const saved = await store.impacts.save(c, [
+      { revisionIds: [r1!], generation: 1, gained: [{ src: "a/x", dst: "a/y", connAfter: "TCP 80" }], lost: [], exact: true },
+      { revisionIds: [r2!, r3!], generation: 2, gained: [], lost: [{ src: "a/x", dst: "a/z" }], exact: false },
+    ]);
+    expect(saved.map((s) => s.revisionIds)).toEqual([[r1], [r2, r3]]);
+    expect((await store.impacts.forRevisions([r3!])).map((i) => i.generation)).toEqual([2]);
+    expect((await store.impacts.forRevisions([r1!, r2!])).map((i) => [i.generation, i.exact])).toEqual([
+      [1, true],
+      [2, false],
+    ]);
+    expect(await store.impacts.forRevisions([123456789n])).toEqual([]);
+  });
+
+  it("tracks sync runs", async () => {
+    const c = await newCluster();
+    expect(await store.syncRuns.latest(c)).toBeUndefined();
+    const first = await store.syncRuns.start(c, "manifests ./x");
+    await store.syncRuns.finish(first, "succeeded", { pods: 3 }, []);
+    const second = await store.syncRuns.start(c, "manifests ./x");
+    expect(await store.syncRuns.latest(c)).toMatchObject({ id: second, outcome: "running" });
+    await store.syncRuns.finish(second, "partial", { pods: 2 }, [{ kind: "Pod", message: "403" }]);
+    const latest = await store.syncRuns.latest(c);
+    expect(latest).toMatchObject({ id: second, outcome: "partial", counts: { pods: 2 }, errors: [{ kind: "Pod", message: "403" }] });
+    expect(latest?.finishedAt).toBeInstanceOf(Date);
+    await expect(store.syncRuns.finish(999999n, "failed", {}, [])).rejects.toMatchObject({ code: "NOT_FOUND" });
+  });
+}
