@@ -90,6 +90,8 @@ export class PrismaMatrixRepository implements MatrixRepository {
         else [base, baseSource] = [await readSnapshot(tx, cluster, latest), "database"];
 
         const g = (latest ?? 0) + 1;
+        if (meta.expectedGeneration !== undefined && meta.expectedGeneration !== g)
+          throw new ConflictError(`generation ${meta.expectedGeneration} expected but the next for cluster ${cluster} is ${g}: another writer is active`);
         const delta = computeMatrixDelta(base, next);
         await closeRows(tx, cluster, g, delta);
         await openRows(tx, cluster, g, delta);

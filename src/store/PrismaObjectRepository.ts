@@ -6,10 +6,12 @@
  */
 import type { ContainerPortInput } from "../engine/index.js";
 import type { ClusterObject, JsonValue, NamespaceObject, PodObject, PolicyKind, PolicyObject } from "../sync/objects.js";
+import { ConflictError } from "../app/errors.js";
 import { appendRevisions } from "./appendRevisions.js";
+import { openGeneration, readObjectsAt, writeObjectVersions, type VersionChange } from "./objectVersions.js";
 import { mapStoreErrors } from "./errors.js";
 import { TX_OPTIONS, jsonTexts, type Db, type Tx } from "./prisma.js";
-import type { ClusterId, ObjectChange, ObjectRepository, RevisionInput, StoredRevision, StoredWorkload } from "./types.js";
+import type { ApplyOptions, ClusterId, ObjectChange, ObjectRepository, RevisionInput, StoredRevision, StoredWorkload } from "./types.js";
 
 type Labels = Readonly<Record<string, string>>;
 
@@ -23,6 +25,7 @@ interface ChangePlan {
   readonly pods: KindPlan<PodObject>;
   readonly policies: KindPlan<PolicyObject>;
   readonly revisions: RevisionInput[];
+  readonly versions: VersionChange[];
 }
 
 interface WorkloadKeys {
@@ -34,17 +37,27 @@ interface WorkloadKeys {
 export class PrismaObjectRepository implements ObjectRepository {
   constructor(private readonly db: Db) {}
 
-  applyChanges(cluster: ClusterId, changes: readonly ObjectChange[]): Promise<StoredRevision[]> {
+  applyChanges(cluster: ClusterId, changes: readonly ObjectChange[], options: ApplyOptions = {}): Promise<StoredRevision[]> {
     return mapStoreErrors(`applyChanges(${cluster}, ${changes.length} changes)`, async () => {
       if (changes.length === 0) return [];
       const plan = planChanges(changes);
       return this.db.$transaction(async (tx) => {
+        const latestPlusOne = await openGeneration(tx, cluster);
+        const generation = options.generation ?? latestPlusOne;
+        // Versions of a committed generation are immutable: a writer that is behind (a stale leader) must not add to them.
+        if (generation < latestPlusOne)
+          throw new ConflictError(`changes for generation ${generation} arrive after generation ${latestPlusOne - 1} was committed: another writer is active for cluster ${cluster}`);
         await writeNamespaces(tx, cluster, plan.namespaces);
         await refreshWorkloads(tx, cluster, await writePods(tx, cluster, plan.pods));
         await writePolicies(tx, cluster, plan.policies);
+        await writeObjectVersions(tx, cluster, generation, plan.versions);
         return appendRevisions(tx, cluster, plan.revisions);
       }, TX_OPTIONS);
     });
+  }
+
+  loadObjectsAt(cluster: ClusterId, generation: number): Promise<ClusterObject[]> {
+    return mapStoreErrors(`loadObjectsAt(${cluster}, ${generation})`, () => readObjectsAt(this.db as unknown as Tx, cluster, generation));
   }
 
   loadObjects(cluster: ClusterId): Promise<ClusterObject[]> {
@@ -104,11 +117,13 @@ function planChanges(changes: readonly ObjectChange[]): ChangePlan {
     pods: { upserts: [], deletes: [] },
     policies: { upserts: [], deletes: [] },
     revisions,
+    versions: [],
   };
   // Sorted by uid, so concurrent batches lock rows in the same order (no deadlocks between them).
   const ordered = [...last.values()].sort((a, b) => (a.object.meta.uid < b.object.meta.uid ? -1 : a.object.meta.uid > b.object.meta.uid ? 1 : 0));
   for (const c of ordered) {
     const o = c.object;
+    plan.versions.push({ object: o, deleted: c.op === "delete" });
     switch (o.kind) {
       case "Namespace":
         if (c.op === "upsert") plan.namespaces.upserts.push(o);

@@ -72,7 +72,17 @@ export interface MatrixSnapshot {
   readonly connections: ReadonlyMap<string, string>;
 }
 
+export interface ApplyOptions {
+  /**
+   * The generation these changes belong to (the one the next recompute will commit); defaults to
+   * the latest committed + 1. A number below that is refused: another writer has moved on.
+   */
+  readonly generation?: number;
+}
+
 export interface GenerationMeta {
+  /** When set, the commit fails unless it would create exactly this generation (fencing against a second writer). */
+  readonly expectedGeneration?: number;
   readonly stats: JsonValue;
   /** resourceVersions / content hashes the generation was computed from. */
   readonly sourceVersions: JsonValue;
@@ -128,7 +138,9 @@ export interface ObjectRepository {
    *   operation) is skipped without consuming a seq, so replaying a batch appends nothing.
    * - Workloads are re-derived for every workload whose pods changed.
    */
-  applyChanges(cluster: ClusterId, changes: readonly ObjectChange[]): Promise<StoredRevision[]>;
+  applyChanges(cluster: ClusterId, changes: readonly ObjectChange[], options?: ApplyOptions): Promise<StoredRevision[]>;
+  /** The objects the given generation was computed from (object versions valid at it). */
+  loadObjectsAt(cluster: ClusterId, generation: number): Promise<ClusterObject[]>;
   listWorkloads(cluster: ClusterId, options?: { readonly namespace?: string }): Promise<StoredWorkload[]>;
 }
 

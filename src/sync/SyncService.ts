@@ -17,6 +17,7 @@ import { toMatrixSnapshot } from "./matrixSnapshot.js";
 import type { ClusterObject, JsonValue, ObjectKind, ObservedVia } from "./objects.js";
 import type { SyncStore } from "./ports.js";
 import type { ClusterSource, SourceHandler } from "./source.js";
+import { Mutex } from "./Mutex.js";
 
 export interface SyncServiceOptions {
   readonly clusterId: ClusterId;
@@ -77,6 +78,13 @@ export class SyncService {
   private lastAppliedAt: Date | undefined;
   private lastGenerationAt: Date | undefined;
   private readonly clock: () => Date;
+  /**
+   * The generation changes applied now belong to: one past the last committed. The mutex makes
+   * "apply a batch" and "take the state a recompute is computed from" exclusive, so a generation's
+   * object versions are exactly the state its matrix was computed from.
+   */
+  private openGeneration = 1;
+  private readonly applyLock = new Mutex();
   private readonly log_: Logger;
 
   constructor(private readonly options: SyncServiceOptions) {
@@ -87,26 +95,27 @@ export class SyncService {
   /** Loads the stored state, starts the source and resolves after the initial sync is applied and a generation committed. */
   async start(): Promise<void> {
     const { store, clusterId, source } = this.options;
-    await store.ensureCluster(clusterId, source.description);
-    this.state = ClusterState.from(await store.loadObjects(clusterId));
-    this.persisted = await store.loadLatestSnapshot(clusterId);
+    await store.clusters.ensureCluster(clusterId, source.description);
+    this.state = ClusterState.from(await store.objects.loadObjects(clusterId));
+    this.persisted = await store.matrix.loadLatestSnapshot(clusterId);
+    this.openGeneration = (this.persisted?.generation ?? 0) + 1;
     const base = this.state.clone();
     const baseAnalysis = this.state.count("Pod") + this.state.count("NetworkPolicy") > 0 ? analyze(base) : undefined;
     this.generationBase = { state: base, analysis: baseAnalysis };
     this.namespaceSelectors = selectorsOf(baseAnalysis);
     this.log_.info({ clusterId, source: source.description, storedObjects: countAll(this.state), generation: this.persisted?.generation }, "sync starting");
 
-    const run = await store.startSyncRun(clusterId, source.description);
+    const run = await store.syncRuns.start(clusterId, source.description);
     const started = Date.now();
     try {
       await source.start(this.handler());
       await this.flush();
       this.initialSyncDone = true;
       const counts = this.counts();
-      await store.finishSyncRun(run, "success", { ...counts, generation: this.persisted?.generation ?? null }, []);
+      await store.syncRuns.finish(run, "succeeded", { ...counts, generation: this.persisted?.generation ?? null }, []);
       this.log_.info({ clusterId, ...counts, generation: this.persisted?.generation, durationMs: Date.now() - started }, "initial sync done");
     } catch (err) {
-      await store.finishSyncRun(run, "failure", this.counts(), [String(err)]).catch(() => undefined);
+      await store.syncRuns.finish(run, "failed", this.counts(), [String(err)]).catch(() => undefined);
       throw err;
     }
   }
@@ -180,8 +189,11 @@ export class SyncService {
       const { changes, working } = this.changesFor(batch);
       for (;;) {
         try {
-          const revisions = changes.length ? await this.options.store.applyChanges(this.options.clusterId, changes) : [];
-          this.state = working;
+          const revisions = await this.applyLock.run(async () => {
+            const stored = changes.length ? await this.options.store.objects.applyChanges(this.options.clusterId, changes, { generation: this.openGeneration }) : [];
+            this.state = working;
+            return stored;
+          });
           this.lastAppliedAt = this.clock();
           this.lastError = undefined;
           if (changes.length) {
@@ -268,9 +280,13 @@ export class SyncService {
     if (this.dirtySince === undefined && this.persisted !== undefined) return;
     const started = Date.now();
     this.dirtySince = undefined;
-    const log = this.log;
-    this.log = [];
-    const state = this.state.clone();
+    // Taken under the apply lock: no batch is half-applied, and later batches belong to the next generation.
+    const { log, state, expectedGeneration } = await this.applyLock.run(() => {
+      const taken = { log: this.log, state: this.state.clone(), expectedGeneration: this.openGeneration };
+      this.log = [];
+      this.openGeneration++;
+      return taken;
+    });
     const analysis = analyze(state);
     const snapshot = toMatrixSnapshot(analysis.matrix);
     const stats = {
@@ -282,7 +298,8 @@ export class SyncService {
     let generation: number;
     for (let backoff = 500; ; backoff = Math.min(backoff * 2, 30_000)) {
       try {
-        generation = await this.options.store.commitGeneration(this.options.clusterId, this.persisted?.snapshot, snapshot, {
+        generation = await this.options.store.matrix.commitGeneration(this.options.clusterId, this.persisted?.snapshot, snapshot, {
+          expectedGeneration,
           stats: { ...stats, diagnostics: analysis.diagnostics.length },
           sourceVersions: { objects: countAll(state) },
           computedAt: this.clock(),
@@ -291,6 +308,12 @@ export class SyncService {
       } catch (err) {
         this.lastError = errorMessage(err);
         if (this.aborted) return;
+        // Another writer committed this generation: retrying would fork history. Stop and say so.
+        if ((err as { code?: unknown }).code === "CONFLICT") {
+          this.log_.error({ err }, "another writer is committing generations for this cluster; this instance stops recomputing");
+          this.aborted = true;
+          throw err;
+        }
         this.log_.error({ err, retryInMs: backoff }, "could not commit the matrix generation; will retry");
         await sleep(backoff);
       }
@@ -312,7 +335,7 @@ export class SyncService {
         log,
         generation,
       );
-      if (impacts.length) await this.options.store.saveImpacts(this.options.clusterId, impacts);
+      if (impacts.length) await this.options.store.impacts.save(this.options.clusterId, impacts);
     } catch (err) {
       this.log_.error({ err }, "could not record reachability impacts");
     }

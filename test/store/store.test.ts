@@ -8,6 +8,7 @@ import { allBackends } from "./helpers/backends.js";
 import { SuiteContext } from "./helpers/context.js";
 import { matrixSuite } from "./suites/matrix.js";
 import { objectsSuite } from "./suites/objects.js";
+import { versionsSuite } from "./suites/versions.js";
 
 describe.each(allBackends("store"))("store on $name", (backend) => {
   const ctx = new SuiteContext(backend);
@@ -16,4 +17,5 @@ describe.each(allBackends("store"))("store on $name", (backend) => {
 
   describe("objects and history", () => objectsSuite(ctx));
   describe("matrix generations", () => matrixSuite(ctx));
+  describe("object versions", () => versionsSuite(ctx));
 });
