@@ -4,7 +4,7 @@ import js from "@eslint/js";
 import tseslint from "typescript-eslint";
 
 const k8s = { group: ["@kubernetes/*"], message: "Only src/sync imports @kubernetes/client-node." };
-const prisma = { group: ["@prisma/*", "**/generated/**", "pglite-prisma-adapter", "@electric-sql/*"], message: "Only src/store imports Prisma and the database drivers." };
+const prisma = { group: ["@prisma/*", "**/generated/prisma/**", "pglite-prisma-adapter", "@electric-sql/*"], message: "Only src/store imports Prisma and the database drivers." };
 const restrict = (...patterns) => ({ "no-restricted-imports": ["error", { patterns }] });
 
 export default tseslint.config(

@@ -3,7 +3,7 @@
  * a stable `code` the edge maps once (exit code, GraphQL `extensions.code`, HTTP status) and an
  * optional `cause`. Problems inside input data are not errors but diagnostics (engine/diagnostics.ts).
  */
-export const APP_ERROR_CODES = ["BAD_INPUT", "NOT_FOUND", "USAGE", "CONFLICT", "UPSTREAM_UNAVAILABLE", "INTEGRITY"] as const;
+export const APP_ERROR_CODES = ["BAD_INPUT", "NOT_FOUND", "USAGE", "CONFLICT", "UPSTREAM_UNAVAILABLE", "INTEGRITY", "UNAUTHENTICATED", "FORBIDDEN"] as const;
 export type AppErrorCode = (typeof APP_ERROR_CODES)[number];
 
 export abstract class AppError extends Error {
@@ -47,6 +47,16 @@ export class UpstreamUnavailableError extends AppError {
  */
 export class IntegrityError extends AppError {
   readonly code = "INTEGRITY" as const;
+}
+
+/** The request carries no valid credentials. */
+export class UnauthenticatedError extends AppError {
+  readonly code = "UNAUTHENTICATED" as const;
+}
+
+/** The credentials are valid but do not allow this. */
+export class ForbiddenError extends AppError {
+  readonly code = "FORBIDDEN" as const;
 }
 
 export function isAppError(e: unknown): e is AppError {

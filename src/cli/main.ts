@@ -10,6 +10,10 @@ import { isAppError } from "../app/errors.js";
 import { registerAnalyze } from "./commands/analyze.js";
 import { registerExplain } from "./commands/explain.js";
 import { registerWhoCanReach } from "./commands/whoCanReach.js";
+import { registerAudit } from "./commands/audit.js";
+import { registerConfig } from "./commands/config.js";
+import { registerServe } from "./commands/serve.js";
+import { registerSync } from "./commands/sync.js";
 import { processIo, type CliIo } from "./io.js";
 
 export const EXIT_OK = 0;
@@ -27,7 +31,7 @@ Examples:
 
 export async function main(argv: readonly string[], io: CliIo = processIo()): Promise<number> {
   const program = new Command("kubereach")
-    .description("Kubernetes NetworkPolicy reachability: who can talk to what, from manifests")
+    .description("Kubernetes NetworkPolicy reachability: who can talk to what, and since when")
     .version(await readVersion(), "-V, --version", "print the version")
     .helpOption("-h, --help", "show help")
     .exitOverride()
@@ -40,6 +44,10 @@ export async function main(argv: readonly string[], io: CliIo = processIo()): Pr
   registerAnalyze(program, io);
   registerExplain(program, io);
   registerWhoCanReach(program, io);
+  registerServe(program, io);
+  registerSync(program, io);
+  registerAudit(program, io);
+  registerConfig(program, io);
 
   try {
     await program.parseAsync([...argv], { from: "node" });

@@ -17,7 +17,8 @@ export { parseSelectorString, type ParsedSelector } from "./selectors/parseSelec
 export type * from "./compile/model.js";
 export { compileWorld, NAMESPACE_NAME_LABEL } from "./compile/compileWorld.js";
 export { type Endpoint, podEndpoint, externalEndpoint, formatEndpoint } from "./eval/endpoint.js";
-export { evaluatePair, evaluateDirection, type PairVerdict, type DirectionVerdict, type RuleMatch } from "./eval/evaluatePair.js";
+export { evaluatePair, evaluateDirection, isolatingPolicies, type PairVerdict, type DirectionVerdict, type RuleMatch } from "./eval/evaluatePair.js";
+export { policySelectsPod } from "./eval/matching.js";
 export { buildEndpointClasses, type EndpointClass, type EndpointClasses } from "./matrix/classes.js";
 export { buildMatrix, type ClassMatrix } from "./matrix/buildMatrix.js";
 export {
@@ -30,6 +31,7 @@ export {
   type WorkloadIndex,
 } from "./matrix/connectivity.js";
 export { classSignatures } from "./matrix/classSignature.js";
+export { expandEdges, type ClassEdge } from "./matrix/expandEdges.js";
 export { diffConnectivity, type DiffRow, type DiffType } from "./diff/diffConnectivity.js";
 export { explain, type Explanation, type ExplainResult, type SideExplanation, type RuleReason, type Verdict } from "./explain/explain.js";
 export { describePeer, describeRulePorts } from "./explain/describe.js";

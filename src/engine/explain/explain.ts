@@ -13,7 +13,11 @@ import { PortSet } from "../ports/PortSet.js";
 import { resolveEndpoint, type EndpointQuery } from "../query/resolve.js";
 import { describePeer, describeRulePorts } from "./describe.js";
 
-export type Verdict = "ALLOWED" | "DENIED";
+/**
+ * UNKNOWN: denied by what kubereach knows, but the answer depends on a fact it does not hold
+ * (a named port on an address it does not know as a pod, the IP of a pod not yet scheduled).
+ */
+export type Verdict = "ALLOWED" | "DENIED" | "UNKNOWN";
 
 export interface RuleReason {
   readonly policy: PolicyRef;
@@ -47,6 +51,8 @@ export interface Explanation {
   readonly ingress: SideExplanation;
   /** How many member pod pairs were evaluated and how many allow the port (workloads have several pods). */
   readonly podPairs: { readonly total: number; readonly allowed: number };
+  /** Facts kubereach does not hold that could turn a denial into an allowance (the reasons for UNKNOWN). */
+  readonly unknowns: readonly string[];
   /** Everything above as sentences, in reading order. */
   readonly summary: readonly string[];
 }
@@ -91,12 +97,14 @@ export function explain(world: CompiledWorld, from: EndpointQuery, to: EndpointQ
   const shown = allowedPairs[0] ?? verdicts[0]!;
   const egress = explainSide(shown.egress, shown, probe, port, protocol);
   const ingress = explainSide(shown.ingress, shown, probe, port, protocol);
-  const verdict: Verdict = allowedPairs.length > 0 ? "ALLOWED" : "DENIED";
+  const unknowns = allowedPairs.length > 0 ? [] : [...new Set(verdicts.flatMap((v) => unknownFacts(v, probe)))];
+  const verdict: Verdict = allowedPairs.length > 0 ? "ALLOWED" : unknowns.length > 0 ? "UNKNOWN" : "DENIED";
   const fromLabel = a.side.label;
   const toLabel = b.side.label;
   const summary: string[] = [`${fromLabel} => ${toLabel} on ${protocol} ${port}: ${verdict}`];
   if (shown.self) summary.push("a pod's traffic to itself is always allowed (\"a pod cannot block access to itself\", Kubernetes NetworkPolicy docs)");
   else summary.push(egress.reason, ingress.reason);
+  summary.push(...unknowns.map((u) => `unknown: ${u}`));
   if (verdicts.length > 1 && allowedPairs.length !== 0 && allowedPairs.length !== verdicts.length)
     summary.push(`only ${allowedPairs.length} of ${verdicts.length} member pod pairs allow it (the pods are treated differently, e.g. by ipBlocks or named ports); shown: ${formatEndpoint(shown.src)} => ${formatEndpoint(shown.dst)}`);
   return {
@@ -111,6 +119,7 @@ export function explain(world: CompiledWorld, from: EndpointQuery, to: EndpointQ
       egress,
       ingress,
       podPairs: { total: verdicts.length, allowed: allowedPairs.length },
+      unknowns,
       summary,
     },
   };
@@ -146,4 +155,38 @@ function explainSide(v: DirectionVerdict, pair: PairVerdict, probe: ConnectionSe
   if (near.length > 0)
     reason += ` (${near.map((m) => `${formatPolicy(m.policy.ref)} ${m.rule.field} matches ${other} but admits only ${m.conn.isEmpty() ? `${describeRulePorts(m.rule)}, which resolves to nothing here` : m.conn.key}`).join("; ")})`;
   return { ...base, allowed: false, reason };
+}
+
+/**
+ * What a denial of `probe` depends on that kubereach cannot know:
+ * - a rule toward an external address that names a port: if the address is in fact a pod kubereach
+ *   has never seen, the name may resolve to the probed port;
+ * - a pod without an IP facing ipBlock rules that admit the probe: they may match it once scheduled.
+ */
+function unknownFacts(v: PairVerdict, probe: ConnectionSet): string[] {
+  const out: string[] = [];
+  const admitsProbeSomehow = (rule: RuleMatch["rule"]) =>
+    rule.ports === "any" || rule.ports.some((p) => p.kind === "named" || p.kind === "any" ? p.protocol === probeProtocol(probe) : !ConnectionSet.of(p.protocol, PortSet.range(p.from, p.to)).intersect(probe).isEmpty());
+  if (v.dst.kind === "external" && v.egress.allowed.intersect(probe).isEmpty() && v.egress.isolating.length > 0) {
+    for (const m of v.egress.matches) {
+      const named = m.rule.ports === "any" ? [] : m.rule.ports.filter((p) => p.kind === "named" && p.protocol === probeProtocol(probe));
+      for (const p of named)
+        if (p.kind === "named")
+          out.push(`${formatPolicy(m.policy.ref)} ${m.rule.field} admits the named port "${p.name}" toward ${formatEndpoint(v.dst)}; if that address is a pod kubereach has not seen, the name could resolve to the probed port`);
+    }
+  }
+  for (const side of [v.egress, v.ingress]) {
+    if (!side.allowed.intersect(probe).isEmpty() || side.isolating.length === 0) continue;
+    const other = side.direction === "egress" ? v.dst : v.src;
+    if (other.kind !== "pod" || other.pod.ip !== undefined) continue;
+    for (const policy of side.isolating)
+      for (const rule of (side.direction === "egress" ? policy.egress : policy.ingress) ?? [])
+        if (rule.peers !== "any" && rule.peers.some((p) => p.kind === "ipBlock") && admitsProbeSomehow(rule))
+          out.push(`${formatEndpoint(other)} has no IP yet, and ${formatPolicy(policy.ref)} ${rule.field} admits the probed port from ipBlocks that may match it once it is scheduled`);
+  }
+  return out;
+}
+
+function probeProtocol(probe: ConnectionSet): Protocol {
+  return (["TCP", "UDP", "SCTP"] as const).find((p) => !probe.portsFor(p).isEmpty()) ?? "TCP";
 }

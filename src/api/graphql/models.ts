@@ -1,0 +1,25 @@
+/**
+ * What GraphQL resolvers pass around for the object types (codegen maps the schema types to these):
+ * references into a stored generation, resolved lazily against that generation's world.
+ */
+import type { CompiledNetworkPolicy, WorkloadRef } from "../../engine/index.js";
+import type { StoredRevision } from "../../store/types.js";
+
+export interface GenerationScoped {
+  readonly cluster: string;
+  readonly generation: number;
+}
+
+export interface WorkloadView extends GenerationScoped {
+  readonly ref: WorkloadRef;
+}
+
+export interface PolicyView extends GenerationScoped {
+  readonly policy: CompiledNetworkPolicy;
+}
+
+export interface NamespaceView extends GenerationScoped {
+  readonly name: string;
+}
+
+export type RevisionView = StoredRevision;

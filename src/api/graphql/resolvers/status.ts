@@ -1,0 +1,34 @@
+/** syncStatus: per cluster, from this process's sync (when it runs one) and the database. */
+import type { QueryResolvers } from "../../../generated/graphql.js";
+
+export const statusQueries: Pick<QueryResolvers, "syncStatus"> = {
+  async syncStatus(_, __, ctx) {
+    const clusters = await ctx.store.clusters.listClusters();
+    const local = new Map(ctx.runtime.clusters().map((c) => [c.clusterId, c]));
+    const now = Date.now();
+    return Promise.all(
+      clusters.map(async (c) => {
+        const [generation, run] = await Promise.all([ctx.store.matrix.latestGeneration(c.id), ctx.store.syncRuns.latest(c.id)]);
+        const stored = generation === undefined ? undefined : await ctx.store.matrix.getGeneration(c.id, generation);
+        const rt = local.get(c.id);
+        // Lag: how long the oldest change not yet in a committed generation has waited (0 when caught up).
+        const behind = rt && rt.lastAppliedAt && (!rt.lastGenerationAt || rt.lastAppliedAt > rt.lastGenerationAt);
+        const errors = [...(rt?.errors ?? []), ...(run?.outcome === "failed" ? asStrings(run.errors) : [])];
+        return {
+          cluster: c.id,
+          source: c.source,
+          ready: rt ? rt.initialSyncDone : generation !== undefined,
+          lastSuccessfulSync: run && run.outcome === "succeeded" ? (run.finishedAt ?? null) : null,
+          generation: generation ?? null,
+          generationAt: stored?.createdAt ?? null,
+          lagSeconds: rt ? (behind ? (now - (rt.lastGenerationAt ?? rt.lastAppliedAt!).getTime()) / 1000 : 0) : null,
+          errors,
+        };
+      }),
+    );
+  },
+};
+
+function asStrings(v: unknown): string[] {
+  return Array.isArray(v) ? v.map((e) => (typeof e === "string" ? e : JSON.stringify(e))) : [];
+}

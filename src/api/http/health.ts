@@ -1,0 +1,26 @@
+/**
+ * /healthz: the process is alive (no dependency checked: a database outage must not get the pod
+ * restarted). /readyz: the initial sync is done, the database answers, and the process is not
+ * shutting down; otherwise 503 with the reasons.
+ */
+import type { Express } from "express";
+import type { Store } from "../../store/types.js";
+import type { RuntimeStatus } from "../runtime.js";
+
+export function registerHealth(app: Express, deps: { store: Store; runtime: RuntimeStatus }): void {
+  app.get("/healthz", (_req, res) => {
+    res.json({ status: "ok" });
+  });
+  app.get("/readyz", async (_req, res) => {
+    const reasons: string[] = [];
+    if (!deps.runtime.accepting()) reasons.push("shutting down");
+    for (const c of deps.runtime.clusters()) if (!c.initialSyncDone) reasons.push(`cluster ${c.clusterId}: initial sync not finished`);
+    try {
+      await deps.store.clusters.listClusters();
+    } catch (err) {
+      reasons.push(`database unreachable: ${(err as Error).message}`);
+    }
+    if (reasons.length) res.status(503).json({ status: "not ready", reasons });
+    else res.json({ status: "ready" });
+  });
+}

@@ -1,0 +1,82 @@
+/**
+ * The compiled world behind a stored generation, rebuilt from the object versions of that
+ * generation and kept for a few generations (they are immutable). Explanations and the
+ * namespace/workload/policy views read it, so they describe exactly the state the stored matrix
+ * of the same generation was computed from.
+ */
+import { compileWorld, workloadKey, type CompiledPod, type CompiledWorld, type WorkloadKey, type WorkloadRef } from "../../engine/index.js";
+import type { Store } from "../../store/types.js";
+import { ClusterState } from "../../sync/ClusterState.js";
+import type { ClusterObject, PolicyObject } from "../../sync/objects.js";
+
+export interface WorkloadEntry {
+  readonly ref: WorkloadRef;
+  readonly pods: readonly CompiledPod[];
+  /** Labels every pod of the workload carries. */
+  readonly labels: Readonly<Record<string, string>>;
+}
+
+export interface WorldSnapshot {
+  readonly cluster: string;
+  readonly generation: number;
+  readonly world: CompiledWorld;
+  readonly workloads: readonly WorkloadEntry[];
+  readonly workloadByKey: ReadonlyMap<WorkloadKey, WorkloadEntry>;
+  /** Policy objects by `namespace/name` (uid, resourceVersion, spec as stored). */
+  readonly policyObjects: ReadonlyMap<string, PolicyObject>;
+}
+
+export class WorldCache {
+  private readonly entries = new Map<string, Promise<WorldSnapshot>>();
+
+  constructor(
+    private readonly store: Pick<Store, "objects">,
+    private readonly capacity = 4,
+  ) {}
+
+  get(cluster: string, generation: number): Promise<WorldSnapshot> {
+    const key = `${cluster}\u0000${generation}`;
+    let hit = this.entries.get(key);
+    if (hit) {
+      // Most recently used last.
+      this.entries.delete(key);
+      this.entries.set(key, hit);
+      return hit;
+    }
+    hit = this.load(cluster, generation);
+    hit.catch(() => this.entries.delete(key));
+    this.entries.set(key, hit);
+    while (this.entries.size > this.capacity) this.entries.delete(this.entries.keys().next().value!);
+    return hit;
+  }
+
+  private async load(cluster: string, generation: number): Promise<WorldSnapshot> {
+    const objects = await this.store.objects.loadObjectsAt(cluster, generation);
+    return buildSnapshot(cluster, generation, objects);
+  }
+}
+
+export function buildSnapshot(cluster: string, generation: number, objects: readonly ClusterObject[]): WorldSnapshot {
+  const { world } = compileWorld(ClusterState.from(objects).toWorldInput());
+  const byWorkload = new Map<string, { ref: WorkloadRef; pods: CompiledPod[] }>();
+  for (const pod of world.pods) {
+    const k = `${pod.workload.namespace}/${pod.workload.kind}/${pod.workload.name}`;
+    const e = byWorkload.get(k) ?? { ref: pod.workload, pods: [] };
+    e.pods.push(pod);
+    byWorkload.set(k, e);
+  }
+  const workloads = [...byWorkload.values()]
+    .map((w) => ({ ...w, labels: commonLabels(w.pods) }))
+    .sort((a, b) => (`${a.ref.namespace}/${a.ref.name}/${a.ref.kind}` < `${b.ref.namespace}/${b.ref.name}/${b.ref.kind}` ? -1 : 1));
+  const policyObjects = new Map<string, PolicyObject>();
+  for (const o of objects) if (o.kind === "NetworkPolicy") policyObjects.set(`${o.meta.namespace}/${o.meta.name}`, o);
+  return { cluster, generation, world, workloads, workloadByKey: new Map(workloads.map((w) => [workloadKey(w.ref), w])), policyObjects };
+}
+
+function commonLabels(pods: readonly CompiledPod[]): Record<string, string> {
+  const [first, ...rest] = pods;
+  if (!first) return {};
+  const out: Record<string, string> = {};
+  for (const [k, v] of Object.entries(first.labels)) if (rest.every((p) => p.labels[k] === v)) out[k] = v;
+  return out;
+}

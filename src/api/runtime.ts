@@ -1,0 +1,24 @@
+/**
+ * What the running process knows about its own sync (readiness, last error, lag), for /readyz,
+ * syncStatus and metrics. API-only replicas report from the database alone.
+ */
+export interface ClusterRuntime {
+  readonly clusterId: string;
+  readonly source: string;
+  readonly initialSyncDone: boolean;
+  readonly lastAppliedAt: Date | undefined;
+  readonly lastGenerationAt: Date | undefined;
+  readonly generation: number | undefined;
+  readonly pendingEvents: number;
+  readonly errors: readonly string[];
+  readonly informerRestarts: number;
+}
+
+export interface RuntimeStatus {
+  /** Clusters this process syncs (empty on an API-only replica). */
+  clusters(): readonly ClusterRuntime[];
+  /** False while shutting down: readiness drops before the server stops. */
+  accepting(): boolean;
+}
+
+export const NO_SYNC: RuntimeStatus = { clusters: () => [], accepting: () => true };

@@ -1,0 +1,238 @@
+/**
+ * The HTTP server: GraphQL at /graphql (queries over HTTP, subscriptions over graphql-ws on the
+ * same path and port) and the REST routes, behind token authentication, request limits and error
+ * masking. Wires Apollo and Express; no business logic lives here.
+ */
+import { randomUUID } from "node:crypto";
+import { createServer, type Server } from "node:http";
+import type { AddressInfo } from "node:net";
+import { ApolloServer, type ApolloServerPlugin } from "@apollo/server";
+import { ApolloServerPluginDrainHttpServer } from "@apollo/server/plugin/drainHttpServer";
+import { ApolloServerPluginLandingPageDisabled } from "@apollo/server/plugin/disabled";
+import { expressMiddleware } from "@as-integrations/express5";
+import { ApolloArmor } from "@escape.tech/graphql-armor";
+import express, { type Express, type NextFunction, type Request, type Response } from "express";
+import type { GraphQLError} from "graphql";
+import { parse, specifiedRules, validate, type ExecutionArgs } from "graphql";
+import { useServer } from "graphql-ws/use/ws";
+import type { Logger } from "pino";
+import { pinoHttp } from "pino-http";
+import { WebSocketServer } from "ws";
+import type { Config } from "../app/config.js";
+import { BadInputError, isAppError } from "../app/errors.js";
+import type { Store } from "../store/types.js";
+import { TokenAuthenticator } from "./auth.js";
+import type { ApiEvents } from "./events.js";
+import { impactLoader, type GraphQLContext } from "./graphql/context.js";
+import { buildSchema } from "./graphql/schema.js";
+import { formatGraphQLError, httpStatusOf } from "./http/errors.js";
+import { registerHealth } from "./http/health.js";
+import type { QueryService } from "./query/QueryService.js";
+import type { Scope } from "./query/scope.js";
+import type { RuntimeStatus } from "./runtime.js";
+
+export interface ApiServerOptions {
+  readonly config: Config["server"];
+  readonly query: QueryService;
+  readonly store: Store;
+  readonly events: ApiEvents;
+  readonly runtime: RuntimeStatus;
+  readonly logger: Logger;
+  /** More routes (exports, chat, metrics, explorer), registered after authentication is in place. */
+  readonly routes?: readonly ((app: Express, deps: RouteDeps) => void)[];
+}
+
+export interface RouteDeps {
+  readonly query: QueryService;
+  readonly store: Store;
+  readonly runtime: RuntimeStatus;
+  readonly logger: Logger;
+  readonly auth: TokenAuthenticator;
+  /** The scope of an authenticated REST request (set by the auth middleware on /api). */
+  scopeOf(req: Request): Scope;
+}
+
+export interface ApiServer {
+  readonly httpServer: Server;
+  readonly url: string;
+  readonly port: number;
+  close(): Promise<void>;
+}
+
+const LOCALHOST = new Set(["127.0.0.1", "localhost", "::1"]);
+
+export async function startApiServer(options: ApiServerOptions): Promise<ApiServer> {
+  const { config, logger } = options;
+  const auth = new TokenAuthenticator(config.tokens);
+  const host = config.host ?? (auth.enabled ? "0.0.0.0" : "127.0.0.1");
+  if (!auth.enabled && !LOCALHOST.has(host))
+    throw new BadInputError(
+      `refusing to listen on ${host} without API tokens: anyone who can reach the port could read the cluster's reachability. Configure server.tokens (sha256 of each token) or listen on 127.0.0.1`,
+    );
+
+  const app = express();
+  app.disable("x-powered-by");
+  app.use(
+    pinoHttp({
+      logger: logger.child({ component: "http" }),
+      genReqId: (req, res) => {
+        const given = req.headers["x-request-id"];
+        const id = typeof given === "string" && /^[\w.-]{1,64}$/.test(given) ? given : randomUUID();
+        res.setHeader("x-request-id", id);
+        return id;
+      },
+      autoLogging: { ignore: (req) => req.url === "/healthz" || req.url === "/readyz" || req.url === "/metrics" },
+      // Method, path and status are what operators search for; headers could carry tokens.
+      serializers: {
+        req: (req: { id: unknown; method: string; url: string }) => ({ id: req.id, method: req.method, url: req.url }),
+        res: (res: { statusCode: number }) => ({ statusCode: res.statusCode }),
+      },
+    }),
+  );
+
+  const httpServer = createServer(app);
+  const schema = buildSchema();
+  const armor = new ApolloArmor({
+    maxDepth: { n: 10 },
+    costLimit: { maxCost: 20_000 },
+    maxAliases: { n: 15 },
+    maxDirectives: { n: 20 },
+    maxTokens: { n: 3000 },
+    blockFieldSuggestion: { enabled: !config.introspection },
+  });
+  const protection = armor.protect();
+
+  const contextFor = (scope: Scope, requestId: string): GraphQLContext => ({
+    scope,
+    requestId,
+    logger: logger.child({ requestId }),
+    query: options.query,
+    store: options.store,
+    events: options.events,
+    runtime: options.runtime,
+    impacts: impactLoader(options.store),
+  });
+
+  // Subscriptions: graphql-ws on the same port and path, authenticated at connection_init.
+  const wsServer = new WebSocketServer({ server: httpServer, path: "/graphql" });
+  const wsCleanup = useServer<{ authorization?: string }, { scope?: Scope }>(
+    {
+      schema,
+      onConnect: (ctx) => {
+        try {
+          ctx.extra.scope = auth.authenticate(ctx.connectionParams?.authorization ?? null);
+          return true;
+        } catch {
+          return false;
+        }
+      },
+      context: (ctx) => contextFor(ctx.extra.scope!, randomUUID()),
+      onSubscribe: (_ctx, _id, payload) => {
+        // The same limits as over HTTP: parse and validate with the armor rules before executing.
+        let document;
+        try {
+          document = parse(payload.query);
+        } catch (e) {
+          return [e as GraphQLError];
+        }
+        const errors = validate(schema, document, [...specifiedRules, ...protection.validationRules]);
+        if (errors.length) return errors;
+        return { schema, document, variableValues: payload.variables ?? undefined, operationName: payload.operationName ?? undefined } as ExecutionArgs;
+      },
+    },
+    wsServer,
+  );
+
+  const apollo = new ApolloServer<GraphQLContext>({
+    schema,
+    introspection: config.introspection,
+    csrfPrevention: true,
+    allowBatchedHttpRequests: false,
+    includeStacktraceInErrorResponses: false,
+    hideSchemaDetailsFromClientErrors: !config.introspection,
+    stopOnTerminationSignals: false,
+    persistedQueries: false,
+    validationRules: protection.validationRules,
+    formatError: (formatted, error) => formatGraphQLError(formatted, error, (err) => logger.error({ err }, "GraphQL request failed")),
+    plugins: [
+      // graphql-armor is typed against Apollo's CommonJS build; the plugins are the same objects.
+      ...(protection.plugins as unknown as ApolloServerPlugin<GraphQLContext>[]),
+      ApolloServerPluginDrainHttpServer({ httpServer, stopGracePeriodMillis: 5000 }),
+      { serverWillStart: async () => ({ drainServer: async () => void (await wsCleanup.dispose()) }) },
+      // The explorer is served offline at /explorer; Apollo's landing page would load from a CDN.
+      ApolloServerPluginLandingPageDisabled(),
+    ],
+  });
+  await apollo.start();
+
+  registerHealth(app, { store: options.store, runtime: options.runtime });
+
+  const jsonBody = express.json({ limit: config.maxBodyBytes });
+  const scopes = new WeakMap<Request, Scope>();
+  const authenticate = (req: Request, _res: Response, next: NextFunction) => {
+    try {
+      scopes.set(req, auth.authenticate(req.headers.authorization));
+      next();
+    } catch (err) {
+      next(err);
+    }
+  };
+  app.use(
+    "/graphql",
+    authenticate,
+    jsonBody,
+    expressMiddleware(apollo, { context: async ({ req }) => contextFor(scopes.get(req)!, String(req.id)) }),
+  );
+  app.use("/api", authenticate, jsonBody);
+  const deps: RouteDeps = {
+    query: options.query,
+    store: options.store,
+    runtime: options.runtime,
+    logger,
+    auth,
+    scopeOf: (req) => {
+      const s = scopes.get(req);
+      if (!s) throw new Error("route registered outside /api or /graphql: no authenticated scope");
+      return s;
+    },
+  };
+  for (const register of options.routes ?? []) register(app, deps);
+
+  app.use((_req: Request, res: Response) => {
+    res.status(404).json({ error: { code: "NOT_FOUND", message: "no such route" } });
+  });
+  // One error handler for every REST route: codes users can act on, nothing internal leaks.
+  app.use((err: unknown, req: Request, res: Response, _next: NextFunction) => {
+    const bodyTooLarge = (err as { type?: string }).type === "entity.too.large";
+    const badJson = (err as { type?: string }).type === "entity.parse.failed";
+    const status = bodyTooLarge ? 413 : badJson ? 400 : httpStatusOf(err);
+    if (status >= 500) req.log.error({ err }, "request failed");
+    const message = isAppError(err) ? err.message : bodyTooLarge ? `request body larger than ${config.maxBodyBytes} bytes` : badJson ? "request body is not valid JSON" : "internal server error";
+    const code = isAppError(err) ? err.code : bodyTooLarge ? "PAYLOAD_TOO_LARGE" : badJson ? "BAD_INPUT" : "INTERNAL";
+    if (status === 401) res.setHeader("www-authenticate", 'Bearer realm="kubereach"');
+    if (!res.headersSent) res.status(status).json({ error: { code, message, requestId: String(req.id) } });
+  });
+
+  await new Promise<void>((resolve, reject) => {
+    httpServer.once("error", reject);
+    httpServer.listen(config.port, host, () => resolve());
+  });
+  const port = (httpServer.address() as AddressInfo).port;
+  const shownHost = host.includes(":") ? `[${host}]` : host;
+  logger.info(
+    { host, port, authentication: auth.enabled ? `${config.tokens.length} token(s)` : "off" },
+    auth.enabled ? "API listening" : "API listening on localhost only: no API tokens are configured (configure server.tokens to listen on other addresses)",
+  );
+  let closed = false;
+  return {
+    httpServer,
+    port,
+    url: `http://${shownHost === "0.0.0.0" ? "127.0.0.1" : shownHost}:${port}`,
+    async close() {
+      if (closed) return;
+      closed = true;
+      await apollo.stop(); // drains HTTP and the websocket server
+      await new Promise<void>((r) => httpServer.close(() => r()));
+    },
+  };
+}
