@@ -5,6 +5,8 @@
 export interface ClusterRuntime {
   readonly clusterId: string;
   readonly source: string;
+  /** "leader" syncs this cluster; "standby" serves reads and takes over when the leader goes. */
+  readonly role?: "leader" | "standby";
   readonly initialSyncDone: boolean;
   readonly lastAppliedAt: Date | undefined;
   readonly lastGenerationAt: Date | undefined;

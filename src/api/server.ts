@@ -12,8 +12,7 @@ import { ApolloServerPluginLandingPageDisabled } from "@apollo/server/plugin/dis
 import { expressMiddleware } from "@as-integrations/express5";
 import { ApolloArmor } from "@escape.tech/graphql-armor";
 import express, { type Express, type NextFunction, type Request, type Response } from "express";
-import type { GraphQLError} from "graphql";
-import { parse, specifiedRules, validate, type ExecutionArgs } from "graphql";
+import { GraphQLError, NoSchemaIntrospectionCustomRule, parse, specifiedRules, validate, type ExecutionArgs } from "graphql";
 import { useServer } from "graphql-ws/use/ws";
 import type { Logger } from "pino";
 import { pinoHttp } from "pino-http";
@@ -38,6 +37,8 @@ export interface ApiServerOptions {
   readonly events: ApiEvents;
   readonly runtime: RuntimeStatus;
   readonly logger: Logger;
+  /** Middleware registered first, before health, GraphQL and authentication: CORS, security headers, request metrics, timeouts. */
+  readonly middleware?: readonly ((app: Express) => void)[];
   /** More routes (exports, chat, metrics, explorer), registered after authentication is in place. */
   readonly routes?: readonly ((app: Express, deps: RouteDeps) => void)[];
 }
@@ -60,6 +61,18 @@ export interface ApiServer {
 }
 
 const LOCALHOST = new Set(["127.0.0.1", "localhost", "::1"]);
+/** Tokens per document, enforced by graphql-js's parser (a syntax error, 400, over HTTP and WebSocket alike). */
+const MAX_TOKENS = 3000;
+
+function withCode(e: GraphQLError, code: string): GraphQLError {
+  return new GraphQLError(e.message, { nodes: e.nodes, source: e.source, positions: e.positions, path: e.path, originalError: e.originalError, extensions: { ...e.extensions, code } });
+}
+
+/** What Apollo's hideSchemaDetailsFromClientErrors does to a validation error. */
+function withoutSuggestions(e: GraphQLError): GraphQLError {
+  const message = e.message.replace(/ ?Did you mean(.+?)\?$/, "");
+  return message === e.message ? e : new GraphQLError(message, { nodes: e.nodes, source: e.source, positions: e.positions, path: e.path, extensions: e.extensions });
+}
 
 export async function startApiServer(options: ApiServerOptions): Promise<ApiServer> {
   const { config, logger } = options;
@@ -90,6 +103,8 @@ export async function startApiServer(options: ApiServerOptions): Promise<ApiServ
     }),
   );
 
+  for (const use of options.middleware ?? []) use(app);
+
   const httpServer = createServer(app);
   const schema = buildSchema();
   const armor = new ApolloArmor({
@@ -97,7 +112,9 @@ export async function startApiServer(options: ApiServerOptions): Promise<ApiServ
     costLimit: { maxCost: 20_000 },
     maxAliases: { n: 15 },
     maxDirectives: { n: 20 },
-    maxTokens: { n: 3000 },
+    // armor's token limit re-parses in a plugin hook, which turns every syntax error into a 500
+    // (graphql-armor#571, #751); graphql-js's own parser limit (parseOptions below) does it right.
+    maxTokens: { enabled: false },
     blockFieldSuggestion: { enabled: !config.introspection },
   });
   const protection = armor.protect();
@@ -114,7 +131,14 @@ export async function startApiServer(options: ApiServerOptions): Promise<ApiServ
   });
 
   // Subscriptions: graphql-ws on the same port and path, authenticated at connection_init.
-  const wsServer = new WebSocketServer({ server: httpServer, path: "/graphql" });
+  const wsServer = new WebSocketServer({ server: httpServer, path: "/graphql", maxPayload: config.maxBodyBytes });
+  const formatWsError = (e: GraphQLError) => {
+    // graphql-js's errors about the request itself (variable values) have no path and no thrown cause.
+    const aboutRequest = !e.path && !e.extensions["code"] && (!e.originalError || e.originalError instanceof GraphQLError);
+    const formatted = aboutRequest ? withCode(e, "BAD_USER_INPUT").toJSON() : e.toJSON();
+    return formatGraphQLError(formatted, e.path ? e : (e.originalError ?? e), (err) => logger.error({ err }, "GraphQL operation over WebSocket failed"));
+  };
+  const wsRules = [...specifiedRules, ...protection.validationRules, ...(config.introspection ? [] : [NoSchemaIntrospectionCustomRule])];
   const wsCleanup = useServer<{ authorization?: string }, { scope?: Scope }>(
     {
       schema,
@@ -128,17 +152,22 @@ export async function startApiServer(options: ApiServerOptions): Promise<ApiServ
       },
       context: (ctx) => contextFor(ctx.extra.scope!, randomUUID()),
       onSubscribe: (_ctx, _id, payload) => {
-        // The same limits as over HTTP: parse and validate with the armor rules before executing.
+        // The same rules as over HTTP: token limit, armor rules, no introspection and no field
+        // suggestions unless introspection is on, error codes clients can act on.
         let document;
         try {
-          document = parse(payload.query);
+          document = parse(payload.query, { maxTokens: MAX_TOKENS });
         } catch (e) {
-          return [e as GraphQLError];
+          return [withCode(e as GraphQLError, "GRAPHQL_PARSE_FAILED")];
         }
-        const errors = validate(schema, document, [...specifiedRules, ...protection.validationRules]);
-        if (errors.length) return errors;
+        const errors = validate(schema, document, wsRules);
+        if (errors.length) return errors.map((e) => withCode(config.introspection ? e : withoutSuggestions(e), "GRAPHQL_VALIDATION_FAILED"));
         return { schema, document, variableValues: payload.variables ?? undefined, operationName: payload.operationName ?? undefined } as ExecutionArgs;
       },
+      // Results and errors go through the same masking as over HTTP: nothing internal reaches the client.
+      onNext: (_ctx, _id, _payload, _args, result) => (result.errors?.length ? { ...result, errors: result.errors.map(formatWsError) } : undefined),
+      // Validation errors from onSubscribe, and errors thrown while a subscription streams.
+      onError: (_ctx, _id, _payload, errors) => errors.map(formatWsError),
     },
     wsServer,
   );
@@ -152,6 +181,7 @@ export async function startApiServer(options: ApiServerOptions): Promise<ApiServ
     hideSchemaDetailsFromClientErrors: !config.introspection,
     stopOnTerminationSignals: false,
     persistedQueries: false,
+    parseOptions: { maxTokens: MAX_TOKENS },
     validationRules: protection.validationRules,
     formatError: (formatted, error) => formatGraphQLError(formatted, error, (err) => logger.error({ err }, "GraphQL request failed")),
     plugins: [

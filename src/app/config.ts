@@ -44,10 +44,20 @@ export const ConfigSchema = z.object({
     tokens: z.array(TokenSchema).default([]),
     introspection: z.boolean().default(false),
     maxBodyBytes: z.number().int().min(1024).default(1_000_000),
+    /**
+     * Browser origins allowed to call /graphql and /api cross-origin (CORS), e.g.
+     * "https://dashboards.example.com". Empty (the default): no CORS headers, so browsers allow
+     * same-origin pages only. Exact origins only: no "*", no paths.
+     */
+    corsOrigins: z
+      .array(z.string().regex(/^https?:\/\/[^/\s*?#]+$/, 'must be an origin: scheme://host[:port], without "*", path or trailing slash'))
+      .default([]),
   }),
   sync: z.object({
     debounceMs: z.number().int().min(0).default(200),
     maxWaitMs: z.number().int().min(0).default(2000),
+    /** How long a sync lease lasts without renewal: the longest a standby waits after the leader dies. */
+    leaseTtlSeconds: z.number().int().min(2).max(300).default(10),
   }),
   log: z.object({ level: z.enum(LOG_LEVELS).default("info") }),
 });

@@ -1,24 +1,30 @@
 /**
- * The composition root: builds the store, the source and the sync service from one Config, with
- * injectable parts for tests, and tears them down in the right order. Nothing else wires layers.
+ * The composition root: builds the store and the cluster's sync runner (leader election, source,
+ * sync service) from one Config, with injectable parts for tests, and tears them down in order.
+ * Nothing else wires layers.
  */
 import type { Logger } from "pino";
 import { openStore } from "../store/index.js";
-import type { Store } from "../store/types.js";
+import type { Store, StoredRevision } from "../store/types.js";
 import type { ClusterSource } from "../sync/source.js";
-import { SyncService, type GenerationEvent } from "../sync/SyncService.js";
-import type { StoredRevision } from "../store/types.js";
+import type { GenerationEvent, SyncService } from "../sync/SyncService.js";
+import { ClusterSyncRunner } from "./ClusterSyncRunner.js";
 import type { Config } from "./config.js";
-import { createSource } from "./sources.js";
+import { UpstreamUnavailableError } from "./errors.js";
 
 export interface SyncApp {
   readonly config: Config;
   readonly logger: Logger;
   readonly store: Store;
   readonly clusterId: string;
-  readonly source: ClusterSource;
+  readonly runner: ClusterSyncRunner;
+  /** The sync service of this process's leadership term; throws on a standby. */
   readonly sync: SyncService;
-  /** Stops the sync (finishing the write in progress), then closes the database. */
+  /** The source of this process's leadership term; throws on a standby. */
+  readonly source: ClusterSource;
+  /** Joins the leader election (becomes the leader at once when nobody else holds the cluster). */
+  start(): Promise<void>;
+  /** Stops syncing (finishing the write in progress, releasing the lease), then closes the database. */
   close(): Promise<void>;
 }
 
@@ -35,30 +41,38 @@ export async function openSyncApp(config: Config, options: SyncAppOptions): Prom
   const store = options.store ?? (await openStore({ databaseUrl: config.database.url, dataDir: config.database.dataDir }));
   logger.info({ store: store.description }, "database ready");
   try {
-    const { source, clusterId, sourceRef } = createSource(config, logger);
-    const sync = new SyncService({
-      clusterId,
-      source,
+    const runner = new ClusterSyncRunner({
+      config,
       store,
-      logger: logger.child({ component: "sync", cluster: clusterId }),
-      debounceMs: config.sync.debounceMs,
-      maxWaitMs: config.sync.maxWaitMs,
-      sourceRef,
+      logger,
       onGeneration: options.onGeneration,
       onRevisions: options.onRevisions,
+      leaseTtlMs: config.sync.leaseTtlSeconds * 1000,
     });
+    const term = () => {
+      const sync = runner.sync;
+      if (!sync) throw new UpstreamUnavailableError(`this process does not hold the sync lease of cluster ${runner.clusterId}: another replica syncs it`);
+      return sync;
+    };
     let closed = false;
     return {
       config,
       logger,
       store,
-      clusterId,
-      source,
-      sync,
+      clusterId: runner.clusterId,
+      runner,
+      get sync() {
+        return term();
+      },
+      get source() {
+        term();
+        return runner.source!;
+      },
+      start: () => runner.start(),
       async close() {
         if (closed) return;
         closed = true;
-        await sync.stop();
+        await runner.stop();
         if (!options.store) await store.close();
       },
     };

@@ -6,68 +6,105 @@
  */
 import type { Logger } from "pino";
 import { ApiEvents } from "../api/events.js";
+import { ServiceMetrics } from "../api/http/metrics.js";
+import { restApi } from "../api/http/rest.js";
 import { QueryService } from "../api/query/QueryService.js";
 import type { RuntimeStatus } from "../api/runtime.js";
 import { startApiServer, type ApiServer, type RouteDeps } from "../api/server.js";
 import type { Express } from "express";
 import type { Config } from "./config.js";
 import { openSyncApp, type SyncApp } from "./container.js";
+import { EventPoller } from "../api/EventPoller.js";
 
 export interface RunningService {
   readonly app: SyncApp;
   readonly api: ApiServer;
   readonly events: ApiEvents;
-  /** Resolves when the initial sync is applied (rejects if it cannot start, e.g. unreadable manifests). */
+  /**
+   * Resolves when this process, as the leader, applied its initial sync (rejects if the source
+   * cannot start, e.g. unreadable manifests). Never resolves on a standby.
+   */
   readonly initialSync: Promise<void>;
   stop(): Promise<void>;
 }
 
 export interface ServiceOptions {
   readonly logger: Logger;
+  /** More routes, after the REST API's own (exports, chat, metrics, explorer). */
   readonly routes?: readonly ((app: Express, deps: RouteDeps) => void)[];
+  /** Deadline for /api answers other than exports (default 30 s; tests shorten it). */
+  readonly requestTimeoutMs?: number;
+  /** How often subscriptions look for new generations and revisions (default 1 s). */
+  readonly eventPollMs?: number;
 }
 
 export async function startService(config: Config, options: ServiceOptions): Promise<RunningService> {
   const { logger } = options;
   const events = new ApiEvents();
   let accepting = true;
+  const metrics = new ServiceMetrics();
   const app = await openSyncApp(config, {
     logger,
-    onGeneration: (e) => events.generationCommitted({ cluster: e.clusterId, generation: e.generation }),
+    onGeneration: (e) => metrics.generationCommitted(e),
     onRevisions: (revisions) => {
       const cluster = revisions[0]?.clusterId;
-      if (cluster) events.revisionsRecorded({ cluster, revisions });
+      if (cluster) metrics.revisionsRecorded(cluster, revisions.length);
     },
   });
+  // Subscriptions are fed from the database, so the syncing leader and standby replicas push the same events.
+  const poller = new EventPoller({ store: app.store, events, logger: logger.child({ component: "events" }), intervalMs: options.eventPollMs });
   const runtime: RuntimeStatus = {
     accepting: () => accepting,
     clusters: () => {
-      const s = app.sync.status();
-      const kinds = app.source.status().kinds;
+      const r = app.runner.status();
+      const s = r.sync;
+      const kinds = r.sourceStatus?.kinds ?? [];
       return [
         {
-          clusterId: app.clusterId,
-          source: app.source.description,
-          initialSyncDone: s.initialSyncDone,
-          lastAppliedAt: s.lastAppliedAt,
-          lastGenerationAt: s.lastGenerationAt,
-          generation: s.generation,
-          pendingEvents: s.pendingEvents,
-          errors: [...(s.lastError ? [s.lastError] : []), ...kinds.flatMap((k) => (k.lastError ? [`${k.kind}: ${k.lastError}`] : []))],
+          clusterId: r.clusterId,
+          source: r.source,
+          role: r.role,
+          // A standby is ready once the leader has committed a generation it can serve.
+          initialSyncDone: s ? s.initialSyncDone : poller.hasGeneration(r.clusterId),
+          lastAppliedAt: s?.lastAppliedAt,
+          lastGenerationAt: s?.lastGenerationAt,
+          generation: s?.generation,
+          pendingEvents: s?.pendingEvents ?? 0,
+          errors: [...(s?.lastError ? [s.lastError] : []), ...kinds.flatMap((k) => (k.lastError ? [`${k.kind}: ${k.lastError}`] : []))],
           informerRestarts: kinds.reduce((n, k) => n + k.restarts, 0),
         },
       ];
     },
   };
+  metrics.attach({ runtime, store: app.store });
+  const rest = restApi({ metrics, corsOrigins: config.server.corsOrigins, requestTimeoutMs: options.requestTimeoutMs });
   let api: ApiServer;
   try {
-    api = await startApiServer({ config: config.server, query: new QueryService(app.store), store: app.store, events, runtime, logger, routes: options.routes });
+    await poller.start();
+    api = await startApiServer({
+      config: config.server,
+      query: new QueryService(app.store),
+      store: app.store,
+      events,
+      runtime,
+      logger,
+      middleware: rest.middleware,
+      routes: [...rest.routes, ...(options.routes ?? [])],
+    });
   } catch (err) {
+    await poller.stop();
     await app.close();
     throw err;
   }
-  const initialSync = app.sync.start();
-  initialSync.catch((err) => logger.error({ err }, "the initial sync failed"));
+  try {
+    await app.start();
+  } catch (err) {
+    await api.close();
+    await poller.stop();
+    await app.close();
+    throw err;
+  }
+  const initialSync = app.runner.firstSync;
   return {
     app,
     api,
@@ -76,6 +113,7 @@ export async function startService(config: Config, options: ServiceOptions): Pro
     async stop() {
       accepting = false;
       await api.close();
+      await poller.stop();
       await app.close();
     },
   };

@@ -2,17 +2,20 @@
 import type { ReachabilityImpact } from "../generated/prisma/client.js";
 import type { JsonValue } from "../sync/objects.js";
 import { mapStoreErrors } from "./errors.js";
-import { jsonInput, type Db } from "./prisma.js";
-import type { ClusterId, ImpactInput, ImpactRepository, StoredImpact } from "./types.js";
+import { checkFence } from "./PrismaLeaseRepository.js";
+import { TX_OPTIONS, jsonInput, type Db } from "./prisma.js";
+import type { ClusterId, Fence, ImpactInput, ImpactRepository, StoredImpact } from "./types.js";
 
 export class PrismaImpactRepository implements ImpactRepository {
   constructor(private readonly db: Db) {}
 
-  save(cluster: ClusterId, impacts: readonly ImpactInput[]): Promise<StoredImpact[]> {
+  save(cluster: ClusterId, impacts: readonly ImpactInput[], options: { readonly fence?: Fence } = {}): Promise<StoredImpact[]> {
     return mapStoreErrors(`impacts.save(${cluster}, ${impacts.length})`, async () => {
       if (impacts.length === 0) return [];
       const computedAt = new Date();
-      const rows = await this.db.reachabilityImpact.createManyAndReturn({
+      const rows = await this.db.$transaction(async (tx) => {
+        await checkFence(tx, cluster, options.fence);
+        return tx.reachabilityImpact.createManyAndReturn({
         data: impacts.map((i) => ({
           clusterId: cluster,
           revisionIds: [...i.revisionIds],
@@ -22,7 +25,8 @@ export class PrismaImpactRepository implements ImpactRepository {
           exact: i.exact,
           computedAt,
         })),
-      });
+        });
+      }, TX_OPTIONS);
       return rows.sort((a, b) => (a.id < b.id ? -1 : 1)).map(toStoredImpact);
     });
   }

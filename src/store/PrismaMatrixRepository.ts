@@ -12,6 +12,7 @@ import { Prisma } from "../generated/prisma/client.js";
 import type { JsonValue } from "../sync/objects.js";
 import { ConflictError } from "../app/errors.js";
 import { mapStoreErrors } from "./errors.js";
+import { checkFence } from "./PrismaLeaseRepository.js";
 import { computeMatrixDelta, connectionKey, deltaCounts, type MatrixDelta } from "./matrixDelta.js";
 import { LOCK_NS, TX_OPTIONS, jsonInput, type Db, type Tx } from "./prisma.js";
 import type {
@@ -81,6 +82,7 @@ export class PrismaMatrixRepository implements MatrixRepository {
     return mapStoreErrors(`matrix.commitGeneration(${cluster})`, async () => {
       const generation = await this.db.$transaction(async (tx) => {
         await tx.$executeRaw`SELECT pg_advisory_xact_lock(${LOCK_NS.matrix}::int4, hashtext(${cluster}))`;
+        await checkFence(tx, cluster, meta.fence);
         const latest = await readLatest(tx, cluster);
         const tag = previous ? this.known.get(previous) : undefined;
         let base: MatrixSnapshot | undefined;

@@ -8,6 +8,7 @@ import type { ContainerPortInput } from "../engine/index.js";
 import type { ClusterObject, JsonValue, NamespaceObject, PodObject, PolicyKind, PolicyObject } from "../sync/objects.js";
 import { ConflictError } from "../app/errors.js";
 import { appendRevisions } from "./appendRevisions.js";
+import { checkFence } from "./PrismaLeaseRepository.js";
 import { openGeneration, readObjectsAt, writeObjectVersions, type VersionChange } from "./objectVersions.js";
 import { mapStoreErrors } from "./errors.js";
 import { TX_OPTIONS, jsonTexts, type Db, type Tx } from "./prisma.js";
@@ -42,6 +43,7 @@ export class PrismaObjectRepository implements ObjectRepository {
       if (changes.length === 0) return [];
       const plan = planChanges(changes);
       return this.db.$transaction(async (tx) => {
+        await checkFence(tx, cluster, options.fence);
         const latestPlusOne = await openGeneration(tx, cluster);
         const generation = options.generation ?? latestPlusOne;
         // Versions of a committed generation are immutable: a writer that is behind (a stale leader) must not add to them.

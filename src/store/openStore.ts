@@ -28,6 +28,7 @@ import { PrismaMatrixRepository } from "./PrismaMatrixRepository.js";
 import { PrismaObjectRepository } from "./PrismaObjectRepository.js";
 import { PrismaRevisionRepository } from "./PrismaRevisionRepository.js";
 import { PrismaSyncRunRepository } from "./PrismaSyncRunRepository.js";
+import { PrismaLeaseRepository } from "./PrismaLeaseRepository.js";
 import type { Store, StoreBackend } from "./types.js";
 
 export const DEFAULT_DATA_DIR = "./.kubereach/db";
@@ -258,6 +259,7 @@ function assemble(prisma: PrismaClient, backend: StoreBackend, description: stri
     matrix: new PrismaMatrixRepository(prisma),
     impacts: new PrismaImpactRepository(prisma),
     syncRuns: new PrismaSyncRunRepository(prisma),
+    leases: new PrismaLeaseRepository(prisma),
     close: () => (closing ??= release()),
   };
 }

@@ -72,7 +72,33 @@ export interface MatrixSnapshot {
   readonly connections: ReadonlyMap<string, string>;
 }
 
+/** The lease a writer holds; writes carrying it are refused once another process took over. */
+export interface Fence {
+  readonly holder: string;
+  readonly epoch: bigint;
+}
+
+export interface Lease extends Fence {
+  readonly cluster: ClusterId;
+  readonly expiresAt: Date;
+}
+
+export interface LeaseRepository {
+  /**
+   * Takes the cluster's lease if it is free, expired or already this holder's; undefined when another
+   * process holds it. `force` takes it regardless (an embedded database has a single process: any lease is stale).
+   */
+  acquire(cluster: ClusterId, holder: string, ttlMs: number, options?: { readonly force?: boolean }): Promise<Lease | undefined>;
+  /** Extends a held lease; undefined when it was lost (another holder or epoch). */
+  renew(lease: Fence & { readonly cluster: ClusterId }, ttlMs: number): Promise<Lease | undefined>;
+  /** Ends the lease now so a standby can take over without waiting for expiry. */
+  release(lease: Fence & { readonly cluster: ClusterId }): Promise<void>;
+  current(cluster: ClusterId): Promise<Lease | undefined>;
+}
+
 export interface ApplyOptions {
+  /** When set, the write is refused unless this fence still holds the cluster's lease. */
+  readonly fence?: Fence;
   /**
    * The generation these changes belong to (the one the next recompute will commit); defaults to
    * the latest committed + 1. A number below that is refused: another writer has moved on.
@@ -81,6 +107,8 @@ export interface ApplyOptions {
 }
 
 export interface GenerationMeta {
+  /** When set, the commit is refused unless this fence still holds the cluster's lease. */
+  readonly fence?: Fence;
   /** When set, the commit fails unless it would create exactly this generation (fencing against a second writer). */
   readonly expectedGeneration?: number;
   readonly stats: JsonValue;
@@ -248,7 +276,7 @@ export interface StoredImpact extends ImpactInput {
 }
 
 export interface ImpactRepository {
-  save(cluster: ClusterId, impacts: readonly ImpactInput[]): Promise<StoredImpact[]>;
+  save(cluster: ClusterId, impacts: readonly ImpactInput[], options?: { readonly fence?: Fence }): Promise<StoredImpact[]>;
   /** Impacts that involve any of the revisions, ordered by id. */
   forRevisions(revisionIds: readonly bigint[]): Promise<StoredImpact[]>;
 }
@@ -287,5 +315,6 @@ export interface Store {
   readonly matrix: MatrixRepository;
   readonly impacts: ImpactRepository;
   readonly syncRuns: SyncRunRepository;
+  readonly leases: LeaseRepository;
   close(): Promise<void>;
 }

@@ -8,7 +8,7 @@
  */
 import type { Logger } from "pino";
 import type { LabelSelector } from "../engine/index.js";
-import type { ClusterId, MatrixSnapshot, ObjectChange, StoredRevision } from "../store/types.js";
+import type { ClusterId, Fence, MatrixSnapshot, ObjectChange, StoredRevision } from "../store/types.js";
 import { analyze, type Analysis } from "./analysis.js";
 import { changesForDelete, changesForListing, changesForUpsert, type ChangeContext } from "./changes.js";
 import { ClusterState } from "./ClusterState.js";
@@ -34,6 +34,12 @@ export interface SyncServiceOptions {
   readonly sourceRef?: () => string | null;
   readonly onGeneration?: (event: GenerationEvent) => void;
   readonly onRevisions?: (revisions: readonly StoredRevision[]) => void;
+  /**
+   * The sync lease this service writes under (high availability). Every write carries it and is
+   * refused once another process took over; the service then stops and calls onFenced.
+   */
+  readonly fence?: Fence;
+  readonly onFenced?: (err: unknown) => void;
 }
 
 export interface GenerationEvent {
@@ -190,11 +196,14 @@ export class SyncService {
       for (;;) {
         try {
           const revisions = await this.applyLock.run(async () => {
-            const stored = changes.length ? await this.options.store.objects.applyChanges(this.options.clusterId, changes, { generation: this.openGeneration }) : [];
+            const stored = changes.length
+              ? await this.options.store.objects.applyChanges(this.options.clusterId, changes, { generation: this.openGeneration, fence: this.options.fence })
+              : [];
             this.state = working;
             return stored;
           });
-          this.lastAppliedAt = this.clock();
+          // Only real changes count: a relist that changed nothing must not look like lag.
+          if (changes.length) this.lastAppliedAt = this.clock();
           this.lastError = undefined;
           if (changes.length) {
             this.log.push({ changes, revisions });
@@ -204,7 +213,11 @@ export class SyncService {
           break;
         } catch (err) {
           this.lastError = errorMessage(err);
-          if (this.aborted) return;
+          if (isConflict(err)) this.fenced(err);
+          if (this.aborted) {
+            for (const e of [...batch, ...this.queue.splice(0)]) e.done();
+            return;
+          }
           this.log_.error({ err, events: batch.length, retryInMs: backoff }, "could not write changes to the database; will retry (nothing is dropped)");
           await sleep(backoff);
           backoff = Math.min(backoff * 2, 30_000);
@@ -277,6 +290,7 @@ export class SyncService {
   }
 
   private async recomputeNow(): Promise<void> {
+    if (this.aborted) return;
     if (this.dirtySince === undefined && this.persisted !== undefined) return;
     const started = Date.now();
     this.dirtySince = undefined;
@@ -300,6 +314,7 @@ export class SyncService {
       try {
         generation = await this.options.store.matrix.commitGeneration(this.options.clusterId, this.persisted?.snapshot, snapshot, {
           expectedGeneration,
+          fence: this.options.fence,
           stats: { ...stats, diagnostics: analysis.diagnostics.length },
           sourceVersions: { objects: countAll(state) },
           computedAt: this.clock(),
@@ -308,11 +323,10 @@ export class SyncService {
       } catch (err) {
         this.lastError = errorMessage(err);
         if (this.aborted) return;
-        // Another writer committed this generation: retrying would fork history. Stop and say so.
-        if ((err as { code?: unknown }).code === "CONFLICT") {
-          this.log_.error({ err }, "another writer is committing generations for this cluster; this instance stops recomputing");
-          this.aborted = true;
-          throw err;
+        // Another writer holds the cluster now: retrying would fork history. Stop and say so.
+        if (isConflict(err)) {
+          this.fenced(err);
+          return;
         }
         this.log_.error({ err, retryInMs: backoff }, "could not commit the matrix generation; will retry");
         await sleep(backoff);
@@ -335,10 +349,19 @@ export class SyncService {
         log,
         generation,
       );
-      if (impacts.length) await this.options.store.impacts.save(this.options.clusterId, impacts);
+      if (impacts.length) await this.options.store.impacts.save(this.options.clusterId, impacts, { fence: this.options.fence });
     } catch (err) {
       this.log_.error({ err }, "could not record reachability impacts");
     }
+  }
+
+  /** Another process took the cluster over: stop writing at once (nothing written here can be lost: the new writer relists). */
+  private fenced(err: unknown): void {
+    if (this.aborted) return;
+    this.aborted = true;
+    if (this.recomputeTimer) clearTimeout(this.recomputeTimer);
+    this.log_.warn({ err: errorMessage(err) }, "this process no longer holds the sync lease; it stops syncing");
+    this.options.onFenced?.(err);
   }
 
   private counts(): Record<ObjectKind, number> {
@@ -355,6 +378,10 @@ function selectorsOf(analysis: Analysis | undefined): LabelSelector[] {
 
 function countAll(state: ClusterState): JsonValue {
   return { namespaces: state.count("Namespace"), pods: state.count("Pod"), networkPolicies: state.count("NetworkPolicy") };
+}
+
+function isConflict(err: unknown): boolean {
+  return (err as { code?: unknown } | null)?.code === "CONFLICT";
 }
 
 function errorMessage(err: unknown): string {

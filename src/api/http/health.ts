@@ -12,15 +12,21 @@ export function registerHealth(app: Express, deps: { store: Store; runtime: Runt
     res.json({ status: "ok" });
   });
   app.get("/readyz", async (_req, res) => {
-    const reasons: string[] = [];
-    if (!deps.runtime.accepting()) reasons.push("shutting down");
-    for (const c of deps.runtime.clusters()) if (!c.initialSyncDone) reasons.push(`cluster ${c.clusterId}: initial sync not finished`);
-    try {
-      await deps.store.clusters.listClusters();
-    } catch (err) {
-      reasons.push(`database unreachable: ${(err as Error).message}`);
-    }
+    const reasons = await notReadyReasons(deps);
     if (reasons.length) res.status(503).json({ status: "not ready", reasons });
     else res.json({ status: "ready" });
   });
+}
+
+/** Why the process is not ready (empty when it is): what /readyz and the kubereach_ready metric report. */
+export async function notReadyReasons(deps: { store: Store; runtime: RuntimeStatus }): Promise<string[]> {
+  const reasons: string[] = [];
+  if (!deps.runtime.accepting()) reasons.push("shutting down");
+  for (const c of deps.runtime.clusters()) if (!c.initialSyncDone) reasons.push(`cluster ${c.clusterId}: initial sync not finished`);
+  try {
+    await deps.store.clusters.listClusters();
+  } catch (err) {
+    reasons.push(`database unreachable: ${(err as Error).message}`);
+  }
+  return reasons;
 }

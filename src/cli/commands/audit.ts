@@ -1,6 +1,11 @@
-/** `kubereach audit verify`: check the hash chain of the policy history and name the first broken revision. */
+/**
+ * `kubereach audit verify`: check the hash chain of the policy history and name the first broken
+ * revision, in the database or (--export FILE) in an audit export, offline.
+ */
+import { resolve } from "node:path";
 import type { Command } from "commander";
 import { BadInputError, IntegrityError } from "../../app/errors.js";
+import { verifyExportFile, type ExportVerification } from "../../api/exports/verify.js";
 import { openStore, verifyChain } from "../../store/index.js";
 import type { CliIo } from "../io.js";
 import { addStoreOptions, configFromFlags, type ServiceFlags } from "../serviceOptions.js";
@@ -10,15 +15,29 @@ Every recorded change carries sha256(previous hash || canonical JSON of the chan
 in sequence. verify recomputes the chain from the first revision and reports the first one whose
 sequence, link, canonical text or hash does not match (exit code 1), or the verified head.
 
+With --export FILE it verifies a file from GET /api/v1/exports/audit (json, ndjson or csv, detected
+from the content) without a database. A complete export (no filter, unscoped token) must hold the
+whole chain from seq 1 and end exactly at the chain head its header names. A filtered export can
+only show that each row is what was hashed, that rows are in order, that consecutive rows link and
+that every row matches the filter: it cannot show that a missing seq was filtered out rather than
+deleted. In both cases compare the printed chain head with the one the server reports.
+
 Examples:
   $ kubereach audit verify
-  $ kubereach audit verify --cluster prod --database-url postgresql://postgres@127.0.0.1:5432/kubereach`;
+  $ kubereach audit verify --cluster prod --database-url postgresql://postgres@127.0.0.1:5432/kubereach
+  $ curl -sH "Authorization: Bearer $TOKEN" 'http://127.0.0.1:4000/api/v1/exports/audit?format=ndjson' > audit.ndjson
+  $ kubereach audit verify --export audit.ndjson`;
 
 export function registerAudit(program: Command, io: CliIo): void {
   const audit = program.command("audit").description("audit history tools");
-  const verify = audit.command("verify").description("verify the tamper-evident hash chain of the recorded history").option("--cluster <id>", "only this cluster (default: every cluster)");
+  const verify = audit
+    .command("verify")
+    .description("verify the tamper-evident hash chain of the recorded history (in the database, or in an exported file)")
+    .option("--cluster <id>", "only this cluster (default: every cluster); with --export: the export must be of this cluster")
+    .option("--export <file>", "verify an audit export file (json, ndjson or csv) offline instead of the database");
   addStoreOptions(verify);
-  verify.addHelpText("after", HELP).action(async (flags: ServiceFlags & { cluster?: string }) => {
+  verify.addHelpText("after", HELP).action(async (flags: ServiceFlags & { cluster?: string; export?: string }) => {
+    if (flags.export !== undefined) return verifyExport(io, flags.export, flags.cluster);
     const config = configFromFlags(flags);
     const store = await openStore({ databaseUrl: config.database.url, dataDir: config.database.dataDir });
     try {
@@ -42,4 +61,46 @@ export function registerAudit(program: Command, io: CliIo): void {
       await store.close();
     }
   });
+}
+
+async function verifyExport(io: CliIo, file: string, cluster: string | undefined): Promise<void> {
+  const r = await verifyExportFile(resolve(io.cwd, file));
+  const h = r.header;
+  if (cluster !== undefined && h.cluster !== cluster) throw new BadInputError(`${file} is an export of cluster ${h.cluster}, not ${cluster}`);
+  const kind = h.complete ? "complete export" : `filtered export (${describeFilter(r)})`;
+  io.stdout.write(`export ${file}: ${r.format}, cluster ${h.cluster}, ${kind}, exported ${h.exportedAt || "(time not given)"}\n`);
+  io.stdout.write(`chain head at export: seq ${h.chainHead.seq} ${h.chainHead.hash}\n`);
+  if (r.broken) {
+    const b = r.broken;
+    const row = b.row;
+    const what = row ? ` (${row.operation} ${row.objectKind} ${row.namespace ? `${row.namespace}/` : ""}${row.name}, observed ${row.observedAt})` : "";
+    const where = b.seq !== undefined ? `at seq ${b.seq}${what}` : "at the end of the file";
+    io.stdout.write(`BROKEN ${where}: ${b.reason}: ${b.message}; ${r.verified} revisions before it verified\n`);
+    throw new IntegrityError(`the export ${file} does not verify`);
+  }
+  const range = r.firstSeq !== undefined ? `, seq ${r.firstSeq}..${r.lastSeq}` : "";
+  if (h.complete) {
+    io.stdout.write(`OK: ${r.verified} revisions verified${range}: the whole chain from seq 1 recomputes and ends at the chain head\n`);
+    io.stdout.write(
+      "guarantees: no revision up to the chain head was changed, removed, inserted or reordered.\n" +
+        "not shown: that the chain head is the real one; compare it with the server's (kubereach audit verify, or GraphQL).\n",
+    );
+  } else {
+    io.stdout.write(`OK: ${r.verified} revisions verified${range}; ${r.linked} linked to the revision before them\n`);
+    io.stdout.write(
+      "guarantees: each revision's fields are exactly what was hashed (hash = sha256(prevHash || canonical)); revisions are in seq order; consecutive seqs link; every revision matches the export's filter.\n" +
+        "not shown (filtered export): that a missing seq was filtered out rather than deleted, or that the revisions belong to the chain with this head; verify a complete export (no filter, unscoped token) for that.\n",
+    );
+  }
+}
+
+function describeFilter(r: ExportVerification): string {
+  const f = r.header.filter;
+  const parts = [
+    f.namespace !== null ? `namespace=${f.namespace}` : "",
+    f.since !== null ? `since=${f.since}` : "",
+    f.until !== null ? `until=${f.until}` : "",
+    f.tokenNamespaces !== null ? `token namespaces=${f.tokenNamespaces.join(",") || "(none)"}` : "",
+  ].filter(Boolean);
+  return parts.join(", ") || "no filter named";
 }

@@ -1,6 +1,7 @@
 /** `kubereach sync [--once]`: keep the database in sync with a cluster or manifests, without serving the API. */
 import type { Command } from "commander";
-import { openSyncApp } from "../../app/container.js";
+import { openSyncApp, type SyncApp } from "../../app/container.js";
+import { UpstreamUnavailableError } from "../../app/errors.js";
 import { createLogger } from "../../app/logger.js";
 import type { CliIo } from "../io.js";
 import { addSourceOptions, addStoreOptions, configFromFlags, type ServiceFlags } from "../serviceOptions.js";
@@ -29,8 +30,10 @@ export function registerSync(program: Command, io: CliIo): void {
     const app = await openSyncApp(config, { logger });
     const shutdown = flags.once ? undefined : waitForShutdown();
     try {
-      await app.sync.start();
+      await app.start();
       if (flags.once) {
+        await waitForLeadership(app, config.sync.leaseTtlSeconds * 1000 + 5000);
+        await app.runner.firstSync;
         await app.sync.flush();
         const s = app.sync.status();
         io.stdout.write(
@@ -38,11 +41,25 @@ export function registerSync(program: Command, io: CliIo): void {
         );
         return;
       }
-      const signal = await shutdown!.signal;
+      // Surfaces a source that cannot start (e.g. unreadable manifests) instead of idling.
+      const failed = app.runner.firstSync.then(() => new Promise<never>(() => undefined));
+      const signal = await Promise.race([shutdown!.signal, failed]);
       logger.info({ signal }, "shutting down");
     } finally {
       shutdown?.dispose();
       await app.close();
     }
   });
+}
+
+/** --once needs the sync lease: wait for a lease left by a crashed process to expire, but not for a live leader. */
+async function waitForLeadership(app: SyncApp, timeoutMs: number): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!app.runner.isLeader) {
+    if (Date.now() > deadline) {
+      const lease = await app.store.leases.current(app.clusterId);
+      throw new UpstreamUnavailableError(`another process (${lease?.holder ?? "unknown"}) is syncing cluster ${app.clusterId}; --once needs the sync lease: stop it or leave the sync to it`);
+    }
+    await new Promise((r) => setTimeout(r, 200));
+  }
 }

@@ -14,13 +14,12 @@ type ReachabilityChangePayload = { reachabilityChanged: unknown };
 
 export const Subscription: SubscriptionResolvers = {
   reachabilityChanged: {
-    subscribe: async function* (_, args, ctx: GraphQLContext) {
-      const target = toWorkloadQuery(args.target);
-      const first = await ctx.query.whoCanReach(ctx.scope, target, { cluster: args.cluster });
-      let previous = new Map(first.rows.map((r) => [formatConnEndpoint(r.src), r]));
-      const abort = new AbortController();
-      try {
-        for await (const e of ctx.events.listen("generation", abort.signal)) {
+    subscribe: (_, args, ctx: GraphQLContext) =>
+      cancellable(async function* (signal) {
+        const target = toWorkloadQuery(args.target);
+        const first = await ctx.query.whoCanReach(ctx.scope, target, { cluster: args.cluster });
+        let previous = new Map(first.rows.map((r) => [formatConnEndpoint(r.src), r]));
+        for await (const e of ctx.events.listen("generation", signal)) {
           if (e.cluster !== first.cluster) continue;
           const now = await ctx.query.whoCanReach(ctx.scope, target, { cluster: first.cluster });
           const current = new Map(now.rows.map((r) => [formatConnEndpoint(r.src), r]));
@@ -49,18 +48,14 @@ export const Subscription: SubscriptionResolvers = {
             },
           } satisfies ReachabilityChangePayload;
         }
-      } finally {
-        abort.abort();
-      }
-    },
+      }),
   },
   policyChanged: {
-    subscribe: async function* (_, args, ctx: GraphQLContext) {
-      const cluster = args.cluster ? await ctx.query.resolveCluster(args.cluster) : undefined;
-      if (args.namespace && !inScope(ctx.scope, args.namespace)) return;
-      const abort = new AbortController();
-      try {
-        for await (const e of ctx.events.listen("revisions", abort.signal)) {
+    subscribe: (_, args, ctx: GraphQLContext) =>
+      cancellable(async function* (signal) {
+        const cluster = args.cluster ? await ctx.query.resolveCluster(args.cluster) : undefined;
+        if (args.namespace && !inScope(ctx.scope, args.namespace)) return;
+        for await (const e of ctx.events.listen("revisions", signal)) {
           if (cluster && e.cluster !== cluster) continue;
           for (const r of e.revisions) {
             if (args.namespace && r.namespace !== args.namespace) continue;
@@ -68,9 +63,30 @@ export const Subscription: SubscriptionResolvers = {
             yield { policyChanged: r satisfies RevisionView };
           }
         }
-      } finally {
-        abort.abort();
-      }
-    },
+      }),
   },
 };
+
+/**
+ * An async generator's return() waits until the generator reaches a yield, and these wait for the
+ * next event: a closed subscription would keep its listener (and run its query on the next
+ * generation) until then. return() here aborts the wait at once, so the subscription ends now.
+ */
+function cancellable<T>(run: (signal: AbortSignal) => AsyncGenerator<T>): AsyncIterableIterator<T> {
+  const abort = new AbortController();
+  const it = run(abort.signal);
+  return {
+    next: () => it.next(),
+    return: (value?: unknown) => {
+      abort.abort();
+      return it.return(value as never);
+    },
+    throw: (err?: unknown) => {
+      abort.abort();
+      return it.throw(err);
+    },
+    [Symbol.asyncIterator]() {
+      return this;
+    },
+  };
+}
