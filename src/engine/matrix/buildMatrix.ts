@@ -10,6 +10,7 @@ import { rulePortsToward } from "../eval/matching.js";
 import { ALL_ID, ConnTable, NONE_ID, type ConnId } from "../ports/ConnTable.js";
 import type { ConnectionSet } from "../ports/ConnectionSet.js";
 import { buildEndpointClasses, type EndpointClass, type EndpointClasses } from "./classes.js";
+import { IntList } from "./intList.js";
 
 /** Allowed connections into one destination class: parallel arrays sorted by source class. */
 export interface IncomingRow {
@@ -39,6 +40,14 @@ interface EgressSpec {
   readonly specific: Map<number, ConnId>;
 }
 
+/** A rule's ports list as text: equal texts, equal lists. */
+function portsText(rule: CompiledRule): string {
+  if (rule.ports === "any") return "*";
+  let text = "";
+  for (const p of rule.ports) text += p.kind === "range" ? `r:${p.protocol}:${p.from}:${p.to},` : p.kind === "named" ? `n:${p.protocol}:${p.name},` : `a:${p.protocol},`;
+  return text;
+}
+
 export function buildMatrix(world: CompiledWorld): ClassMatrix {
   const classes = buildEndpointClasses(world);
   const cls = classes.classes;
@@ -62,11 +71,21 @@ export function buildMatrix(world: CompiledWorld): ClassMatrix {
     return hit;
   };
   const hasNamed = (rule: CompiledRule) => rule.ports !== "any" && rule.ports.some((p) => p.kind === "named");
+  // What a rule admits depends on its ports list alone (plus the destination's named ports when it
+  // names some), so rules with equal lists share one memo entry: thousands of policies repeat
+  // `port: 443` or `port: metrics`, and building, then printing to intern, the same ConnectionSet
+  // for each of them was a visible share of this function's garbage.
+  const memoByPorts = new Map<string, ConnId | Map<string, ConnId>>();
   const ruleConnMemo = new Map<CompiledRule, ConnId | Map<string, ConnId>>();
   const ruleConnToward = (rule: CompiledRule, dst: EndpointClass): ConnId => {
     let m = ruleConnMemo.get(rule);
     if (m === undefined) {
-      m = hasNamed(rule) ? new Map<string, ConnId>() : conns.id(rulePortsToward(rule, undefined));
+      const text = portsText(rule);
+      m = memoByPorts.get(text);
+      if (m === undefined) {
+        m = hasNamed(rule) ? new Map<string, ConnId>() : conns.id(rulePortsToward(rule, undefined));
+        memoByPorts.set(text, m);
+      }
       ruleConnMemo.set(rule, m);
     }
     if (typeof m === "number") return m;
@@ -97,7 +116,11 @@ export function buildMatrix(world: CompiledWorld): ClassMatrix {
             else anyPeer = conns.union(anyPeer, ruleConnToward(rule, c));
             continue;
           }
-          for (const d of peerClassesOf(rule)) {
+          // Indexed loops here and below: they run per (rule, class) or per matrix candidate, mostly
+          // before the optimiser has kicked in, where for-of allocates an iterator result per step.
+          const peerClasses = peerClassesOf(rule);
+          for (let i = 0; i < peerClasses.length; i++) {
+            const d = peerClasses[i]!;
             const conn = ruleConnToward(rule, cls[d]!);
             if (conn !== NONE_ID) specific.set(d, conns.union(specific.get(d) ?? NONE_ID, conn));
           }
@@ -119,7 +142,7 @@ export function buildMatrix(world: CompiledWorld): ClassMatrix {
   const namedBy: number[][] = Array.from({ length: n }, () => []);
   for (const { spec, members } of egressSpecs.values()) {
     if (spec.anyPeer !== NONE_ID || spec.anyPeerNamed.length > 0) continue; // already in openEgress
-    for (const d of spec.specific.keys()) namedBy[d]!.push(...members);
+    for (const d of spec.specific.keys()) for (let i = 0; i < members.length; i++) namedBy[d]!.push(members[i]!);
   }
 
   const egressConn = (s: number, d: EndpointClass): ConnId => {
@@ -132,47 +155,70 @@ export function buildMatrix(world: CompiledWorld): ClassMatrix {
 
   // --- ingress side per destination, intersected with the egress side ---
   const incoming: IncomingRow[] = new Array(n);
-  const stamp = new Int32Array(n).fill(-1);
   let entries = 0;
+  // Scratch space reused across destinations (a Map and four arrays per destination class were a
+  // large share of this loop's garbage at 100k pods). What the destination's ingress rules admit
+  // from source class s is inConnOf[s], valid only where inStamp[s] === d.id; inSources lists those s.
+  const inStamp = new Int32Array(n).fill(-1);
+  const inConnOf = new Int32Array(n);
+  const inSources = new IntList();
+  const stamp = new Int32Array(n).fill(-1);
+  const candidates = new IntList();
+  const srcOut = new IntList();
+  const connOut = new IntList();
   for (const d of cls) {
     let inOpen = d.ingressPolicies.length === 0; // not isolated (or external): everything admitted
     let inAny = inOpen ? ALL_ID : NONE_ID;
-    const inSpecific = new Map<number, ConnId>();
+    inSources.length = 0;
     if (!inOpen) {
       for (const pi of d.ingressPolicies) {
         for (const rule of policy(pi).ingress!) {
           const conn = ruleConnToward(rule, d);
           if (conn === NONE_ID) continue;
           if (rule.peers === "any") inAny = conns.union(inAny, conn);
-          else for (const s of peerClassesOf(rule)) inSpecific.set(s, conns.union(inSpecific.get(s) ?? NONE_ID, conn));
+          else {
+            const peerClasses = peerClassesOf(rule);
+            for (let i = 0; i < peerClasses.length; i++) {
+              const s = peerClasses[i]!;
+              if (inStamp[s] !== d.id) {
+                inStamp[s] = d.id;
+                inConnOf[s] = NONE_ID;
+                inSources.push(s);
+              }
+              inConnOf[s] = conns.union(inConnOf[s]!, conn);
+            }
+          }
         }
       }
       inOpen = inAny !== NONE_ID;
     }
-    const candidates: number[] = [];
+    const inSpecific = (s: number): ConnId => (inStamp[s] === d.id ? inConnOf[s]! : NONE_ID);
+    candidates.length = 0;
     const consider = (s: number) => {
       if (stamp[s] === d.id) return;
       stamp[s] = d.id;
       candidates.push(s);
     };
     if (inOpen) {
-      for (const s of openEgress) consider(s);
-      for (const s of namedBy[d.id]!) consider(s);
-    } else for (const s of inSpecific.keys()) consider(s);
-    candidates.sort((a, b) => a - b);
+      for (let i = 0; i < openEgress.length; i++) consider(openEgress[i]!);
+      const named = namedBy[d.id]!;
+      for (let i = 0; i < named.length; i++) consider(named[i]!);
+    } else for (let i = 0; i < inSources.length; i++) consider(inSources.get(i));
+    const sorted = candidates.view().sort(); // numeric, ascending
 
-    const srcOut: number[] = [];
-    const connOut: number[] = [];
-    for (const s of candidates) {
+    srcOut.length = 0;
+    connOut.length = 0;
+    for (let i = 0; i < sorted.length; i++) {
+      const s = sorted[i]!;
       if (d.kind === "external" && cls[s]!.kind === "external") continue;
-      const inConn = conns.union(inAny, inSpecific.get(s) ?? NONE_ID);
+      const inConn = conns.union(inAny, inSpecific(s));
       if (inConn === NONE_ID) continue;
       const conn = conns.intersect(inConn, egressConn(s, d));
       if (conn === NONE_ID) continue;
       srcOut.push(s);
       connOut.push(conn);
     }
-    incoming[d.id] = { src: Int32Array.from(srcOut), conn: Int32Array.from(connOut) };
+    incoming[d.id] = { src: srcOut.view().slice(), conn: connOut.view().slice() };
     entries += srcOut.length;
   }
 

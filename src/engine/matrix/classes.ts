@@ -9,6 +9,7 @@ import type { CompiledPod, CompiledWorld, NamedPort, SelectorPeer } from "../com
 import type { IpRange } from "../net/ip.js";
 import { buildIpPartition, type IpPartition } from "./ipPartition.js";
 import { SelectorIndex } from "./selectorIndex.js";
+import { sortSmallStrings } from "./sortSmall.js";
 
 export interface EndpointClass {
   readonly id: number;
@@ -48,9 +49,12 @@ export function buildEndpointClasses(world: CompiledWorld): EndpointClasses {
 
   for (const policy of world.networkPolicies) {
     const ns = world.namespaceByName.get(policy.namespace)!;
-    for (const s of index.select(ns, policy.podSelector)) {
-      if (policy.ingress) shapeIngress[s]!.push(policy.index);
-      if (policy.egress) shapeEgress[s]!.push(policy.index);
+    // Indexed loops over selected shapes (here and below): they run once per (selector, shape),
+    // mostly before the optimiser has kicked in, where for-of allocates an iterator result per step.
+    const selected = index.select(ns, policy.podSelector);
+    for (let i = 0; i < selected.length; i++) {
+      if (policy.ingress) shapeIngress[selected[i]!]!.push(policy.index);
+      if (policy.egress) shapeEgress[selected[i]!]!.push(policy.index);
     }
   }
 
@@ -75,10 +79,21 @@ export function buildEndpointClasses(world: CompiledWorld): EndpointClasses {
     const namespaces = peer.namespaceSelector
       ? index.namespacesMatching(peer.namespaceSelector)
       : [world.namespaceByName.get(peer.policyNamespace)!];
-    for (const ns of namespaces) for (const s of index.select(ns, peer.podSelector)) shapePeers[s]!.push(g);
+    for (const ns of namespaces) {
+      const selected = index.select(ns, peer.podSelector);
+      for (let i = 0; i < selected.length; i++) shapePeers[selected[i]!]!.push(g);
+    }
   });
 
-  const shapeKey = index.shapes.map((_, s) => `${shapeIngress[s]!.join(",")}/${shapeEgress[s]!.join(",")}/${shapePeers[s]!.join(",")}`);
+  // Shapes with the same policies and peers get the same signature id, so the per-pod class key
+  // below is short: it used to embed these lists, and was built and hashed once per pod.
+  const signatureIds = new Map<string, number>();
+  const shapeSignature = index.shapes.map((_, s) => {
+    const key = `${shapeIngress[s]!.join(",")}/${shapeEgress[s]!.join(",")}/${shapePeers[s]!.join(",")}`;
+    let id = signatureIds.get(key);
+    if (id === undefined) signatureIds.set(key, (id = signatureIds.size));
+    return id;
+  });
   const relevantNames = namedPortsMentioned(world);
 
   const classes: EndpointClass[] = [];
@@ -93,12 +108,13 @@ export function buildEndpointClasses(world: CompiledWorld): EndpointClasses {
   for (const pod of world.pods) {
     const shape = index.shapeOfPod[pod.index]!;
     const ipClass = podIpClass(pod);
-    const named = shape < 0 ? undefined : relevantNamedPorts(pod, relevantNames);
-    const namedKey = named ? canonicalNamedPorts(named) : "";
-    const key = `P|${shape < 0 ? "host" : shapeKey[shape]}|${ipClass}|${namedKey}`;
+    const namedKey = shape < 0 ? "" : relevantNamedPortsKey(pod, relevantNames);
+    const key = `${shape < 0 ? "host" : shapeSignature[shape]}|${ipClass}|${namedKey}`;
     let c = classByKey.get(key);
     if (c === undefined) {
       c = classes.length;
+      // Members share namedKey, hence these named ports: build them for the first member only.
+      const named = shape < 0 ? undefined : relevantNamedPorts(pod, relevantNames);
       classes.push({
         id: c,
         kind: "pod",
@@ -161,11 +177,25 @@ function relevantNamedPorts(pod: CompiledPod, names: ReadonlySet<string>): Map<s
   return out;
 }
 
-function canonicalNamedPorts(named: ReadonlyMap<string, NamedPort>): string {
-  return [...named.entries()]
-    .sort(([a], [b]) => (a < b ? -1 : 1))
-    .map(([n, p]) => `${n}:${p.protocol}:${p.port}`)
-    .join(",");
+/**
+ * Canonical text of relevantNamedPorts(pod, names): `name:PROTOCOL:port` by name, comma-separated,
+ * "" when none. Built without that Map (this runs once per pod; the Map is built once per class).
+ */
+function relevantNamedPortsKey(pod: CompiledPod, names: ReadonlySet<string>): string {
+  let first: string | undefined;
+  let more: string[] | undefined;
+  for (const name of pod.namedPorts.keys()) {
+    if (!names.has(name)) continue;
+    if (first === undefined) first = name;
+    else (more ??= [first]).push(name);
+  }
+  if (first === undefined) return "";
+  const entry = (n: string) => {
+    const p = pod.namedPorts.get(n)!;
+    return `${n}:${p.protocol}:${p.port}`;
+  };
+  if (!more) return entry(first);
+  return sortSmallStrings(more).map(entry).join(",");
 }
 
 export function classRanges(classes: EndpointClasses, cls: EndpointClass): IpRange[] {

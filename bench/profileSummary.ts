@@ -1,0 +1,72 @@
+/**
+ * Summarises a V8 .cpuprofile (from `npm run bench -- --cpu-prof`): top functions by self time,
+ * and by inclusive time for functions of src/ (which phases and helpers the time goes to).
+ *
+ *   node --import tsx bench/profileSummary.ts <file.cpuprofile> [--top 30] [--filter src/engine]
+ */
+import { readFileSync } from "node:fs";
+import { parseArgs } from "node:util";
+
+interface CallFrame {
+  readonly functionName: string;
+  readonly url: string;
+  readonly lineNumber: number;
+}
+interface ProfileNode {
+  readonly id: number;
+  readonly callFrame: CallFrame;
+  readonly children?: readonly number[];
+}
+interface Profile {
+  readonly nodes: readonly ProfileNode[];
+  readonly samples: readonly number[];
+  readonly timeDeltas: readonly number[];
+}
+
+const { values, positionals } = parseArgs({ options: { top: { type: "string" }, filter: { type: "string" } }, allowPositionals: true });
+if (positionals.length !== 1) {
+  console.error("usage: node --import tsx bench/profileSummary.ts <file.cpuprofile> [--top 30] [--filter src/engine]");
+  process.exit(2);
+}
+const top = Number(values.top ?? 30);
+const filter = values.filter ?? "/src/";
+const profile = JSON.parse(readFileSync(positionals[0]!, "utf8")) as Profile;
+
+const byId = new Map(profile.nodes.map((n) => [n.id, n]));
+const parent = new Map<number, number>();
+for (const n of profile.nodes) for (const c of n.children ?? []) parent.set(c, n.id);
+
+// Self time per node from the samples.
+const self = new Map<number, number>();
+let total = 0;
+profile.samples.forEach((id, i) => {
+  const dt = profile.timeDeltas[i] ?? 0;
+  self.set(id, (self.get(id) ?? 0) + dt);
+  total += dt;
+});
+
+const label = (f: CallFrame) => {
+  const file = f.url.replace(/^file:\/\//, "").replace(/^.*\/(src|bench|node_modules)\//, "$1/");
+  return `${f.functionName || "(anonymous)"} ${file ? `${file}:${f.lineNumber + 1}` : ""}`.trim();
+};
+
+const selfByFn = new Map<string, number>();
+const inclByFn = new Map<string, number>();
+for (const [id, t] of self) {
+  const node = byId.get(id)!;
+  selfByFn.set(label(node.callFrame), (selfByFn.get(label(node.callFrame)) ?? 0) + t);
+  // Inclusive: charge every distinct function on the stack once.
+  const seen = new Set<string>();
+  for (let cur: number | undefined = id; cur !== undefined; cur = parent.get(cur)) {
+    const l = label(byId.get(cur)!.callFrame);
+    if (seen.has(l)) continue;
+    seen.add(l);
+    inclByFn.set(l, (inclByFn.get(l) ?? 0) + t);
+  }
+}
+
+const ms = (us: number) => `${(us / 1000).toFixed(0).padStart(7)} ms ${((100 * us) / total).toFixed(1).padStart(5)}%`;
+console.log(`total sampled: ${(total / 1000).toFixed(0)} ms\n\nself time, top ${top}:`);
+for (const [fn, t] of [...selfByFn].sort((a, b) => b[1] - a[1]).slice(0, top)) console.log(`  ${ms(t)}  ${fn}`);
+console.log(`\ninclusive time of functions matching ${JSON.stringify(filter)}, top ${top}:`);
+for (const [fn, t] of [...inclByFn].filter(([fn]) => fn.includes(filter.replace(/^\//, ""))).sort((a, b) => b[1] - a[1]).slice(0, top)) console.log(`  ${ms(t)}  ${fn}`);
