@@ -14,10 +14,10 @@
  * KUBEREACH_BENCH_PG_URL overrides the admin URL (default postgresql://postgres@127.0.0.1:5432/postgres);
  * KUBEREACH_BENCH_API_RATE and KUBEREACH_BENCH_API_SECONDS override the rate (500) and duration (25).
  */
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { Session } from "node:inspector/promises";
 import { createRequire } from "node:module";
-import { tmpdir } from "node:os";
+import { cpus, loadavg, tmpdir } from "node:os";
 import { join } from "node:path";
 import pg from "pg";
 import { pino } from "pino";
@@ -26,7 +26,7 @@ import { runInChild } from "../lib/child.js";
 import { fmtInt, fmtMs, table } from "../lib/stats.js";
 import { Rng } from "../prng.js";
 import { ConfigSchema } from "../../src/app/config.js";
-import { startService, type RunningService } from "../../src/app/service.js";
+import type { RunningService } from "../../src/app/service.js";
 import type { WorldInput } from "../../src/engine/index.js";
 import { parseSize, type BenchOptions, type BenchSection, type TargetResult } from "./types.js";
 
@@ -49,7 +49,8 @@ export const apiLoadSection: BenchSection = {
 
 interface LoadArgs {
   readonly url: string;
-  readonly bodies: readonly string[];
+  /** A JSON file with the request bodies (command-line arguments could not hold them). */
+  readonly bodiesFile: string;
   readonly rate: number;
   readonly seconds: number;
   readonly connections: number;
@@ -110,7 +111,10 @@ async function runSize(size: string, pods: number, policies: number, seed: numbe
       sync: { debounceMs: 120_000, maxWaitMs: 120_000 },
       log: { level: "info" },
     });
-    // Logs as in production (JSON lines at info, one per request), written nowhere.
+    // As the image runs it (Dockerfile: NODE_ENV=production, which also drops graphql-js's
+    // development checks), with logs as in production (JSON lines at info, one per request) written nowhere.
+    process.env["NODE_ENV"] ??= "production";
+    const { startService } = await import("../../src/app/service.js");
     const logger = pino({ level: "info" }, pino.destination({ dest: "/dev/null", sync: false }));
     const syncStart = performance.now();
     service = await startService(config, { logger });
@@ -119,7 +123,7 @@ async function runSize(size: string, pods: number, policies: number, seed: numbe
     const base = service.api.url;
     console.log(
       `api ${size}: ${fmtInt(stats.pods)} pods, ${fmtInt(stats.workloads)} workloads, ${fmtInt(stats.policies)} policies, ${fmtInt(stats.namespaces)} namespaces ` +
-        `as ${files} manifest files; initial sync into PostgreSQL (${url.host}) ${fmtMs(syncMs)}, generation ${service.app.sync.status().generation}`,
+        `as ${files} manifest files; initial sync into PostgreSQL (${url.host}) ${fmtMs(syncMs)}, generation ${service.app.sync.status().generation}; NODE_ENV=${process.env["NODE_ENV"]}`,
     );
 
     // Targets: the workloads the API lists, in a seeded random order.
@@ -130,17 +134,28 @@ async function runSize(size: string, pods: number, policies: number, seed: numbe
       return JSON.stringify({ operationName: "WhoCanReach", query: WHO_CAN_REACH, variables: { t: { namespace: w.namespace, kind: w.kind, name: w.name } } });
     });
     const graphqlUrl = `${base}/graphql`;
+    const bodiesFile = join(dir, "bodies.json");
+    writeFileSync(bodiesFile, JSON.stringify(bodies));
     // Warm-up (JIT, connection pool, per-generation caches), not measured.
-    await runInChild<LoadArgs, LoadResult>(new URL(import.meta.url), { url: graphqlUrl, bodies: bodies.slice(0, 1000), rate: Math.min(RATE, 300), seconds: 4, connections: CONNECTIONS });
+    await runInChild<LoadArgs, LoadResult>(new URL(import.meta.url), { url: graphqlUrl, bodiesFile, rate: Math.min(RATE, 300), seconds: 4, connections: CONNECTIONS });
 
     const profile = cpuProfDir ? await startProfile() : undefined;
-    const load = await runInChild<LoadArgs, LoadResult>(new URL(import.meta.url), { url: graphqlUrl, bodies, rate: RATE, seconds: SECONDS, connections: CONNECTIONS });
+    const loadBefore = loadavg()[0]!;
+    const cpuBefore = process.cpuUsage();
+    const load = await runInChild<LoadArgs, LoadResult>(new URL(import.meta.url), { url: graphqlUrl, bodiesFile, rate: RATE, seconds: SECONDS, connections: CONNECTIONS });
+    const cpu = process.cpuUsage(cpuBefore);
+    const cpuPerRequestMs = (cpu.user + cpu.system) / 1000 / Math.max(1, load.requests);
     if (profile) {
       const file = join(cpuProfDir!, `api-${size.replace(":", "-")}-whoCanReach.cpuprofile`);
       await profile.stop(file);
       console.log(`  CPU profile of the server under load: ${file}`);
     }
     const errorCount = load.errors + load.timeouts + load.non2xx + load.graphqlErrors;
+    // The server's own CPU time per request does not depend on what else the machine runs; the latencies do.
+    console.log(
+      `  server CPU ${fmtMs(cpuPerRequestMs)} per request (this process: Apollo, Express, QueryService, Prisma client; PostgreSQL not included); ` +
+        `${cpus().length} CPUs, load average ${loadBefore.toFixed(1)} before and ${loadavg()[0]!.toFixed(1)} after the load`,
+    );
     console.log(
       table([
         ["whoCanReach", "p50", "p90", "p99", "p99.9", "max", "mean", "req/s", "requests", "errors", "mean body"],
@@ -264,13 +279,13 @@ async function timeExport(url: string, route: string): Promise<ExportResult> {
 /** The same list through GraphQL: matrix(first: 1000, after) until the last page. */
 async function timeMatrixWalk(graphqlUrl: string): Promise<ExportResult> {
   const base = graphqlUrl.replace(/\/graphql$/, "");
-  const q = `query($after: String) { matrix(first: 1000, after: $after) { pageInfo { hasNextPage endCursor } edges { node { src { display } dst { display } connections { text } } } } }`;
+  const q = `query($first: Int, $after: String) { matrix(first: $first, after: $after) { pageInfo { hasNextPage endCursor } edges { node { src { display } dst { display } connections { text } } } } }`;
   const start = performance.now();
   let firstByteMs = 0;
   let rows = 0;
   let after: string | null = null;
   for (;;) {
-    const page: { matrix: { pageInfo: { hasNextPage: boolean; endCursor: string | null }; edges: unknown[] } } = await graphql(base, q, { after });
+    const page: { matrix: { pageInfo: { hasNextPage: boolean; endCursor: string | null }; edges: unknown[] } } = await graphql(base, q, { first: 1000, after });
     if (rows === 0) firstByteMs = performance.now() - start;
     rows += page.matrix.edges.length;
     if (!page.matrix.pageInfo.hasNextPage) break;
@@ -320,6 +335,7 @@ type Autocannon = (options: Record<string, unknown>) => Promise<AutocannonResult
 /** Child entry point: autocannon at a fixed overall rate, cycling through the request bodies. */
 export async function run(args: LoadArgs): Promise<LoadResult> {
   const autocannon = createRequire(import.meta.url)("autocannon") as Autocannon;
+  const bodies = JSON.parse(readFileSync(args.bodiesFile, "utf8")) as string[];
   let next = 0;
   let graphqlErrors = 0;
   const result = await autocannon({
@@ -332,7 +348,7 @@ export async function run(args: LoadArgs): Promise<LoadResult> {
     timeout: 10,
     requests: [
       {
-        setupRequest: (req: Record<string, unknown>) => ({ ...req, body: args.bodies[next++ % args.bodies.length] }),
+        setupRequest: (req: Record<string, unknown>) => ({ ...req, body: bodies[next++ % bodies.length] }),
         onResponse: (status: number, body: string) => {
           if (status === 200 && body.includes('"errors"')) graphqlErrors++;
         },

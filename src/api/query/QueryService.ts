@@ -65,19 +65,43 @@ export class QueryService {
   readonly worlds: WorldCache;
   /** Expanded connectivity lists per (cluster, generation, namespace): generations are immutable. */
   private readonly matrices = new Map<string, Promise<ConnectivityRow[]>>();
+  /**
+   * whoCanReach / reachableFrom answers per (cluster, generation, direction, workload), before the
+   * caller's scope and port filter are applied: generations are immutable, so an answer never
+   * changes, and the DB round trips (classes, connections, members) are paid once per generation.
+   */
+  private readonly reaches = new BoundedCache<Promise<ReachRows>>(MAX_CACHED_REACH_ROWS, (r) => r.size);
+  /** Commit times of generations (immutable once committed). */
+  private readonly generationTimes = new BoundedCache<Date>(4096, () => 1);
+  /** Reads of the latest generation per cluster: the one in flight and the one queued after it. */
+  private readonly latestReads = new Map<string, { current?: Promise<number | undefined>; next?: Promise<number | undefined> }>();
+  /** Clusters seen in the database: they are never deleted, so a name once seen stays valid. */
+  private clusterList: { ids: string[]; at: number } | undefined;
 
-  constructor(private readonly store: Store) {
+  constructor(
+    private readonly store: Store,
+    private readonly clock: () => number = Date.now,
+  ) {
     this.worlds = new WorldCache(store);
   }
 
   // --- clusters and generations -------------------------------------------------------------
 
   async clusterIds(): Promise<string[]> {
-    return (await this.store.clusters.listClusters()).map((c) => c.id).sort();
+    const ids = (await this.store.clusters.listClusters()).map((c) => c.id).sort();
+    this.clusterList = { ids, at: this.clock() };
+    return ids;
   }
 
-  /** The cluster a request means: the one named, or the only one there is. */
+  /**
+   * The cluster a request means: the one named, or the only one there is. A named cluster already
+   * seen needs no lookup (clusters are never deleted). A request without `cluster` may use a list
+   * of exactly one cluster read at most CLUSTER_LIST_TTL_MS ago; anything else reads the database.
+   */
   async resolveCluster(cluster: string | null | undefined): Promise<string> {
+    const cached = this.clusterList;
+    if (cluster && cached?.ids.includes(cluster)) return cluster;
+    if (!cluster && cached?.ids.length === 1 && this.clock() - cached.at < CLUSTER_LIST_TTL_MS) return cached.ids[0]!;
     const ids = await this.clusterIds();
     if (cluster) {
       if (!ids.includes(cluster)) throw new NotFoundError(`no cluster ${JSON.stringify(cluster)} (known: ${ids.join(", ") || "none yet"})`);
@@ -88,14 +112,53 @@ export class QueryService {
     throw new BadInputError(`several clusters are stored (${ids.join(", ")}): say which with the cluster argument`);
   }
 
-  /** The latest generation, or the one in force at `at`. */
+  /** The latest generation (read from the database after the request began: a new one is visible at once), or the one in force at `at`. */
   async generation(options: QueryOptions): Promise<GenerationRef> {
     const cluster = await this.resolveCluster(options.cluster);
-    const g = options.at ? await this.store.matrix.generationAt(cluster, options.at) : await this.store.matrix.latestGeneration(cluster);
+    const g = options.at ? await this.store.matrix.generationAt(cluster, options.at) : await this.latestGeneration(cluster);
     if (g === undefined)
       throw new NotFoundError(options.at ? `cluster ${cluster} has no matrix generation at or before ${options.at.toISOString()}` : `cluster ${cluster} has no matrix generation yet (the initial sync has not finished)`);
-    const stored = await this.store.matrix.getGeneration(cluster, g);
-    return { cluster, generation: g, computedAt: stored?.createdAt ?? new Date(0) };
+    return { cluster, generation: g, computedAt: await this.generationTime(cluster, g) };
+  }
+
+  /**
+   * The latest generation, from a read that started after this call: concurrent calls share reads.
+   * One read per cluster is in flight at a time; callers arriving meanwhile share the next one,
+   * which starts when it ends. Under load the database sees at most one such query per round trip
+   * instead of one per request, and no caller gets a value read before it asked.
+   */
+  private latestGeneration(cluster: string): Promise<number | undefined> {
+    let state = this.latestReads.get(cluster);
+    if (!state) this.latestReads.set(cluster, (state = {}));
+    const s = state;
+    const start = (): Promise<number | undefined> => {
+      const read = this.store.matrix.latestGeneration(cluster);
+      s.current = read;
+      const done = () => {
+        if (s.current === read) s.current = undefined;
+      };
+      read.then(done, done);
+      return read;
+    };
+    if (!s.current) return start();
+    s.next ??= s.current.then(
+      () => undefined,
+      () => undefined,
+    ).then(() => {
+      s.next = undefined;
+      return start();
+    });
+    return s.next;
+  }
+
+  private async generationTime(cluster: string, generation: number): Promise<Date> {
+    const key = `${cluster}\u0000${generation}`;
+    const hit = this.generationTimes.get(key);
+    if (hit) return hit;
+    const stored = await this.store.matrix.getGeneration(cluster, generation);
+    if (!stored) return new Date(0);
+    this.generationTimes.set(key, stored.createdAt);
+    return stored.createdAt;
   }
 
   world(ref: GenerationRef): Promise<WorldSnapshot> {
@@ -115,6 +178,23 @@ export class QueryService {
   private async reach(scope: Scope, q: WorkloadQuery, options: QueryOptions & PortFilter, direction: "incoming" | "outgoing"): Promise<ReachabilityAnswer> {
     const ref = await this.generation(options);
     assertVisible(scope, q.namespace, `${q.namespace}/${q.name}`);
+    const key = [ref.cluster, ref.generation, direction, q.namespace, q.name, q.kind ?? ""].join("\u0000");
+    let answer = this.reaches.get(key);
+    if (!answer) {
+      answer = this.reachRows(ref, q, direction);
+      this.reaches.set(key, answer, 1);
+      // Failures (unknown workload, a database error) are not kept; the size is known once resolved.
+      answer.then(
+        (r) => this.reaches.resize(key, answer!, r.size),
+        () => this.reaches.delete(key, answer!),
+      );
+    }
+    const { workload, rows } = await answer;
+    return { ...ref, workload, rows: rows.filter((r) => visibleRow(scope, r) && matchesPort(r.conn, options)) };
+  }
+
+  /** Every row of one workload's answer in one generation, unfiltered (see `reaches`). */
+  private async reachRows(ref: GenerationRef, q: WorkloadQuery, direction: "incoming" | "outgoing"): Promise<ReachRows> {
     const rows = await this.store.matrix.classesOfWorkload(ref.cluster, ref.generation, q.namespace, q.name, q.kind);
     const kinds = [...new Set(rows.map((r) => r.workloadKind))];
     if (kinds.length === 0) throw new NotFoundError(`no workload ${q.namespace}/${q.name}${q.kind ? `[${q.kind}]` : ""} in cluster ${ref.cluster} at generation ${ref.generation}`);
@@ -134,8 +214,8 @@ export class QueryService {
       const conn = parseConn(c.conn);
       return direction === "incoming" ? { src: peers, dst: [self], conn } : { src: [self], dst: peers, conn };
     });
-    const out = expandEdges(edges).filter((r) => visibleRow(scope, r) && matchesPort(r.conn, options));
-    return { ...ref, workload, rows: out };
+    const all = expandEdges(edges);
+    return { workload, rows: all, size: all.length + 1 };
   }
 
   async canConnect(scope: Scope, from: EndpointQuery, to: EndpointQuery, port: number, protocol: Protocol, options: QueryOptions): Promise<CanConnectAnswer> {
@@ -287,6 +367,66 @@ export class QueryService {
 
   seqCursor(seq: bigint): string {
     return Buffer.from(`seq:${seq}`).toString("base64url");
+  }
+}
+
+/** How long the cluster list behind a request without `cluster` may be reused. */
+const CLUSTER_LIST_TTL_MS = 1000;
+/** Cached reachability rows, all answers together (about 100 bytes each). */
+const MAX_CACHED_REACH_ROWS = 500_000;
+
+interface ReachRows {
+  readonly workload: WorkloadRef;
+  readonly rows: readonly ConnectivityRow[];
+  /** Rows + 1: what the answer weighs in the cache. */
+  readonly size: number;
+}
+
+/** A map that forgets its least recently used entries beyond a total weight. */
+class BoundedCache<V> {
+  private readonly entries = new Map<string, { value: V; weight: number }>();
+  private total = 0;
+
+  constructor(
+    private readonly maxWeight: number,
+    private readonly weightOf: (v: Awaited<V>) => number,
+  ) {}
+
+  get(key: string): V | undefined {
+    const e = this.entries.get(key);
+    if (!e) return undefined;
+    this.entries.delete(key);
+    this.entries.set(key, e);
+    return e.value;
+  }
+
+  set(key: string, value: V, weight?: number): void {
+    this.delete(key);
+    const w = weight ?? this.weightOf(value as Awaited<V>);
+    this.entries.set(key, { value, weight: w });
+    this.total += w;
+    this.evict();
+  }
+
+  /** Sets the weight of `key` if it still holds `value`. */
+  resize(key: string, value: V, weight: number): void {
+    const e = this.entries.get(key);
+    if (!e || e.value !== value) return;
+    this.total += weight - e.weight;
+    e.weight = weight;
+    this.evict();
+  }
+
+  /** Deletes `key` (only if it holds `value`, when given). */
+  delete(key: string, value?: V): void {
+    const e = this.entries.get(key);
+    if (!e || (value !== undefined && e.value !== value)) return;
+    this.entries.delete(key);
+    this.total -= e.weight;
+  }
+
+  private evict(): void {
+    while (this.total > this.maxWeight && this.entries.size > 1) this.delete(this.entries.keys().next().value!);
   }
 }
 

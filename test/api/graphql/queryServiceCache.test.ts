@@ -1,0 +1,188 @@
+/**
+ * QueryService's caches behind whoCanReach/reachableFrom (the GraphQL hot path), on a fake store
+ * that counts its calls and a controllable clock:
+ * - answers are read from the database once per (generation, workload, direction), and every
+ *   request still gets its own scope and port filter applied;
+ * - the latest generation is read after every request began, so a new generation is visible at
+ *   once; concurrent requests share reads (one in flight, the next one queued for all who came meanwhile);
+ * - failures are not cached;
+ * - a cluster once seen needs no lookup (clusters are never deleted); a list of one cluster is
+ *   reused for at most a second by requests without `cluster`; anything else reads the database.
+ */
+import { describe, expect, it } from "vitest";
+import { QueryService } from "../../../src/api/query/QueryService.js";
+import { FULL_SCOPE, type Scope } from "../../../src/api/query/scope.js";
+import type { ClassMember, MatrixConnectionRow, Store, WorkloadClassRow } from "../../../src/store/types.js";
+
+const SHOP_ONLY: Scope = { all: false, principal: "shop-team", namespaces: new Set(["shop"]) };
+
+function fakeStore(init: { clusters: string[]; latest: number }) {
+  const calls: Record<string, number> = {};
+  const state = { ...init };
+  const count = (name: string) => (calls[name] = (calls[name] ?? 0) + 1);
+  const wl = (namespace: string, name: string): ClassMember => ({ type: "workload", namespace, kind: "Deployment", name, pods: 1 });
+  const store = {
+    clusters: {
+      listClusters: async () => (count("listClusters"), state.clusters.map((id) => ({ id, source: "fake", createdAt: new Date(0), updatedAt: new Date(0) }))),
+    },
+    matrix: {
+      latestGeneration: async () => (count("latestGeneration"), state.latest),
+      generationAt: async () => (count("generationAt"), 1),
+      getGeneration: async (_c: string, g: number) => (count("getGeneration"), { generation: g, createdAt: new Date(Date.UTC(2026, 0, g)), stats: {}, sourceVersions: {}, classCount: 0, connectionCount: 0, delta: {} }),
+      classesOfWorkload: async (_c: string, _g: number, namespace: string, name: string): Promise<WorkloadClassRow[]> => {
+        count("classesOfWorkload");
+        if (namespace === "shop" && name === "backend") return [{ classKey: "backend", workloadKind: "Deployment", pods: 1 }];
+        if (namespace === "shop" && name === "broken") throw new Error("connection reset");
+        return [];
+      },
+      incoming: async (_c: string, g: number): Promise<MatrixConnectionRow[]> => {
+        count("incoming");
+        // Generation 2 also admits the cache.
+        return [
+          { srcClass: "frontend", dstClass: "backend", conn: "TCP 80" },
+          { srcClass: "payments", dstClass: "backend", conn: "TCP 443" },
+          ...(g >= 2 ? [{ srcClass: "cache", dstClass: "backend", conn: "All Connections" }] : []),
+        ];
+      },
+      outgoing: async (): Promise<MatrixConnectionRow[]> => (count("outgoing"), [{ srcClass: "backend", dstClass: "payments", conn: "TCP 8443" }]),
+      members: async (_c: string, _g: number, classes: readonly string[]) => {
+        count("members");
+        const all: Record<string, ClassMember[]> = { frontend: [wl("shop", "frontend")], payments: [wl("payments", "api")], cache: [wl("shop", "cache")] };
+        return new Map(classes.map((k) => [k, all[k] ?? []]));
+      },
+    },
+  };
+  return { store: store as unknown as Store, calls, state };
+}
+
+const peers = (a: { rows: readonly { src: unknown; dst: unknown; conn: { key: string } }[] }, side: "src" | "dst" = "src") =>
+  a.rows.map((r) => {
+    const e = r[side] as { kind: string; ref: { namespace: string; name: string } };
+    return `${e.ref.namespace}/${e.ref.name} ${r.conn.key}`;
+  });
+
+describe("QueryService caches", () => {
+  it("reads an answer once per generation and filters it per request by scope and port", async () => {
+    const { store, calls } = fakeStore({ clusters: ["c1"], latest: 1 });
+    const q = new QueryService(store);
+    const backend = { namespace: "shop", name: "backend" };
+    expect(peers(await q.whoCanReach(FULL_SCOPE, backend, {}))).toEqual(["payments/api TCP 443", "shop/frontend TCP 80"]);
+    expect(peers(await q.whoCanReach(SHOP_ONLY, backend, {}))).toEqual(["shop/frontend TCP 80"]);
+    expect(peers(await q.whoCanReach(FULL_SCOPE, backend, { port: 443 }))).toEqual(["payments/api TCP 443"]);
+    expect(peers(await q.whoCanReach(FULL_SCOPE, backend, { port: 80, protocol: "UDP" }))).toEqual([]);
+    expect(calls).toMatchObject({ latestGeneration: 4, getGeneration: 1, classesOfWorkload: 1, incoming: 1, members: 1 });
+
+    // The other direction is another answer.
+    expect(peers(await q.reachableFrom(FULL_SCOPE, backend, {}), "dst")).toEqual(["payments/api TCP 8443"]);
+    expect(peers(await q.reachableFrom(SHOP_ONLY, backend, {}), "dst")).toEqual([]);
+    expect(calls).toMatchObject({ classesOfWorkload: 2, outgoing: 1 });
+  });
+
+  it("sees a new generation at once, and an earlier one through `at` from its own cache entry", async () => {
+    const { store, calls, state } = fakeStore({ clusters: ["c1"], latest: 1 });
+    const q = new QueryService(store);
+    const backend = { namespace: "shop", name: "backend" };
+    const g1 = await q.whoCanReach(FULL_SCOPE, backend, {});
+    state.latest = 2;
+    const g2 = await q.whoCanReach(FULL_SCOPE, backend, {});
+    expect([g1.generation, g2.generation]).toEqual([1, 2]);
+    expect(g2.computedAt.toISOString()).toBe("2026-01-02T00:00:00.000Z");
+    expect(peers(g2)).toEqual(["payments/api TCP 443", "shop/cache All Connections", "shop/frontend TCP 80"]);
+    const past = await q.whoCanReach(FULL_SCOPE, backend, { at: new Date("2026-01-01T12:00:00Z") });
+    expect(past.generation).toBe(1);
+    expect(peers(past)).toEqual(peers(g1));
+    expect(calls).toMatchObject({ classesOfWorkload: 2, incoming: 2, getGeneration: 2 });
+  });
+
+  it("does not keep failures", async () => {
+    const { store, calls } = fakeStore({ clusters: ["c1"], latest: 1 });
+    const q = new QueryService(store);
+    for (let i = 0; i < 2; i++) await expect(q.whoCanReach(FULL_SCOPE, { namespace: "shop", name: "ghost" }, {})).rejects.toMatchObject({ code: "NOT_FOUND" });
+    for (let i = 0; i < 2; i++) await expect(q.whoCanReach(FULL_SCOPE, { namespace: "shop", name: "broken" }, {})).rejects.toThrow("connection reset");
+    expect(calls["classesOfWorkload"]).toBe(4);
+    // Scope is checked before any cached answer is used.
+    await q.whoCanReach(FULL_SCOPE, { namespace: "shop", name: "backend" }, {});
+    await expect(q.whoCanReach({ all: false, principal: "p", namespaces: new Set(["payments"]) }, { namespace: "shop", name: "backend" }, {})).rejects.toMatchObject({ code: "NOT_FOUND" });
+  });
+
+  it("looks clusters up once seen, reuses the list for a second, and reads it for a name it has not seen", async () => {
+    let now = 1_000_000;
+    const { store, calls, state } = fakeStore({ clusters: ["c1"], latest: 1 });
+    const q = new QueryService(store, () => now);
+    expect(await q.resolveCluster(undefined)).toBe("c1");
+    expect(await q.resolveCluster("c1")).toBe("c1");
+    expect(await q.resolveCluster(undefined)).toBe("c1");
+    expect(calls["listClusters"]).toBe(1);
+
+    state.clusters = ["c1", "c2"];
+    // A name not seen yet: read at once.
+    expect(await q.resolveCluster("c2")).toBe("c2");
+    expect(calls["listClusters"]).toBe(2);
+    await expect(q.resolveCluster("c3")).rejects.toMatchObject({ code: "NOT_FOUND" });
+    await expect(q.resolveCluster("c3")).rejects.toMatchObject({ code: "NOT_FOUND" });
+    expect(calls["listClusters"]).toBe(4);
+    // The list just read has both: a request without `cluster` is ambiguous.
+    await expect(q.resolveCluster(undefined)).rejects.toMatchObject({ code: "BAD_INPUT" });
+
+    // A list at most a second old serves requests without `cluster`; then it is read again.
+    const fresh = fakeStore({ clusters: ["c1"], latest: 1 });
+    const q2 = new QueryService(fresh.store, () => now);
+    expect(await q2.resolveCluster(undefined)).toBe("c1");
+    fresh.state.clusters = ["c1", "c2"];
+    now += 999;
+    expect(await q2.resolveCluster(undefined)).toBe("c1");
+    now += 2;
+    await expect(q2.resolveCluster(undefined)).rejects.toMatchObject({ code: "BAD_INPUT" });
+    expect(fresh.calls["listClusters"]).toBe(2);
+  });
+
+  it("reads the list again while there is no cluster, or several", async () => {
+    const { store, calls, state } = fakeStore({ clusters: [], latest: 1 });
+    const q = new QueryService(store, () => 0);
+    await expect(q.resolveCluster(undefined)).rejects.toMatchObject({ code: "NOT_FOUND", message: "no cluster has been synced yet" });
+    state.clusters = ["c1"];
+    expect(await q.resolveCluster(undefined)).toBe("c1");
+    state.clusters = ["c1", "c2"];
+    expect(await q.resolveCluster("c2")).toBe("c2");
+    await expect(q.resolveCluster(undefined)).rejects.toMatchObject({ code: "BAD_INPUT" });
+    await expect(q.resolveCluster(undefined)).rejects.toMatchObject({ code: "BAD_INPUT" });
+    expect(calls["listClusters"]).toBe(5);
+  });
+
+  it("shares latest-generation reads between concurrent requests, never with a read older than the request", async () => {
+    const { store, calls } = fakeStore({ clusters: ["c1"], latest: 1 });
+    const pending: { resolve: (g: number) => void; reject: (e: Error) => void }[] = [];
+    (store.matrix as unknown as { latestGeneration: () => Promise<number> }).latestGeneration = () => {
+      calls["latestGeneration"] = (calls["latestGeneration"] ?? 0) + 1;
+      return new Promise<number>((resolve, reject) => pending.push({ resolve, reject }));
+    };
+    const q = new QueryService(store);
+    const tick = () => new Promise((r) => setTimeout(r, 0));
+    const a = q.generation({});
+    await tick();
+    expect(pending).toHaveLength(1);
+    // b and c arrive while a's read is in flight: they wait for a read that starts after it.
+    const b = q.generation({});
+    const c = q.generation({});
+    await tick();
+    expect(pending).toHaveLength(1);
+    pending[0]!.resolve(1);
+    expect((await a).generation).toBe(1);
+    await tick();
+    expect(pending).toHaveLength(2);
+    // d arrives while the second read is in flight: it gets a third one.
+    const d = q.generation({});
+    pending[1]!.resolve(2);
+    expect([(await b).generation, (await c).generation]).toEqual([2, 2]);
+    await tick();
+    expect(pending).toHaveLength(3);
+    pending[2]!.reject(new Error("connection reset"));
+    await expect(d).rejects.toThrow("connection reset");
+    // A failed read is not kept: the next request reads again.
+    const e = q.generation({});
+    await tick();
+    pending[3]!.resolve(3);
+    expect((await e).generation).toBe(3);
+    expect(calls["latestGeneration"]).toBe(4);
+  });
+});
