@@ -20,8 +20,16 @@
  *    internet (0.0.0.0/0 except RFC 1918) and to external subnets, named ports, endPort ranges and
  *    matchExpressions (In / NotIn / Exists).
  * The policy count is exact: baseline policies first, then per-workload policies until the budget is spent.
+ *
+ * Cluster-scoped tiers (`tieredPolicies`, 0 unless asked): the guardrails a platform team writes, in
+ * both API versions (AdminNetworkPolicy/BaselineAdminNetworkPolicy v1alpha1 and ClusterNetworkPolicy
+ * v1alpha2): kube-system protection, cluster-wide DNS and Prometheus, environment isolation, team
+ * tenancy with Pass to the teams' NetworkPolicies, egress control with networks peers (and a few
+ * nodes/domainNames peers kubereach cannot resolve), per-team Baseline defaults and the
+ * BaselineAdminNetworkPolicy. They come from their own seeded Rng after everything else, so the
+ * namespaces, pods and NetworkPolicies are identical with and without them.
  */
-import type { ContainerPortInput, NamespaceInput, NetworkPolicyInput, PodInput, WorldInput } from "../src/engine/index.js";
+import type { ContainerPortInput, NamespaceInput, NetworkPolicyInput, PodInput, TieredPolicyInput, WorldInput } from "../src/engine/index.js";
 import { Rng } from "./prng.js";
 
 export interface ClusterSpec {
@@ -35,6 +43,8 @@ export interface ClusterSpec {
    * every pod there talks to every other such pod, so the connectivity list grows quadratically.
    */
   readonly unprotectedRatio?: number;
+  /** Cluster-scoped tiered policies to add (default 0). The engine bench uses pods / 100. */
+  readonly tieredPolicies?: number;
 }
 
 export interface ClusterStats {
@@ -44,6 +54,7 @@ export interface ClusterStats {
   readonly pods: number;
   readonly hostNetworkPods: number;
   readonly policies: number;
+  readonly tieredPolicies: number;
 }
 
 export interface GeneratedCluster {
@@ -280,9 +291,11 @@ export function generateCluster(spec: ClusterSpec): GeneratedCluster {
   // --- policies ---
   const policies = generatePolicies(rng, spec.policies, { kubeSystem, monitoring, ingressNs, appNamespaces });
 
+  const tiered = generateTieredPolicies(new Rng(((spec.seed ?? 0x6b75_6265) ^ 0x7131_7265) >>> 0), spec.tieredPolicies ?? 0, { kubeSystem, monitoring, ingressNs, appNamespaces });
+
   const nsInputs: NamespaceInput[] = namespaces.map((ns) => ({ name: ns.name, labels: ns.labels }));
   return {
-    input: { namespaces: nsInputs, pods, networkPolicies: policies },
+    input: { namespaces: nsInputs, pods, networkPolicies: policies, ...(tiered.length > 0 ? { tieredPolicies: tiered } : {}) },
     stats: {
       namespaces: namespaces.length,
       workloads: workloads.length,
@@ -290,6 +303,7 @@ export function generateCluster(spec: ClusterSpec): GeneratedCluster {
       pods: pods.length,
       hostNetworkPods: pods.filter((p) => p.hostNetwork).length,
       policies: policies.length,
+      tieredPolicies: tiered.length,
     },
   };
 }
@@ -613,4 +627,121 @@ function storeEgress(rng: Rng, x: Workload, peer: Json): Json {
     default:
       return { to: [peer], ports: [{ port: 9200 }] };
   }
+}
+
+// --- cluster-scoped tiers ---------------------------------------------------------------------------
+
+const ANP_VERSION = "policy.networking.k8s.io/v1alpha1";
+const CNP_VERSION = "policy.networking.k8s.io/v1alpha2";
+
+/**
+ * `count` tiered policies (exactly), from a fixed set of cluster-wide guardrails followed by
+ * per-team and per-product ones in rotation. Half of the team policies are written as v1alpha1
+ * AdminNetworkPolicies, the rest as v1alpha2 ClusterNetworkPolicies; priorities are mostly unique,
+ * with a few deliberate ties.
+ */
+function generateTieredPolicies(rng: Rng, count: number, ctx: PolicyContext): TieredPolicyInput[] {
+  const out: TieredPolicyInput[] = [];
+  if (count <= 0) return out;
+  const nsName = (name: string): Json => ({ matchLabels: { [NAME_LABEL]: name } });
+  const cnp = (name: string, tier: "Admin" | "Baseline", priority: number, spec: Json) => out.length < count - 1 && out.push({ kind: "ClusterNetworkPolicy", apiVersion: CNP_VERSION, name, spec: { tier, priority, ...spec } });
+  const anp = (name: string, priority: number, spec: Json) => out.length < count - 1 && out.push({ kind: "AdminNetworkPolicy", apiVersion: ANP_VERSION, name, spec: { priority, ...spec } });
+  const tcp = (n: number): Json => ({ tcp: { destinationPort: { number: n } } });
+  const udp = (n: number): Json => ({ udp: { destinationPort: { number: n } } });
+  const prometheus: Json = { pods: { namespaceSelector: nsName(ctx.monitoring.name), podSelector: { matchLabels: { "app.kubernetes.io/name": "prometheus" } } } };
+  const kubeDns: Json = { pods: { namespaceSelector: nsName(ctx.kubeSystem.name), podSelector: { matchLabels: { "k8s-app": "kube-dns" } } } };
+  const ingressController: Json = { pods: { namespaceSelector: nsName(ctx.ingressNs.name), podSelector: { matchLabels: { "app.kubernetes.io/name": "ingress-nginx" } } } };
+  const appNamespaces: Json = { namespaces: { matchExpressions: [{ key: "env", operator: "Exists" }] } };
+
+  // Cluster-wide guardrails.
+  cnp("protect-kube-system", "Admin", 1, {
+    subject: { namespaces: nsName(ctx.kubeSystem.name) },
+    ingress: [
+      { name: "monitoring-scrapes", action: "Accept", from: [prometheus], protocols: [{ destinationNamedPort: "metrics" }] },
+      { name: "dns-to-the-apps", action: "Pass", from: [{ namespaces: {} }], protocols: [udp(53), tcp(53)] },
+      { name: "nothing-else", action: "Deny", from: [{ namespaces: {} }] },
+    ],
+  });
+  cnp("cluster-dns", "Admin", 2, { subject: appNamespaces, egress: [{ name: "dns", action: "Accept", to: [kubeDns], protocols: [udp(53), tcp(53)] }] });
+  anp("prometheus-scrapes", 3, { subject: appNamespaces, ingress: [{ name: "scrape", action: "Allow", from: [prometheus], ports: [{ namedPort: "metrics" }] }] });
+  cnp("ingress-controller", "Admin", 4, { subject: { namespaces: { matchLabels: { tier: "frontend" } } }, ingress: [{ name: "from-ingress", action: "Accept", from: [ingressController], protocols: [{ destinationNamedPort: "http" }] }] });
+  for (const [env, others, priority] of [["prod", ["dev", "staging"], 10], ["staging", ["dev"], 11]] as const)
+    anp(`isolate-${env}`, priority, {
+      subject: { namespaces: { matchLabels: { env } } },
+      ingress: [{ name: `no-${others.join("-")}`, action: "Deny", from: [{ namespaces: { matchExpressions: [{ key: "env", operator: "In", values: [...others] }] } }] }],
+      egress: [{ name: `no-${others.join("-")}`, action: "Deny", to: [{ namespaces: { matchExpressions: [{ key: "env", operator: "In", values: [...others] }] } }] }],
+    });
+  cnp("control-plane-and-metadata", "Admin", 12, {
+    subject: appNamespaces,
+    egress: [
+      { name: "no-apiserver-from-apps", action: "Deny", to: [{ nodes: { matchExpressions: [{ key: "node-role.kubernetes.io/control-plane", operator: "Exists" }] } }], protocols: [tcp(6443)] },
+      { name: "no-cloud-metadata", action: "Deny", to: [{ networks: ["169.254.169.254/32"] }] },
+    ],
+  });
+
+  // Per team, in rotation until the budget is spent: tenancy (Pass inside the team, Deny from the
+  // other teams' prod), egress control, sensitive data, and a Baseline default per team.
+  const teams = [...new Set(ctx.appNamespaces.map((ns) => ns.team))];
+  const products = [...new Set(ctx.appNamespaces.map((ns) => `${ns.team}/${ns.product}`))];
+  let priority = 100;
+  for (let round = 0; out.length < count - 1; round++) {
+    const progress = out.length;
+    for (const team of teams) {
+      if (out.length >= count - 1) break;
+      const subject = { namespaces: { matchLabels: { team } } };
+      const v1 = rng.chance(0.5);
+      const p = rng.chance(0.05) ? priority : ++priority; // a few ties
+      switch (round % 4) {
+        case 0: {
+          const rules = [
+            { name: "within-team", action: "Pass", from: [{ namespaces: { matchLabels: { team } } }] },
+            { name: "other-teams-prod", action: "Deny", from: [{ namespaces: { matchLabels: { env: "prod" } } }], ...(v1 ? { ports: [{ portRange: { protocol: "TCP", start: 1, end: 1023 } }] } : { protocols: [{ tcp: { destinationPort: { range: { start: 1, end: 1023 } } } }] }) },
+          ];
+          if (v1) anp(`tenancy-${team}`, p, { subject, ingress: rules });
+          else cnp(`tenancy-${team}`, "Admin", p, { subject, ingress: rules });
+          break;
+        }
+        case 1: {
+          const egress: Json[] = [
+            { name: "cluster", action: "Pass", to: [{ networks: ["10.0.0.0/8"] }] },
+            { name: "partners", action: v1 ? "Allow" : "Accept", to: [{ networks: [rng.pick(["52.216.0.0/15", "203.0.113.0/24", "198.51.100.0/24"])] }], ...(v1 ? { ports: [{ portNumber: { protocol: "TCP", port: 443 } }] } : { protocols: [tcp(443)] }) },
+          ];
+          if (rng.chance(0.2)) egress.push({ name: "saas", action: v1 ? "Allow" : "Accept", to: [{ domainNames: [`*.${team}.example.com`] }] });
+          egress.push({ name: "no-internet", action: "Deny", to: [{ networks: ["0.0.0.0/0"] }] });
+          if (v1) anp(`egress-${team}`, p, { subject, egress });
+          else cnp(`egress-${team}`, "Admin", p, { subject, egress });
+          break;
+        }
+        case 2:
+          cnp(`baseline-${team}`, "Baseline", p, {
+            subject,
+            ingress: [
+              { name: "team", action: "Accept", from: [{ namespaces: { matchLabels: { team } } }] },
+              { name: "rest", action: "Deny", from: [{ namespaces: {} }] },
+            ],
+          });
+          break;
+        default: {
+          const product = rng.pick(products.filter((x) => x.startsWith(`${team}/`)));
+          const podSubject = { pods: { namespaceSelector: { matchLabels: { team, product: product.slice(team.length + 1) } }, podSelector: { matchLabels: { tier: "data" } } } };
+          cnp(`data-${product.replace("/", "-")}`, "Admin", p, {
+            subject: podSubject,
+            ingress: [
+              { name: "own-backends", action: "Pass", from: [{ pods: { namespaceSelector: { matchLabels: { team } }, podSelector: { matchLabels: { tier: "backend" } } } }] },
+              { name: "no-one-else", action: "Deny", from: [{ namespaces: {} }] },
+            ],
+          });
+        }
+      }
+    }
+    if (out.length === progress) break;
+  }
+  out.push({
+    kind: "BaselineAdminNetworkPolicy",
+    apiVersion: ANP_VERSION,
+    name: "default",
+    spec: { subject: { namespaces: {} }, ingress: [{ name: "default-deny-cross-namespace", action: "Deny", from: [{ namespaces: { matchLabels: { "monitoring-system": "true" } } }], ports: [{ portNumber: { protocol: "TCP", port: 22 } }] }] },
+  });
+  if (out.length !== count) throw new Error(`generated ${out.length} tiered policies, wanted ${count}`);
+  return out;
 }

@@ -21,10 +21,12 @@ import { parseArgs } from "node:util";
 import { apiLoadSection } from "./sections/apiLoad.js";
 import { engineSection } from "./sections/engine.js";
 import { storeSection } from "./sections/store.js";
+import { whatifSection } from "./sections/whatif.js";
+import { syncSection } from "./sections/sync.js";
 import { DEFAULT_SIZES, parseSize, type BenchOptions, type BenchSection, type TargetResult } from "./sections/types.js";
 import { table } from "./lib/stats.js";
 
-const SECTIONS: readonly BenchSection[] = [engineSection, storeSection, apiLoadSection];
+const SECTIONS: readonly BenchSection[] = [engineSection, storeSection, apiLoadSection, syncSection, whatifSection];
 
 function usage(message?: string): never {
   if (message) console.error(`bench: ${message}`);

@@ -105,10 +105,6 @@ async function runSize(size: string, pods: number, policies: number, seed: numbe
       source: { type: "manifests", path: dir, watch: false },
       database: { url: url.toString() },
       server: { port: 0, host: "127.0.0.1" },
-      // No recompute before the whole initial listing is applied: with the defaults, a generation
-      // of the pods alone (every pod open to every other) can be committed before the policies are
-      // written, and the impact diff against it is quadratic in workloads (out of memory at 10k).
-      sync: { debounceMs: 120_000, maxWaitMs: 120_000 },
       log: { level: "info" },
     });
     // As the image runs it (Dockerfile: NODE_ENV=production, which also drops graphql-js's

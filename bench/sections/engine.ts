@@ -30,6 +30,20 @@ const TARGETS: readonly Target[] = [
   },
 ];
 
+/**
+ * Cluster-scoped tiered policies per size: one per 100 pods (100 at 10k), unless
+ * KUBEREACH_BENCH_TIERED gives a number (0 measures NetworkPolicy alone, as before tiers existed).
+ */
+function tieredFor(pods: number): number {
+  const override = process.env["KUBEREACH_BENCH_TIERED"];
+  if (override !== undefined && override !== "") {
+    const n = Number(override);
+    if (!Number.isInteger(n) || n < 0) throw new Error(`KUBEREACH_BENCH_TIERED must be a non-negative integer, not ${JSON.stringify(override)}`);
+    return n;
+  }
+  return Math.round(pods / 100);
+}
+
 function timeTarget(runs: readonly EngineTaskResult[], limitMs: number): [string, boolean] {
   const m = median(runs.map((x) => x.totalMs));
   return [`median ${fmtMs(m)} (best ${fmtMs(best(runs.map((x) => x.totalMs)))})`, m < limitMs];
@@ -42,11 +56,12 @@ export const engineSection: BenchSection = {
     const results: TargetResult[] = [];
     for (const size of options.sizes) {
       const { pods, policies } = parseSize(size);
+      const tieredPolicies = tieredFor(pods);
       const runs: EngineTaskResult[] = [];
       for (let i = 0; i < options.runs; i++) {
         if (process.stdout.isTTY) process.stdout.write(`\r  engine ${size}: run ${i + 1}/${options.runs}...`);
         const execArgv = options.cpuProfDir ? ["--cpu-prof", "--cpu-prof-dir", options.cpuProfDir, "--cpu-prof-name", `engine-${size.replace(":", "-")}-run${i + 1}.cpuprofile`] : [];
-        const args: EngineTaskArgs = { pods, policies, seed: options.seed, sanitySamples: options.sanitySamples };
+        const args: EngineTaskArgs = { pods, policies, tieredPolicies, seed: options.seed, sanitySamples: options.sanitySamples };
         runs.push(await runInChild<EngineTaskArgs, EngineTaskResult>(new URL("./engineTask.ts", import.meta.url), args, { execArgv }));
       }
       if (process.stdout.isTTY) process.stdout.write("\r\x1b[K");
@@ -68,7 +83,7 @@ function printSize(size: string, runs: readonly EngineTaskResult[], options: Ben
   const first = runs[0]!;
   const c = first.cluster;
   console.log(
-    `engine ${size}: ${fmtInt(c.pods)} pods, ${fmtInt(c.policies)} policies, ${fmtInt(c.namespaces)} namespaces, ${fmtInt(c.workloads)} workloads, ${fmtInt(c.nodes)} nodes (${fmtInt(c.hostNetworkPods)} hostNetwork pods); seed ${options.seed}, ${runs.length} run(s), each in a fresh process`,
+    `engine ${size}: ${fmtInt(c.pods)} pods, ${fmtInt(c.policies)} policies, ${fmtInt(c.tieredPolicies ?? 0)} cluster-scoped policies, ${fmtInt(c.namespaces)} namespaces, ${fmtInt(c.workloads)} workloads, ${fmtInt(c.nodes)} nodes (${fmtInt(c.hostNetworkPods)} hostNetwork pods); seed ${options.seed}, ${runs.length} run(s), each in a fresh process`,
   );
   const override = process.env["KUBEREACH_BENCH_ENGINE"];
   if (override) console.log(`  engine under test: ${override} (KUBEREACH_BENCH_ENGINE)`);
@@ -96,7 +111,8 @@ function printSize(size: string, runs: readonly EngineTaskResult[], options: Ben
   if (wall > 1.2 * cpu)
     console.log(`  note: wall time is ${(wall / cpu).toFixed(1)}x CPU time: the machine looks busy, so wall times are inflated (compare CPU times, or rerun)`);
   console.log(
-    `  classes ${fmtInt(first.classes)} (${fmtInt(first.podClasses)} pod classes) | matrix entries ${fmtInt(first.entries)} | connectivity rows ${fmtInt(first.rows)} | connection sets ${fmtInt(first.connSets)}`,
+    `  classes ${fmtInt(first.classes)} (${fmtInt(first.podClasses)} pod classes) | matrix entries ${fmtInt(first.entries)} | connectivity rows ${fmtInt(first.rows)} | connection sets ${fmtInt(first.connSets)}` +
+      (first.unresolvedPeerRules ? ` | tiered rules with unresolved peers ${fmtInt(first.unresolvedPeerRules)}` : ""),
   );
   const mem = (pick: (r: EngineTaskResult) => number) => {
     const v = runs.map(pick);

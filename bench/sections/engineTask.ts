@@ -13,6 +13,8 @@ import { engineSanity, type SanityCheck } from "./engineSanity.js";
 export interface EngineTaskArgs {
   readonly pods: number;
   readonly policies: number;
+  /** Cluster-scoped tiered policies (AdminNetworkPolicy, ClusterNetworkPolicy, ...). */
+  readonly tieredPolicies: number;
   readonly seed: number;
   /** Random pod pairs for the sanity check (0: skip it). */
   readonly sanitySamples: number;
@@ -38,6 +40,8 @@ export interface EngineTaskResult {
   readonly entries: number;
   readonly rows: number;
   readonly connSets: number;
+  /** Tiered rules whose nodes/domainNames peers the matrix cannot resolve. */
+  readonly unresolvedPeerRules: number;
   /** RSS before the engine ran (node + the generated input, after GC). */
   readonly baseRss: number;
   /** Peak RSS during the engine phases (includes baseRss), or of the whole process if it could not be reset. */
@@ -68,7 +72,7 @@ export async function loadEngine(): Promise<Engine> {
 export async function run(args: EngineTaskArgs): Promise<EngineTaskResult> {
   const { buildConnectivity, buildMatrix, compileWorld, formatDiagnostic } = await loadEngine();
   let t = performance.now();
-  const generated = generateCluster({ pods: args.pods, policies: args.policies, seed: args.seed });
+  const generated = generateCluster({ pods: args.pods, policies: args.policies, tieredPolicies: args.tieredPolicies, seed: args.seed });
   const generateMs = performance.now() - t;
 
   gc();
@@ -116,6 +120,7 @@ export async function run(args: EngineTaskArgs): Promise<EngineTaskResult> {
     entries: matrix.stats.entries,
     rows: rows.length,
     connSets: matrix.conns.size,
+    unresolvedPeerRules: matrix.stats.unresolvedPeerRules ?? 0,
     baseRss,
     peakRss: peak,
     peakRssIsolated,

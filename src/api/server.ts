@@ -8,7 +8,7 @@ import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { ApolloServer, type ApolloServerPlugin } from "@apollo/server";
 import { ApolloServerPluginDrainHttpServer } from "@apollo/server/plugin/drainHttpServer";
-import { ApolloServerPluginLandingPageDisabled } from "@apollo/server/plugin/disabled";
+import { ApolloServerPluginCacheControlDisabled, ApolloServerPluginLandingPageDisabled } from "@apollo/server/plugin/disabled";
 import { expressMiddleware } from "@as-integrations/express5";
 import { ApolloArmor } from "@escape.tech/graphql-armor";
 import express, { type Express, type NextFunction, type Request, type Response } from "express";
@@ -95,6 +95,9 @@ export async function startApiServer(options: ApiServerOptions): Promise<ApiServ
         return id;
       },
       autoLogging: { ignore: (req) => req.url === "/healthz" || req.url === "/readyz" || req.url === "/metrics" },
+      // Every request is logged with its id; successes at debug (a dashboard fleet would flood info),
+      // client errors at warn, server errors at error. Exports are logged separately as audit access.
+      customLogLevel: (_req, res, err) => (err || res.statusCode >= 500 ? "error" : res.statusCode >= 400 ? "warn" : "debug"),
       // Method, path and status are what operators search for; headers could carry tokens.
       serializers: {
         req: (req: { id: unknown; method: string; url: string }) => ({ id: req.id, method: req.method, url: req.url }),
@@ -191,6 +194,8 @@ export async function startApiServer(options: ApiServerOptions): Promise<ApiServ
       { serverWillStart: async () => ({ drainServer: async () => void (await wsCleanup.dispose()) }) },
       // The explorer is served offline at /explorer; Apollo's landing page would load from a CDN.
       ApolloServerPluginLandingPageDisabled(),
+      // Answers are per generation and per token: no HTTP cache hints to compute on every request.
+      ApolloServerPluginCacheControlDisabled(),
     ],
   });
   await apollo.start();

@@ -53,6 +53,7 @@ export function describeStats(s: ManifestStats): string {
     `${count(s.pods)} pods`,
     `${count(s.workloads)} workloads (${count(s.templatePods)} pod templates used)`,
     `${count(s.networkPolicies)} network policies`,
+    ...(s.tieredPolicies ? [`${count(s.tieredPolicies)} cluster-scoped policies`] : []),
     `${count(s.ignored)} ignored`,
     `${count(s.invalid)} invalid`,
   ];

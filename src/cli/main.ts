@@ -14,6 +14,8 @@ import { registerAudit } from "./commands/audit.js";
 import { registerConfig } from "./commands/config.js";
 import { registerServe } from "./commands/serve.js";
 import { registerSync } from "./commands/sync.js";
+import { registerDiff } from "./commands/diff.js";
+import { registerFindings } from "./commands/findings.js";
 import { processIo, type CliIo } from "./io.js";
 
 export const EXIT_OK = 0;
@@ -44,6 +46,8 @@ export async function main(argv: readonly string[], io: CliIo = processIo()): Pr
   registerAnalyze(program, io);
   registerExplain(program, io);
   registerWhoCanReach(program, io);
+  registerDiff(program, io);
+  registerFindings(program, io);
   registerServe(program, io);
   registerSync(program, io);
   registerAudit(program, io);

@@ -16,7 +16,19 @@ export type DiagnosticCode =
   | "INVALID_PROTOCOL"
   | "INVALID_POLICY_TYPE"
   | "INVALID_IP"
-  | "DUPLICATE_OBJECT";
+  | "DUPLICATE_OBJECT"
+  // Cluster-scoped tiers (AdminNetworkPolicy, BaselineAdminNetworkPolicy, ClusterNetworkPolicy).
+  | "INVALID_TIER"
+  | "INVALID_PRIORITY"
+  | "INVALID_SUBJECT"
+  | "INVALID_ACTION"
+  | "INVALID_NAME"
+  /** Two policies of one tier share a priority: their order is implementation-defined (warning). */
+  | "PRIORITY_TIE"
+  /** A `nodes` or `domainNames` peer: kubereach cannot resolve it, and answers UNKNOWN where it matters (warning). */
+  | "UNRESOLVED_PEER"
+  /** A peer of a kind kubereach does not know (a newer CRD): the rule fails closed, as the API asks (warning). */
+  | "UNSUPPORTED_PEER";
 
 export interface Diagnostic {
   readonly severity: DiagnosticSeverity;

@@ -15,10 +15,23 @@ export { ConnTable, type ConnId } from "./ports/ConnTable.js";
 export { LabelSelector, compileLabelSelector, isValidLabelKey, isValidLabelValue } from "./selectors/LabelSelector.js";
 export { parseSelectorString, type ParsedSelector } from "./selectors/parseSelector.js";
 export type * from "./compile/model.js";
-export { compileWorld, NAMESPACE_NAME_LABEL } from "./compile/compileWorld.js";
+export { TIERED_POLICY_KINDS, formatTier, formatTierAction, tierRulesFor } from "./compile/model.js";
+export { compileWorld, compareTierOrder, NAMESPACE_NAME_LABEL } from "./compile/compileWorld.js";
+export { isTieredPolicyKind, POLICY_API_GROUP, TIERED_API_VERSIONS } from "./compile/compileTieredPolicy.js";
 export { type Endpoint, podEndpoint, externalEndpoint, formatEndpoint } from "./eval/endpoint.js";
-export { evaluatePair, evaluateDirection, isolatingPolicies, type PairVerdict, type DirectionVerdict, type RuleMatch } from "./eval/evaluatePair.js";
-export { policySelectsPod } from "./eval/matching.js";
+export {
+  evaluatePair,
+  evaluateDirection,
+  isolatingPolicies,
+  type PairVerdict,
+  type DirectionVerdict,
+  type RuleMatch,
+  type TierMatch,
+  type UnresolvedMatch,
+  type EvaluateOptions,
+} from "./eval/evaluatePair.js";
+export { policySelectsPod, rulePortsToward, destinationNamedPorts } from "./eval/matching.js";
+export { tieredPolicySelectsPod, tieredPoliciesFor, tierRuleMatch, walkTier, type TierStep, type TierWalk } from "./eval/tiers.js";
 export { buildEndpointClasses, type EndpointClass, type EndpointClasses } from "./matrix/classes.js";
 export { buildMatrix, type ClassMatrix } from "./matrix/buildMatrix.js";
 export {
@@ -33,6 +46,30 @@ export {
 export { classSignatures } from "./matrix/classSignature.js";
 export { expandEdges, type ClassEdge } from "./matrix/expandEdges.js";
 export { diffConnectivity, type DiffRow, type DiffType } from "./diff/diffConnectivity.js";
-export { explain, type Explanation, type ExplainResult, type SideExplanation, type RuleReason, type Verdict } from "./explain/explain.js";
-export { describePeer, describeRulePorts } from "./explain/describe.js";
+export { explain, type Explanation, type ExplainResult, type SideExplanation, type RuleReason, type TierRuleReason, type DecidedIn, type Verdict } from "./explain/explain.js";
+export { describePeer, describeRulePorts, describeTierPeer, describeTierRule } from "./explain/describe.js";
 export { parseEndpointQuery, resolveEndpoint, resolveWorkload, type EndpointQuery, type WorkloadQuery, type Resolved } from "./query/resolve.js";
+export type * from "./whatif/types.js";
+export { prepareWhatIf, type WhatIfBase } from "./whatif/base.js";
+export { spliceWorld, policyFingerprint, mentionedFamilies, type PolicyEdit, type SplicedWorld } from "./whatif/splice.js";
+export { simulatePolicyEdit } from "./whatif/incremental.js";
+export { compareWorlds, comparePolicies, alignFamilies, type CompareOptions } from "./whatif/full.js";
+export {
+  WHATIF_MODES,
+  DELETE_ANNOTATION,
+  splitDeletions,
+  planProposal,
+  applyProposal,
+  whatIf,
+  diffStates,
+  samePodsAndNamespaces,
+  type WhatIfMode,
+  type ObjectRef,
+  type RawManifest,
+  type Proposal,
+  type PlannedChange,
+  type WhatIfOptions,
+} from "./whatif/proposal.js";
+export { FAIL_ON_RULES, FAIL_ON_DESCRIPTIONS, isFailOnRule, rowTrips, checkFailOn, type FailOnRule, type TrippedRule } from "./whatif/gates.js";
+export { SEVERITIES, FINDING_KINDS, severityRank, type Severity, type FindingKind, type Finding, type FindingObject } from "./findings/types.js";
+export { findings, compareFindings, type FindingsOptions } from "./findings/findings.js";

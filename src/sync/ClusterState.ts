@@ -3,10 +3,16 @@
  * Mutated only by SyncService after the store accepted a change, so it always equals the database.
  */
 import type { WorldInput } from "../engine/index.js";
-import { OBJECT_KINDS, type ClusterObject, type NamespaceObject, type ObjectKind, type PodObject, type PolicyObject } from "./objects.js";
+import { OBJECT_KINDS, TIERED_POLICY_KINDS, type ClusterObject, type NamespaceObject, type ObjectKind, type PodObject, type PolicyObject } from "./objects.js";
 
 export class ClusterState {
   private readonly byKind = new Map<ObjectKind, Map<string, ClusterObject>>(OBJECT_KINDS.map((k) => [k, new Map()]));
+  /**
+   * kind -> `namespace/name` -> uid -> object, built on the first findByName and kept up to date
+   * after that (not copied by clone()): a listing looks up every new object by name, which would
+   * otherwise scan the whole kind each time (quadratic in the cluster size).
+   */
+  private names: Map<ObjectKind, Map<string, Map<string, ClusterObject>>> | undefined;
 
   static from(objects: Iterable<ClusterObject>): ClusterState {
     const s = new ClusterState();
@@ -24,10 +30,14 @@ export class ClusterState {
     return this.byKind.get(kind)!.get(uid);
   }
 
-  /** The object of that kind with that namespace and name (several only transiently, during a uid change). */
+  /** The object of that kind with that namespace and name (several only transiently, during a uid change: the first put). */
   findByName(kind: ObjectKind, namespace: string, name: string): ClusterObject | undefined {
-    for (const o of this.byKind.get(kind)!.values()) if (o.meta.name === name && o.meta.namespace === namespace) return o;
-    return undefined;
+    if (!this.names) {
+      this.names = new Map(OBJECT_KINDS.map((k) => [k, new Map()]));
+      for (const objects of this.byKind.values()) for (const o of objects.values()) this.index(o);
+    }
+    const same = this.names.get(kind)!.get(nameKey(namespace, name));
+    return same?.values().next().value;
   }
 
   all(kind: ObjectKind): IterableIterator<ClusterObject> {
@@ -39,11 +49,38 @@ export class ClusterState {
   }
 
   put(o: ClusterObject): void {
-    this.byKind.get(o.kind)!.set(o.meta.uid, o);
+    const objects = this.byKind.get(o.kind)!;
+    const replaced = objects.get(o.meta.uid);
+    objects.set(o.meta.uid, o);
+    if (this.names) {
+      // Same uid, same name: set() keeps its place among same-named objects, as in byKind.
+      if (replaced && (replaced.meta.namespace !== o.meta.namespace || replaced.meta.name !== o.meta.name)) this.unindex(replaced);
+      this.index(o);
+    }
   }
 
   delete(o: ClusterObject): void {
-    this.byKind.get(o.kind)!.delete(o.meta.uid);
+    const objects = this.byKind.get(o.kind)!;
+    const known = objects.get(o.meta.uid);
+    objects.delete(o.meta.uid);
+    if (this.names && known) this.unindex(known);
+  }
+
+  private index(o: ClusterObject): void {
+    const byName = this.names!.get(o.kind)!;
+    const key = nameKey(o.meta.namespace, o.meta.name);
+    let same = byName.get(key);
+    if (!same) byName.set(key, (same = new Map()));
+    same.set(o.meta.uid, o);
+  }
+
+  private unindex(o: ClusterObject): void {
+    const byName = this.names!.get(o.kind)!;
+    const key = nameKey(o.meta.namespace, o.meta.name);
+    const same = byName.get(key);
+    if (!same) return;
+    same.delete(o.meta.uid);
+    if (same.size === 0) byName.delete(key);
   }
 
   /** The engine's input, built from the current objects. */
@@ -69,9 +106,31 @@ export class ClusterState {
       const np = o as PolicyObject;
       return { namespace: np.meta.namespace, name: np.meta.name, spec: np.spec, origin: `NetworkPolicy ${np.meta.namespace}/${np.meta.name} (uid ${np.meta.uid})` };
     });
+    // Cluster-scoped tiers: the engine orders them by tier and priority itself.
+    const tieredPolicies = TIERED_POLICY_KINDS.flatMap((kind) =>
+      [...this.all(kind)].map((o) => {
+        const p = o as PolicyObject;
+        return { kind, name: p.meta.name, spec: p.spec, origin: `${kind} ${p.meta.name} (uid ${p.meta.uid})` };
+      }),
+    );
     // Deterministic order: the engine's output must not depend on event arrival order.
-    const byName = (a: { namespace?: string; name: string }, b: { namespace?: string; name: string }) =>
-      `${a.namespace ?? ""}/${a.name}` < `${b.namespace ?? ""}/${b.name}` ? -1 : 1;
-    return { namespaces: namespaces.sort(byName), pods: pods.sort(byName), networkPolicies: networkPolicies.sort(byName) };
+    const byKindName = (a: { kind: string; name: string }, b: { kind: string; name: string }) => (a.kind !== b.kind ? (a.kind < b.kind ? -1 : 1) : a.name < b.name ? -1 : a.name > b.name ? 1 : 0);
+    return {
+      namespaces: sortByName(namespaces),
+      pods: sortByName(pods),
+      networkPolicies: sortByName(networkPolicies),
+      ...(tieredPolicies.length > 0 ? { tieredPolicies: tieredPolicies.sort(byKindName) } : {}),
+    };
   }
+}
+
+function nameKey(namespace: string, name: string): string {
+  return `${namespace}\u0000${name}`;
+}
+
+/** Sorted by `namespace/name` (each key built once, not twice per comparison). */
+function sortByName<T extends { readonly namespace?: string; readonly name: string }>(items: T[]): T[] {
+  const keyed = items.map((item) => ({ key: `${item.namespace ?? ""}/${item.name}`, item }));
+  keyed.sort((a, b) => (a.key < b.key ? -1 : 1));
+  return keyed.map((k) => k.item);
 }

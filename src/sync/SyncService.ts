@@ -14,7 +14,7 @@ import { changesForDelete, changesForListing, changesForUpsert, type ChangeConte
 import { ClusterState } from "./ClusterState.js";
 import { computeImpacts, type LoggedBatch } from "./impact.js";
 import { toMatrixSnapshot } from "./matrixSnapshot.js";
-import type { ClusterObject, JsonValue, ObjectKind, ObservedVia } from "./objects.js";
+import { OBJECT_KINDS, POLICY_KINDS, TIERED_POLICY_KINDS, type ClusterObject, type JsonValue, type ObjectKind, type ObservedVia } from "./objects.js";
 import type { SyncStore } from "./ports.js";
 import type { ClusterSource, SourceHandler } from "./source.js";
 import { Mutex } from "./Mutex.js";
@@ -46,7 +46,7 @@ export interface GenerationEvent {
   readonly clusterId: ClusterId;
   readonly generation: number;
   readonly durationMs: number;
-  readonly stats: { classes: number; entries: number; pods: number; policies: number };
+  readonly stats: { classes: number; entries: number; pods: number; policies: number; tieredPolicies?: number; unresolvedPeerRules?: number };
 }
 
 export interface SyncServiceStatus {
@@ -80,6 +80,8 @@ export class SyncService {
   /** Set when shutdown gives up on a failing database: queued events are left for the next start's reconcile. */
   private aborted = false;
   private initialSyncDone = false;
+  /** True until the source's initial listing is applied: no generation is worth committing before every kind is listed. */
+  private listing = true;
   private lastError: string | undefined;
   private lastAppliedAt: Date | undefined;
   private lastGenerationAt: Date | undefined;
@@ -105,8 +107,11 @@ export class SyncService {
     this.state = ClusterState.from(await store.objects.loadObjects(clusterId));
     this.persisted = await store.matrix.loadLatestSnapshot(clusterId);
     this.openGeneration = (this.persisted?.generation ?? 0) + 1;
+    // A process that died between applying a batch and committing its generation left objects newer
+    // than the latest generation: recompute at the first flush even if the source reports nothing new.
+    if (this.persisted && !sameVersions(this.state, await store.objects.loadObjectsAt(clusterId, this.persisted.generation))) this.dirtySince = Date.now();
     const base = this.state.clone();
-    const baseAnalysis = this.state.count("Pod") + this.state.count("NetworkPolicy") > 0 ? analyze(base) : undefined;
+    const baseAnalysis = this.state.count("Pod") + POLICY_KINDS.reduce((n, k) => n + this.state.count(k), 0) > 0 ? analyze(base) : undefined;
     this.generationBase = { state: base, analysis: baseAnalysis };
     this.namespaceSelectors = selectorsOf(baseAnalysis);
     this.log_.info({ clusterId, source: source.description, storedObjects: countAll(this.state), generation: this.persisted?.generation }, "sync starting");
@@ -115,6 +120,8 @@ export class SyncService {
     const started = Date.now();
     try {
       await source.start(this.handler());
+      // The first generation is computed once, over the complete initial listing (see markDirty).
+      this.listing = false;
       await this.flush();
       this.initialSyncDone = true;
       const counts = this.counts();
@@ -128,7 +135,7 @@ export class SyncService {
 
   /** Stops the source, applies what is queued, commits a last generation if one is due. */
   async stop(deadlineMs = 10_000): Promise<void> {
-    if (this.stopped) return;
+    if (this.stopped || this.listing) return;
     await this.options.source.stop();
     let timer: NodeJS.Timeout | undefined;
     const gaveUp = new Promise<"timeout">((r) => (timer = setTimeout(() => r("timeout"), deadlineMs)));
@@ -145,7 +152,8 @@ export class SyncService {
 
   /** Applies everything queued and, if anything changed, recomputes now. */
   async flush(): Promise<void> {
-    await this.drain();
+    do await this.drain();
+    while (this.queue.length > 0 && !this.aborted);
     if (this.recomputeTimer) clearTimeout(this.recomputeTimer);
     this.recomputeTimer = undefined;
     await this.recomputing;
@@ -184,7 +192,12 @@ export class SyncService {
   }
 
   private drain(): Promise<void> {
-    this.draining ??= this.drainLoop().finally(() => (this.draining = undefined));
+    this.draining ??= this.drainLoop().finally(() => {
+      this.draining = undefined;
+      // An event enqueued after the loop saw an empty queue but before this callback ran found
+      // `draining` still set and relied on it: start again, or that event would wait for the next one.
+      if (this.queue.length > 0 && !this.aborted) void this.drain();
+    });
     return this.draining;
   }
 
@@ -269,7 +282,10 @@ export class SyncService {
   private markDirty(): void {
     const now = Date.now();
     this.dirtySince ??= now;
-    if (this.stopped) return;
+    // While the initial listing arrives kind by kind, a debounced recompute would commit a generation
+    // of, say, all pods and no policies, and its impact diff against the next one is quadratic.
+    // start() flushes once the listing is complete.
+    if (this.stopped || this.listing) return;
     const debounce = this.options.debounceMs ?? 200;
     const maxWait = this.options.maxWaitMs ?? 2000;
     const due = Math.min(now + debounce, this.dirtySince + maxWait);
@@ -308,6 +324,9 @@ export class SyncService {
       entries: analysis.matrix.stats.entries,
       pods: analysis.world.pods.length,
       policies: analysis.world.networkPolicies.length,
+      tieredPolicies: analysis.world.tieredPolicies.length,
+      // Tiered rules with nodes/domainNames peers: the generation is what kubereach can prove without them.
+      unresolvedPeerRules: analysis.matrix.stats.unresolvedPeerRules,
     };
     let generation: number;
     for (let backoff = 500; ; backoff = Math.min(backoff * 2, 30_000)) {
@@ -344,8 +363,8 @@ export class SyncService {
     // Impacts are derived data: computed after the generation is durable, so history never waits on them.
     try {
       const impacts = computeImpacts(
-        { state: base.state, connectivity: () => base.analysis?.connectivity() ?? [] },
-        () => analysis.connectivity(),
+        { state: base.state, connectivity: () => base.analysis?.connectivity() ?? [], estimatedRows: () => base.analysis?.estimatedRows() ?? 0 },
+        analysis,
         log,
         generation,
       );
@@ -365,7 +384,7 @@ export class SyncService {
   }
 
   private counts(): Record<ObjectKind, number> {
-    return { Namespace: this.state.count("Namespace"), Pod: this.state.count("Pod"), NetworkPolicy: this.state.count("NetworkPolicy") };
+    return Object.fromEntries(OBJECT_KINDS.map((k) => [k, this.state.count(k)])) as Record<ObjectKind, number>;
   }
 }
 
@@ -373,11 +392,24 @@ function selectorsOf(analysis: Analysis | undefined): LabelSelector[] {
   if (!analysis) return [];
   const out: LabelSelector[] = [];
   for (const p of analysis.world.peers) if (p.kind === "selector" && p.namespaceSelector) out.push(p.namespaceSelector);
+  // Tiered policies select their subjects by namespace labels too.
+  for (const p of analysis.world.tieredPolicies) out.push(p.subject.namespaceSelector);
   return out;
 }
 
+/** Whether `objects` are exactly the state's objects (kind, uid and resourceVersion). */
+function sameVersions(state: ClusterState, objects: readonly ClusterObject[]): boolean {
+  if (objects.length !== OBJECT_KINDS.reduce((n, k) => n + state.count(k), 0)) return false;
+  return objects.every((o) => state.get(o.kind, o.meta.uid)?.meta.resourceVersion === o.meta.resourceVersion);
+}
+
 function countAll(state: ClusterState): JsonValue {
-  return { namespaces: state.count("Namespace"), pods: state.count("Pod"), networkPolicies: state.count("NetworkPolicy") };
+  return {
+    namespaces: state.count("Namespace"),
+    pods: state.count("Pod"),
+    networkPolicies: state.count("NetworkPolicy"),
+    tieredPolicies: TIERED_POLICY_KINDS.reduce((n, k) => n + state.count(k), 0),
+  };
 }
 
 function isConflict(err: unknown): boolean {

@@ -77,7 +77,7 @@ function revision(obj: ClusterObject, operation: RevisionOperation, before: Json
     namespace: obj.meta.namespace,
     name: obj.meta.name,
     uid: obj.meta.uid,
-    resourceVersion: obj.meta.resourceVersion,
+    resourceVersion: revisionVersion(obj, ctx),
     operation,
     before,
     after,
@@ -87,6 +87,16 @@ function revision(obj: ClusterObject, operation: RevisionOperation, before: Json
     finalStateUnknown,
     sourceRef: ctx.sourceRef,
   };
+}
+
+/**
+ * The resourceVersion a revision is recorded under. Kubernetes never reuses one, so it identifies
+ * the change (and makes replays after a relist idempotent). A manifest's version is the hash of its
+ * content, which repeats when a change is reverted (A, B, A, B): its revisions also carry the time
+ * the change was observed, or the second B would look like a replay of the first and be dropped.
+ */
+function revisionVersion(obj: ClusterObject, ctx: ChangeContext): string {
+  return ctx.via === "manifest" ? `${obj.meta.resourceVersion}@${ctx.observedAt.toISOString()}` : obj.meta.resourceVersion;
 }
 
 function jsonEqual(a: JsonValue, b: JsonValue): boolean {

@@ -28,6 +28,8 @@ export interface KindStatus {
   readonly restarts: number;
   readonly relists: number;
   readonly lastError?: string;
+  /** An optional kind (a CRD such as AdminNetworkPolicy) the cluster does not serve: normal, not an error; it counts as synced and empty. */
+  readonly notServed?: boolean;
 }
 
 export interface SourceStatus {

@@ -117,7 +117,7 @@ interface Watcher {
   frozen: boolean;
 }
 
-type FailureAction = { readonly type: "status"; readonly status: number } | { readonly type: "reset" } | { readonly type: "stall" };
+type FailureAction = { readonly type: "status"; readonly status: number } | { readonly type: "reset" } | { readonly type: "stall" } | { readonly type: "delay"; readonly ms: number };
 
 interface PendingFailure {
   readonly path: string;
@@ -141,11 +141,12 @@ export class FakeKubeApi {
   private portNumber = 0;
   private running = false;
   private closeWatchesImmediately = false;
+  private held = 0;
   /** Every request received, in order. */
   readonly requests: RequestLogEntry[] = [];
 
   private constructor() {
-    this.server = createServer((req, res) => this.handle(req, res));
+    this.server = createServer((req, res) => this.handle(req, res, false));
     this.server.on("connection", (socket) => {
       this.sockets.add(socket);
       socket.on("close", () => this.sockets.delete(socket));
@@ -311,7 +312,17 @@ export class FakeKubeApi {
     this.failures.push({ path, action: { type: "stall" }, remaining: count, spec });
   }
 
-  /** Forgets every pending failNext/resetNext/stallNext. */
+  /** The next `count` requests to `path` are answered normally, but only after `ms` (a slow API server). */
+  delayNext(path: string, ms: number, count = 1, spec: FailSpec = {}): void {
+    this.failures.push({ path, action: { type: "delay", ms }, remaining: count, spec });
+  }
+
+  /** Requests received and held back by delayNext, not answered yet. */
+  get delayedRequests(): number {
+    return this.held;
+  }
+
+  /** Forgets every pending failNext/resetNext/stallNext/delayNext. */
   clearFailures(): void {
     this.failures = [];
   }
@@ -346,7 +357,7 @@ export class FakeKubeApi {
   // ----------------------------------------------------------------------------------------------
   // HTTP
 
-  private handle(req: IncomingMessage, res: ServerResponse): void {
+  private handle(req: IncomingMessage, res: ServerResponse, delayed: boolean): void {
     const url = new URL(req.url ?? "/", "http://fake");
     const watch = url.searchParams.get("watch") === "true";
     const route = this.route(url.pathname);
@@ -363,9 +374,17 @@ export class FakeKubeApi {
         authorization: req.headers.authorization,
       });
 
-    const failure = this.takeFailure(url.pathname, watch);
+    const failure = delayed ? undefined : this.takeFailure(url.pathname, watch);
     if (failure) {
       const a = failure.action;
+      if (a.type === "delay") {
+        this.held++;
+        setTimeout(() => {
+          this.held--;
+          if (!req.socket.destroyed) this.handle(req, res, true);
+        }, a.ms);
+        return;
+      }
       if (a.type === "reset") {
         log(0);
         req.socket.destroy();

@@ -6,7 +6,7 @@
  * absent lists. Every generated world compiles without diagnostics.
  */
 import fc from "fast-check";
-import type { ContainerPortInput, NamespaceInput, NetworkPolicyInput, PodInput, WorldInput } from "../../src/engine/index.js";
+import type { ContainerPortInput, NamespaceInput, NetworkPolicyInput, PodInput, TieredPolicyInput, WorldInput } from "../../src/engine/index.js";
 
 // --- generators ----------------------------------------------------------------------------------
 
@@ -144,3 +144,100 @@ export const worldArb: fc.Arbitrary<WorldInput> = fc
     }),
   );
 
+
+// --- cluster-scoped tiers ------------------------------------------------------------------------
+
+/**
+ * Tiered policies of both API versions: AdminNetworkPolicy (v1alpha1, `ports`), Admin and Baseline
+ * ClusterNetworkPolicy (v1alpha2, `protocols`) and the BaselineAdminNetworkPolicy; priorities from a
+ * small set so that ties happen; subjects by namespace or by namespace AND pod; peers by namespace,
+ * by pod, by `networks` (the ipBlocks' CIDRs, so pod IPs and external atoms are hit), and the
+ * unresolvable `nodes` and `domainNames`; numbered, ranged and named ports. Every generated policy is
+ * valid (named ports only with pod peers, domainNames only in Accept/Allow rules).
+ */
+const NETWORKS = ["10.0.0.0/16", "10.0.1.0/24", "10.0.1.2/31", "0.0.0.0/0", "10.0.3.0/30", "192.168.0.0/16", "fd00::/64", "::/0", "fd00::1/128"];
+
+const namespacedPodArb = fc.record({ namespaceSelector: selectorArb, podSelector: selectorArb });
+const subjectArb: fc.Arbitrary<unknown> = fc.oneof(fc.record({ namespaces: selectorArb }), fc.record({ pods: namespacedPodArb }));
+
+type TierDialect = "v1alpha1" | "v1alpha2";
+
+/** Peers of a rule; `podOnly` when the rule names ports by name (no networks/nodes/domainNames then). */
+const tierPeerArb = (direction: "ingress" | "egress", podOnly: boolean, domains: boolean): fc.Arbitrary<unknown> => {
+  const options: fc.Arbitrary<unknown>[] = [fc.record({ namespaces: selectorArb }), fc.record({ pods: namespacedPodArb })];
+  if (direction === "egress" && !podOnly) {
+    options.push(fc.uniqueArray(fc.constantFrom(...NETWORKS), { minLength: 1, maxLength: 2 }).map((networks) => ({ networks })));
+    options.push(fc.record({ nodes: selectorArb }));
+    if (domains) options.push(fc.constantFrom(["example.com"], ["*.example.com", "api.example.org"]).map((domainNames) => ({ domainNames })));
+  }
+  return fc.oneof(...options);
+};
+
+const tierPortArb = (dialect: TierDialect, allowNamed: boolean): fc.Arbitrary<unknown> => {
+  const proto = fc.constantFrom("TCP", "UDP", "SCTP");
+  const number = fc.constantFrom(53, 80, 81, 443, 8080);
+  const range = fc.tuple(fc.constantFrom(80, 8000, 8079), fc.integer({ min: 1, max: 100 }));
+  const named = fc.constantFrom(...PORT_NAMES);
+  if (dialect === "v1alpha1") {
+    const opts: fc.Arbitrary<unknown>[] = [
+      fc.record({ protocol: proto, port: number }).map((portNumber) => ({ portNumber })),
+      fc.tuple(proto, range).map(([protocol, [start, width]]) => ({ portRange: { protocol, start, end: start + width } })),
+    ];
+    if (allowNamed) opts.push(named.map((namedPort) => ({ namedPort })));
+    return fc.oneof(...opts);
+  }
+  const opts: fc.Arbitrary<unknown>[] = [
+    fc.tuple(fc.constantFrom("tcp", "udp", "sctp"), number).map(([p, n]) => ({ [p]: { destinationPort: { number: n } } })),
+    fc.tuple(fc.constantFrom("tcp", "udp", "sctp"), range).map(([p, [start, width]]) => ({ [p]: { destinationPort: { range: { start, end: start + width } } } })),
+  ];
+  if (allowNamed) opts.push(named.map((destinationNamedPort) => ({ destinationNamedPort })));
+  return fc.oneof(...opts);
+};
+
+/** `domainNames` peers exist in AdminNetworkPolicy and ClusterNetworkPolicy egress rules that accept (not in the BaselineAdminNetworkPolicy). */
+const tierRuleArb = (dialect: TierDialect, direction: "ingress" | "egress", actions: readonly string[]): fc.Arbitrary<unknown> =>
+  fc
+    .record({ action: fc.constantFrom(...actions), named: fc.boolean(), withPorts: fc.integer({ min: 0, max: 2 }), name: fc.option(fc.constantFrom("r1", "r2"), { nil: undefined }) })
+    .chain(({ action, named, withPorts, name }) => {
+      const domains = action === "Accept" || (action === "Allow" && actions.includes("Pass"));
+      const peerKey = direction === "ingress" ? "from" : "to";
+      const portsKey = dialect === "v1alpha1" ? "ports" : "protocols";
+      return fc
+        .tuple(fc.array(tierPeerArb(direction, named, domains), { minLength: 1, maxLength: 2 }), fc.array(tierPortArb(dialect, named), { minLength: 1, maxLength: 2 }))
+        .map(([peers, ports]) => ({ ...(name ? { name } : {}), action, [peerKey]: peers, ...(withPorts > 0 ? { [portsKey]: ports } : {}) }));
+    });
+
+const tierRulesArb = (dialect: TierDialect, direction: "ingress" | "egress", actions: readonly string[]) =>
+  fc.oneof(fc.constant(undefined), fc.constant([]), fc.array(tierRuleArb(dialect, direction, actions), { minLength: 1, maxLength: 3 }));
+
+export const tieredPolicyArb = (i: number): fc.Arbitrary<TieredPolicyInput> =>
+  fc.constantFrom("anp", "cnp-admin", "cnp-baseline").chain((flavour) => {
+    const dialect: TierDialect = flavour === "anp" ? "v1alpha1" : "v1alpha2";
+    const actions = dialect === "v1alpha1" ? ["Allow", "Deny", "Pass"] : ["Accept", "Deny", "Pass"];
+    return fc
+      .record({ priority: fc.constantFrom(1, 5, 5, 10), subject: subjectArb, ingress: tierRulesArb(dialect, "ingress", actions), egress: tierRulesArb(dialect, "egress", actions) })
+      .map(({ priority, subject, ingress, egress }): TieredPolicyInput => {
+        const spec = { ...(flavour === "anp" ? {} : { tier: flavour === "cnp-admin" ? "Admin" : "Baseline" }), priority, subject, ...(ingress ? { ingress } : {}), ...(egress ? { egress } : {}) };
+        return flavour === "anp"
+          ? { kind: "AdminNetworkPolicy", apiVersion: "policy.networking.k8s.io/v1alpha1", name: `t${i}`, spec }
+          : { kind: "ClusterNetworkPolicy", apiVersion: "policy.networking.k8s.io/v1alpha2", name: `t${i}`, spec };
+      });
+  });
+
+const banpArb: fc.Arbitrary<TieredPolicyInput> = fc
+  .record({ subject: subjectArb, ingress: tierRulesArb("v1alpha1", "ingress", ["Allow", "Deny"]), egress: tierRulesArb("v1alpha1", "egress", ["Allow", "Deny"]) })
+  .map(({ subject, ingress, egress }) => ({
+    kind: "BaselineAdminNetworkPolicy",
+    apiVersion: "policy.networking.k8s.io/v1alpha1",
+    name: "default",
+    spec: { subject, ...(ingress ? { ingress } : {}), ...(egress ? { egress } : {}) },
+  }));
+
+/** worldArb plus 1-4 tiered policies (and sometimes the BaselineAdminNetworkPolicy). */
+export const worldWithTiersArb: fc.Arbitrary<WorldInput> = fc
+  .tuple(worldArb, fc.integer({ min: 1, max: 4 }), fc.boolean())
+  .chain(([world, count, banp]) =>
+    fc
+      .tuple(fc.tuple(...Array.from({ length: count }, (_, i) => tieredPolicyArb(i))), banp ? banpArb.map((b) => [b]) : fc.constant([]))
+      .map(([tiered, b]) => ({ ...world, tieredPolicies: [...tiered, ...b] })),
+  );

@@ -107,3 +107,25 @@ describe("ClusterState.toWorldInput", () => {
     expect(a.toWorldInput().pods.map((p) => p.name)).toEqual(["a", "b"]);
   });
 });
+
+describe("revisions of manifests", () => {
+  it("a reverted change (A, B, A, B) gets a distinct revision identity each time", () => {
+    let state = new ClusterState();
+    const seen = new Set<string>();
+    const specs: PolicyObject["spec"][] = [{ podSelector: {} }, { podSelector: {}, ingress: [] }, { podSelector: {} }, { podSelector: {}, ingress: [] }];
+    specs.forEach((spec, i) => {
+      const rv = JSON.stringify(spec).length.toString(); // content-derived, as ManifestSource does: repeats on revert
+      const [c] = changesForListing(state, "NetworkPolicy", [policy("u1", "p", rv, spec)], ctx({ via: "manifest", observedAt: new Date(at.getTime() + i * 1000) }));
+      expect(c?.revision).toBeDefined();
+      const id = `${c!.revision!.uid}/${c!.revision!.resourceVersion}/${c!.revision!.operation}`;
+      expect(seen.has(id)).toBe(false);
+      seen.add(id);
+      state = ClusterState.from([c!.object]);
+    });
+  });
+
+  it("a watched change keeps the API server's resourceVersion", () => {
+    const [c] = changesForUpsert(new ClusterState(), policy("u1", "p", "4711", {}), ctx());
+    expect(c?.revision?.resourceVersion).toBe("4711");
+  });
+});

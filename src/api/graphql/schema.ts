@@ -10,6 +10,8 @@ import { historyQueries, PolicyRevision } from "./resolvers/history.js";
 import { Namespace, NetworkPolicy, objectQueries, Workload } from "./resolvers/objects.js";
 import { reachabilityQueries } from "./resolvers/reachability.js";
 import { statusQueries } from "./resolvers/status.js";
+import { findingsQueries } from "./resolvers/findings.js";
+import { simulateMutations } from "./resolvers/simulate.js";
 import { Subscription } from "./resolvers/subscriptions.js";
 import { DateTimeScalar, JsonScalar } from "./scalars.js";
 
@@ -22,7 +24,8 @@ export function typeDefs(): string {
 export const resolvers: Resolvers = {
   DateTime: DateTimeScalar,
   JSON: JsonScalar,
-  Query: { ...reachabilityQueries, ...objectQueries, ...historyQueries, ...statusQueries },
+  Query: { ...reachabilityQueries, ...objectQueries, ...historyQueries, ...statusQueries, ...findingsQueries },
+  Mutation: { ...simulateMutations },
   Subscription,
   Namespace,
   Workload,

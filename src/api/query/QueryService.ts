@@ -321,7 +321,9 @@ export class QueryService {
     const ref = await this.generation(options);
     const snapshot = await this.world(ref);
     const policies = snapshot.world.networkPolicies.filter((p) => inScope(scope, p.namespace) && (!options.namespace || p.namespace === options.namespace));
-    return { ref, snapshot, policies };
+    // Cluster-scoped policies belong to no namespace: listed for tokens that see everything, without a namespace filter.
+    const tiered = scope.all && !options.namespace ? snapshot.world.tieredPolicies : [];
+    return { ref, snapshot, policies: [...policies, ...tiered] };
   }
 
   /** Resolves a workload of the world (for canConnect / chat answers that need the engine's view). */

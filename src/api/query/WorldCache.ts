@@ -4,10 +4,10 @@
  * namespace/workload/policy views read it, so they describe exactly the state the stored matrix
  * of the same generation was computed from.
  */
-import { compileWorld, workloadKey, type CompiledPod, type CompiledWorld, type WorkloadKey, type WorkloadRef } from "../../engine/index.js";
+import { compileWorld, policyKey, workloadKey, type CompiledPod, type CompiledWorld, type PolicyKey, type WorkloadKey, type WorkloadRef } from "../../engine/index.js";
 import type { Store } from "../../store/types.js";
 import { ClusterState } from "../../sync/ClusterState.js";
-import type { ClusterObject, PolicyObject } from "../../sync/objects.js";
+import { isPolicyObject, type ClusterObject, type PolicyObject } from "../../sync/objects.js";
 
 export interface WorkloadEntry {
   readonly ref: WorkloadRef;
@@ -22,8 +22,8 @@ export interface WorldSnapshot {
   readonly world: CompiledWorld;
   readonly workloads: readonly WorkloadEntry[];
   readonly workloadByKey: ReadonlyMap<WorkloadKey, WorkloadEntry>;
-  /** Policy objects by `namespace/name` (uid, resourceVersion, spec as stored). */
-  readonly policyObjects: ReadonlyMap<string, PolicyObject>;
+  /** Policy objects of every tier by policyKey (kind/namespace/name): uid, resourceVersion, spec as stored. */
+  readonly policyObjects: ReadonlyMap<PolicyKey, PolicyObject>;
 }
 
 export class WorldCache {
@@ -68,8 +68,8 @@ export function buildSnapshot(cluster: string, generation: number, objects: read
   const workloads = [...byWorkload.values()]
     .map((w) => ({ ...w, labels: commonLabels(w.pods) }))
     .sort((a, b) => (`${a.ref.namespace}/${a.ref.name}/${a.ref.kind}` < `${b.ref.namespace}/${b.ref.name}/${b.ref.kind}` ? -1 : 1));
-  const policyObjects = new Map<string, PolicyObject>();
-  for (const o of objects) if (o.kind === "NetworkPolicy") policyObjects.set(`${o.meta.namespace}/${o.meta.name}`, o);
+  const policyObjects = new Map<PolicyKey, PolicyObject>();
+  for (const o of objects) if (isPolicyObject(o)) policyObjects.set(policyKey({ kind: o.kind, namespace: o.meta.namespace, name: o.meta.name }), o);
   return { cluster, generation, world, workloads, workloadByKey: new Map(workloads.map((w) => [workloadKey(w.ref), w])), policyObjects };
 }
 

@@ -32,8 +32,15 @@ export function formatExplanation(e: Explanation, world: CompiledWorld, format: 
 function involvedPolicies(e: Explanation, world: CompiledWorld): InvolvedPolicy[] {
   const refs = new Map<string, PolicyRef>();
   for (const side of [e.egress, e.ingress])
-    for (const ref of [...side.isolatedBy, ...side.admittedBy.map((r) => r.policy), ...side.nearMisses.map((r) => r.policy)]) refs.set(policyKey(ref), ref);
-  const origins = new Map(world.networkPolicies.map((p) => [p.key as string, p.origin]));
+    for (const ref of [
+      ...(side.decidedBy ? [side.decidedBy.policy] : []),
+      ...side.passedBy.map((r) => r.policy),
+      ...side.isolatedBy,
+      ...side.admittedBy.map((r) => r.policy),
+      ...side.nearMisses.map((r) => r.policy),
+    ])
+      refs.set(policyKey(ref), ref);
+  const origins = new Map([...world.networkPolicies, ...world.tieredPolicies].map((p) => [p.key as string, p.origin]));
   return [...refs.entries()].map(([key, ref]) => {
     const origin = origins.get(key);
     return origin ? { policy: formatPolicy(ref), origin } : { policy: formatPolicy(ref) };

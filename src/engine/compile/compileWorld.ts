@@ -9,8 +9,11 @@ import type { Labels, PodInput, WorldInput } from "../model/input.js";
 import { isProtocol } from "../model/protocol.js";
 import { parseIp } from "../net/ip.js";
 import { isValidLabelKey, isValidLabelValue } from "../selectors/LabelSelector.js";
-import { compileNetworkPolicy } from "./compilePolicy.js";
-import type { CompiledNamespace, CompiledNetworkPolicy, CompiledPeer, CompiledPod, CompiledWorld, CompileResult, NamedPort } from "./model.js";
+import { compileNetworkPolicy, type PeerIds } from "./compilePolicy.js";
+import { compileTieredPolicy } from "./compileTieredPolicy.js";
+import type { CompiledNamespace, CompiledNetworkPolicy, CompiledPeer, CompiledPod, CompiledTieredPolicy, CompiledWorld, CompileResult, NamedPort, TierTie } from "./model.js";
+import { formatTier } from "./model.js";
+import { formatPolicy } from "../model/ids.js";
 import { isRecord, isValidPortName, isValidPortNumber, ObjectContext } from "./validation.js";
 
 export const NAMESPACE_NAME_LABEL = "kubernetes.io/metadata.name";
@@ -59,7 +62,7 @@ export function compileWorld(input: WorldInput): CompileResult {
   const peers: CompiledPeer[] = [];
   const seenPolicies = new Set<string>();
   let nextPeerId = 0;
-  const ids = { next: () => nextPeerId++ };
+  const ids: PeerIds = { next: () => nextPeerId++ };
   for (const np of input.networkPolicies) {
     const ctx = new ObjectContext(`NetworkPolicy ${np.namespace}/${np.name}`, np.origin, diagnostics);
     const id = `${np.namespace}/${np.name}`;
@@ -85,8 +88,74 @@ export function compileWorld(input: WorldInput): CompileResult {
     policiesByNamespace.set(p.namespace, list);
   }
 
-  const world: CompiledWorld = { namespaces, namespaceByName, pods, podByKey, networkPolicies, policiesByNamespace, peers };
+  const { tieredPolicies, tierTies } = compileTiers(input, diagnostics, ids, peers, () => nextPeerId, (mark) => (nextPeerId = mark));
+
+  const world: CompiledWorld = { namespaces, namespaceByName, pods, podByKey, networkPolicies, policiesByNamespace, peers, tieredPolicies, tierTies };
   return { world, diagnostics };
+}
+
+/**
+ * The evaluation order of tiered policies (documented in SEMANTICS.md, "Cluster-scoped tiers"):
+ * the Admin tier before the Baseline tier; inside a tier, ascending priority; the
+ * BaselineAdminNetworkPolicy (which has no priority) after every Baseline ClusterNetworkPolicy.
+ * Equal priorities are an implementation choice upstream: kubereach orders them by name, then
+ * kind (so an AdminNetworkPolicy and a ClusterNetworkPolicy of one name and priority have a fixed
+ * order too), and reports each group as a PRIORITY_TIE warning.
+ */
+export function compareTierOrder(a: Pick<CompiledTieredPolicy, "tier" | "priority" | "ref">, b: Pick<CompiledTieredPolicy, "tier" | "priority" | "ref">): number {
+  if (a.tier !== b.tier) return a.tier === "admin" ? -1 : 1;
+  const pa = a.priority ?? Number.POSITIVE_INFINITY;
+  const pb = b.priority ?? Number.POSITIVE_INFINITY;
+  if (pa !== pb) return pa - pb;
+  if (a.ref.name !== b.ref.name) return a.ref.name < b.ref.name ? -1 : 1;
+  return a.ref.kind < b.ref.kind ? -1 : a.ref.kind > b.ref.kind ? 1 : 0;
+}
+
+function compileTiers(
+  input: WorldInput,
+  diagnostics: Diagnostic[],
+  ids: PeerIds,
+  peers: CompiledPeer[],
+  mark: () => number,
+  reset: (mark: number) => void,
+): { tieredPolicies: CompiledTieredPolicy[]; tierTies: TierTie[] } {
+  const compiled: Omit<CompiledTieredPolicy, "index">[] = [];
+  const seen = new Set<string>();
+  for (const tp of input.tieredPolicies ?? []) {
+    const ctx = new ObjectContext(`${tp.kind} ${tp.name}`, tp.origin, diagnostics);
+    const id = `${tp.kind}/${tp.name}`;
+    if (seen.has(id)) {
+      ctx.error("DUPLICATE_OBJECT", "metadata.name", `${tp.kind} ${tp.name} appears more than once; the first one is used`);
+      continue;
+    }
+    seen.add(id);
+    const before = mark();
+    const c = compileTieredPolicy(tp, ctx, ids, peers);
+    if (!c) {
+      reset(before); // keep peer ids dense: world.peers[id] is the peer
+      continue;
+    }
+    compiled.push(c);
+  }
+  const tieredPolicies = compiled.sort(compareTierOrder).map((p, index): CompiledTieredPolicy => ({ ...p, index }));
+
+  const tierTies: TierTie[] = [];
+  for (let i = 0; i < tieredPolicies.length; ) {
+    const first = tieredPolicies[i]!;
+    let j = i + 1;
+    while (j < tieredPolicies.length && tieredPolicies[j]!.tier === first.tier && tieredPolicies[j]!.priority === first.priority) j++;
+    if (j - i > 1 && first.priority !== undefined) {
+      const group = tieredPolicies.slice(i, j);
+      tierTies.push({ tier: first.tier, priority: first.priority, policies: group.map((p) => p.ref) });
+      new ObjectContext(formatPolicy(first.ref), first.origin, diagnostics).warning(
+        "PRIORITY_TIE",
+        "spec.priority",
+        `${group.map((p) => formatPolicy(p.ref)).join(", ")} share priority ${first.priority} in the ${formatTier(first.tier)} tier; the API leaves their order to the implementation, kubereach evaluates them in this order (by name)`,
+      );
+    }
+    i = j;
+  }
+  return { tieredPolicies, tierTies };
 }
 
 function checkLabels(raw: unknown, field: string, ctx: ObjectContext): Labels | undefined {

@@ -3,7 +3,7 @@
  * one endpoint. evaluatePair and buildMatrix are both built from these and nothing else, so the
  * class-based matrix and the per-pair evaluation cannot drift apart.
  */
-import type { CompiledNamespace, CompiledNetworkPolicy, CompiledPeer, CompiledPod, CompiledRule } from "../compile/model.js";
+import type { CompiledNamespace, CompiledNetworkPolicy, CompiledPeer, CompiledPod, CompiledRule, TierPort } from "../compile/model.js";
 import type { NamedPort } from "../compile/model.js";
 import { ConnectionSet } from "../ports/ConnectionSet.js";
 import { PortSet } from "../ports/PortSet.js";
@@ -48,7 +48,7 @@ export function destinationNamedPorts(dst: Endpoint): ReadonlyMap<string, NamedP
  * destination for ingress and egress rules alike; a destination without that name (same
  * protocol) contributes nothing.
  */
-export function rulePortsToward(rule: CompiledRule, namedPorts: ReadonlyMap<string, NamedPort> | undefined): ConnectionSet {
+export function rulePortsToward(rule: { readonly ports: readonly TierPort[] | "any" }, namedPorts: ReadonlyMap<string, NamedPort> | undefined): ConnectionSet {
   if (rule.ports === "any") return ConnectionSet.ALL;
   let out = ConnectionSet.NONE;
   for (const p of rule.ports) {
@@ -62,6 +62,11 @@ export function rulePortsToward(rule: CompiledRule, namedPorts: ReadonlyMap<stri
       case "named": {
         const np = namedPorts?.get(p.name);
         if (np && np.protocol === p.protocol) out = out.union(ConnectionSet.of(p.protocol, PortSet.single(np.port)));
+        break;
+      }
+      case "namedAny": {
+        const np = namedPorts?.get(p.name);
+        if (np) out = out.union(ConnectionSet.of(np.protocol, PortSet.single(np.port)));
         break;
       }
     }

@@ -1,9 +1,11 @@
 /**
  * explain(from, to, port, protocol): the verdict with its reasons, rendered from what evaluatePair
- * recorded (the policies that isolate each side and the rules that matched), never re-derived.
+ * recorded (the tiered rules that decided or passed each side, the NetworkPolicies that isolate it
+ * and the rules that matched), never re-derived.
  */
-import type { CompiledPod, CompiledWorld, Direction } from "../compile/model.js";
-import { evaluatePair, type DirectionVerdict, type PairVerdict, type RuleMatch } from "../eval/evaluatePair.js";
+import type { CompiledPod, CompiledTierRule, CompiledWorld, Direction, Tier, TierAction } from "../compile/model.js";
+import { formatTierAction } from "../compile/model.js";
+import { evaluatePair, type DirectionVerdict, type PairVerdict, type RuleMatch, type TierMatch } from "../eval/evaluatePair.js";
 import { externalEndpoint, formatEndpoint, podEndpoint, type Endpoint } from "../eval/endpoint.js";
 import { formatPolicy, formatWorkload, type PolicyRef } from "../model/ids.js";
 import type { Protocol } from "../model/protocol.js";
@@ -11,11 +13,13 @@ import { formatIp } from "../net/ip.js";
 import { ConnectionSet } from "../ports/ConnectionSet.js";
 import { PortSet } from "../ports/PortSet.js";
 import { resolveEndpoint, type EndpointQuery } from "../query/resolve.js";
-import { describePeer, describeRulePorts } from "./describe.js";
+import { describePeer, describeRulePorts, describeTierPeer, describeTierRule } from "./describe.js";
 
 /**
- * UNKNOWN: denied by what kubereach knows, but the answer depends on a fact it does not hold
- * (a named port on an address it does not know as a pod, the IP of a pod not yet scheduled).
+ * UNKNOWN: the answer depends on a fact kubereach does not hold: a denial that a named port on an
+ * address it does not know as a pod, or the IP of a pod not yet scheduled, could turn into an
+ * allowance; or a verdict that a tiered rule with a `nodes` or `domainNames` peer (which kubereach
+ * cannot resolve) would change if its peer matched.
  */
 export type Verdict = "ALLOWED" | "DENIED" | "UNKNOWN";
 
@@ -27,10 +31,36 @@ export interface RuleReason {
   readonly ports: string;
 }
 
+/** A rule of a cluster-scoped tier (AdminNetworkPolicy, BaselineAdminNetworkPolicy, ClusterNetworkPolicy). */
+export interface TierRuleReason {
+  readonly tier: Tier;
+  readonly policy: PolicyRef;
+  /** Undefined for the BaselineAdminNetworkPolicy, which has none. */
+  readonly priority: number | undefined;
+  /** `spec.egress[2]` */
+  readonly rule: string;
+  /** The rule's `name`, when it has one. */
+  readonly ruleName: string | undefined;
+  readonly action: TierAction;
+  readonly peer: string;
+  readonly ports: string;
+}
+
+/** Where a side's answer for the probed connection came from. */
+export type DecidedIn = "admin" | "networkPolicy" | "baseline" | "default" | "ungoverned";
+
 export interface SideExplanation {
   readonly direction: Direction;
   readonly subject: string;
   readonly governed: boolean;
+  /** The tier that decided the probed connection: Admin, NetworkPolicy, Baseline, the default (allow), or none (an external address). */
+  readonly decidedIn: DecidedIn;
+  /** The tiered Accept/Deny rule that decided it, when a cluster-scoped tier did. */
+  readonly decidedBy: TierRuleReason | undefined;
+  /** Pass rules that handed the probed connection on to the next tier, in evaluation order. */
+  readonly passedBy: readonly TierRuleReason[];
+  /** Tiered policies applying to the subject for this direction, in evaluation order. */
+  readonly tieredPolicies: readonly PolicyRef[];
   readonly isolatedBy: readonly PolicyRef[];
   /** Rules that match the other end and admit the probed port. */
   readonly admittedBy: readonly RuleReason[];
@@ -93,12 +123,18 @@ export function explain(world: CompiledWorld, from: EndpointQuery, to: EndpointQ
       verdicts.push(evaluatePair(world, s, d));
     }
   const allowedPairs = verdicts.filter((v) => !v.allowed.intersect(probe).isEmpty());
+  // Pairs whose answer an unresolved tiered peer (nodes, domainNames) could turn around.
+  const flips = new Map(verdicts.map((v) => [v, unresolvedFlips(world, v, probe)]));
+  const certainlyAllowed = allowedPairs.filter((v) => flips.get(v)!.length === 0);
   // The workload-level answer is the union over member pods (as the connectivity list): show an allowing pair if any.
-  const shown = allowedPairs[0] ?? verdicts[0]!;
+  const shown = certainlyAllowed[0] ?? allowedPairs[0] ?? verdicts[0]!;
   const egress = explainSide(shown.egress, shown, probe, port, protocol);
   const ingress = explainSide(shown.ingress, shown, probe, port, protocol);
-  const unknowns = allowedPairs.length > 0 ? [] : [...new Set(verdicts.flatMap((v) => unknownFacts(v, probe)))];
-  const verdict: Verdict = allowedPairs.length > 0 ? "ALLOWED" : unknowns.length > 0 ? "UNKNOWN" : "DENIED";
+  let unknowns: string[];
+  if (certainlyAllowed.length > 0) unknowns = [];
+  else if (allowedPairs.length > 0) unknowns = [...new Set(allowedPairs.flatMap((v) => flips.get(v)!))];
+  else unknowns = [...new Set(verdicts.flatMap((v) => [...unknownFacts(v, probe), ...flips.get(v)!]))];
+  const verdict: Verdict = certainlyAllowed.length > 0 ? "ALLOWED" : unknowns.length > 0 ? "UNKNOWN" : allowedPairs.length > 0 ? "ALLOWED" : "DENIED";
   const fromLabel = a.side.label;
   const toLabel = b.side.label;
   const summary: string[] = [`${fromLabel} => ${toLabel} on ${protocol} ${port}: ${verdict}`];
@@ -129,32 +165,112 @@ function ruleReason(m: RuleMatch, direction: Direction): RuleReason {
   return { policy: m.policy.ref, rule: m.rule.field, peer: describePeer(m.peer, direction), ports: describeRulePorts(m.rule) };
 }
 
+function tierReason(m: TierMatch, direction: Direction): TierRuleReason {
+  return {
+    tier: m.tier,
+    policy: m.policy.ref,
+    priority: m.policy.priority,
+    rule: m.rule.field,
+    ruleName: m.rule.name,
+    action: m.rule.action,
+    peer: describeTierPeer(m.peer, direction),
+    ports: describeRulePorts(m.rule),
+  };
+}
+
+/** `ClusterNetworkPolicy x (Admin tier, priority 10) rule spec.ingress[0] "name" (Deny; from: ...; ports: ...)` */
+function tierRuleSentence(m: TierMatch, direction: Direction): string {
+  const text = describeTierRule(m.policy, m.rule);
+  return `${text.slice(0, -1)}; ${direction === "ingress" ? "from" : "to"}: ${describeTierPeer(m.peer, direction)}; ports: ${describeRulePorts(m.rule)})`;
+}
+
+/** The tiered rule of `tier` that decided (or passed) the probe on this side, if any. */
+function tierDecision(v: DirectionVerdict, tier: Tier, probe: ConnectionSet): TierMatch | undefined {
+  return v.tierMatches.find((m) => m.tier === tier && !m.decided.intersect(probe).isEmpty());
+}
+
 function explainSide(v: DirectionVerdict, pair: PairVerdict, probe: ConnectionSet, port: number, protocol: Protocol): SideExplanation {
   const subject = formatEndpoint(v.subject);
   const other = formatEndpoint(v.direction === "egress" ? pair.dst : pair.src);
   const dir = v.direction;
   const admitting = v.matches.filter((m) => !m.conn.intersect(probe).isEmpty());
   const near = v.matches.filter((m) => m.conn.intersect(probe).isEmpty());
+  const passedBy: TierRuleReason[] = [];
   const base = {
     direction: dir,
     subject,
     governed: v.governed,
+    passedBy,
+    tieredPolicies: v.tiered.map((p) => p.ref),
     isolatedBy: v.isolating.map((p) => p.ref),
     admittedBy: admitting.map((m) => ruleReason(m, dir)),
     nearMisses: near.map((m) => ruleReason(m, dir)),
   };
-  if (!v.governed) return { ...base, allowed: true, reason: `${dir} of ${subject} is not governed by NetworkPolicy (an address outside the cluster's pods)` };
-  if (v.isolating.length === 0)
-    return { ...base, allowed: true, reason: `no NetworkPolicy selects ${subject} for ${dir}, so all ${dir} traffic is allowed` };
+  const side = (decidedIn: DecidedIn, allowed: boolean, reason: string, decidedBy?: TierMatch) => ({ ...base, decidedIn, decidedBy: decidedBy && tierReason(decidedBy, dir), allowed, reason });
+  if (!v.governed) return side("ungoverned", true, `${dir} of ${subject} is not governed by NetworkPolicy (an address outside the cluster's pods)`);
+
+  // The Admin tier first: an Accept or Deny is final; a Pass hands the connection on.
+  let prefix = "";
+  const admin = tierDecision(v, "admin", probe);
+  if (admin && admin.rule.action !== "pass") {
+    const allowed = admin.rule.action === "accept";
+    return side("admin", allowed, `${dir} ${allowed ? "allowed" : "denied"} by the Admin tier: ${tierRuleSentence(admin, dir)}, before any NetworkPolicy`, admin);
+  }
+  if (admin) {
+    passedBy.push(tierReason(admin, dir));
+    prefix = `the Admin tier passes ${dir} to ${other} on to the next tier (${tierRuleSentence(admin, dir)}); then `;
+  } else if (v.tiered.some((p) => p.tier === "admin")) prefix = `no Admin-tier rule matches ${other} on ${protocol} ${port}; then `;
+
+  if (v.isolating.length === 0) {
+    // No NetworkPolicy selects the subject: the Baseline tier, then the default.
+    const baseline = tierDecision(v, "baseline", probe);
+    if (baseline && baseline.rule.action !== "pass") {
+      const allowed = baseline.rule.action === "accept";
+      return side("baseline", allowed, `${prefix}no NetworkPolicy selects ${subject} for ${dir}, and ${dir} is ${allowed ? "allowed" : "denied"} by the Baseline tier: ${tierRuleSentence(baseline, dir)}`, baseline);
+    }
+    if (baseline) {
+      passedBy.push(tierReason(baseline, dir));
+      return side("default", true, `${prefix}no NetworkPolicy selects ${subject} for ${dir}; the Baseline tier passes it (${tierRuleSentence(baseline, dir)}), so it is allowed by default`);
+    }
+    if (v.tiered.length > 0)
+      return side("default", true, `${prefix}no NetworkPolicy selects ${subject} for ${dir} and no Baseline-tier rule matches ${other} on ${protocol} ${port}, so it is allowed by default`);
+    return side("default", true, `no NetworkPolicy selects ${subject} for ${dir}, so all ${dir} traffic is allowed`);
+  }
   if (admitting.length > 0) {
     const rules = admitting.map((m) => `${formatPolicy(m.policy.ref)} rule ${m.rule.field} (${dir === "ingress" ? "from" : "to"}: ${describePeer(m.peer, dir)}; ports: ${describeRulePorts(m.rule)})`);
-    return { ...base, allowed: true, reason: `${dir} allowed by ${rules.join("; and by ")}` };
+    return side("networkPolicy", true, `${prefix}${dir} allowed by ${rules.join("; and by ")}`);
   }
   const policies = v.isolating.map((p) => formatPolicy(p.ref)).join(", ");
-  let reason = `${dir} denied by default: ${subject} is isolated for ${dir} by ${policies}, and no ${dir} rule admits ${other} on ${protocol} ${port}`;
+  let reason = `${prefix}${dir} denied by default: ${subject} is isolated for ${dir} by ${policies}, and no ${dir} rule admits ${other} on ${protocol} ${port}`;
   if (near.length > 0)
     reason += ` (${near.map((m) => `${formatPolicy(m.policy.ref)} ${m.rule.field} matches ${other} but admits only ${m.conn.isEmpty() ? `${describeRulePorts(m.rule)}, which resolves to nothing here` : m.conn.key}`).join("; ")})`;
-  return { ...base, allowed: false, reason };
+  if (v.tiered.some((p) => p.tier === "baseline")) reason += `; the Baseline tier does not apply to a pod a NetworkPolicy selects`;
+  return side("networkPolicy", false, reason);
+}
+
+/**
+ * Tiered rules with unresolved peers (nodes, domainNames) that could turn this pair's answer for
+ * `probe` around if their peer matched: each is re-evaluated as matching (alone, then all together),
+ * with the same evaluator.
+ */
+function unresolvedFlips(world: CompiledWorld, v: PairVerdict, probe: ConnectionSet): string[] {
+  if (v.self) return [];
+  const candidates = [...v.egress.unresolved, ...v.ingress.unresolved].filter((u) => !u.conn.intersect(probe).isEmpty());
+  if (candidates.length === 0) return [];
+  const allowed = !v.allowed.intersect(probe).isEmpty();
+  const flipsWith = (rules: ReadonlySet<CompiledTierRule>) => !evaluatePair(world, v.src, v.dst, { assumeMatching: rules }).allowed.intersect(probe).isEmpty() !== allowed;
+  const out: string[] = [];
+  for (const u of candidates) {
+    if (!flipsWith(new Set([u.rule]))) continue;
+    const other = formatEndpoint(u.rule.direction === "egress" ? v.dst : v.src);
+    const what = u.peer.kind === "nodes" ? `the node addresses of ${describeTierPeer(u.peer, u.rule.direction)}` : `what ${describeTierPeer(u.peer, u.rule.direction)} resolve to`;
+    out.push(
+      `${describeTierRule(u.policy, u.rule)} names ${describeTierPeer(u.peer, u.rule.direction)}, which kubereach cannot resolve; if ${other} is among ${what}, its ${formatTierAction(u.policy, u.rule.action)} would make the connection ${allowed ? "denied" : "allowed"}`,
+    );
+  }
+  if (out.length === 0 && candidates.length > 1 && flipsWith(new Set(candidates.map((u) => u.rule))))
+    out.push(`${candidates.map((u) => describeTierRule(u.policy, u.rule)).join(", ")} name nodes or domain names kubereach cannot resolve; if they all matched, the connection would be ${allowed ? "denied" : "allowed"}`);
+  return out;
 }
 
 /**

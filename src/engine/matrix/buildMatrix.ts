@@ -4,13 +4,20 @@
  * toward each destination class, and intersects the two, visiting only pairs that either side can
  * allow. Rule semantics come from eval/matching.ts (the same primitives evaluatePair uses); a
  * property test holds this matrix equal to evaluatePair on every pod pair.
+ *
+ * Cluster-scoped tiers (tierMatrix.ts) change a side only toward the classes their rules name: for
+ * those, the side is Admin-accepted ∪ (what the Admin tier left ∩ NetworkPolicy) when NetworkPolicy
+ * isolates the subject, else Admin-accepted ∪ what the Baseline tier did not deny. Elsewhere the
+ * NetworkPolicy result stands, so the sparse candidate walk below still visits only pairs either
+ * side can allow.
  */
-import type { CompiledRule, CompiledWorld } from "../compile/model.js";
+import type { CompiledRule, CompiledWorld, TierPort } from "../compile/model.js";
 import { rulePortsToward } from "../eval/matching.js";
 import { ALL_ID, ConnTable, NONE_ID, type ConnId } from "../ports/ConnTable.js";
 import type { ConnectionSet } from "../ports/ConnectionSet.js";
 import { buildEndpointClasses, type EndpointClass, type EndpointClasses } from "./classes.js";
 import { IntList } from "./intList.js";
+import { buildTierSides, countUnresolvedRules, tierConn } from "./tierMatrix.js";
 
 /** Allowed connections into one destination class: parallel arrays sorted by source class. */
 export interface IncomingRow {
@@ -24,7 +31,16 @@ export interface ClassMatrix {
   readonly conns: ConnTable;
   /** incoming[dstClass]: every source class with a non-empty connection (external->external excluded). */
   readonly incoming: readonly IncomingRow[];
-  readonly stats: { readonly classes: number; readonly podClasses: number; readonly entries: number };
+  readonly stats: {
+    readonly classes: number;
+    readonly podClasses: number;
+    readonly entries: number;
+    /**
+     * Tiered rules with peers kubereach cannot resolve (`nodes`, `domainNames`): they match nothing
+     * here, so where they apply the matrix is what kubereach can prove, and explain says UNKNOWN.
+     */
+    readonly unresolvedPeerRules: number;
+  };
   /** Allowed connections from one class to another (NONE when absent). */
   get(srcClass: number, dstClass: number): ConnectionSet;
   /** Allowed connections between two distinct pods, read from their classes. */
@@ -40,11 +56,15 @@ interface EgressSpec {
   readonly specific: Map<number, ConnId>;
 }
 
+/** Anything with a ports list: NetworkPolicy and tiered rules alike. */
+type PortsRule = { readonly ports: readonly TierPort[] | "any" };
+
 /** A rule's ports list as text: equal texts, equal lists. */
-function portsText(rule: CompiledRule): string {
+function portsText(rule: PortsRule): string {
   if (rule.ports === "any") return "*";
   let text = "";
-  for (const p of rule.ports) text += p.kind === "range" ? `r:${p.protocol}:${p.from}:${p.to},` : p.kind === "named" ? `n:${p.protocol}:${p.name},` : `a:${p.protocol},`;
+  for (const p of rule.ports)
+    text += p.kind === "range" ? `r:${p.protocol}:${p.from}:${p.to},` : p.kind === "named" ? `n:${p.protocol}:${p.name},` : p.kind === "namedAny" ? `m:${p.name},` : `a:${p.protocol},`;
   return text;
 }
 
@@ -70,14 +90,14 @@ export function buildMatrix(world: CompiledWorld): ClassMatrix {
     rulePeerClasses.set(rule, hit);
     return hit;
   };
-  const hasNamed = (rule: CompiledRule) => rule.ports !== "any" && rule.ports.some((p) => p.kind === "named");
+  const hasNamed = (rule: PortsRule) => rule.ports !== "any" && rule.ports.some((p) => p.kind === "named" || p.kind === "namedAny");
   // What a rule admits depends on its ports list alone (plus the destination's named ports when it
   // names some), so rules with equal lists share one memo entry: thousands of policies repeat
   // `port: 443` or `port: metrics`, and building, then printing to intern, the same ConnectionSet
   // for each of them was a visible share of this function's garbage.
   const memoByPorts = new Map<string, ConnId | Map<string, ConnId>>();
-  const ruleConnMemo = new Map<CompiledRule, ConnId | Map<string, ConnId>>();
-  const ruleConnToward = (rule: CompiledRule, dst: EndpointClass): ConnId => {
+  const ruleConnMemo = new Map<PortsRule, ConnId | Map<string, ConnId>>();
+  const ruleConnToward = (rule: PortsRule, dst: EndpointClass): ConnId => {
     let m = ruleConnMemo.get(rule);
     if (m === undefined) {
       const text = portsText(rule);
@@ -153,6 +173,34 @@ export function buildMatrix(world: CompiledWorld): ClassMatrix {
     return conn;
   };
 
+  // --- cluster-scoped tiers, per side ---
+  const { ingress: tierIngress, egress: tierEgress } = buildTierSides({ world, classes, conns, ruleConnToward, hasNamed });
+  // Sources whose tiered egress accepts something toward a destination their NetworkPolicies do not
+  // name: candidates for it (or for every destination, when a group accepts broadly).
+  const tierAcceptedBy: (number[] | undefined)[] = new Array(n);
+  const openSet = new Uint8Array(tierEgress.groups.length > 0 ? n : 0);
+  if (tierEgress.groups.length > 0) for (const s of openEgress) openSet[s] = 1;
+  for (const g of tierEgress.groups) {
+    const members = g.members.filter((s) => openSet[s] === 0);
+    if (members.length === 0) continue;
+    if (g.acceptors.length > 64) {
+      for (const s of members) {
+        if (openSet[s] !== 0) continue;
+        openSet[s] = 1;
+        openEgress.push(s);
+      }
+      continue;
+    }
+    for (const o of g.acceptors) for (const s of members) (tierAcceptedBy[o] ??= []).push(s);
+  }
+  /** The whole egress side of s toward d: the tiers around NetworkPolicy. */
+  const egressFinal = (s: number, d: EndpointClass): ConnId => {
+    const g = tierEgress.groupOf[s];
+    const np = egressConn(s, d);
+    if (g === undefined) return np;
+    return tierConn(conns, g, d.id, cls[s]!.egressPolicies.length > 0, np);
+  };
+
   // --- ingress side per destination, intersected with the egress side ---
   const incoming: IncomingRow[] = new Array(n);
   let entries = 0;
@@ -193,6 +241,8 @@ export function buildMatrix(world: CompiledWorld): ClassMatrix {
       inOpen = inAny !== NONE_ID;
     }
     const inSpecific = (s: number): ConnId => (inStamp[s] === d.id ? inConnOf[s]! : NONE_ID);
+    const inTier = tierIngress.groupOf[d.id];
+    const inIsolated = d.ingressPolicies.length > 0;
     candidates.length = 0;
     const consider = (s: number) => {
       if (stamp[s] === d.id) return;
@@ -203,7 +253,13 @@ export function buildMatrix(world: CompiledWorld): ClassMatrix {
       for (let i = 0; i < openEgress.length; i++) consider(openEgress[i]!);
       const named = namedBy[d.id]!;
       for (let i = 0; i < named.length; i++) consider(named[i]!);
-    } else for (let i = 0; i < inSources.length; i++) consider(inSources.get(i));
+      const accepted = tierAcceptedBy[d.id];
+      if (accepted) for (let i = 0; i < accepted.length; i++) consider(accepted[i]!);
+    } else {
+      for (let i = 0; i < inSources.length; i++) consider(inSources.get(i));
+      // Sources the Admin tier accepts for this destination, though its NetworkPolicies do not name them.
+      if (inTier) for (let i = 0; i < inTier.acceptors.length; i++) consider(inTier.acceptors[i]!);
+    }
     const sorted = candidates.view().sort(); // numeric, ascending
 
     srcOut.length = 0;
@@ -211,9 +267,10 @@ export function buildMatrix(world: CompiledWorld): ClassMatrix {
     for (let i = 0; i < sorted.length; i++) {
       const s = sorted[i]!;
       if (d.kind === "external" && cls[s]!.kind === "external") continue;
-      const inConn = conns.union(inAny, inSpecific(s));
+      const npIn = conns.union(inAny, inSpecific(s));
+      const inConn = inTier === undefined ? npIn : tierConn(conns, inTier, s, inIsolated, npIn);
       if (inConn === NONE_ID) continue;
-      const conn = conns.intersect(inConn, egressConn(s, d));
+      const conn = conns.intersect(inConn, egressFinal(s, d));
       if (conn === NONE_ID) continue;
       srcOut.push(s);
       connOut.push(conn);
@@ -241,7 +298,7 @@ export function buildMatrix(world: CompiledWorld): ClassMatrix {
     classes,
     conns,
     incoming,
-    stats: { classes: n, podClasses: cls.filter((c) => c.kind === "pod").length, entries },
+    stats: { classes: n, podClasses: cls.filter((c) => c.kind === "pod").length, entries, unresolvedPeerRules: countUnresolvedRules(world) },
     get,
     podToPod: (a, b) => get(classes.classOfPod[a]!, classes.classOfPod[b]!),
   };

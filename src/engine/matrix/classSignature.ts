@@ -16,11 +16,16 @@ export function classSignatures(matrix: ClassMatrix): string[] {
   const selectorGroupCount = groupClasses.length - partition.groupCount;
   for (let g = 0; g < selectorGroupCount; g++) for (const c of groupClasses[g]!) selectorGroupsOf[c]!.push(groupKey[g]!);
   const policyKeys = (ids: readonly number[]) => ids.map((i) => world.networkPolicies[i]!.key).sort().join(",");
+  const tierKeys = (ids: readonly number[]) => ids.map((i) => world.tieredPolicies[i]!.key).sort().join(",");
   return classes.map((c, i) => {
     const ipGroups = c.ipClass < 0 ? "" : partition.classes[c.ipClass]!.groups.map((g) => groupKey[selectorGroupCount + g]!).sort().join(",");
     if (c.kind === "external") return `external|ip:${ipGroups}`;
     const host = world.pods[c.pods[0]!]!.hostNetwork ? "host" : "pod";
-    return [host, `in:${policyKeys(c.ingressPolicies)}`, `eg:${policyKeys(c.egressPolicies)}`, `peers:${selectorGroupsOf[i]!.sort().join(",")}`, `ip:${ipGroups}`, `np:${c.namedPortsKey}`].join("|");
+    const parts = [host, `in:${policyKeys(c.ingressPolicies)}`, `eg:${policyKeys(c.egressPolicies)}`, `peers:${selectorGroupsOf[i]!.sort().join(",")}`, `ip:${ipGroups}`, `np:${c.namedPortsKey}`];
+    // Only when tiered policies apply, so signatures (and stored class keys) of worlds without tiers do not change.
+    if (c.tierIngress.length > 0) parts.push(`tin:${tierKeys(c.tierIngress)}`);
+    if (c.tierEgress.length > 0) parts.push(`teg:${tierKeys(c.tierEgress)}`);
+    return parts.join("|");
   });
 }
 

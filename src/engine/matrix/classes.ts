@@ -1,6 +1,7 @@
 /**
  * Equivalence classes of endpoints: two pods are in one class when every policy treats them alike,
- * that is when they are selected by the same policies (per direction), matched by the same peers,
+ * that is when they are selected by the same policies (per direction; NetworkPolicies and tiered
+ * policies alike), matched by the same peers,
  * fall in the same ipBlocks, and resolve the named ports that rules mention to the same numbers.
  * External addresses form classes by IP class. The matrix is computed over classes, so its cost
  * follows the number of distinct pod behaviours, not the number of pods.
@@ -17,6 +18,9 @@ export interface EndpointClass {
   /** Indices of policies isolating members for ingress / egress, ascending. */
   readonly ingressPolicies: readonly number[];
   readonly egressPolicies: readonly number[];
+  /** Indices of tiered policies applying to members for ingress / egress, ascending (that is, in evaluation order). */
+  readonly tierIngress: readonly number[];
+  readonly tierEgress: readonly number[];
   /** IP class of the members' addresses, or -1 (pods without an IP, or in no ipBlock at all). */
   readonly ipClass: number;
   /** Named ports that rules mention, as the members define them (undefined: none resolve). */
@@ -46,6 +50,8 @@ export function buildEndpointClasses(world: CompiledWorld): EndpointClasses {
   const shapeIngress: number[][] = Array.from({ length: shapeCount }, () => []);
   const shapeEgress: number[][] = Array.from({ length: shapeCount }, () => []);
   const shapePeers: number[][] = Array.from({ length: shapeCount }, () => []);
+  const shapeTierIngress: number[][] = Array.from({ length: shapeCount }, () => []);
+  const shapeTierEgress: number[][] = Array.from({ length: shapeCount }, () => []);
 
   for (const policy of world.networkPolicies) {
     const ns = world.namespaceByName.get(policy.namespace)!;
@@ -55,6 +61,18 @@ export function buildEndpointClasses(world: CompiledWorld): EndpointClasses {
     for (let i = 0; i < selected.length; i++) {
       if (policy.ingress) shapeIngress[selected[i]!]!.push(policy.index);
       if (policy.egress) shapeEgress[selected[i]!]!.push(policy.index);
+    }
+  }
+
+  // Tiered policies' subjects: namespaces by selector, then pods by selector (hostNetwork pods have no shape).
+  for (const policy of world.tieredPolicies) {
+    if (policy.ingress.length === 0 && policy.egress.length === 0) continue;
+    for (const ns of index.namespacesMatching(policy.subject.namespaceSelector)) {
+      const selected = index.select(ns, policy.subject.podSelector);
+      for (let i = 0; i < selected.length; i++) {
+        if (policy.ingress.length > 0) shapeTierIngress[selected[i]!]!.push(policy.index);
+        if (policy.egress.length > 0) shapeTierEgress[selected[i]!]!.push(policy.index);
+      }
     }
   }
 
@@ -88,8 +106,10 @@ export function buildEndpointClasses(world: CompiledWorld): EndpointClasses {
   // Shapes with the same policies and peers get the same signature id, so the per-pod class key
   // below is short: it used to embed these lists, and was built and hashed once per pod.
   const signatureIds = new Map<string, number>();
+  const tiers = world.tieredPolicies.length > 0;
   const shapeSignature = index.shapes.map((_, s) => {
-    const key = `${shapeIngress[s]!.join(",")}/${shapeEgress[s]!.join(",")}/${shapePeers[s]!.join(",")}`;
+    let key = `${shapeIngress[s]!.join(",")}/${shapeEgress[s]!.join(",")}/${shapePeers[s]!.join(",")}`;
+    if (tiers) key += `/${shapeTierIngress[s]!.join(",")}/${shapeTierEgress[s]!.join(",")}`;
     let id = signatureIds.get(key);
     if (id === undefined) signatureIds.set(key, (id = signatureIds.size));
     return id;
@@ -120,6 +140,8 @@ export function buildEndpointClasses(world: CompiledWorld): EndpointClasses {
         kind: "pod",
         ingressPolicies: shape < 0 ? [] : shapeIngress[shape]!,
         egressPolicies: shape < 0 ? [] : shapeEgress[shape]!,
+        tierIngress: shape < 0 ? [] : shapeTierIngress[shape]!,
+        tierEgress: shape < 0 ? [] : shapeTierEgress[shape]!,
         ipClass,
         namedPorts: named,
         namedPortsKey: namedKey,
@@ -138,6 +160,8 @@ export function buildEndpointClasses(world: CompiledWorld): EndpointClasses {
       kind: "external",
       ingressPolicies: [],
       egressPolicies: [],
+      tierIngress: [],
+      tierEgress: [],
       ipClass: ipc.groups.length > 0 ? ipc.id : -1,
       namedPorts: undefined,
       namedPortsKey: "",
@@ -165,6 +189,8 @@ function namedPortsMentioned(world: CompiledWorld): Set<string> {
   for (const p of world.networkPolicies)
     for (const rules of [p.ingress, p.egress])
       for (const r of rules ?? []) if (r.ports !== "any") for (const port of r.ports) if (port.kind === "named") names.add(port.name);
+  for (const p of world.tieredPolicies)
+    for (const r of [...p.ingress, ...p.egress]) if (r.ports !== "any") for (const port of r.ports) if (port.kind === "namedAny") names.add(port.name);
   return names;
 }
 

@@ -4,7 +4,7 @@
  * cache so a selector used by many policies is evaluated once per namespace.
  *
  * A shape keeps only the label keys that some pod selector of the world mentions (policy
- * podSelectors and selector peers' podSelectors): a requirement reads its own key only, so labels no
+ * podSelectors, tiered policies' subject podSelectors and selector peers' podSelectors): a requirement reads its own key only, so labels no
  * selector names (pod-template-hash, controller-revision-hash, statefulset.kubernetes.io/pod-name,
  * job-name, ...) cannot change any match, yet they made nearly every workload, and every
  * StatefulSet or Job pod, a shape of its own. Consequently select() answers only for selectors of
@@ -85,6 +85,7 @@ export class SelectorIndex {
   constructor(private readonly world: CompiledWorld) {
     for (const policy of world.networkPolicies) for (const r of policy.podSelector.requirements) this.selectedKeys.add(r.key);
     for (const peer of world.peers) if (peer.kind === "selector") for (const r of peer.podSelector.requirements) this.selectedKeys.add(r.key);
+    for (const policy of world.tieredPolicies) for (const r of policy.subject.podSelector.requirements) this.selectedKeys.add(r.key);
     this.shapeOfPod = new Int32Array(world.pods.length).fill(-1);
     this.byNamespace = world.namespaces.map(() => []);
     this.postingsByNamespace = world.namespaces.map(() => new LabelPostings());

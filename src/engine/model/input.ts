@@ -49,8 +49,24 @@ export interface NetworkPolicyInput {
   readonly origin?: string;
 }
 
+/**
+ * A cluster-scoped policy of the tiers around NetworkPolicy: `AdminNetworkPolicy` and
+ * `BaselineAdminNetworkPolicy` (policy.networking.k8s.io/v1alpha1) or `ClusterNetworkPolicy`
+ * (v1alpha2, or v1beta1 which has the same schema). The spec is compiled according to `kind`;
+ * `apiVersion` is checked against it when given.
+ */
+export interface TieredPolicyInput {
+  readonly kind: string;
+  readonly apiVersion?: string;
+  readonly name: string;
+  readonly spec: unknown;
+  readonly origin?: string;
+}
+
 export interface WorldInput {
   readonly namespaces: readonly NamespaceInput[];
   readonly pods: readonly PodInput[];
   readonly networkPolicies: readonly NetworkPolicyInput[];
+  /** Cluster-scoped tiered policies; absent means none. */
+  readonly tieredPolicies?: readonly TieredPolicyInput[];
 }

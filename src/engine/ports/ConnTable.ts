@@ -16,6 +16,8 @@ export class ConnTable {
   ]);
   private readonly unions = new PairMemo();
   private readonly intersections = new PairMemo();
+  /** a - b by a * 2^26 + b (not symmetric, and rarer: the tier walks of the matrix use it). */
+  private readonly differences = new Map<number, ConnId>();
 
   id(set: ConnectionSet): ConnId {
     let id = this.ids.get(set.key);
@@ -42,6 +44,18 @@ export class ConnTable {
     if (r === undefined) {
       r = this.id(this.sets[a]!.union(this.sets[b]!));
       this.unions.set(a, b, r);
+    }
+    return r;
+  }
+
+  subtract(a: ConnId, b: ConnId): ConnId {
+    if (a === NONE_ID || b === NONE_ID) return a;
+    if (a === b || b === ALL_ID) return NONE_ID;
+    const k = a * 0x4000000 + b;
+    let r = this.differences.get(k);
+    if (r === undefined) {
+      r = this.id(this.sets[a]!.subtract(this.sets[b]!));
+      this.differences.set(k, r);
     }
     return r;
   }

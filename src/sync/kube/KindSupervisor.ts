@@ -41,6 +41,8 @@ export interface SupervisorSettings {
   readonly resyncIntervalMs: number;
   readonly minWatchDurationMs: number;
   readonly listTimeoutMs: number;
+  /** How often an optional kind the API server does not serve (a CRD not installed) is looked for again. */
+  readonly absentRetryMs: number;
 }
 
 type RestartMode = "restart" | "recreate";
@@ -67,6 +69,8 @@ export class KindSupervisor {
   private lastListError: unknown;
   private expiredSeen = false;
   private listCalls = 0;
+  /** An optional kind (a CRD) the API server answered 404 for: not installed, which is normal. */
+  private notServed = false;
   private readonly initial: { promise: Promise<void>; resolve: () => void };
   // Status
   private watching = false;
@@ -130,6 +134,7 @@ export class KindSupervisor {
       restarts: this.restarts,
       relists: this.relists,
       ...(this.lastError !== undefined && { lastError: this.lastError }),
+      ...(this.notServed && { notServed: true }),
     };
   }
 
@@ -151,6 +156,7 @@ export class KindSupervisor {
         await this.pace(gen);
         return !this.retired(gen);
       },
+      retired: () => this.retired(gen),
       onOpen: () => this.onWatchOpen(gen),
       onEvent: (type, object) => this.onWatchEvent(gen, type, object),
       onEnd: (err, stats) => this.onWatchEnd(gen, err, stats),
@@ -185,11 +191,16 @@ export class KindSupervisor {
       list = await this.spec.list(AbortSignal.any([abort.signal, AbortSignal.timeout(this.settings.listTimeoutMs)]));
     } catch (err) {
       this.lastListError = err;
+      if (this.spec.optional && statusOf(err) === 404) this.onNotServed(gen);
       throw err;
     } finally {
       if (this.listAbort === abort) this.listAbort = undefined;
     }
     if (this.retired(gen)) throw abortError();
+    if (this.notServed) {
+      this.notServed = false;
+      this.log.info({ kind: this.spec.kind, path: this.spec.path }, "kind is served now (CRD installed)");
+    }
     // The informer dereferences item.metadata; a real API server always sends it.
     const items = (list.items ?? []).filter((i) => i && typeof i.metadata === "object" && i.metadata !== null);
     this.deliverListing(items, list.metadata?.resourceVersion);
@@ -216,6 +227,22 @@ export class KindSupervisor {
       },
       (err: unknown) => this.onHandlerError(err, `list(${via})`),
     );
+  }
+
+  /**
+   * The API server does not serve this optional kind (404 on the collection): none of its objects
+   * exist. The first time (and whenever it stops being served) that is delivered as an empty
+   * listing, so the initial sync completes and objects of a removed CRD are reconciled away.
+   */
+  private onNotServed(gen: number): void {
+    if (this.retired(gen)) return;
+    const first = !this.notServed;
+    this.notServed = true;
+    this.lastError = undefined;
+    this.consecutiveFailures = 0;
+    if (!first) return;
+    this.log.info({ kind: this.spec.kind, path: this.spec.path, retryMs: this.settings.absentRetryMs }, "kind not served by the API server (CRD not installed); looking again later");
+    this.deliverListing([], undefined);
   }
 
   // ----------------------------------------------------------------------------------------------
@@ -274,6 +301,17 @@ export class KindSupervisor {
 
   private onError(gen: number, err: unknown): void {
     if (this.retired(gen)) return;
+    if (this.notServed && err === this.lastListError) {
+      // Not an error: the CRD is not installed. Look for it again later, quietly.
+      this.inListDiff = false;
+      this.watching = false;
+      if (this.restartTimer) return;
+      this.restartTimer = setTimeout(() => {
+        this.restartTimer = undefined;
+        if (!this.stopped) this.createInformer();
+      }, this.settings.absentRetryMs);
+      return;
+    }
     this.inListDiff = false;
     this.watching = false;
     const failure = classifyFailure(err, err === this.lastListError ? "list" : "watch");

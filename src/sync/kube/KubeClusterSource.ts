@@ -1,6 +1,6 @@
 /**
  * A ClusterSource over a live cluster: one supervised informer per kind (Namespaces, Pods,
- * NetworkPolicies), each delivering complete listings and watch events to the handler (contract in
+ * NetworkPolicies, and the tiered-policy CRDs when the cluster serves them), each delivering complete listings and watch events to the handler (contract in
  * ../source.ts; supervision in KindSupervisor.ts; the object mapping in toClusterObject.ts).
  *
  * Configuration (kubeconfig path and context, or in-cluster) is read when the source is built;
@@ -10,7 +10,7 @@
  */
 import type { KubeConfig } from "@kubernetes/client-node";
 import { isAppError, type AppError } from "../../app/errors.js";
-import { OBJECT_KINDS } from "../objects.js";
+import { OBJECT_KINDS, type ObjectKind } from "../objects.js";
 import type { ClusterSource, SourceHandler, SourceStatus } from "../source.js";
 import { DEFAULT_BACKOFF, type BackoffOptions } from "./backoff.js";
 import { SourceStoppedError } from "./errors.js";
@@ -35,11 +35,19 @@ export interface KubeClusterSourceOptions {
   readonly minWatchDurationMs?: number;
   /** Timeout of one list request. Default 60 s. */
   readonly listTimeoutMs?: number;
+  /** How often a CRD the cluster does not serve (AdminNetworkPolicy, ...) is looked for again. Default 5 min. */
+  readonly absentRetryMs?: number;
+  /**
+   * The kinds to watch. Default: every ObjectKind, the tiered-policy CRDs included (a cluster that
+   * does not serve them answers 404, which is normal: see KindSpec.optional).
+   */
+  readonly kinds?: readonly ObjectKind[];
   /** Where KUBECONFIG and the home directory are looked up (tests). Default: the process's. */
   readonly environment?: KubeConfigEnvironment;
 }
 
 export const DEFAULT_RESYNC_INTERVAL_MS = 10 * 60_000;
+export const DEFAULT_ABSENT_RETRY_MS = 5 * 60_000;
 
 const silent: SourceLogger = { debug: () => {}, info: () => {}, warn: () => {}, error: () => {} };
 
@@ -49,6 +57,7 @@ export class KubeClusterSource implements ClusterSource {
   private readonly configError: AppError | undefined;
   private readonly settings: SupervisorSettings;
   private readonly log: SourceLogger;
+  private readonly kinds: readonly ObjectKind[];
   private supervisors: KindSupervisor[] = [];
   private state: "new" | "started" | "stopped" = "new";
   private rejectStart: ((err: Error) => void) | undefined;
@@ -56,12 +65,14 @@ export class KubeClusterSource implements ClusterSource {
   constructor(options: KubeClusterSourceOptions = {}) {
     const connection = options.connection ?? { type: "kubeconfig" };
     this.log = options.logger ?? silent;
+    this.kinds = options.kinds ?? OBJECT_KINDS;
     this.settings = {
       backoff: { ...DEFAULT_BACKOFF, ...options.backoff },
       recreateAfterFailures: options.recreateAfterFailures ?? 3,
       resyncIntervalMs: options.resyncIntervalMs ?? DEFAULT_RESYNC_INTERVAL_MS,
       minWatchDurationMs: options.minWatchDurationMs ?? 1000,
       listTimeoutMs: options.listTimeoutMs ?? 60_000,
+      absentRetryMs: options.absentRetryMs ?? DEFAULT_ABSENT_RETRY_MS,
     };
     try {
       const loaded = loadKubeConfig(connection, options.environment);
@@ -84,7 +95,9 @@ export class KubeClusterSource implements ClusterSource {
     if (this.state !== "new" || !this.kubeConfig) throw new Error("KubeClusterSource can be started once; create a new source to start again");
     this.state = "started";
     const kubeConfig = this.kubeConfig;
-    this.supervisors = kindSpecs(kubeConfig).map((spec) => new KindSupervisor(spec, kubeConfig, handler, this.settings, this.log));
+    this.supervisors = kindSpecs(kubeConfig)
+      .filter((spec) => this.kinds.includes(spec.kind))
+      .map((spec) => new KindSupervisor(spec, kubeConfig, handler, this.settings, this.log));
     const stopped = new Promise<never>((_, reject) => (this.rejectStart = reject));
     this.log.info({ source: this.description, kinds: this.supervisors.map((s) => s.kind) }, "starting informers");
     for (const s of this.supervisors) s.start();
@@ -108,7 +121,7 @@ export class KubeClusterSource implements ClusterSource {
   status(): SourceStatus {
     if (this.supervisors.length === 0) {
       const lastError = this.configError?.message;
-      return { description: this.description, kinds: OBJECT_KINDS.map((kind) => ({ kind, watching: false, synced: false, restarts: 0, relists: 0, ...(lastError && { lastError }) })) };
+      return { description: this.description, kinds: this.kinds.map((kind) => ({ kind, watching: false, synced: false, restarts: 0, relists: 0, ...(lastError && { lastError }) })) };
     }
     return { description: this.description, kinds: this.supervisors.map((s) => s.status()) };
   }

@@ -2,7 +2,9 @@
  * The client's Watch with hooks for the supervisor. The informer (ListWatch) calls `watch()` for
  * every (re)connect; this subclass lets the supervisor
  * - delay a reconnect (the informer reconnects at once after a normal end or a 410: T-K5),
- * - refuse to connect for a retired informer (returns an idle controller, never calls `done`),
+ * - refuse to connect for a retired informer (returns an idle controller, never calls `done`), and
+ *   abort a watch whose informer was retired while the request was on its way (stop() cannot
+ *   reach it: the informer only learns the controller when the server has answered),
  * - see every raw event (BOOKMARK and ERROR included) and how each watch ended.
  * It changes nothing in what the informer receives.
  */
@@ -17,6 +19,8 @@ export interface WatchStats {
 export interface WatchHooks {
   /** Awaited before each watch request; false: do not connect (the informer was retired). */
   beforeWatch(): Promise<boolean>;
+  /** True once the informer was retired (stopped or replaced): a watch that opens then is aborted at once. */
+  retired(): boolean;
   /** The server answered 200 and the stream is open. */
   onOpen(): void;
   onEvent(type: string, object: unknown): void;
@@ -56,6 +60,12 @@ export class SupervisedWatch extends k8s.Watch {
         done(err);
       },
     );
+    if (this.hooks.retired()) {
+      // Retired while the request was in flight: nobody would ever abort this watch (its socket
+      // would keep the process alive after stop()).
+      controller.abort();
+      return controller;
+    }
     if (!ended) this.hooks.onOpen();
     return controller;
   }

@@ -17,7 +17,7 @@ import { ObjectSerializer } from "@kubernetes/client-node/dist/gen/models/Object
 import type { ContainerPortInput, WorkloadRef } from "../../engine/index.js";
 import { BadInputError } from "../../app/errors.js";
 import { climbOwners } from "../manifests/index.js";
-import type { ClusterObject, JsonValue, NamespaceObject, ObjectKind, ObjectMeta, PodObject, PolicyObject } from "../objects.js";
+import type { ClusterObject, JsonValue, NamespaceObject, ObjectKind, ObjectMeta, PodObject, PolicyObject, TieredPolicyKind } from "../objects.js";
 
 /** An object from the API server that lacks what every object has (metadata.uid, name, resourceVersion). */
 export class InvalidKubeObjectError extends BadInputError {}
@@ -30,6 +30,10 @@ export function toClusterObject(kind: ObjectKind, object: unknown): ClusterObjec
       return toPodObject(object);
     case "NetworkPolicy":
       return toNetworkPolicyObject(object);
+    case "AdminNetworkPolicy":
+    case "BaselineAdminNetworkPolicy":
+    case "ClusterNetworkPolicy":
+      return toTieredPolicyObject(kind, object);
     default:
       throw new InvalidKubeObjectError(`no mapping for kind ${String(kind satisfies never)}`);
   }
@@ -61,6 +65,17 @@ export function toNetworkPolicyObject(object: unknown): PolicyObject {
   const meta = readMeta("NetworkPolicy", object, true);
   const spec = (object as Record<string, unknown>)["spec"];
   return { kind: "NetworkPolicy", meta, spec: toKubernetesJson(spec ?? {}, "V1NetworkPolicySpec") };
+}
+
+/**
+ * A cluster-scoped tiered policy (AdminNetworkPolicy, BaselineAdminNetworkPolicy, ClusterNetworkPolicy).
+ * CustomObjectsApi hands out plain JSON for lists and watches alike, so the spec is kept as served
+ * (minus undefined fields); the engine validates it.
+ */
+export function toTieredPolicyObject(kind: TieredPolicyKind, object: unknown): PolicyObject {
+  const meta = readMeta(kind, object, false);
+  const spec = (object as Record<string, unknown>)["spec"];
+  return { kind, meta, spec: stripUndefined(spec ?? {}) };
 }
 
 /**

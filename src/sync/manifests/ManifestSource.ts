@@ -13,7 +13,7 @@ import { stat } from "node:fs/promises";
 import { dirname } from "node:path";
 import type { Logger } from "pino";
 import { formatDiagnostic, type WorldInput } from "../../engine/index.js";
-import type { ClusterObject, JsonValue, ObjectKind } from "../objects.js";
+import { OBJECT_KINDS, type ClusterObject, type JsonValue, type ObjectKind, type PolicyKind } from "../objects.js";
 import type { ClusterSource, KindStatus, SourceHandler, SourceStatus } from "../source.js";
 import { readManifests } from "./readManifests.js";
 
@@ -26,7 +26,7 @@ export interface ManifestSourceOptions {
   readonly debounceMs?: number;
 }
 
-const KINDS: readonly ObjectKind[] = ["Namespace", "Pod", "NetworkPolicy"];
+const KINDS: readonly ObjectKind[] = OBJECT_KINDS;
 
 export class ManifestSource implements ClusterSource {
   readonly description: string;
@@ -182,6 +182,12 @@ export function toClusterObjects(world: WorldInput): ClusterObject[] {
   for (const np of world.networkPolicies) {
     const spec = (np.spec ?? null) as JsonValue;
     out.push({ kind: "NetworkPolicy", meta: meta("NetworkPolicy", np.namespace, np.name, {}, spec), spec });
+  }
+  // Cluster-scoped (namespace ""); a kind kubereach does not store would not have been read.
+  for (const tp of world.tieredPolicies ?? []) {
+    const spec = (tp.spec ?? null) as JsonValue;
+    const kind = tp.kind as PolicyKind;
+    out.push({ kind, meta: meta(kind, "", tp.name, {}, spec), spec });
   }
   return out;
 }

@@ -2,9 +2,11 @@
  * The kinds the manifest reader turns into engine input, by API group (any version of the group:
  * the fields read are the same across versions), and where each workload keeps its pod template.
  * Everything else is ignored with a warning. NetworkPolicy is matched on the exact apiVersion so
- * that look-alikes (Calico's projectcalico.org/v3 NetworkPolicy) are not read as Kubernetes ones.
+ * that look-alikes (Calico's projectcalico.org/v3 NetworkPolicy) are not read as Kubernetes ones;
+ * the tiered policies (AdminNetworkPolicy, BaselineAdminNetworkPolicy, ClusterNetworkPolicy) on
+ * their API group, policy.networking.k8s.io.
  */
-export type KindRole = "namespace" | "pod" | "workload" | "networkPolicy";
+export type KindRole = "namespace" | "pod" | "workload" | "networkPolicy" | "tieredPolicy";
 
 export interface KnownKind {
   readonly role: KindRole;
@@ -35,8 +37,16 @@ export function apiGroup(apiVersion: string): string {
   return slash < 0 ? "" : apiVersion.slice(0, slash);
 }
 
+/**
+ * The cluster-scoped tiers: AdminNetworkPolicy and BaselineAdminNetworkPolicy (v1alpha1) and
+ * ClusterNetworkPolicy (v1alpha2, v1beta1), matched on their API group; the engine checks the version.
+ */
+export const TIERED_POLICY_GROUP = "policy.networking.k8s.io";
+const TIERED_KINDS: readonly string[] = ["AdminNetworkPolicy", "BaselineAdminNetworkPolicy", "ClusterNetworkPolicy"];
+
 export function classifyKind(apiVersion: string, kind: string): KnownKind | undefined {
   if (kind === "NetworkPolicy") return apiVersion === NETWORK_POLICY_API_VERSION ? { role: "networkPolicy" } : undefined;
+  if (TIERED_KINDS.includes(kind)) return apiGroup(apiVersion) === TIERED_POLICY_GROUP ? { role: "tieredPolicy" } : undefined;
   const entry = Object.hasOwn(KINDS, kind) ? KINDS[kind] : undefined;
   return entry && entry.groups.includes(apiGroup(apiVersion)) ? entry.kind : undefined;
 }
@@ -45,6 +55,9 @@ export function classifyKind(apiVersion: string, kind: string): KnownKind | unde
 export function isWorkloadOwnerKind(kind: string): boolean {
   return kind !== "Node";
 }
+
+/** Named in the warning for an ignored object of the tiers' API group (e.g. an unknown kind of it). */
+export const TIERED_KINDS_TEXT = `${TIERED_KINDS.join(", ")} (${TIERED_POLICY_GROUP})`;
 
 export const READ_KINDS_TEXT = `Namespace, Pod, ${Object.keys(KINDS)
   .filter((k) => k !== "Namespace" && k !== "Pod")

@@ -5,8 +5,8 @@
  * (ownership.ts). Objects with errors are left out and reported; unknown kinds are counted and
  * reported once per kind. Values are not validated here: compileWorld does that, naming `origin`.
  */
-import { workloadKey, type Diagnostic, type NamespaceInput, type NetworkPolicyInput, type WorkloadKey } from "../../engine/index.js";
-import { apiGroup, classifyKind, READ_KINDS_TEXT, type KnownKind } from "./kinds.js";
+import { workloadKey, type Diagnostic, type NamespaceInput, type NetworkPolicyInput, type TieredPolicyInput, type WorkloadKey } from "../../engine/index.js";
+import { apiGroup, classifyKind, READ_KINDS_TEXT, TIERED_KINDS_TEXT, TIERED_POLICY_GROUP, type KnownKind } from "./kinds.js";
 import { isRecord, ObjectReader, readHeader, readMeta, readPodSpec, readTemplate, type Header } from "./objects.js";
 import { itemOrigin } from "./origin.js";
 import { buildPodInputs, type PodRecord, type WorkloadRecord } from "./ownership.js";
@@ -22,12 +22,13 @@ interface Collected {
   readonly pods: PodRecord[];
   readonly workloads: WorkloadRecord[];
   readonly networkPolicies: NetworkPolicyInput[];
+  readonly tieredPolicies: TieredPolicyInput[];
 }
 
 export function toWorldInput(objects: readonly ManifestObject[], options: MappingOptions = {}): MappingResult {
   const defaultNamespace = options.defaultNamespace ?? "default";
   const diagnostics: Diagnostic[] = [];
-  const collected: Collected = { namespaces: [], pods: [], workloads: [], networkPolicies: [] };
+  const collected: Collected = { namespaces: [], pods: [], workloads: [], networkPolicies: [], tieredPolicies: [] };
   const ignored = new Map<string, { kind: string; apiVersion: string; count: number; firstOrigin: string }>();
   const workloadOrigins = new Map<WorkloadKey, string>();
   const counter = { total: 0, invalid: 0 };
@@ -56,10 +57,15 @@ export function toWorldInput(objects: readonly ManifestObject[], options: Mappin
   const warnings: ManifestWarning[] = [...ignored.values()].map((e) => ({
     code: "IGNORED_KIND",
     ...e,
-    message: `ignored ${e.count} ${e.kind} object${e.count === 1 ? "" : "s"} (${e.apiVersion}), first in ${e.firstOrigin}: kubereach reads ${READ_KINDS_TEXT}`,
+    message: `ignored ${e.count} ${e.kind} object${e.count === 1 ? "" : "s"} (${e.apiVersion}), first in ${e.firstOrigin}: kubereach reads ${apiGroup(e.apiVersion) === TIERED_POLICY_GROUP ? TIERED_KINDS_TEXT : READ_KINDS_TEXT}`,
   }));
   return {
-    world: { namespaces: collected.namespaces, pods, networkPolicies: collected.networkPolicies },
+    world: {
+      namespaces: collected.namespaces,
+      pods,
+      networkPolicies: collected.networkPolicies,
+      ...(collected.tieredPolicies.length > 0 ? { tieredPolicies: collected.tieredPolicies } : {}),
+    },
     diagnostics,
     warnings,
     stats: {
@@ -69,6 +75,7 @@ export function toWorldInput(objects: readonly ManifestObject[], options: Mappin
       templatePods,
       workloads: collected.workloads.length,
       networkPolicies: collected.networkPolicies.length,
+      ...(collected.tieredPolicies.length > 0 ? { tieredPolicies: collected.tieredPolicies.length } : {}),
       ignored: warnings.reduce((n, w) => n + (w.code === "IGNORED_KIND" ? w.count : 0), 0),
       invalid: counter.invalid,
     },
@@ -83,7 +90,7 @@ interface CollectContext {
 
 function collect(h: Header, known: KnownKind, r: ObjectReader, ctx: CollectContext): void {
   const { collected } = ctx;
-  const meta = readMeta(h, r, { namespaced: known.role !== "namespace", defaultNamespace: ctx.defaultNamespace });
+  const meta = readMeta(h, r, { namespaced: known.role !== "namespace" && known.role !== "tieredPolicy", defaultNamespace: ctx.defaultNamespace });
   if (!meta) return;
   switch (known.role) {
     case "namespace":
@@ -92,6 +99,10 @@ function collect(h: Header, known: KnownKind, r: ObjectReader, ctx: CollectConte
     case "networkPolicy":
       // The spec is validated by the engine (compileNetworkPolicy), field by field.
       collected.networkPolicies.push({ namespace: meta.namespace, name: meta.name, spec: h.value["spec"], origin: r.origin });
+      return;
+    case "tieredPolicy":
+      // Cluster-scoped; the engine (compileTieredPolicy) validates the apiVersion and the spec.
+      collected.tieredPolicies.push({ kind: h.kind, apiVersion: h.apiVersion, name: meta.name, spec: h.value["spec"], origin: r.origin });
       return;
     case "pod": {
       const spec = readPodSpec(h.value["spec"], "spec", r);

@@ -33,6 +33,8 @@ export interface MappingStats {
   readonly templatePods: number;
   readonly workloads: number;
   readonly networkPolicies: number;
+  /** Cluster-scoped tiered policies (AdminNetworkPolicy, BaselineAdminNetworkPolicy, ClusterNetworkPolicy); absent when none. */
+  readonly tieredPolicies?: number;
   readonly ignored: number;
   /** Objects left out because of an error diagnostic. */
   readonly invalid: number;

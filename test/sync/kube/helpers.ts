@@ -106,8 +106,12 @@ export function writeKubeconfig(path: string, url: string, options: { context?: 
   );
 }
 
-/** Test-sized timings: fast backoff, no periodic relist unless asked. */
+/** The kinds every cluster serves; the informer-mechanics tests watch these (the tiered-policy CRDs have their own tests). */
+export const CORE_KINDS = ["Namespace", "Pod", "NetworkPolicy"] as const;
+
+/** Test-sized timings: fast backoff, no periodic relist unless asked; the core kinds only. */
 export const FAST: KubeClusterSourceOptions = {
+  kinds: CORE_KINDS,
   backoff: { initialMs: 50, maxMs: 400, resetAfterMs: 60_000 },
   resyncIntervalMs: 0,
   minWatchDurationMs: 200,

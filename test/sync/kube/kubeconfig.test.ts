@@ -151,6 +151,9 @@ describe("KubeClusterSource configuration errors", () => {
       ["Namespace", false, `kubeconfig ${file("nope")} not found`],
       ["Pod", false, `kubeconfig ${file("nope")} not found`],
       ["NetworkPolicy", false, `kubeconfig ${file("nope")} not found`],
+      ["AdminNetworkPolicy", false, `kubeconfig ${file("nope")} not found`],
+      ["BaselineAdminNetworkPolicy", false, `kubeconfig ${file("nope")} not found`],
+      ["ClusterNetworkPolicy", false, `kubeconfig ${file("nope")} not found`],
     ]);
     await source.stop();
   });

@@ -7,7 +7,7 @@ import { mkdtempSync, rmSync, writeFileSync, unlinkSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { silentLogger } from "../../../src/app/logger.js";
+import { createLogger, silentLogger } from "../../../src/app/logger.js";
 import { IN_MEMORY, openStore } from "../../../src/store/index.js";
 import type { Store } from "../../../src/store/types.js";
 import { ManifestSource } from "../../../src/sync/manifests/ManifestSource.js";
@@ -15,6 +15,8 @@ import { SyncService, type GenerationEvent } from "../../../src/sync/SyncService
 import type { SyncStore } from "../../../src/sync/ports.js";
 import { FakeKubeApi, namespace, networkPolicy, pod } from "../../helpers/fakeKubeApi.js";
 import { sourceFor, TempKubeconfig, waitFor } from "../kube/helpers.js";
+import { toClusterObject } from "../../../src/sync/kube/toClusterObject.js";
+import type { ClusterSource, SourceHandler } from "../../../src/sync/source.js";
 
 let store: Store;
 let n = 0;
@@ -43,12 +45,12 @@ spec:
   podSelector: { matchLabels: { app: backend } }
   ingress: [{ from: [{ podSelector: { matchLabels: { app: frontend } } }], ports: [{ port: ${port} }] }]`;
 
-function service(id: string, source: ManifestSource | ReturnType<typeof sourceFor>, events: GenerationEvent[] = [], s: SyncStore = store) {
+function service(id: string, source: ClusterSource, events: GenerationEvent[] = [], s: SyncStore = store) {
   return new SyncService({
     clusterId: id,
     source,
     store: s,
-    logger: silentLogger(),
+    logger: process.env.DEBUG_SYNC ? createLogger({ level: "debug" }) : silentLogger(),
     debounceMs: 50,
     maxWaitMs: 300,
     sourceRef: source instanceof ManifestSource ? () => source.sourceRef() : undefined,
@@ -156,6 +158,33 @@ describe("SyncService with manifests", () => {
       rmSync(d, { recursive: true, force: true });
     }
   }, 30_000);
+});
+
+describe("SyncService initial listing", () => {
+  it("commits the first generation once, over the complete listing, however slowly the kinds arrive", async () => {
+    const id = clusterId();
+    const withIds = (o: ReturnType<typeof pod>, i: number) => ({ ...o, metadata: { ...o.metadata, uid: `u-${o.kind}-${i}`, resourceVersion: String(i + 1) } });
+    const pods = [pod({ namespace: "shop", name: "frontend", labels: { app: "frontend" } }), pod({ namespace: "shop", name: "backend", labels: { app: "backend" } })].map(withIds);
+    const policy = withIds(networkPolicy({ namespace: "shop", name: "deny", spec: { podSelector: {}, policyTypes: ["Ingress"] } }), 9);
+    // Pods are listed, then the policies take far longer than debounce + maxWait to arrive.
+    const slow: ClusterSource = {
+      description: "scripted",
+      async start(h: SourceHandler) {
+        await h.list("Namespace", [toClusterObject("Namespace", withIds(namespace("shop"), 5))], "list");
+        await h.list("Pod", pods.map((p) => toClusterObject("Pod", p)), "list");
+        await new Promise((r) => setTimeout(r, 800));
+        await h.list("NetworkPolicy", [toClusterObject("NetworkPolicy", policy)], "list");
+      },
+      stop: async () => undefined,
+      status: () => ({ description: "scripted", kinds: [] }),
+    };
+    const events: GenerationEvent[] = [];
+    const svc = service(id, slow, events);
+    await svc.start();
+    await svc.stop();
+    // One generation, and it holds the policy: no window in which the pods were served unisolated.
+    expect(events.map((e) => [e.generation, e.stats.pods, e.stats.policies])).toEqual([[1, 2, 1]]);
+  });
 });
 
 describe("SyncService with the Kubernetes API (fake server, real client)", () => {

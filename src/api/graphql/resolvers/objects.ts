@@ -1,5 +1,19 @@
-/** namespaces, workloads, networkPolicies and their fields, read from the world of a generation. */
-import { isolatingPolicies, podEndpoint, policySelectsPod, workloadKey, type CompiledNetworkPolicy } from "../../../engine/index.js";
+/**
+ * namespaces, workloads, networkPolicies and their fields, read from the world of a generation.
+ * The NetworkPolicy type stands for policies of every tier: NetworkPolicies and the cluster-scoped
+ * AdminNetworkPolicy, BaselineAdminNetworkPolicy and ClusterNetworkPolicy (namespace "", visible to
+ * tokens that see every namespace).
+ */
+import {
+  isolatingPolicies,
+  podEndpoint,
+  policySelectsPod,
+  tieredPolicySelectsPod,
+  workloadKey,
+  type CompiledNetworkPolicy,
+  type CompiledPod,
+  type CompiledTieredPolicy,
+} from "../../../engine/index.js";
 import type { NamespaceResolvers, NetworkPolicyResolvers, QueryResolvers, WorkloadResolvers } from "../../../generated/graphql.js";
 import { inScope } from "../../query/scope.js";
 import type { WorldSnapshot } from "../../query/WorldCache.js";
@@ -7,7 +21,9 @@ import type { GraphQLContext } from "../context.js";
 import type { GenerationScoped, PolicyView, WorkloadView } from "../models.js";
 
 const world = (ctx: GraphQLContext, g: GenerationScoped): Promise<WorldSnapshot> => ctx.query.worlds.get(g.cluster, g.generation);
-const policyView = (g: GenerationScoped, policy: CompiledNetworkPolicy): PolicyView => ({ cluster: g.cluster, generation: g.generation, policy });
+const policyView = (g: GenerationScoped, policy: CompiledNetworkPolicy | CompiledTieredPolicy): PolicyView => ({ cluster: g.cluster, generation: g.generation, policy });
+const isTiered = (p: CompiledNetworkPolicy | CompiledTieredPolicy): p is CompiledTieredPolicy => "tier" in p;
+const selectsPod = (p: CompiledNetworkPolicy | CompiledTieredPolicy, pod: CompiledPod) => (isTiered(p) ? tieredPolicySelectsPod(p, pod) : policySelectsPod(p, pod));
 
 export const objectQueries: Pick<QueryResolvers, "namespaces" | "workloads" | "networkPolicies"> = {
   async namespaces(_, args, ctx) {
@@ -47,7 +63,10 @@ export const Workload: WorkloadResolvers = {
     const snap = await world(ctx, w);
     const entry = snap.workloadByKey.get(workloadKey(w.ref));
     if (!entry) return [];
-    return (snap.world.policiesByNamespace.get(w.ref.namespace) ?? []).filter((p) => entry.pods.some((pod) => policySelectsPod(p, pod))).map((p) => policyView(w, p));
+    const namespaced = (snap.world.policiesByNamespace.get(w.ref.namespace) ?? []).filter((p) => entry.pods.some((pod) => policySelectsPod(p, pod)));
+    // Cluster-scoped policies whose subject holds these pods, for tokens that see cluster-scoped objects.
+    const tiered = ctx.scope.all ? snap.world.tieredPolicies.filter((p) => entry.pods.some((pod) => tieredPolicySelectsPod(p, pod))) : [];
+    return [...namespaced, ...tiered].map((p) => policyView(w, p));
   },
   isolatedForIngress: async (w, _, ctx) => {
     const snap = await world(ctx, w);
@@ -62,17 +81,26 @@ export const Workload: WorkloadResolvers = {
 export const NetworkPolicy: NetworkPolicyResolvers = {
   cluster: (p) => p.cluster,
   kind: (p) => p.policy.ref.kind,
-  namespace: (p) => p.policy.namespace,
+  namespace: (p) => p.policy.ref.namespace,
   name: (p) => p.policy.ref.name,
-  uid: async (p, _, ctx) => (await world(ctx, p)).policyObjects.get(`${p.policy.namespace}/${p.policy.ref.name}`)?.meta.uid ?? "",
-  resourceVersion: async (p, _, ctx) => (await world(ctx, p)).policyObjects.get(`${p.policy.namespace}/${p.policy.ref.name}`)?.meta.resourceVersion ?? "",
-  spec: async (p, _, ctx) => (await world(ctx, p)).policyObjects.get(`${p.policy.namespace}/${p.policy.ref.name}`)?.spec ?? {},
-  policyTypes: (p) => [...(p.policy.ingress ? (["INGRESS"] as const) : []), ...(p.policy.egress ? (["EGRESS"] as const) : [])],
+  uid: async (p, _, ctx) => (await world(ctx, p)).policyObjects.get(p.policy.key)?.meta.uid ?? "",
+  resourceVersion: async (p, _, ctx) => (await world(ctx, p)).policyObjects.get(p.policy.key)?.meta.resourceVersion ?? "",
+  spec: async (p, _, ctx) => (await world(ctx, p)).policyObjects.get(p.policy.key)?.spec ?? {},
+  policyTypes: (p) => {
+    const { ingress, egress } = p.policy;
+    const has = (rules: readonly unknown[] | undefined) => (isTiered(p.policy) ? (rules?.length ?? 0) > 0 : rules !== undefined);
+    return [...(has(ingress) ? (["INGRESS"] as const) : []), ...(has(egress) ? (["EGRESS"] as const) : [])];
+  },
+  tier: (p) => (!isTiered(p.policy) ? "NETWORK_POLICY" : p.policy.tier === "admin" ? "ADMIN" : "BASELINE"),
+  priority: (p) => (isTiered(p.policy) ? (p.policy.priority ?? null) : null),
   selects: async (p, _, ctx) => {
-    if (!inScope(ctx.scope, p.policy.namespace)) return [];
+    const policy = p.policy;
+    const namespace = policy.ref.namespace;
+    // A NetworkPolicy selects in its namespace; a cluster-scoped one anywhere (only what the token may see is listed).
+    if (!isTiered(policy) && !inScope(ctx.scope, namespace)) return [];
     const snap = await world(ctx, p);
     return snap.workloads
-      .filter((w) => w.ref.namespace === p.policy.namespace && w.pods.some((pod) => policySelectsPod(p.policy, pod)))
+      .filter((w) => (isTiered(policy) ? inScope(ctx.scope, w.ref.namespace) : w.ref.namespace === namespace) && w.pods.some((pod) => selectsPod(policy, pod)))
       .map((w) => ({ cluster: p.cluster, generation: p.generation, ref: w.ref }));
   },
 };

@@ -1,6 +1,6 @@
 /** whoCanReach, reachableFrom, canConnect and matrix: answers from stored generations and the engine. */
 import { BadInputError } from "../../../app/errors.js";
-import { MAX_PORT, MIN_PORT, type Explanation, type SideExplanation } from "../../../engine/index.js";
+import { MAX_PORT, MIN_PORT, type DecidedIn, type Explanation, type SideExplanation, type Tier, type TierAction, type TierRuleReason } from "../../../engine/index.js";
 import type { QueryResolvers } from "../../../generated/graphql.js";
 import type { ReachabilityAnswer } from "../../query/QueryService.js";
 import { connectionsOut, endpointOut, toEndpointQuery, toWorkloadQuery } from "./shared.js";
@@ -20,11 +20,22 @@ export function reachabilityOut(a: ReachabilityAnswer, direction: "incoming" | "
   };
 }
 
+const TIER_OUT = { admin: "ADMIN", baseline: "BASELINE" } as const satisfies Record<Tier, string>;
+const ACTION_OUT = { accept: "ACCEPT", deny: "DENY", pass: "PASS" } as const satisfies Record<TierAction, string>;
+const DECIDED_IN_OUT = { admin: "ADMIN", networkPolicy: "NETWORK_POLICY", baseline: "BASELINE", default: "DEFAULT", ungoverned: "UNGOVERNED" } as const satisfies Record<DecidedIn, string>;
+
+function tierRuleOut(r: TierRuleReason) {
+  return { ...r, tier: TIER_OUT[r.tier], action: ACTION_OUT[r.action], priority: r.priority ?? null, ruleName: r.ruleName ?? null };
+}
+
 function sideOut(s: SideExplanation) {
   return {
     direction: s.direction === "ingress" ? ("INGRESS" as const) : ("EGRESS" as const),
     subject: s.subject,
     governed: s.governed,
+    decidedIn: DECIDED_IN_OUT[s.decidedIn],
+    decidedBy: s.decidedBy ? tierRuleOut(s.decidedBy) : null,
+    passedBy: s.passedBy.map(tierRuleOut),
     isolatedBy: [...s.isolatedBy],
     admittedBy: [...s.admittedBy],
     nearMisses: [...s.nearMisses],

@@ -1,0 +1,325 @@
+/**
+ * Sync section: the live-cluster path end to end, in process, on the real PostgreSQL server.
+ * - The generated cluster (bench/generateCluster.ts: namespaces, pods owned by their workloads
+ *   through ownerReferences, NetworkPolicies) is loaded into the fake Kubernetes API server of the
+ *   tests (test/helpers/fakeKubeApi.ts: the real list/watch protocol over HTTP).
+ * - Initial sync: the real KubeClusterSource (informers of @kubernetes/client-node) and SyncService
+ *   with the service's default timings, into a fresh database: time from start() to "initial sync
+ *   done" (every kind listed, applied in one transaction per listing, a generation computed and
+ *   committed). Target at 10k pods / 2k policies: < 30 s.
+ * - Change latency: one policy changed on the fake (a port added to its first rule), then the time
+ *   until the generation that includes it is committed; `changes` times per run. Target at 10k:
+ *   median < 500 ms (the max is reported). Each change is broken down into what the store and the
+ *   engine spend: applyChanges of the watch event, the debounce wait, compute (compile, class
+ *   matrix, snapshot) and commitGeneration; impacts (computed after the commit) are reported apart.
+ * - Where the initial sync goes: list (per kind, from the source's log), applyChanges,
+ *   commitGeneration and the engine phases (compileWorld + buildMatrix, toMatrixSnapshot) measured
+ *   again on the synced state.
+ * Each run uses a fresh fake API server and a fresh database (created and dropped here).
+ * KUBEREACH_BENCH_PG_URL overrides the admin URL (default postgresql://postgres@127.0.0.1:5432/postgres);
+ * KUBEREACH_BENCH_SYNC_CHANGES the number of timed changes per run (default 9).
+ */
+import { Writable } from "node:stream";
+import pg from "pg";
+import { pino } from "pino";
+import { generateCluster } from "../generateCluster.js";
+import { best, fmtInt, fmtMs, median, table, worst } from "../lib/stats.js";
+import { openStore } from "../../src/store/openStore.js";
+import type { Store } from "../../src/store/types.js";
+import { analyze } from "../../src/sync/analysis.js";
+import { ClusterState } from "../../src/sync/ClusterState.js";
+import { KubeClusterSource } from "../../src/sync/kube/KubeClusterSource.js";
+import { toMatrixSnapshot } from "../../src/sync/matrixSnapshot.js";
+import type { SyncStore } from "../../src/sync/ports.js";
+import { SyncService, type GenerationEvent } from "../../src/sync/SyncService.js";
+import type { WorldInput } from "../../src/engine/index.js";
+import { FakeKubeApi, namespace, networkPolicy, pod, type KubeObject, type KubeOwnerReference } from "../../test/helpers/fakeKubeApi.js";
+import { TempKubeconfig } from "../../test/sync/kube/helpers.js";
+import { parseSize, type BenchOptions, type BenchSection, type TargetResult } from "./types.js";
+
+const ADMIN_URL = process.env["KUBEREACH_BENCH_PG_URL"] ?? "postgresql://postgres@127.0.0.1:5432/postgres";
+const CHANGES = Number(process.env["KUBEREACH_BENCH_SYNC_CHANGES"] ?? 9);
+/** Targets are defined for 10k; a 100k cluster in the in-process fake API server takes minutes and gigabytes. */
+const MAX_PODS = 20_000;
+const TARGETS: Readonly<Record<string, { initialMs: number; changeMs: number }>> = { "10k": { initialMs: 30_000, changeMs: 500 } };
+const CLUSTER = "bench";
+
+interface ChangeTiming {
+  readonly totalMs: number;
+  readonly applyMs: number;
+  readonly waitMs: number;
+  readonly computeMs: number;
+  readonly commitMs: number;
+  /** Impacts of the change (after the commit, not part of the latency). */
+  readonly impactsMs: number;
+}
+
+interface SyncRun {
+  readonly initialMs: number;
+  readonly listMs: number;
+  readonly initialApplyMs: number;
+  readonly initialCommitMs: number;
+  readonly initialGenerations: number;
+  readonly analyzeMs: number;
+  readonly snapshotMs: number;
+  readonly revisions: number;
+  readonly classes: number;
+  readonly connections: number;
+  readonly changes: readonly ChangeTiming[];
+}
+
+export const syncSection: BenchSection = {
+  name: "sync",
+  description: "initial sync from a fake API server into PostgreSQL (KubeClusterSource + SyncService); one policy change -> committed generation",
+  run: (options) => runSyncBench(options),
+};
+
+export async function runSyncBench(options: Pick<BenchOptions, "sizes" | "runs" | "seed">): Promise<TargetResult[]> {
+  const results: TargetResult[] = [];
+  for (const size of options.sizes) {
+    const { pods, policies } = parseSize(size);
+    if (pods > MAX_PODS) {
+      console.log(`sync ${size}: skipped (more than ${fmtInt(MAX_PODS)} pods; the targets are for 10k)\n`);
+      continue;
+    }
+    const { input } = generateCluster({ pods, policies, seed: options.seed });
+    const runs: SyncRun[] = [];
+    for (let i = 0; i < options.runs; i++) runs.push(await runOnce(input, `${size}_${i}`));
+    const r0 = runs[0]!;
+    console.log(
+      `sync ${size}: ${fmtInt(input.pods.length)} pods, ${fmtInt(input.networkPolicies.length)} policies, ${fmtInt(input.namespaces.length)} namespaces from the fake API server ` +
+        `into PostgreSQL; ${fmtInt(r0.revisions)} revisions, matrix ${fmtInt(r0.classes)} classes / ${fmtInt(r0.connections)} connections; ${options.runs} run(s), ${CHANGES} changes each`,
+    );
+    const row = (name: string, pick: (r: SyncRun) => number, fmt = fmtMs) => [name, fmt(best(runs.map(pick))), fmt(median(runs.map(pick))), fmt(worst(runs.map(pick)))];
+    console.log(
+      table([
+        ["initial sync", "best", "median", "worst"],
+        row("start() -> initial sync done", (r) => r.initialMs),
+        row("  list (first request -> last listing)", (r) => r.listMs),
+        row("  applyChanges (all batches)", (r) => r.initialApplyMs),
+        row("  commitGeneration (all)", (r) => r.initialCommitMs),
+        row("  generations committed", (r) => r.initialGenerations, fmtInt),
+        row("  compileWorld + buildMatrix (again)", (r) => r.analyzeMs),
+        row("  toMatrixSnapshot (again)", (r) => r.snapshotMs),
+      ]),
+    );
+    const changes = runs.flatMap((r) => r.changes);
+    const crow = (name: string, pick: (c: ChangeTiming) => number) => [name, fmtMs(best(changes.map(pick))), fmtMs(median(changes.map(pick))), fmtMs(worst(changes.map(pick)))];
+    console.log(
+      table([
+        ["one policy change -> generation", "best", "median", "max"],
+        crow("total (change on the API server -> committed)", (c) => c.totalMs),
+        crow("  applyChanges (the watch event)", (c) => c.applyMs),
+        crow("  debounce wait", (c) => c.waitMs),
+        crow("  compute (compile, matrix, snapshot)", (c) => c.computeMs),
+        crow("  commitGeneration", (c) => c.commitMs),
+        crow("impacts (after the commit)", (c) => c.impactsMs),
+      ]),
+    );
+    const t = TARGETS[size];
+    if (t) {
+      const initial = median(runs.map((r) => r.initialMs));
+      const change = median(changes.map((c) => c.totalMs));
+      const maxChange = worst(changes.map((c) => c.totalMs));
+      results.push({ section: "sync", size, target: `initial sync < ${fmtMs(t.initialMs)}`, measured: `median ${fmtMs(initial)}`, pass: initial < t.initialMs });
+      results.push({ section: "sync", size, target: `change -> generation < ${fmtMs(t.changeMs)}`, measured: `median ${fmtMs(change)}, max ${fmtMs(maxChange)}`, pass: change < t.changeMs });
+      console.log(`  target initial sync < ${fmtMs(t.initialMs)}: median ${fmtMs(initial)} -> ${initial < t.initialMs ? "PASS" : "FAIL"}`);
+      console.log(`  target change -> generation < ${fmtMs(t.changeMs)}: median ${fmtMs(change)}, max ${fmtMs(maxChange)} -> ${change < t.changeMs ? "PASS" : "FAIL"}`);
+    }
+    console.log("");
+  }
+  return results;
+}
+
+// ---------------------------------------------------------------------------------------------
+
+async function runOnce(input: WorldInput, tag: string): Promise<SyncRun> {
+  const api = await FakeKubeApi.create();
+  const kubeconfig = new TempKubeconfig(api.url);
+  const database = `kubereach_bench_sync_${process.pid}_${tag}`.toLowerCase().replace(/[^a-z0-9_]/g, "_");
+  await admin(`DROP DATABASE IF EXISTS "${database}"`);
+  const url = new URL(ADMIN_URL);
+  url.pathname = `/${database}`;
+  let store: Store | undefined;
+  let service: SyncService | undefined;
+  const progress = (what: string) => process.stderr.write(`  sync ${tag}: ${what} (heap ${Math.round(process.memoryUsage().heapUsed / 2 ** 20)} MiB)\n`);
+  try {
+    progress("loading the fake API server");
+    const policies = loadCluster(api, input);
+    store = await openStore({ databaseUrl: url.toString() });
+    const calls = new Calls();
+    const logs: { msg: string; time: number; [k: string]: unknown }[] = [];
+    const logger = pino(
+      { level: "info", timestamp: () => `,"time":${Date.now()}` },
+      new Writable({
+        write(chunk: Buffer, _enc, done) {
+          for (const line of chunk.toString().split("\n")) if (line) logs.push(JSON.parse(line) as (typeof logs)[number]);
+          done();
+        },
+      }),
+    );
+    const generations: (GenerationEvent & { at: number })[] = [];
+    const source = new KubeClusterSource({ connection: { type: "kubeconfig", path: kubeconfig.path }, logger: logger.child({ component: "source" }), resyncIntervalMs: 0 });
+    // The service's defaults (debounce 200 ms, at most 2 s), as `kubereach serve` runs it.
+    service = new SyncService({ clusterId: CLUSTER, source, store: calls.wrap(store), logger, onGeneration: (e) => generations.push({ ...e, at: performance.now() }) });
+
+    progress("initial sync");
+    const startedAt = performance.now();
+    const startedWall = Date.now();
+    await service.start();
+    const initialMs = performance.now() - startedAt;
+    const listed = logs.filter((l) => l.msg === "listed").map((l) => l.time);
+    const initial = { apply: calls.total("applyChanges"), commit: calls.total("commitGeneration"), generations: generations.length };
+
+    // The engine phases of the initial generation, measured again on the synced state.
+    const state = ClusterState.from(await store.objects.loadObjects(CLUSTER));
+    let t = performance.now();
+    const analysis = analyze(state);
+    const analyzeMs = performance.now() - t;
+    t = performance.now();
+    const snapshot = toMatrixSnapshot(analysis.matrix);
+    const snapshotMs = performance.now() - t;
+    const revisions = Number((await store.revisions.head(CLUSTER)).seq);
+    await service.flush(); // impacts of the initial generation, if any
+
+    progress(`initial sync done in ${fmtMs(initialMs)}; timing ${CHANGES} changes`);
+    const changes: ChangeTiming[] = [];
+    for (let i = 0; i < CHANGES; i++) {
+      calls.reset();
+      const before = generations.length;
+      const target = policies[(i * 7919) % policies.length]!;
+      const changedAt = performance.now();
+      api.upsert(withExtraPort(api.get("NetworkPolicy", target.metadata.name, target.metadata.namespace)!, 20_000 + i));
+      const event = await waitFor(() => generations.slice(before).at(0), 60_000);
+      const totalMs = event.at - changedAt;
+      const applyMs = calls.total("applyChanges");
+      const commitMs = calls.total("commitGeneration");
+      const impactsStart = performance.now();
+      await service.flush(); // waits for the impacts of that generation
+      changes.push({ totalMs, applyMs, commitMs, computeMs: event.durationMs - commitMs, waitMs: totalMs - event.durationMs - applyMs, impactsMs: performance.now() - impactsStart });
+    }
+    return {
+      initialMs,
+      listMs: listed.length ? Math.max(...listed) - startedWall : NaN,
+      initialApplyMs: initial.apply,
+      initialCommitMs: initial.commit,
+      initialGenerations: initial.generations,
+      analyzeMs,
+      snapshotMs,
+      revisions,
+      classes: snapshot.classes.size,
+      connections: snapshot.connections.size,
+      changes,
+    };
+  } finally {
+    await service?.stop();
+    await store?.close();
+    await api.stop();
+    kubeconfig.remove();
+    await admin(`DROP DATABASE IF EXISTS "${database}" WITH (FORCE)`);
+  }
+}
+
+/** The WorldInput as Kubernetes objects on the fake: pods carry the owner references their workload implies. */
+function loadCluster(api: FakeKubeApi, input: WorldInput): KubeObject[] {
+  for (const ns of input.namespaces) api.upsert(namespace(ns.name, { ...ns.labels }));
+  for (const p of input.pods) {
+    const labels = { ...p.labels };
+    const w = p.workload;
+    let owner: KubeOwnerReference | undefined;
+    if (w && w.kind === "Deployment") owner = ownerRef("apps/v1", "ReplicaSet", `${w.name}-${labels["pod-template-hash"]}`);
+    else if (w && w.kind !== "Pod") owner = ownerRef(w.kind === "Job" ? "batch/v1" : "apps/v1", w.kind, w.name);
+    api.upsert(
+      pod({
+        namespace: p.namespace,
+        name: p.name,
+        labels,
+        ...(p.ip !== undefined && { ip: p.ip }),
+        ...(p.hostNetwork !== undefined && { hostNetwork: p.hostNetwork }),
+        ports: (p.containerPorts ?? []).map((c) => ({ containerPort: c.containerPort, ...(c.name !== undefined && { name: c.name }), ...(c.protocol !== undefined && { protocol: c.protocol }) })),
+        ...(owner && { ownerReferences: [owner] }),
+      }),
+    );
+  }
+  return input.networkPolicies.map((np) => api.upsert(networkPolicy({ namespace: np.namespace, name: np.name, spec: np.spec as Record<string, unknown> })));
+}
+
+function ownerRef(apiVersion: string, kind: string, name: string): KubeOwnerReference {
+  return { apiVersion, kind, name, uid: `${kind}-${name}`, controller: true, blockOwnerDeletion: true };
+}
+
+/** The policy with one more port in its first ingress (or egress) rule: a real spec change. */
+function withExtraPort(np: KubeObject, port: number): KubeObject {
+  const spec = structuredClone(np["spec"] as Record<string, unknown>);
+  const rules = (spec["ingress"] as Record<string, unknown>[] | undefined) ?? (spec["egress"] as Record<string, unknown>[] | undefined);
+  if (rules && rules.length > 0) {
+    const rule = rules[0]!;
+    rule["ports"] = [...((rule["ports"] as unknown[] | undefined) ?? []), { protocol: "TCP", port }];
+  } else {
+    spec["ingress"] = [{ ports: [{ protocol: "TCP", port }] }];
+    spec["policyTypes"] = [...new Set([...((spec["policyTypes"] as string[] | undefined) ?? []), "Ingress"])];
+  }
+  return { ...np, spec };
+}
+
+/** Wall time spent in selected store methods, by name. */
+class Calls {
+  private readonly spent = new Map<string, number>();
+
+  total(name: string): number {
+    return this.spent.get(name) ?? 0;
+  }
+
+  reset(): void {
+    this.spent.clear();
+  }
+
+  wrap(store: Store): SyncStore {
+    return {
+      clusters: store.clusters,
+      syncRuns: store.syncRuns,
+      objects: this.timed(store.objects, ["applyChanges"]),
+      matrix: this.timed(store.matrix, ["commitGeneration"]),
+      impacts: this.timed(store.impacts, ["save"]),
+    };
+  }
+
+  private timed<T extends object>(target: T, names: readonly string[]): T {
+    return new Proxy(target, {
+      get: (t, p) => {
+        const v = Reflect.get(t, p, t) as unknown;
+        if (typeof v !== "function") return v;
+        const f = v as (...args: unknown[]) => unknown;
+        if (typeof p !== "string" || !names.includes(p)) return f.bind(t);
+        return async (...args: unknown[]) => {
+          const start = performance.now();
+          try {
+            return await f.apply(t, args);
+          } finally {
+            this.spent.set(p, this.total(p) + performance.now() - start);
+          }
+        };
+      },
+    });
+  }
+}
+
+async function waitFor<T>(probe: () => T | undefined, timeoutMs: number): Promise<T> {
+  const deadline = performance.now() + timeoutMs;
+  for (;;) {
+    const v = probe();
+    if (v !== undefined) return v;
+    if (performance.now() > deadline) throw new Error(`sync bench: no generation within ${timeoutMs} ms of a change`);
+    await new Promise((r) => setTimeout(r, 1));
+  }
+}
+
+async function admin(sql: string): Promise<void> {
+  const client = new pg.Client({ connectionString: ADMIN_URL });
+  await client.connect();
+  try {
+    await client.query(sql);
+  } finally {
+    await client.end();
+  }
+}

@@ -1,0 +1,137 @@
+/**
+ * What-if and findings over stored generations, for the GraphQL API. The base of a what-if is the
+ * compiled world of a generation (QueryService's WorldCache) with its class matrix, built once per
+ * generation and kept (generations are immutable); each simulation then costs only the engine's
+ * incremental what-if. Nothing here writes: a simulation never reaches the store or the history.
+ * Scope rules are QueryService's: a scoped token may only propose objects in its namespaces and
+ * sees rows and findings whose workloads and objects are all in them.
+ */
+import { BadInputError, ForbiddenError } from "../../app/errors.js";
+import {
+  buildMatrix,
+  compileWorld,
+  findings,
+  formatDiagnostic,
+  planProposal,
+  prepareWhatIf,
+  splitDeletions,
+  whatIf,
+  type Finding,
+  type ImpactRow,
+  type PolicyChange,
+  type Proposal,
+  type WhatIfBase,
+  type WhatIfMode,
+  type WorldInput,
+} from "../../engine/index.js";
+import type { Store } from "../../store/types.js";
+import { ClusterState } from "../../sync/ClusterState.js";
+import { parseManifestText, toWorldInput } from "../../sync/manifests/index.js";
+import { visibleRow, type GenerationRef, type QueryService } from "../query/QueryService.js";
+import { inScope, type Scope } from "../query/scope.js";
+
+export interface SimulationAnswer extends GenerationRef {
+  readonly mode: WhatIfMode;
+  readonly method: "incremental" | "full";
+  readonly policyChanges: readonly PolicyChange[];
+  /** Visible rows only. */
+  readonly rows: readonly ImpactRow[];
+  readonly warnings: readonly string[];
+}
+
+export interface FindingsAnswer extends GenerationRef {
+  readonly findings: readonly Finding[];
+}
+
+interface GenerationEntry {
+  readonly base: Promise<WhatIfBase>;
+  findings?: Promise<Finding[]>;
+}
+
+/** Diagnostics shown in a refusal, at most. */
+const MAX_SHOWN_ERRORS = 5;
+
+export class SimulationService {
+  private readonly entries = new Map<string, GenerationEntry>();
+
+  constructor(
+    private readonly query: QueryService,
+    private readonly store: Pick<Store, "objects">,
+    private readonly capacity = 2,
+  ) {}
+
+  async simulate(scope: Scope, options: { cluster?: string | null; manifests: string; mode: WhatIfMode }): Promise<SimulationAnswer> {
+    const ref = await this.query.generation({ cluster: options.cluster });
+    const proposal = parseProposal(options.manifests);
+    const entry = this.entry(ref);
+    const base = await entry.base;
+    const plan = planProposal(base.world, proposal, options.mode);
+    checkScope(scope, proposal, plan.namespaces, options.mode);
+    // The full recomputation (pods or namespaces change) needs the generation's objects as input.
+    const baseInput: WorldInput | undefined = plan.incremental ? undefined : ClusterState.from(await this.store.objects.loadObjectsAt(ref.cluster, ref.generation)).toWorldInput();
+    const { result } = whatIf(base, proposal, options.mode, { baseInput: () => baseInput! });
+    return {
+      ...ref,
+      mode: options.mode,
+      method: result.method,
+      policyChanges: result.policyChanges.filter((c) => c.ref.namespace === "" ? scope.all : inScope(scope, c.ref.namespace)),
+      rows: result.rows.filter((r) => visibleRow(scope, { src: r.src, dst: r.dst, conn: r.after })),
+      warnings: result.diagnostics.filter((d) => d.severity === "warning").map(formatDiagnostic),
+    };
+  }
+
+  async findings(scope: Scope, options: { cluster?: string | null; namespace?: string | null }): Promise<FindingsAnswer> {
+    const ref = await this.query.generation({ cluster: options.cluster });
+    if (options.namespace && !inScope(scope, options.namespace)) return { ...ref, findings: [] };
+    const entry = this.entry(ref);
+    if (!entry.findings) {
+      entry.findings = entry.base.then((b) => findings(b.world, { matrix: b.matrix }));
+      entry.findings.catch(() => (entry.findings = undefined));
+    }
+    const all = await entry.findings;
+    const visible = (f: Finding) => f.objects.every((o) => (o.kind === "Namespace" ? inScope(scope, o.name) : o.namespace === "" ? scope.all : inScope(scope, o.namespace)));
+    return { ...ref, findings: all.filter((f) => (!options.namespace || f.namespace === options.namespace) && visible(f)) };
+  }
+
+  private entry(ref: GenerationRef): GenerationEntry {
+    const key = `${ref.cluster}\u0000${ref.generation}`;
+    let hit = this.entries.get(key);
+    if (hit) {
+      this.entries.delete(key);
+      this.entries.set(key, hit);
+      return hit;
+    }
+    const base = this.query.world(ref).then((snapshot) => prepareWhatIf(snapshot.world, buildMatrix(snapshot.world)));
+    hit = { base };
+    base.catch(() => this.entries.delete(key));
+    this.entries.set(key, hit);
+    while (this.entries.size > this.capacity) this.entries.delete(this.entries.keys().next().value!);
+    return hit;
+  }
+}
+
+/** The manifests of a request as a proposal; errors in them refuse it (BAD_USER_INPUT), naming the first few. */
+export function parseProposal(manifests: string): Proposal {
+  const parsed = parseManifestText(manifests, "manifests");
+  const { keep, deletions } = splitDeletions(parsed.objects);
+  const mapped = toWorldInput(keep);
+  const own = compileWorld(mapped.world);
+  const errors = [...parsed.diagnostics, ...mapped.diagnostics, ...own.diagnostics].filter((d) => d.severity === "error");
+  if (errors.length > 0) {
+    const shown = errors.slice(0, MAX_SHOWN_ERRORS).map(formatDiagnostic).join("; ");
+    throw new BadInputError(`${errors.length} error${errors.length === 1 ? "" : "s"} in the manifests: ${shown}${errors.length > MAX_SHOWN_ERRORS ? "; ..." : ""}`);
+  }
+  if (mapped.world.networkPolicies.length + mapped.world.pods.length + mapped.world.namespaces.length + (mapped.world.tieredPolicies?.length ?? 0) + deletions.length === 0)
+    throw new BadInputError("the manifests hold no object kubereach reads (NetworkPolicy, Namespace, Pod, workloads, tiered policies), and no deletion");
+  return { input: mapped.world, deletions };
+}
+
+/** A scoped token may touch only its namespaces: not REPLACE_ALL, not cluster-scoped objects. */
+function checkScope(scope: Scope, proposal: Proposal, touched: readonly string[], mode: WhatIfMode): void {
+  if (scope.all) return;
+  if (mode === "replace-all") throw new ForbiddenError("REPLACE_ALL replaces the policies of every namespace: it needs a token for all namespaces");
+  const clusterScoped = (proposal.input.tieredPolicies?.length ?? 0) > 0 || proposal.deletions.some((d) => d.namespace === "" && d.kind !== "Namespace");
+  if (clusterScoped) throw new ForbiddenError("cluster-scoped policies need a token for all namespaces");
+  const outside = touched.filter((ns) => !inScope(scope, ns));
+  if (outside.length > 0) throw new ForbiddenError(`the manifests touch namespace${outside.length === 1 ? "" : "s"} outside this token's scope: ${outside.join(", ")}`);
+}

@@ -1,0 +1,146 @@
+/**
+ * The world after a policy change, built from the base world without recompiling it: the base's
+ * namespaces and pods (shared objects), its policies minus the deleted and replaced ones, plus the
+ * new versions (compiled elsewhere, re-indexed here, their peers renumbered after the base's).
+ * Upserts whose compiled form equals the base version are no change at all and are dropped.
+ */
+import type { CompiledNamespace, CompiledNetworkPolicy, CompiledPeer, CompiledRule, CompiledWorld } from "../compile/model.js";
+import { NAMESPACE_NAME_LABEL } from "../compile/compileWorld.js";
+import type { PolicyKey } from "../model/ids.js";
+import type { IpFamily } from "../net/ip.js";
+import type { PolicyChange } from "./types.js";
+
+export interface PolicyEdit {
+  /** New or changed policies, compiled (by compileWorld on the proposed objects, or from another world). */
+  readonly upserts: readonly CompiledNetworkPolicy[];
+  /** Policies to delete; keys the base does not have are reported in `missing`. */
+  readonly deletes: readonly PolicyKey[];
+  /**
+   * Address families the upserts' compile mentions (mentionedFamilies of its world). The engine's IP
+   * partition covers every family an ipBlock names, even in rules of a direction outside the
+   * policy's policyTypes, which the compiled policy no longer holds: give this so the what-if covers
+   * the same families as a recomputation from scratch would.
+   */
+  readonly mentionedFamilies?: Iterable<IpFamily>;
+}
+
+/** The address families a world's IP partition covers: IPv4, and those its ipBlocks (all of them) and pod IPs name. */
+export function mentionedFamilies(world: CompiledWorld): Set<IpFamily> {
+  const out = new Set<IpFamily>([4]);
+  for (const x of world.peers) if (x.kind === "ipBlock") for (const f of x.set.families()) out.add(f);
+  for (const p of world.pods) if (p.ip) out.add(p.ip.family);
+  return out;
+}
+
+export interface SplicedWorld {
+  readonly world: CompiledWorld;
+  readonly changes: readonly PolicyChange[];
+  /** Base versions of the modified and deleted policies. */
+  readonly oldVersions: readonly CompiledNetworkPolicy[];
+  /** Head versions of the added and modified policies (objects of `world`). */
+  readonly newVersions: readonly CompiledNetworkPolicy[];
+  /** Deletions of policies the base does not have. */
+  readonly missing: readonly PolicyKey[];
+}
+
+/**
+ * Canonical text of what a policy means: namespace, pod selector, and per effective direction its
+ * rules (peers by what they match, ports). Equal texts, equal behaviour; origin and indices are left out.
+ */
+export function policyFingerprint(p: CompiledNetworkPolicy): string {
+  const peer = (x: CompiledPeer) => (x.kind === "selector" ? `s:${x.matchKey}` : `b:${x.set.ranges.map((r) => `${r.family}:${r.start}-${r.end}`).join(",")}`);
+  const rule = (r: CompiledRule) => {
+    const peers = r.peers === "any" ? "*" : r.peers.map(peer).join(";");
+    const ports = r.ports === "any" ? "*" : r.ports.map((x) => (x.kind === "range" ? `${x.protocol}:${x.from}-${x.to}` : x.kind === "named" ? `${x.protocol}:${x.name}` : `${x.protocol}:*`)).join(";");
+    return `[${peers}|${ports}]`;
+  };
+  const rules = (rs: readonly CompiledRule[] | undefined) => (rs === undefined ? "-" : rs.map(rule).join(""));
+  return `${p.ref.kind}/${p.namespace}/${p.ref.name}|${p.podSelector.key}|in:${rules(p.ingress)}|eg:${rules(p.egress)}`;
+}
+
+export function spliceWorld(base: CompiledWorld, edit: PolicyEdit): SplicedWorld {
+  const baseByKey = new Map<PolicyKey, CompiledNetworkPolicy>(base.networkPolicies.map((p) => [p.key, p]));
+  const changes: PolicyChange[] = [];
+  const oldVersions: CompiledNetworkPolicy[] = [];
+  const replaced = new Map<PolicyKey, CompiledNetworkPolicy>();
+  const added: CompiledNetworkPolicy[] = [];
+  const seen = new Set<PolicyKey>();
+  for (const p of edit.upserts) {
+    if (seen.has(p.key)) continue; // the first definition wins, as in compileWorld
+    seen.add(p.key);
+    const old = baseByKey.get(p.key);
+    if (!old) {
+      added.push(p);
+      changes.push({ ref: p.ref, key: p.key, kind: "added", origin: p.origin });
+    } else if (policyFingerprint(old) !== policyFingerprint(p)) {
+      replaced.set(p.key, p);
+      oldVersions.push(old);
+      changes.push({ ref: p.ref, key: p.key, kind: "modified", origin: p.origin });
+    }
+  }
+  const deleted = new Set<PolicyKey>();
+  const missing: PolicyKey[] = [];
+  for (const k of edit.deletes) {
+    if (seen.has(k) || deleted.has(k)) continue; // an upsert of the same policy wins over its deletion
+    const old = baseByKey.get(k);
+    if (!old) {
+      missing.push(k);
+      continue;
+    }
+    deleted.add(k);
+    oldVersions.push(old);
+    changes.push({ ref: old.ref, key: k, kind: "deleted", origin: old.origin });
+  }
+  if (changes.length === 0) return { world: base, changes, oldVersions, newVersions: [], missing };
+
+  // Head policies: base order, modified ones in place, added ones last; indices are positions.
+  const peers: CompiledPeer[] = [...base.peers];
+  const newVersions: CompiledNetworkPolicy[] = [];
+  const policies: CompiledNetworkPolicy[] = [];
+  const adopt = (p: CompiledNetworkPolicy) => {
+    const renumber = (rules: readonly CompiledRule[] | undefined) =>
+      rules?.map((r): CompiledRule => {
+        if (r.peers === "any") return r;
+        const renumbered = r.peers.map((x): CompiledPeer => {
+          const y = { ...x, id: peers.length };
+          peers.push(y);
+          return y;
+        });
+        return { ...r, peers: renumbered };
+      });
+    const ingress = renumber(p.ingress);
+    const egress = renumber(p.egress);
+    const q: CompiledNetworkPolicy = { ...p, index: policies.length, ingress, egress };
+    policies.push(q);
+    newVersions.push(q);
+  };
+  for (const p of base.networkPolicies) {
+    if (deleted.has(p.key)) continue;
+    const r = replaced.get(p.key);
+    if (r) adopt(r);
+    else policies.push(p.index === policies.length ? p : { ...p, index: policies.length });
+  }
+  for (const p of added) adopt(p);
+
+  const policiesByNamespace = new Map<string, CompiledNetworkPolicy[]>();
+  for (const p of policies) {
+    const list = policiesByNamespace.get(p.namespace);
+    if (list) list.push(p);
+    else policiesByNamespace.set(p.namespace, [p]);
+  }
+  // Namespaces only the new policies mention exist implicitly, as compileWorld would create them.
+  let namespaces = base.namespaces;
+  let namespaceByName = base.namespaceByName;
+  for (const p of newVersions) {
+    if (namespaceByName.has(p.namespace)) continue;
+    if (namespaces === base.namespaces) {
+      namespaces = [...base.namespaces];
+      namespaceByName = new Map(base.namespaceByName);
+    }
+    const ns: CompiledNamespace = { index: namespaces.length, name: p.namespace, labels: { [NAMESPACE_NAME_LABEL]: p.namespace }, defined: false };
+    (namespaces as CompiledNamespace[]).push(ns);
+    (namespaceByName as Map<string, CompiledNamespace>).set(ns.name, ns);
+  }
+  const world: CompiledWorld = { ...base, namespaces, namespaceByName, networkPolicies: policies, policiesByNamespace, peers };
+  return { world, changes, oldVersions, newVersions, missing };
+}
