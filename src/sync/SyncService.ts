@@ -76,6 +76,8 @@ export class SyncService {
   private dirtySince: number | undefined;
   private recomputeTimer: NodeJS.Timeout | undefined;
   private recomputing: Promise<void> | undefined;
+  /** When a change was last applied (ms since epoch): the first change after a debounce period of quiet skips the debounce. */
+  private lastChangeAt = 0;
   private stopped = false;
   /** Set when shutdown gives up on a failing database: queued events are left for the next start's reconcile. */
   private aborted = false;
@@ -281,6 +283,11 @@ export class SyncService {
 
   private markDirty(): void {
     const now = Date.now();
+    // Leading edge: the first change after a quiet period is recomputed at once, so a lone policy
+    // change reaches a committed generation without waiting for the debounce; what arrives while that
+    // recompute runs is debounced as usual (a burst costs the leading recompute plus a few trailing ones).
+    const quiet = this.dirtySince === undefined && !this.recomputing && !this.recomputeTimer && now - this.lastChangeAt >= (this.options.debounceMs ?? 200);
+    this.lastChangeAt = now;
     this.dirtySince ??= now;
     // While the initial listing arrives kind by kind, a debounced recompute would commit a generation
     // of, say, all pods and no policies, and its impact diff against the next one is quadratic.
@@ -288,6 +295,10 @@ export class SyncService {
     if (this.stopped || this.listing) return;
     const debounce = this.options.debounceMs ?? 200;
     const maxWait = this.options.maxWaitMs ?? 2000;
+    if (quiet) {
+      void this.recompute().catch((err) => this.log_.error({ err }, "recompute failed"));
+      return;
+    }
     const due = Math.min(now + debounce, this.dirtySince + maxWait);
     if (this.recomputeTimer) clearTimeout(this.recomputeTimer);
     this.recomputeTimer = setTimeout(() => {
@@ -299,8 +310,15 @@ export class SyncService {
   /** Serialised: one recompute at a time; a recompute started while one runs waits and then runs. */
   private recompute(): Promise<void> {
     const run = (this.recomputing ?? Promise.resolve()).then(() => this.recomputeNow());
-    this.recomputing = run.finally(() => {
-      if (this.recomputing === run) this.recomputing = undefined;
+    // The tracked promise never rejects (callers get `run`'s error): a failed recompute must neither
+    // skip the next one nor surface as an unhandled rejection. It clears itself when it is the last.
+    const tracked: Promise<void> = run.then(
+      () => undefined,
+      () => undefined,
+    );
+    this.recomputing = tracked;
+    void tracked.then(() => {
+      if (this.recomputing === tracked) this.recomputing = undefined;
     });
     return run;
   }

@@ -218,7 +218,7 @@ function explainSide(v: DirectionVerdict, pair: PairVerdict, probe: ConnectionSe
   }
   if (admin) {
     passedBy.push(tierReason(admin, dir));
-    prefix = `the Admin tier passes ${dir} to ${other} on to the next tier (${tierRuleSentence(admin, dir)}); then `;
+    prefix = `the Admin tier passes ${dir} ${dir === "ingress" ? "from" : "to"} ${other} on to the next tier (${tierRuleSentence(admin, dir)}); then `;
   } else if (v.tiered.some((p) => p.tier === "admin")) prefix = `no Admin-tier rule matches ${other} on ${protocol} ${port}; then `;
 
   if (v.isolating.length === 0) {

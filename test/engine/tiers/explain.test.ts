@@ -51,7 +51,7 @@ describe("explain with tiers", () => {
     const e = explainIn([cnp("delegate", "Admin", 5, { subject: nsSubject("a"), ingress: [ing("Pass", [toNs("b")], undefined, "to-app-teams"), ing("Deny", [toNs("b")])] })], "b/client", "a/web", 80, [allowFromB]);
     expect(e.verdict).toBe("ALLOWED");
     expect(e.ingress).toMatchObject({ decidedIn: "networkPolicy", decidedBy: undefined, passedBy: [{ policy: { name: "delegate" }, action: "pass", ruleName: "to-app-teams", priority: 5 }] });
-    expect(e.ingress.reason).toMatch(/^the Admin tier passes ingress to b\/client\[Pod\] on to the next tier \(ClusterNetworkPolicy delegate \(Admin tier, priority 5\) rule spec\.ingress\[0\] "to-app-teams" \(Pass; .*\); then ingress allowed by NetworkPolicy a\/allow-b rule spec\.ingress\[0\]/);
+    expect(e.ingress.reason).toMatch(/^the Admin tier passes ingress from b\/client\[Pod\] on to the next tier \(ClusterNetworkPolicy delegate \(Admin tier, priority 5\) rule spec\.ingress\[0\] "to-app-teams" \(Pass; .*\); then ingress allowed by NetworkPolicy a\/allow-b rule spec\.ingress\[0\]/);
   });
 
   it("a Pass hand-off to the Baseline tier, which denies", () => {

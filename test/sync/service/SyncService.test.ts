@@ -187,6 +187,47 @@ describe("SyncService initial listing", () => {
   });
 });
 
+describe("SyncService recompute timing", () => {
+  it("recomputes a lone change after a quiet period at once (leading edge) and debounces what follows", async () => {
+    const id = clusterId();
+    const withIds = (o: ReturnType<typeof pod>, uid: string, rv: number) => ({ ...o, metadata: { ...o.metadata, uid, resourceVersion: String(rv) } });
+    const policy = (port: number, rv: number) =>
+      toClusterObject("NetworkPolicy", withIds(networkPolicy({ namespace: "shop", name: "p", spec: { podSelector: {}, ingress: [{ ports: [{ port }] }] } }), "np", rv));
+    let handler: SourceHandler | undefined;
+    const scripted: ClusterSource = {
+      description: "scripted",
+      async start(h: SourceHandler) {
+        handler = h;
+        await h.list("Pod", [toClusterObject("Pod", withIds(pod({ namespace: "shop", name: "a", labels: { app: "a" } }), "pod-a", 1))], "list");
+        await h.list("NetworkPolicy", [policy(1, 2)], "list");
+      },
+      stop: async () => undefined,
+      status: () => ({ description: "scripted", kinds: [] }),
+    };
+    const events: GenerationEvent[] = [];
+    // After a debounce period without changes, a lone change is recomputed without waiting for the debounce.
+    const debounceMs = 2_000;
+    const svc = new SyncService({ clusterId: id, source: scripted, store, logger: silentLogger(), debounceMs, maxWaitMs: 60_000, onGeneration: (e) => events.push(e) });
+    await svc.start();
+    expect(events.map((e) => e.generation)).toEqual([1]);
+    await new Promise((r) => setTimeout(r, debounceMs + 100));
+    const changed = Date.now();
+    await handler!.upsert(policy(2, 3));
+    await waitFor(() => events.length === 2, "generation 2", debounceMs + 5_000);
+    expect(Date.now() - changed).toBeLessThan(debounceMs);
+    // What follows the leading recompute waits for the debounce (flushed here), in one generation.
+    for (let port = 3; port < 13; port++) await handler!.upsert(policy(port, port + 1));
+    await new Promise((r) => setTimeout(r, 300));
+    expect(events.length).toBeLessThanOrEqual(3);
+    await svc.flush();
+    await svc.stop();
+    const last = events.at(-1)!.generation;
+    expect(last).toBeLessThanOrEqual(4);
+    const stored = (await store.objects.loadObjectsAt(id, last)).find((o) => o.kind === "NetworkPolicy");
+    expect(stored?.meta.resourceVersion).toBe("13");
+  });
+});
+
 describe("SyncService with the Kubernetes API (fake server, real client)", () => {
   let api: FakeKubeApi;
   let kubeconfig: TempKubeconfig;
