@@ -105,6 +105,7 @@ async function runSize(size: string, pods: number, policies: number, seed: numbe
       source: { type: "manifests", path: dir, watch: false },
       database: { url: url.toString() },
       server: { port: 0, host: "127.0.0.1" },
+      sync: {},
       log: { level: "info" },
     });
     // As the image runs it (Dockerfile: NODE_ENV=production, which also drops graphql-js's

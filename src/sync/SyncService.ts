@@ -222,7 +222,8 @@ export class SyncService {
           this.lastError = undefined;
           if (changes.length) {
             this.log.push({ changes, revisions });
-            this.markDirty();
+            // Listings (a relist, a manifest re-read) come kind by kind: only watch events take the leading edge.
+            this.markDirty(batch.every((e) => e.type !== "list"));
           }
           if (revisions.length) this.options.onRevisions?.(revisions);
           break;
@@ -281,12 +282,13 @@ export class SyncService {
     return { changes, working };
   }
 
-  private markDirty(): void {
+  private markDirty(leadingEdge: boolean): void {
     const now = Date.now();
-    // Leading edge: the first change after a quiet period is recomputed at once, so a lone policy
+    // Leading edge: the first watch event after a quiet period is recomputed at once, so a lone policy
     // change reaches a committed generation without waiting for the debounce; what arrives while that
     // recompute runs is debounced as usual (a burst costs the leading recompute plus a few trailing ones).
-    const quiet = this.dirtySince === undefined && !this.recomputing && !this.recomputeTimer && now - this.lastChangeAt >= (this.options.debounceMs ?? 200);
+    // Listings never take it: the kinds of one manifest re-read or relist belong in one generation.
+    const quiet = leadingEdge && this.dirtySince === undefined && !this.recomputing && !this.recomputeTimer && now - this.lastChangeAt >= (this.options.debounceMs ?? 200);
     this.lastChangeAt = now;
     this.dirtySince ??= now;
     // While the initial listing arrives kind by kind, a debounced recompute would commit a generation

@@ -58,6 +58,7 @@ describe("golden findings, one fixture per kind", () => {
       INGRESS_FROM_ALL_NAMESPACES: "exposure",
       EGRESS_TO_INTERNET: "exposure",
       POD_IP_IN_EXTERNAL_IPBLOCK: "pod-ip-in-ipblock",
+      RULE_SHADOWED_BY_ADMIN_TIER: "admin-shadowed",
     };
     for (const kind of FINDING_KINDS) {
       const list = await json(["-m", join(ROOT, fixtureOf[kind], "manifests")]);
@@ -76,6 +77,16 @@ describe("golden findings, one fixture per kind", () => {
     ]);
     const redundant = await json(["-m", join(ROOT, "redundant-rule", "manifests")]);
     expect(redundant.map((f) => `${f.objects[0]!.name} ${f.objects[0]!.field}`).sort()).toEqual(["api-allow spec.ingress[1]", "backend-from-frontend spec.ingress[0]"]);
+  });
+
+  it("admin-shadowed: the Pass-protected rule and the Baseline Deny stay quiet; the Admin rule deciding is an object", async () => {
+    const shadowed = (await json(["-m", join(ROOT, "admin-shadowed", "manifests")])).filter((f) => f.kind === "RULE_SHADOWED_BY_ADMIN_TIER");
+    expect(shadowed.map((f) => `${f.severity} ${f.direction} ${f.objects.map((o) => `${o.kind} ${o.namespace}/${o.name} ${o.field}`).join(" <- ")}`)).toEqual([
+      "medium egress NetworkPolicy shop/api-egress-to-partners spec.egress[0] <- ClusterNetworkPolicy /no-egress-to-partners spec.egress[0]",
+      "medium ingress NetworkPolicy shop/web-from-partners spec.ingress[0] <- ClusterNetworkPolicy /block-partners spec.ingress[0]",
+      "low ingress NetworkPolicy shop/api-from-other-namespaces spec.ingress[0] <- ClusterNetworkPolicy /block-partners spec.ingress[0]",
+      "info ingress NetworkPolicy shop/metrics-from-monitoring spec.ingress[0] <- AdminNetworkPolicy /allow-monitoring spec.ingress[0]",
+    ]);
   });
 });
 

@@ -45,6 +45,8 @@ Kinds (severity):
       an egress rule to any address (no to, or an ipBlock /0)
   POD_IP_IN_EXTERNAL_IPBLOCK (medium)
       an ipBlock wider than one address contains pod IPs (ipBlocks match pods too)
+  RULE_SHADOWED_BY_ADMIN_TIER (medium when denied and fully shadowed; info when accepted; low when partly denied)
+      the Admin tier decides what a NetworkPolicy rule admits before NetworkPolicy is consulted
 
 Exit codes: 0 (whatever is found, unless --fail-on), 1 a finding at or above --fail-on, or bad
 input, 2 usage error.

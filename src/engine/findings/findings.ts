@@ -22,6 +22,9 @@
  * - EGRESS_TO_INTERNET (medium; low when ports are restricted): an egress rule to any address.
  * - POD_IP_IN_EXTERNAL_IPBLOCK (medium): an ipBlock wider than one address contains pod IPs;
  *   ipBlocks match pod IPs too, so those pods are admitted by it whatever their labels.
+ * - RULE_SHADOWED_BY_ADMIN_TIER (medium when fully shadowed with a Deny; info when everything it
+ *   admits is already accepted; low when partly denied): the Admin tier decides what a NetworkPolicy
+ *   rule admits before NetworkPolicy is consulted (see adminShadow.ts).
  */
 import { rulesFor, type CompiledNetworkPolicy, type Direction } from "../compile/model.js";
 import { isolatingPolicies } from "../eval/evaluatePair.js";
@@ -32,6 +35,7 @@ import { formatPolicy, formatWorkload } from "../model/ids.js";
 import { formatIp, parseCidr } from "../net/ip.js";
 import type { CompiledWorld } from "../compile/model.js";
 import { compareWorkloads, findingsContext, listText, peerField, policyObject, workloadObject, workloadsOfClasses, type FindingsContext } from "./context.js";
+import { adminShadowedRules } from "./adminShadow.js";
 import { redundantRules } from "./redundancy.js";
 import { severityRank, type Finding, type FindingObject, type Severity } from "./types.js";
 
@@ -46,7 +50,7 @@ export interface FindingsOptions {
 
 export function findings(world: CompiledWorld, options: FindingsOptions = {}): Finding[] {
   const ctx = findingsContext(world, options.matrix ?? buildMatrix(world));
-  const out: Finding[] = [...isolation(ctx), ...defaultDeny(ctx), ...policies(ctx), ...redundantRules(ctx), ...exposure(ctx), ...podIpsInBlocks(ctx)];
+  const out: Finding[] = [...isolation(ctx), ...defaultDeny(ctx), ...policies(ctx), ...redundantRules(ctx), ...exposure(ctx), ...podIpsInBlocks(ctx), ...adminShadowedRules(ctx)];
   return out.sort(compareFindings);
 }
 

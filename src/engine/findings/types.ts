@@ -19,10 +19,14 @@ export const FINDING_KINDS = [
   "INGRESS_FROM_ALL_NAMESPACES",
   "EGRESS_TO_INTERNET",
   "POD_IP_IN_EXTERNAL_IPBLOCK",
+  "RULE_SHADOWED_BY_ADMIN_TIER",
 ] as const;
 export type FindingKind = (typeof FINDING_KINDS)[number];
 
-/** An object a finding is about: a workload (its kind), a Namespace, a NetworkPolicy (with the field), a Pod. */
+/**
+ * An object a finding is about: a workload (its kind), a Namespace, a NetworkPolicy (with the field),
+ * a Pod, or a cluster-scoped tiered policy (namespace "", with the rule in field).
+ */
 export interface FindingObject {
   readonly kind: string;
   /** "" for a Namespace (its name is `name`). */

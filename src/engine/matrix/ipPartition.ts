@@ -63,23 +63,11 @@ export function buildIpPartition(world: CompiledWorld): IpPartition {
     }
   }
 
-  const findAtom = (family: IpFamily, value: bigint): number => {
-    let lo = 0;
-    let hi = atoms.length - 1;
-    while (lo <= hi) {
-      const mid = (lo + hi) >> 1;
-      const a = atoms[mid]!;
-      if (a.family < family || (a.family === family && a.end < value)) lo = mid + 1;
-      else if (a.family > family || a.start > value) hi = mid - 1;
-      else return mid;
-    }
-    return -1;
-  };
 
   const membership: number[][] = atoms.map(() => []);
   groupSets.forEach((g, gid) => {
     for (const r of g.set.ranges) {
-      for (let i = findAtom(r.family, r.start); i >= 0 && i < atoms.length; i++) {
+      for (let i = findAtom(atoms, r.family, r.start); i >= 0 && i < atoms.length; i++) {
         const a = atoms[i]!;
         if (a.family !== r.family || a.start > r.end) break;
         membership[i]!.push(gid);
@@ -109,8 +97,22 @@ export function buildIpPartition(world: CompiledWorld): IpPartition {
     groupOfPeer,
     groupCount: groupSets.length,
     classOf(ip: IpAddress): number {
-      const a = findAtom(ip.family, ip.value);
+      const a = findAtom(atoms, ip.family, ip.value);
       return a < 0 ? -1 : atomClass[a]!;
     },
   };
+}
+
+/** Index of the atom holding (family, value); atoms are sorted by family then start and cover their families. */
+export function findAtom(atoms: readonly IpRange[], family: IpFamily, value: bigint): number {
+  let lo = 0;
+  let hi = atoms.length - 1;
+  while (lo <= hi) {
+    const mid = (lo + hi) >> 1;
+    const a = atoms[mid]!;
+    if (a.family < family || (a.family === family && a.end < value)) lo = mid + 1;
+    else if (a.family > family || a.start > value) hi = mid - 1;
+    else return mid;
+  }
+  return -1;
 }

@@ -6,6 +6,7 @@
  */
 import type { CompiledPeer } from "../compile/model.js";
 import { familyMax, type IpAddress, type IpFamily, type IpRange } from "../net/ip.js";
+import { findAtom } from "../matrix/ipPartition.js";
 import type { WhatIfBase } from "./base.js";
 
 export interface ExternalGroup {
@@ -15,19 +16,6 @@ export interface ExternalGroup {
   readonly baseClass: number;
 }
 
-/** Index of the atom holding (family, value); atoms are sorted by family then start and cover their families. */
-export function findAtom(atoms: readonly IpRange[], family: IpFamily, value: bigint): number {
-  let lo = 0;
-  let hi = atoms.length - 1;
-  while (lo <= hi) {
-    const mid = (lo + hi) >> 1;
-    const a = atoms[mid]!;
-    if (a.family < family || (a.family === family && a.end < value)) lo = mid + 1;
-    else if (a.family > family || a.start > value) hi = mid - 1;
-    else return mid;
-  }
-  return -1;
-}
 
 /**
  * The base partition's atoms cut at the boundaries of the new ipBlocks, over the families of both

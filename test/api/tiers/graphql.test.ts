@@ -2,8 +2,9 @@
  * Tiered policies through GraphQL over real HTTP, against the real service syncing a manifest tree
  * (PGlite and PostgreSQL): networkPolicies lists the cluster-scoped kinds with tier and priority
  * (only to tokens that see every namespace), canConnect explanations name the tier, policy,
- * priority and rule that decided each side and the Pass hand-offs, and policyHistory records
- * revisions with impacts for a cluster-scoped policy (namespace "").
+ * priority and rule that decided each side and the Pass hand-offs, findings name the Admin rule that
+ * shadows a NetworkPolicy rule, and policyHistory records revisions with impacts for a cluster-scoped
+ * policy (namespace "").
  */
 import { describe, expect, it } from "vitest";
 import { API_BACKENDS } from "../helpers/backends.js";
@@ -86,6 +87,7 @@ const CAN = `query($from: EndpointRef!, $to: EndpointRef!, $port: Int!) { canCon
 const HISTORY = `query($ns: String!, $name: String!) { policyHistory(namespace: $ns, name: $name, first: 50) { edges { node {
   objectKind namespace name operation diff impact { exact gained { src dst connections } lost { src dst connections } } } } } }`;
 const WORKLOAD = `query { workloads(namespace: "shop") { name policies { kind name tier } } }`;
+const FINDINGS = `query { findings { findings { kind severity direction namespace message objects { kind namespace name field } } } }`;
 
 const ep = (namespace: string, name: string) => ({ workload: { namespace, name } });
 
@@ -142,6 +144,25 @@ describe.each(API_BACKENDS)("tiered policies over GraphQL ($name)", (backend) =>
     expect(dev.canConnect).toMatchObject({ allowed: "DENIED", explanation: { ingress: { decidedIn: "BASELINE", decidedBy: { tier: "BASELINE", policy: { kind: "BaselineAdminNetworkPolicy", name: "default" }, priority: null, action: "DENY" } } } });
     const open = await ok<{ canConnect: { allowed: string; explanation: { ingress: Side } } }>(full(), CAN, { from: ep("shop", "web"), to: ep("ops", "admin"), port: 22 });
     expect(open.canConnect).toMatchObject({ allowed: "ALLOWED", explanation: { ingress: { decidedIn: "DEFAULT", decidedBy: null } } });
+  });
+
+  it("findings: the Admin Deny that shadows part of a NetworkPolicy rule, shown to tokens that see cluster-scoped policies", async () => {
+    type Found = { kind: string; severity: string; direction: string; namespace: string; message: string; objects: { kind: string; namespace: string; name: string; field: string | null }[] };
+    const shadowed = async (client: ReturnType<typeof full>) =>
+      (await ok<{ findings: { findings: Found[] } }>(client, FINDINGS)).findings.findings.filter((f) => f.kind === "RULE_SHADOWED_BY_ADMIN_TIER");
+    const [f, ...rest] = await shadowed(full());
+    expect(rest).toEqual([]);
+    expect(f).toMatchObject({
+      severity: "LOW",
+      direction: "INGRESS",
+      namespace: "shop",
+      objects: [
+        { kind: "NetworkPolicy", namespace: "shop", name: "web-from-ops", field: "spec.ingress[0]" },
+        { kind: "ClusterNetworkPolicy", namespace: "", name: "guard", field: "spec.ingress[0]" },
+      ],
+    });
+    expect(f!.message).toContain('TCP 80 of what it admits is denied for 1 workload pair by ClusterNetworkPolicy guard (Admin tier, priority 10) rule spec.ingress[0] "ops-in" (Deny)');
+    expect(await shadowed(scoped())).toEqual([]);
   });
 
   it("changing the cluster-scoped policy records a revision with its impact; the Pass hand-off shows in canConnect", async () => {

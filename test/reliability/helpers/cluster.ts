@@ -14,29 +14,10 @@
 import { deploymentPod, namespace, networkPolicy, pod, type FakeKubeApi, type KubeObject } from "../../helpers/fakeKubeApi.js";
 import { toNetworkPolicyObject } from "../../../src/sync/kube/toClusterObject.js";
 import type { JsonValue } from "../../../src/sync/objects.js";
+import { Rng } from "../../../bench/prng.js";
 
-/** mulberry32: the same seed gives the same run. */
-export class Rng {
-  private state: number;
-  constructor(seed: number) {
-    this.state = seed >>> 0;
-  }
-  next(): number {
-    let t = (this.state = (this.state + 0x6d2b79f5) >>> 0);
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  }
-  int(lo: number, hi: number): number {
-    return lo + Math.floor(this.next() * (hi - lo + 1));
-  }
-  chance(p: number): boolean {
-    return this.next() < p;
-  }
-  pick<T>(items: readonly T[]): T {
-    return items[Math.floor(this.next() * items.length)]!;
-  }
-}
+/** The benchmark's seeded PRNG (mulberry32): the same seed gives the same run. */
+export { Rng };
 
 export type Kind = "Namespace" | "Pod" | "NetworkPolicy";
 

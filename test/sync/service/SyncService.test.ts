@@ -220,11 +220,18 @@ describe("SyncService recompute timing", () => {
     await new Promise((r) => setTimeout(r, 300));
     expect(events.length).toBeLessThanOrEqual(3);
     await svc.flush();
-    await svc.stop();
     const last = events.at(-1)!.generation;
     expect(last).toBeLessThanOrEqual(4);
     const stored = (await store.objects.loadObjectsAt(id, last)).find((o) => o.kind === "NetworkPolicy");
     expect(stored?.meta.resourceVersion).toBe("13");
+
+    // Listings never take the leading edge: a re-read that changes two kinds after a quiet period is one generation.
+    await new Promise((r) => setTimeout(r, debounceMs + 100));
+    await handler!.list("NetworkPolicy", [policy(99, 20)], "manifest");
+    await handler!.list("Pod", [toClusterObject("Pod", withIds(pod({ namespace: "shop", name: "a", labels: { app: "b" } }), "pod-a", 21))], "manifest");
+    await svc.flush();
+    await svc.stop();
+    expect(events.map((e) => e.generation)).toEqual([...Array(last).keys()].map((i) => i + 1).concat(last + 1));
   });
 });
 

@@ -1,5 +1,6 @@
 /** syncStatus: per cluster, from this process's sync (when it runs one) and the database. */
 import type { QueryResolvers } from "../../../generated/graphql.js";
+import type { Scope } from "../../query/scope.js";
 
 export const statusQueries: Pick<QueryResolvers, "syncStatus"> = {
   async syncStatus(_, __, ctx) {
@@ -22,7 +23,7 @@ export const statusQueries: Pick<QueryResolvers, "syncStatus"> = {
           generation: generation ?? null,
           generationAt: stored?.createdAt ?? null,
           lagSeconds: rt ? (behind ? (now - (rt.lastGenerationAt ?? rt.lastAppliedAt!).getTime()) / 1000 : 0) : null,
-          errors,
+          errors: visibleErrors(ctx.scope, errors),
         };
       }),
     );
@@ -31,4 +32,13 @@ export const statusQueries: Pick<QueryResolvers, "syncStatus"> = {
 
 function asStrings(v: unknown): string[] {
   return Array.isArray(v) ? v.map((e) => (typeof e === "string" ? e : JSON.stringify(e))) : [];
+}
+
+/**
+ * Sync errors name objects of any namespace (a bad policy, a failed listing), so a token scoped to
+ * namespaces learns only that there are errors, not what they say.
+ */
+export function visibleErrors(scope: Scope, errors: readonly string[]): string[] {
+  if (scope.all || errors.length === 0) return [...errors];
+  return [`${errors.length} sync error${errors.length === 1 ? "" : "s"}; their text names objects outside this token's namespaces and is shown to unscoped tokens only`];
 }
