@@ -61,6 +61,15 @@ export interface QueryOptions {
   readonly at?: Date | null;
 }
 
+export interface QueryServiceOptions {
+  /**
+   * How long a latest generation read (or committed in this process) stands for "latest" without
+   * another database read (default 0: every request reads). Under load the service sets it so that
+   * a steady stream of requests costs a handful of reads per second, not one per request.
+   */
+  readonly latestGenerationTtlMs?: number;
+}
+
 export class QueryService {
   readonly worlds: WorldCache;
   /** Expanded connectivity lists per (cluster, generation, namespace): generations are immutable. */
@@ -78,10 +87,16 @@ export class QueryService {
   /** Clusters seen in the database: they are never deleted, so a name once seen stays valid. */
   private clusterList: { ids: string[]; at: number } | undefined;
 
+  /** The latest generation per cluster as last read or committed here, and when (clock ms). */
+  private readonly latestKnown = new Map<string, { generation: number; at: number }>();
+  private readonly latestTtlMs: number;
+
   constructor(
     private readonly store: Store,
     private readonly clock: () => number = Date.now,
+    options: QueryServiceOptions = {},
   ) {
+    this.latestTtlMs = options.latestGenerationTtlMs ?? 0;
     this.worlds = new WorldCache(store);
   }
 
@@ -128,6 +143,27 @@ export class QueryService {
    * instead of one per request, and no caller gets a value read before it asked.
    */
   private latestGeneration(cluster: string): Promise<number | undefined> {
+    const known = this.latestKnown.get(cluster);
+    if (known && this.clock() - known.at < this.latestTtlMs) return Promise.resolve(known.generation);
+    const startedAt = this.clock();
+    return this.readLatestGeneration(cluster).then((g) => {
+      if (g !== undefined) this.noteGeneration(cluster, g, startedAt);
+      return g;
+    });
+  }
+
+  /**
+   * A generation committed (by this process's sync) or read: with latestGenerationTtlMs, requests
+   * within that time of it take it as the latest without a database read. A commit here is
+   * reported at once, so only another replica's commits can be that late.
+   */
+  noteGeneration(cluster: string, generation: number, at = this.clock()): void {
+    const known = this.latestKnown.get(cluster);
+    if (known && (known.generation > generation || (known.generation === generation && known.at >= at))) return;
+    this.latestKnown.set(cluster, { generation, at });
+  }
+
+  private readLatestGeneration(cluster: string): Promise<number | undefined> {
     let state = this.latestReads.get(cluster);
     if (!state) this.latestReads.set(cluster, (state = {}));
     const s = state;

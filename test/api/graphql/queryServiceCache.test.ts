@@ -185,4 +185,32 @@ describe("QueryService caches", () => {
     expect((await e).generation).toBe(3);
     expect(calls["latestGeneration"]).toBe(4);
   });
+  it("with latestGenerationTtlMs, takes a latest generation read or committed within that time without reading again", async () => {
+    const { store, calls, state } = fakeStore({ clusters: ["c1"], latest: 1 });
+    let now = 1_000;
+    const q = new QueryService(store, () => now, { latestGenerationTtlMs: 100 });
+    expect((await q.generation({})).generation).toBe(1);
+    state.latest = 2;
+    now += 99;
+    // Within the TTL of the read: no read, the generation read before.
+    expect((await q.generation({})).generation).toBe(1);
+    expect(calls["latestGeneration"]).toBe(1);
+    now += 1;
+    // The TTL is over: read again.
+    expect((await q.generation({})).generation).toBe(2);
+    expect(calls["latestGeneration"]).toBe(2);
+    // A generation committed in this process is the latest at once, and never replaced by an older one.
+    q.noteGeneration("c1", 3);
+    expect((await q.generation({})).generation).toBe(3);
+    q.noteGeneration("c1", 2);
+    expect((await q.generation({})).generation).toBe(3);
+    expect(calls["latestGeneration"]).toBe(2);
+  });
+
+  it("without it (the default), every request reads the latest generation", async () => {
+    const { store, calls } = fakeStore({ clusters: ["c1"], latest: 1 });
+    const q = new QueryService(store, () => 5);
+    for (let i = 0; i < 3; i++) await q.generation({});
+    expect(calls["latestGeneration"]).toBe(3);
+  });
 });

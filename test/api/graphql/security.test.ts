@@ -46,7 +46,7 @@ function expectNoLeak(body: string): void {
 }
 
 describe.each(API_BACKENDS)("GraphQL security on $name", (backend) => {
-  const svc = useTestService(() => ({ backend, name: "sec", files: initialFiles(), tokens: TOKENS, maxBodyBytes: MAX_BODY }));
+  const svc = useTestService(() => ({ backend, name: "sec", files: initialFiles(), tokens: TOKENS, maxBodyBytes: MAX_BODY, latestGenerationTtlMs: 0 }));
   const admin = () => httpClient(svc().graphqlUrl, ADMIN);
   const shop = () => httpClient(svc().graphqlUrl, SHOP_ONLY);
   const auth = (token: string) => ({ authorization: `Bearer ${token}` });
@@ -400,7 +400,7 @@ describe("GraphQL while PostgreSQL refuses connections", () => {
   let admin: pg.Client;
   let database: string;
   beforeAll(async () => {
-    s = await startTestService({ backend: POSTGRES, name: "outage", files: initialFiles(), tokens: TOKENS });
+    s = await startTestService({ backend: POSTGRES, name: "outage", files: initialFiles(), tokens: TOKENS, latestGenerationTtlMs: 0 });
     database = new URL(s.config.database.url!).pathname.slice(1);
     admin = new pg.Client({ connectionString: PG_ADMIN_URL });
     await admin.connect();

@@ -35,6 +35,8 @@ export interface TestServiceOptions {
   readonly routes?: readonly ((app: Express, deps: RouteDeps) => void)[];
   /** How often the service polls the database for subscription events (default 25 ms here). */
   readonly eventPollMs?: number;
+  /** QueryService's latest-generation TTL (default: the service's). 0 where a test breaks the store under a warm service. */
+  readonly latestGenerationTtlMs?: number;
 }
 
 export interface TestService {
@@ -82,7 +84,7 @@ export async function startTestService(options: TestServiceOptions): Promise<Tes
       sync: { debounceMs: 10, maxWaitMs: 100 },
       log: { level: "silent" },
     });
-    service = await startService(config, { logger: testLogger(), routes: options.routes, eventPollMs: options.eventPollMs ?? 25 });
+    service = await startService(config, { logger: testLogger(), routes: options.routes, eventPollMs: options.eventPollMs ?? 25, latestGenerationTtlMs: options.latestGenerationTtlMs });
     const running = service;
     // Subscriptions are fed by a poller of the database: note what it has announced (without
     // adding a listener, so tests can count the subscriptions' own), to wait for it after changes.
