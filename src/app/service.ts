@@ -42,6 +42,8 @@ export interface ServiceOptions {
 
 /** See QueryServiceOptions: at 500 requests/s, 10 latest-generation reads a second instead of 500. */
 const LATEST_GENERATION_TTL_MS = 100;
+/** See QueryServiceOptions: 10k pods hold about 42,000 connections, 100k about 400,000 (some 200 MB in memory). */
+const GENERATION_INDEX_MAX_CONNECTIONS = 500_000;
 
 export async function startService(config: Config, options: ServiceOptions): Promise<RunningService> {
   const { logger } = options;
@@ -62,7 +64,10 @@ export async function startService(config: Config, options: ServiceOptions): Pro
     },
   });
   // Another replica's commit is seen within LATEST_GENERATION_TTL_MS; this process's own at once.
-  const query = (announce.query = new QueryService(app.store, Date.now, { latestGenerationTtlMs: options.latestGenerationTtlMs ?? LATEST_GENERATION_TTL_MS }));
+  const query = (announce.query = new QueryService(app.store, Date.now, {
+    latestGenerationTtlMs: options.latestGenerationTtlMs ?? LATEST_GENERATION_TTL_MS,
+    generationIndexMaxConnections: GENERATION_INDEX_MAX_CONNECTIONS,
+  }));
   // Subscriptions are fed from the database, so the syncing leader and standby replicas push the same events.
   const poller = new EventPoller({ store: app.store, events, logger: logger.child({ component: "events" }), intervalMs: options.eventPollMs });
   const runtime: RuntimeStatus = {

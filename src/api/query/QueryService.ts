@@ -25,6 +25,7 @@ import {
   type WorkloadRef,
 } from "../../engine/index.js";
 import type { ClassKey, MatrixConnectionRow, Store, StoredRevision } from "../../store/types.js";
+import { GenerationIndex } from "./GenerationIndex.js";
 import { toEndpoint } from "./members.js";
 import { inScope, type Scope } from "./scope.js";
 import { WorldCache, type WorldSnapshot } from "./WorldCache.js";
@@ -68,6 +69,12 @@ export interface QueryServiceOptions {
    * a steady stream of requests costs a handful of reads per second, not one per request.
    */
   readonly latestGenerationTtlMs?: number;
+  /**
+   * Generations with at most this many class-to-class connections are loaded whole into a
+   * GenerationIndex on the first whoCanReach/reachableFrom, and answered from memory (default 0:
+   * every workload's first answer reads the database). Larger ones keep the per-workload reads.
+   */
+  readonly generationIndexMaxConnections?: number;
 }
 
 export class QueryService {
@@ -90,6 +97,9 @@ export class QueryService {
   /** The latest generation per cluster as last read or committed here, and when (clock ms). */
   private readonly latestKnown = new Map<string, { generation: number; at: number }>();
   private readonly latestTtlMs: number;
+  private readonly indexMaxConnections: number;
+  /** GenerationIndex per (cluster, generation), the two most recently used; undefined: too large to index. */
+  private readonly indexes = new Map<string, Promise<GenerationIndex | undefined>>();
 
   constructor(
     private readonly store: Store,
@@ -97,6 +107,7 @@ export class QueryService {
     options: QueryServiceOptions = {},
   ) {
     this.latestTtlMs = options.latestGenerationTtlMs ?? 0;
+    this.indexMaxConnections = options.generationIndexMaxConnections ?? 0;
     this.worlds = new WorldCache(store);
   }
 
@@ -231,7 +242,8 @@ export class QueryService {
 
   /** Every row of one workload's answer in one generation, unfiltered (see `reaches`). */
   private async reachRows(ref: GenerationRef, q: WorkloadQuery, direction: "incoming" | "outgoing"): Promise<ReachRows> {
-    const rows = await this.store.matrix.classesOfWorkload(ref.cluster, ref.generation, q.namespace, q.name, q.kind);
+    const index = await this.generationIndex(ref);
+    const rows = index ? index.classesOfWorkload(q.namespace, q.name, q.kind) : await this.store.matrix.classesOfWorkload(ref.cluster, ref.generation, q.namespace, q.name, q.kind);
     const kinds = [...new Set(rows.map((r) => r.workloadKind))];
     if (kinds.length === 0) throw new NotFoundError(`no workload ${q.namespace}/${q.name}${q.kind ? `[${q.kind}]` : ""} in cluster ${ref.cluster} at generation ${ref.generation}`);
     if (kinds.length > 1)
@@ -239,12 +251,13 @@ export class QueryService {
     const workload: WorkloadRef = { namespace: q.namespace, kind: kinds[0]!, name: q.name };
     const self: ConnEndpoint = { kind: "workload", ref: workload };
     const classes = rows.map((r) => r.classKey);
-    const conns =
-      direction === "incoming"
+    const conns = index
+      ? index.connections(direction, classes)
+      : direction === "incoming"
         ? await this.store.matrix.incoming(ref.cluster, ref.generation, classes)
         : await this.store.matrix.outgoing(ref.cluster, ref.generation, classes);
     const peerClasses = [...new Set(conns.map((c) => (direction === "incoming" ? c.srcClass : c.dstClass)))];
-    const members = await this.store.matrix.members(ref.cluster, ref.generation, peerClasses);
+    const members = index ? index.members(peerClasses) : await this.store.matrix.members(ref.cluster, ref.generation, peerClasses);
     const edges: ClassEdge[] = conns.map((c) => {
       const peers = (members.get(direction === "incoming" ? c.srcClass : c.dstClass) ?? []).map(toEndpoint);
       const conn = parseConn(c.conn);
@@ -252,6 +265,28 @@ export class QueryService {
     });
     const all = expandEdges(edges);
     return { workload, rows: all, size: all.length + 1 };
+  }
+
+  /** The generation's index when it is small enough (see QueryServiceOptions); loads are shared, failures not kept. */
+  private generationIndex(ref: GenerationRef): Promise<GenerationIndex | undefined> {
+    if (this.indexMaxConnections <= 0) return Promise.resolve(undefined);
+    const key = `${ref.cluster}\u0000${ref.generation}`;
+    let hit = this.indexes.get(key);
+    if (hit) {
+      // Most recently used last.
+      this.indexes.delete(key);
+      this.indexes.set(key, hit);
+      return hit;
+    }
+    hit = (async () => {
+      const stored = await this.store.matrix.getGeneration(ref.cluster, ref.generation);
+      if (!stored || stored.connectionCount > this.indexMaxConnections) return undefined;
+      return new GenerationIndex(await this.store.matrix.snapshotAt(ref.cluster, ref.generation));
+    })();
+    hit.catch(() => this.indexes.delete(key));
+    this.indexes.set(key, hit);
+    while (this.indexes.size > 2) this.indexes.delete(this.indexes.keys().next().value!);
+    return hit;
   }
 
   async canConnect(scope: Scope, from: EndpointQuery, to: EndpointQuery, port: number, protocol: Protocol, options: QueryOptions): Promise<CanConnectAnswer> {

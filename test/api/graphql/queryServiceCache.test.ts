@@ -28,7 +28,7 @@ function fakeStore(init: { clusters: string[]; latest: number }) {
     matrix: {
       latestGeneration: async () => (count("latestGeneration"), state.latest),
       generationAt: async () => (count("generationAt"), 1),
-      getGeneration: async (_c: string, g: number) => (count("getGeneration"), { generation: g, createdAt: new Date(Date.UTC(2026, 0, g)), stats: {}, sourceVersions: {}, classCount: 0, connectionCount: 0, delta: {} }),
+      getGeneration: async (_c: string, g: number) => (count("getGeneration"), { generation: g, createdAt: new Date(Date.UTC(2026, 0, g)), stats: {}, sourceVersions: {}, classCount: 4, connectionCount: g >= 2 ? 4 : 3, delta: {} }),
       classesOfWorkload: async (_c: string, _g: number, namespace: string, name: string): Promise<WorkloadClassRow[]> => {
         count("classesOfWorkload");
         if (namespace === "shop" && name === "backend") return [{ classKey: "backend", workloadKind: "Deployment", pods: 1 }];
@@ -45,6 +45,19 @@ function fakeStore(init: { clusters: string[]; latest: number }) {
         ];
       },
       outgoing: async (): Promise<MatrixConnectionRow[]> => (count("outgoing"), [{ srcClass: "backend", dstClass: "payments", conn: "TCP 8443" }]),
+      snapshotAt: async (_c: string, g: number) => {
+        count("snapshotAt");
+        const cls = (key: string, members: ClassMember[]) => [key, { key, kind: "pod", members }] as const;
+        return {
+          classes: new Map([cls("backend", [wl("shop", "backend")]), cls("frontend", [wl("shop", "frontend")]), cls("payments", [wl("payments", "api")]), cls("cache", [wl("shop", "cache")])]),
+          connections: new Map([
+            ["frontend\u0000backend", "TCP 80"],
+            ["payments\u0000backend", "TCP 443"],
+            ["backend\u0000payments", "TCP 8443"],
+            ...(g >= 2 ? [["cache\u0000backend", "All Connections"] as [string, string]] : []),
+          ]),
+        };
+      },
       members: async (_c: string, _g: number, classes: readonly string[]) => {
         count("members");
         const all: Record<string, ClassMember[]> = { frontend: [wl("shop", "frontend")], payments: [wl("payments", "api")], cache: [wl("shop", "cache")] };
@@ -212,5 +225,31 @@ describe("QueryService caches", () => {
     const q = new QueryService(store, () => 5);
     for (let i = 0; i < 3; i++) await q.generation({});
     expect(calls["latestGeneration"]).toBe(3);
+  });
+  it("with generationIndexMaxConnections, loads each generation once and answers every workload from memory, as the database reads would", async () => {
+    const perWorkload = fakeStore({ clusters: ["c1"], latest: 1 });
+    const indexed = fakeStore({ clusters: ["c1"], latest: 1 });
+    const a = new QueryService(perWorkload.store);
+    const b = new QueryService(indexed.store, Date.now, { generationIndexMaxConnections: 10 });
+    const backend = { namespace: "shop", name: "backend" };
+    for (const state of [perWorkload.state, indexed.state]) state.latest = 2;
+    for (const [scope, opts] of [[FULL_SCOPE, {}], [SHOP_ONLY, {}], [FULL_SCOPE, { port: 443 }]] as const) {
+      expect(peers(await b.whoCanReach(scope, backend, opts))).toEqual(peers(await a.whoCanReach(scope, backend, opts)));
+    }
+    expect(peers(await b.reachableFrom(FULL_SCOPE, backend, {}), "dst")).toEqual(peers(await a.reachableFrom(FULL_SCOPE, backend, {}), "dst"));
+    await expect(b.whoCanReach(FULL_SCOPE, { namespace: "shop", name: "ghost" }, {})).rejects.toMatchObject({ code: "NOT_FOUND" });
+    expect(indexed.calls).toMatchObject({ snapshotAt: 1 });
+    expect(indexed.calls).not.toHaveProperty("classesOfWorkload");
+    expect(indexed.calls).not.toHaveProperty("incoming");
+    expect(indexed.calls).not.toHaveProperty("members");
+  });
+
+  it("keeps the per-workload reads for a generation larger than generationIndexMaxConnections", async () => {
+    const { store, calls } = fakeStore({ clusters: ["c1"], latest: 1 });
+    // Generation 1 has 3 connections.
+    const q = new QueryService(store, Date.now, { generationIndexMaxConnections: 2 });
+    await q.whoCanReach(FULL_SCOPE, { namespace: "shop", name: "backend" }, {});
+    expect(calls).not.toHaveProperty("snapshotAt");
+    expect(calls).toMatchObject({ classesOfWorkload: 1, incoming: 1, members: 1 });
   });
 });
