@@ -22,7 +22,6 @@ import { Session } from "node:inspector/promises";
 import { createRequire } from "node:module";
 import { cpus, loadavg, tmpdir } from "node:os";
 import { join } from "node:path";
-import pg from "pg";
 import { pino } from "pino";
 import { generateCluster } from "../generateCluster.js";
 import { runInChild } from "../lib/child.js";
@@ -32,8 +31,8 @@ import { ConfigSchema } from "../../src/app/config.js";
 import type { RunningService } from "../../src/app/service.js";
 import type { WorldInput } from "../../src/engine/index.js";
 import { parseSize, type BenchOptions, type BenchSection, type TargetResult } from "./types.js";
+import { ADMIN_URL, admin } from "../lib/pgAdmin.js";
 
-const ADMIN_URL = process.env["KUBEREACH_BENCH_PG_URL"] ?? "postgresql://postgres@127.0.0.1:5432/postgres";
 const RATE = Number(process.env["KUBEREACH_BENCH_API_RATE"] ?? 500);
 const SECONDS = Number(process.env["KUBEREACH_BENCH_API_SECONDS"] ?? 25);
 const CONNECTIONS = 32;
@@ -328,16 +327,6 @@ async function startProfile(): Promise<{ stop(file: string): Promise<void> }> {
       session.disconnect();
     },
   };
-}
-
-async function admin(sql: string): Promise<void> {
-  const client = new pg.Client({ connectionString: ADMIN_URL });
-  await client.connect();
-  try {
-    await client.query(sql);
-  } finally {
-    await client.end();
-  }
 }
 
 // --- the load generator (runs in a child process: bench/lib/child.ts) --------------------------

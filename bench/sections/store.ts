@@ -11,7 +11,6 @@
  * with the seeded PRNG, so runs are comparable. KUBEREACH_BENCH_PG_URL overrides the admin URL
  * (default postgresql://postgres@127.0.0.1:5432/postgres).
  */
-import pg from "pg";
 import { Rng } from "../prng.js";
 import { best, fmtInt, fmtMs, median, table } from "../lib/stats.js";
 import { openStore } from "../../src/store/openStore.js";
@@ -19,8 +18,8 @@ import { connectionKey } from "../../src/store/matrixDelta.js";
 import type { ClassMember, MatrixClass, MatrixSnapshot, ObjectChange, Store } from "../../src/store/types.js";
 import type { JsonValue, NamespaceObject, PodObject, PolicyObject } from "../../src/sync/objects.js";
 import { parseSize, type BenchOptions, type BenchSection, type TargetResult } from "./types.js";
+import { ADMIN_URL, admin } from "../lib/pgAdmin.js";
 
-const ADMIN_URL = process.env.KUBEREACH_BENCH_PG_URL ?? "postgresql://postgres@127.0.0.1:5432/postgres";
 
 interface StoreRun {
   readonly applyMs: number;
@@ -126,16 +125,6 @@ async function time(fn: () => Promise<unknown>): Promise<number> {
   const start = performance.now();
   await fn();
   return performance.now() - start;
-}
-
-async function admin(sql: string): Promise<void> {
-  const client = new pg.Client({ connectionString: ADMIN_URL });
-  await client.connect();
-  try {
-    await client.query(sql);
-  } finally {
-    await client.end();
-  }
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -20,7 +20,6 @@
  * KUBEREACH_BENCH_SYNC_CHANGES the number of timed changes per run (default 9).
  */
 import { Writable } from "node:stream";
-import pg from "pg";
 import { pino } from "pino";
 import { generateCluster } from "../generateCluster.js";
 import { best, fmtInt, fmtMs, median, table, worst } from "../lib/stats.js";
@@ -36,8 +35,8 @@ import type { WorldInput } from "../../src/engine/index.js";
 import { FakeKubeApi, namespace, networkPolicy, pod, type KubeObject, type KubeOwnerReference } from "../../test/helpers/fakeKubeApi.js";
 import { TempKubeconfig } from "../../test/sync/kube/helpers.js";
 import { parseSize, type BenchOptions, type BenchSection, type TargetResult } from "./types.js";
+import { ADMIN_URL, admin } from "../lib/pgAdmin.js";
 
-const ADMIN_URL = process.env["KUBEREACH_BENCH_PG_URL"] ?? "postgresql://postgres@127.0.0.1:5432/postgres";
 const CHANGES = Number(process.env["KUBEREACH_BENCH_SYNC_CHANGES"] ?? 9);
 /** Targets are defined for 10k; a 100k cluster in the in-process fake API server takes minutes and gigabytes. */
 const MAX_PODS = 20_000;
@@ -311,15 +310,5 @@ async function waitFor<T>(probe: () => T | undefined, timeoutMs: number): Promis
     if (v !== undefined) return v;
     if (performance.now() > deadline) throw new Error(`sync bench: no generation within ${timeoutMs} ms of a change`);
     await new Promise((r) => setTimeout(r, 1));
-  }
-}
-
-async function admin(sql: string): Promise<void> {
-  const client = new pg.Client({ connectionString: ADMIN_URL });
-  await client.connect();
-  try {
-    await client.query(sql);
-  } finally {
-    await client.end();
   }
 }
