@@ -26,6 +26,7 @@ import { classifyFailure, type Failure } from "./failures.js";
 import type { KindSpec, KubeList } from "./kinds.js";
 import { SupervisedWatch, type WatchStats } from "./SupervisedWatch.js";
 import { toClusterObject } from "./toClusterObject.js";
+import { statusOf } from "./status.js";
 
 /** The logging methods kubereach uses; a pino Logger satisfies it. */
 export interface SourceLogger {
@@ -160,6 +161,7 @@ export class KindSupervisor {
       onOpen: () => this.onWatchOpen(gen),
       onEvent: (type, object) => this.onWatchEvent(gen, type, object),
       onEnd: (err, stats) => this.onWatchEnd(gen, err, stats),
+      path: () => this.spec.path,
     });
     const informer = new k8s.ListWatch<k8s.KubernetesObject>(this.spec.path, watch, () => this.list(gen), false);
     informer.on("add", (o) => this.onObject(gen, "upsert", o));
@@ -403,12 +405,6 @@ function call(fn: () => Promise<void>): Promise<void> {
   } catch (err) {
     return Promise.reject(err);
   }
-}
-
-function statusOf(err: unknown): number | undefined {
-  if (typeof err !== "object" || err === null) return undefined;
-  const e = err as { statusCode?: unknown; code?: unknown };
-  return typeof e.statusCode === "number" ? e.statusCode : typeof e.code === "number" ? e.code : undefined;
 }
 
 function abortError(): Error {

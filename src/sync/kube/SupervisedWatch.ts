@@ -26,6 +26,8 @@ export interface WatchHooks {
   onEvent(type: string, object: unknown): void;
   /** The watch ended: `err` null for a normal end, else the error the informer will see. */
   onEnd(err: unknown, stats: WatchStats): void;
+  /** The collection to watch, read at each watch (a CRD's path follows the version its last list was answered from); default: the informer's. */
+  path?(): string;
 }
 
 export class SupervisedWatch extends k8s.Watch {
@@ -47,7 +49,7 @@ export class SupervisedWatch extends k8s.Watch {
     let events = 0;
     let ended = false;
     const controller = await super.watch(
-      path,
+      this.hooks.path?.() ?? path,
       queryParams,
       (phase, apiObj, watchObj) => {
         if (phase !== "ERROR") events++;

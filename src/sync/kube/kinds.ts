@@ -6,6 +6,7 @@
  */
 import * as k8s from "@kubernetes/client-node";
 import type { ObjectKind } from "../objects.js";
+import { statusOf } from "./status.js";
 
 export type KubeList = k8s.KubernetesListObject<k8s.KubernetesObject>;
 
@@ -22,12 +23,16 @@ export interface KindSpec {
   readonly optional?: boolean;
 }
 
-/** The tiered policy CRDs: kind, API version and plural of each collection. */
+/**
+ * The tiered policy CRDs: kind, API versions (preferred first) and plural of each collection.
+ * ClusterNetworkPolicy moved from v1alpha2 to v1beta1 upstream; a cluster serves one or both, and
+ * both carry the same schema, so the newest one served is read.
+ */
 export const TIERED_POLICY_RESOURCES = [
-  { kind: "AdminNetworkPolicy", group: "policy.networking.k8s.io", version: "v1alpha1", plural: "adminnetworkpolicies" },
-  { kind: "BaselineAdminNetworkPolicy", group: "policy.networking.k8s.io", version: "v1alpha1", plural: "baselineadminnetworkpolicies" },
-  { kind: "ClusterNetworkPolicy", group: "policy.networking.k8s.io", version: "v1alpha2", plural: "clusternetworkpolicies" },
-] as const satisfies readonly { kind: ObjectKind; group: string; version: string; plural: string }[];
+  { kind: "AdminNetworkPolicy", group: "policy.networking.k8s.io", versions: ["v1alpha1"], plural: "adminnetworkpolicies" },
+  { kind: "BaselineAdminNetworkPolicy", group: "policy.networking.k8s.io", versions: ["v1alpha1"], plural: "baselineadminnetworkpolicies" },
+  { kind: "ClusterNetworkPolicy", group: "policy.networking.k8s.io", versions: ["v1beta1", "v1alpha2"], plural: "clusternetworkpolicies" },
+] as const satisfies readonly { kind: ObjectKind; group: string; versions: readonly string[]; plural: string }[];
 
 export function kindSpecs(kc: k8s.KubeConfig): KindSpec[] {
   const core = kc.makeApiClient(k8s.CoreV1Api);
@@ -37,15 +42,39 @@ export function kindSpecs(kc: k8s.KubeConfig): KindSpec[] {
     { kind: "Namespace", path: "/api/v1/namespaces", list: (signal) => core.listNamespace({}, withSignal(signal)) },
     { kind: "Pod", path: "/api/v1/pods", list: (signal) => core.listPodForAllNamespaces({}, withSignal(signal)) },
     { kind: "NetworkPolicy", path: "/apis/networking.k8s.io/v1/networkpolicies", list: (signal) => networking.listNetworkPolicyForAllNamespaces({}, withSignal(signal)) },
-    ...TIERED_POLICY_RESOURCES.map(
-      (r): KindSpec => ({
-        kind: r.kind,
-        path: `/apis/${r.group}/${r.version}/${r.plural}`,
-        optional: true,
-        list: (signal) => custom.listClusterCustomObject({ group: r.group, version: r.version, plural: r.plural }, withSignal(signal)) as Promise<KubeList>,
-      }),
-    ),
+    ...TIERED_POLICY_RESOURCES.map((r) => crdSpec(r, custom)),
   ];
+}
+
+/**
+ * A CRD collection served at one of several versions: each list tries them in order of preference
+ * and the first one served answers; `path` (what the watch after it opens) follows the version that
+ * answered last. A 404 from every version is the kind not being served.
+ */
+function crdSpec(r: (typeof TIERED_POLICY_RESOURCES)[number], custom: k8s.CustomObjectsApi): KindSpec {
+  const pathOf = (version: string) => `/apis/${r.group}/${version}/${r.plural}`;
+  let served: string = r.versions[0];
+  return {
+    kind: r.kind,
+    get path() {
+      return pathOf(served);
+    },
+    optional: true,
+    async list(signal) {
+      let notFound: unknown;
+      for (const version of r.versions) {
+        try {
+          const list = (await custom.listClusterCustomObject({ group: r.group, version, plural: r.plural }, withSignal(signal))) as KubeList;
+          served = version;
+          return list;
+        } catch (err) {
+          if (statusOf(err) !== 404) throw err;
+          notFound = err;
+        }
+      }
+      throw notFound;
+    },
+  };
 }
 
 /** Per-call options that attach an AbortSignal to the request (Observable middleware, as the object-parameter API expects). */

@@ -1,6 +1,6 @@
 /**
  * The tiered-policy CRDs (AdminNetworkPolicy, BaselineAdminNetworkPolicy v1alpha1,
- * ClusterNetworkPolicy v1alpha2) through the real Kubernetes client against the fake API server:
+ * ClusterNetworkPolicy v1beta1 or v1alpha2) through the real Kubernetes client against the fake API server:
  * listed and watched like the core kinds when served; when not served (404), delivered as an empty
  * listing, reported as `notServed` without an error, and looked for again after `absentRetryMs`.
  */
@@ -74,6 +74,10 @@ describe("KubeClusterSource with the tiered-policy CRDs", () => {
     expect(source.status().kinds.every((k) => k.notServed === undefined)).toBe(true);
 
     await waitFor(() => source.status().kinds.every((k) => k.watching), "every kind watching");
+    // ClusterNetworkPolicy was listed at v1alpha2 after v1beta1 answered 404, and is watched there at once.
+    expect(source.status().kinds.map((k) => [k.kind, k.restarts, k.lastError])).toEqual(ALL_KINDS.map((k) => [k, 0, undefined]));
+    // One request to the v1beta1 collection the fake does not serve (the list answered 404), no watch.
+    expect(api.requestsTo({ path: "/apis/policy.networking.k8s.io/v1beta1/clusternetworkpolicies" }).map((r) => r.query.includes("watch=true"))).toEqual([false]);
     api.upsert(tiered("ClusterNetworkPolicy", "prod", { tier: "Admin", priority: 3, subject: { namespaces: {} }, egress: [{ action: "Pass", to: [{ namespaces: {} }] }] }));
     api.upsert(tiered("AdminNetworkPolicy", "guard", { ...denySlytherin, priority: 11 }));
     api.delete(tiered("BaselineAdminNetworkPolicy", "default", {}));
@@ -81,6 +85,27 @@ describe("KubeClusterSource with the tiered-policy CRDs", () => {
     expect(handler.eventLines()).toEqual(["upsert ClusterNetworkPolicy prod", "upsert AdminNetworkPolicy guard", "remove BaselineAdminNetworkPolicy default"]);
     const updated = handler.events("AdminNetworkPolicy")[0]!.object;
     expect(updated).toMatchObject({ spec: { priority: 11 } });
+  });
+
+  it("ClusterNetworkPolicy served only at v1beta1 (its newer version) is listed and watched there", async () => {
+    api = await FakeKubeApi.create();
+    const v1beta1: ResourceDef = { ...TIER_RESOURCES[2]!, path: "/apis/policy.networking.k8s.io/v1beta1/clusternetworkpolicies", apiVersion: "policy.networking.k8s.io/v1beta1" };
+    api.registerResource(v1beta1);
+    kubeconfig = new TempKubeconfig(api.url);
+    source = sourceFor(kubeconfig, { kinds: ALL_KINDS, absentRetryMs: 60_000 });
+    const cnp = (name: string, priority: number): KubeObject => ({ apiVersion: v1beta1.apiVersion, kind: "ClusterNetworkPolicy", metadata: { name }, spec: { tier: "Admin", priority, subject: { namespaces: {} }, ingress: [] } });
+    api.upsert(cnp("first", 1));
+    const handler = new RecordingHandler();
+    await source.start(handler);
+    expect(handler.lastListing("ClusterNetworkPolicy")).toEqual(["first"]);
+    expect(source.status().kinds.find((k) => k.kind === "ClusterNetworkPolicy")!.notServed).toBeUndefined();
+    await waitFor(() => source!.status().kinds.find((k) => k.kind === "ClusterNetworkPolicy")!.watching, "watching ClusterNetworkPolicy");
+    api.upsert(cnp("second", 2));
+    await waitFor(() => handler.events("ClusterNetworkPolicy").length === 1, "the watch event");
+    expect(handler.eventLines()).toEqual(["upsert ClusterNetworkPolicy second"]);
+    expect(source.status().kinds.find((k) => k.kind === "ClusterNetworkPolicy")).toMatchObject({ restarts: 0 });
+    // The v1alpha2 collection was never watched.
+    expect(api.requestsTo({ path: "/apis/policy.networking.k8s.io/v1alpha2/clusternetworkpolicies" }).length).toBe(0);
   });
 
   it("a CRD installed later is picked up at the next look, with its objects", async () => {
