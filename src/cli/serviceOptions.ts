@@ -35,7 +35,7 @@ export function addStoreOptions(cmd: Command): Command {
   return cmd
     .option("--database-url <url>", "PostgreSQL URL (env DATABASE_URL); default: the embedded database in --data-dir")
     .option("--data-dir <dir>", "embedded database directory (env KUBEREACH_DATA_DIR)", undefined)
-    .option("--cluster-id <id>", "the id the cluster is stored under (default: the kube context, or 'example'/'default')")
+    .option("--cluster-id <id>", "the id the cluster is stored under (default: the --context name; else 'example' for the bundled example, 'default' otherwise)")
     .option("-c, --config <file>", "a YAML or JSON configuration file (env KUBEREACH_CONFIG)")
     .option("--log-level <level>", "fatal, error, warn, info, debug, trace or silent (env LOG_LEVEL)");
 }
