@@ -228,7 +228,9 @@ export class QueryService {
     const key = [ref.cluster, ref.generation, direction, q.namespace, q.name, q.kind ?? ""].join("\u0000");
     let answer = this.reaches.get(key);
     if (!answer) {
-      answer = this.reachRows(ref, q, direction);
+      // Only the latest generation is indexed: time travel alternating between generations would
+      // otherwise reload whole snapshots; past generations are read per workload (and cached).
+      answer = this.reachRows(ref, q, direction, !options.at);
       this.reaches.set(key, answer, 1);
       // Failures (unknown workload, a database error) are not kept; the size is known once resolved.
       answer.then(
@@ -241,8 +243,8 @@ export class QueryService {
   }
 
   /** Every row of one workload's answer in one generation, unfiltered (see `reaches`). */
-  private async reachRows(ref: GenerationRef, q: WorkloadQuery, direction: "incoming" | "outgoing"): Promise<ReachRows> {
-    const index = await this.generationIndex(ref);
+  private async reachRows(ref: GenerationRef, q: WorkloadQuery, direction: "incoming" | "outgoing", indexed: boolean): Promise<ReachRows> {
+    const index = indexed ? await this.generationIndex(ref) : undefined;
     const rows = index ? index.classesOfWorkload(q.namespace, q.name, q.kind) : await this.store.matrix.classesOfWorkload(ref.cluster, ref.generation, q.namespace, q.name, q.kind);
     const kinds = [...new Set(rows.map((r) => r.workloadKind))];
     if (kinds.length === 0) throw new NotFoundError(`no workload ${q.namespace}/${q.name}${q.kind ? `[${q.kind}]` : ""} in cluster ${ref.cluster} at generation ${ref.generation}`);

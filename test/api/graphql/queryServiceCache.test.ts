@@ -242,6 +242,10 @@ describe("QueryService caches", () => {
     expect(indexed.calls).not.toHaveProperty("classesOfWorkload");
     expect(indexed.calls).not.toHaveProperty("incoming");
     expect(indexed.calls).not.toHaveProperty("members");
+    // A past generation (`at`) is read per workload, never indexed (time travel would reload snapshots).
+    const at = new Date("2026-01-01T12:00:00Z");
+    expect(peers(await b.whoCanReach(FULL_SCOPE, backend, { at }))).toEqual(peers(await a.whoCanReach(FULL_SCOPE, backend, { at })));
+    expect(indexed.calls).toMatchObject({ snapshotAt: 1, classesOfWorkload: 1, incoming: 1, members: 1 });
   });
 
   it("keeps the per-workload reads for a generation larger than generationIndexMaxConnections", async () => {
