@@ -9,7 +9,8 @@
  *   for that direction by any policy (NetworkPolicy or tiered), so it accepts / sends anything.
  * - NAMESPACE_WITHOUT_DEFAULT_DENY (ingress medium, egress low): a namespace with pods has no
  *   NetworkPolicy with an empty podSelector for that direction (one that isolates every pod,
- *   future ones included).
+ *   future ones included); info when cluster-scoped tiered policies apply to every pod there for
+ *   that direction (a new pod then gets what they leave open).
  * - POLICY_SELECTS_NO_POD (low): the podSelector matches no pod of the namespace.
  * - PEER_MATCHES_NOTHING (medium): a selector peer matches no pod (e.g. its namespaceSelector
  *   matches no namespace).
@@ -26,7 +27,7 @@
  *   admits is already accepted; low when partly denied): the Admin tier decides what a NetworkPolicy
  *   rule admits before NetworkPolicy is consulted (see adminShadow.ts).
  */
-import { rulesFor, type CompiledNetworkPolicy, type Direction } from "../compile/model.js";
+import { formatTier, rulesFor, tierRulesFor, type CompiledNetworkPolicy, type Direction } from "../compile/model.js";
 import { isolatingPolicies } from "../eval/evaluatePair.js";
 import { tieredPoliciesFor } from "../eval/tiers.js";
 import { describePeer, describeRulePorts } from "../explain/describe.js";
@@ -92,21 +93,35 @@ function isolation(ctx: FindingsContext): Finding[] {
 function defaultDeny(ctx: FindingsContext): Finding[] {
   const { world } = ctx;
   const out: Finding[] = [];
-  const withPods = new Set(world.pods.filter((p) => !p.hostNetwork).map((p) => p.namespace.name));
-  for (const ns of [...withPods].sort()) {
+  const namespaces = new Map(world.pods.filter((p) => !p.hostNetwork).map((p) => [p.namespace.name, p.namespace]));
+  for (const ns of [...namespaces.keys()].sort()) {
     const policies = world.policiesByNamespace.get(ns) ?? [];
+    const labels = namespaces.get(ns)!.labels;
     for (const dir of DIRECTIONS) {
       if (policies.some((p) => p.podSelector.matchesEverything && rulesFor(p, dir) !== undefined)) continue;
       const ingress = dir === "ingress";
       const type = ingress ? "Ingress" : "Egress";
+      const hint = `add a NetworkPolicy in ${ns} with podSelector: {} and policyTypes: [${type}] (no ${dir} rules), then allow what is needed`;
+      // Cluster-scoped policies whose subject is every pod of the namespace govern a new pod there
+      // too: it is not simply open, it gets what they leave open. Named by count only: the finding
+      // belongs to the namespace, and tokens scoped to it do not see cluster-scoped policies.
+      const covering = world.tieredPolicies.filter((p) => p.subject.podSelector.matchesEverything && p.subject.namespaceSelector.matches(labels) && tierRulesFor(p, dir).length > 0);
       out.push({
         kind: "NAMESPACE_WITHOUT_DEFAULT_DENY",
-        severity: ingress ? "medium" : "low",
         direction: dir,
         namespace: ns,
-        message: `namespace ${ns} has no default-deny for ${dir}: no NetworkPolicy with an empty podSelector isolates all its pods, so a new pod there is open for ${dir} until a policy selects it`,
-        hint: `add a NetworkPolicy in ${ns} with podSelector: {} and policyTypes: [${type}] (no ${dir} rules), then allow what is needed`,
         objects: [{ kind: "Namespace", namespace: "", name: ns }],
+        ...(covering.length === 0
+          ? {
+              severity: ingress ? "medium" : "low",
+              message: `namespace ${ns} has no default-deny for ${dir}: no NetworkPolicy with an empty podSelector isolates all its pods, so a new pod there is open for ${dir} until a policy selects it`,
+              hint,
+            }
+          : {
+              severity: "info",
+              message: `namespace ${ns} has no NetworkPolicy default-deny for ${dir}, but ${covering.length} cluster-scoped ${covering.length === 1 ? "policy applies" : "policies apply"} to every pod there for ${dir} (${[...new Set(covering.map((p) => `${formatTier(p.tier)} tier`))].join(", ")}): a new pod there gets what ${covering.length === 1 ? "it leaves" : "they leave"} open until a NetworkPolicy selects it`,
+              hint: `if the cluster-scoped policies are meant as the default, nothing to do; otherwise ${hint}`,
+            }),
       });
     }
   }
