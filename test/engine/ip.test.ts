@@ -85,8 +85,12 @@ describe("formatIp", () => {
     expect(formatIp(ip(text))).toBe(formatted);
   });
 
-  /** Independent RFC 5952 oracle: full form without leading zeros, then compress the longest (first) run of >= 2 zero groups. */
+  /**
+   * Independent RFC 5952 oracle: full form without leading zeros, then compress the longest (first)
+   * run of >= 2 zero groups; IPv4-mapped addresses (::ffff:0:0/96) in mixed notation (section 5).
+   */
   function rfc5952(value: bigint): string {
+    if (value >> 32n === 0xffffn) return `::ffff:${[24n, 16n, 8n, 0n].map((s) => Number((value >> s) & 0xffn)).join(".")}`;
     const groups = Array.from({ length: 8 }, (_, i) => Number((value >> BigInt((7 - i) * 16)) & 0xffffn).toString(16));
     let best: [number, number] = [-1, 0];
     for (let i = 0; i < 8; i++) {
@@ -98,8 +102,11 @@ describe("formatIp", () => {
     return `${groups.slice(0, best[0]).join(":")}::${groups.slice(best[0] + best[1]).join(":")}`;
   }
 
-  // Addresses with many zero groups, so that runs and ties are frequent.
-  const v6Arb = fc.array(fc.oneof(fc.constant(0), fc.constant(0), fc.integer({ min: 0, max: 0xffff })), { minLength: 8, maxLength: 8 }).map(v6);
+  // Addresses with many zero groups, so that runs and ties are frequent; and IPv4-mapped ones.
+  const v6Arb = fc.oneof(
+    fc.array(fc.oneof(fc.constant(0), fc.constant(0), fc.integer({ min: 0, max: 0xffff })), { minLength: 8, maxLength: 8 }).map(v6),
+    fc.bigInt({ min: 0n, max: 0xffffffffn }).map((v4) => (0xffffn << 32n) | v4),
+  );
 
   it("IPv6: formatting follows RFC 5952 and round-trips", () => {
     fc.assert(
