@@ -248,6 +248,19 @@ describe("QueryService caches", () => {
     expect(indexed.calls).toMatchObject({ snapshotAt: 1, classesOfWorkload: 1, incoming: 1, members: 1 });
   });
 
+  it("does not keep a failed index load: the request fails, the next one loads again", async () => {
+    const { store, calls } = fakeStore({ clusters: ["c1"], latest: 1 });
+    const snapshotAt = store.matrix.snapshotAt.bind(store.matrix);
+    let failures = 1;
+    (store.matrix as { snapshotAt: typeof snapshotAt }).snapshotAt = (c, g) => (failures-- > 0 ? Promise.reject(new Error("connection reset")) : snapshotAt(c, g));
+    const q = new QueryService(store, Date.now, { generationIndexMaxConnections: 10 });
+    const backend = { namespace: "shop", name: "backend" };
+    await expect(q.whoCanReach(FULL_SCOPE, backend, {})).rejects.toThrow("connection reset");
+    expect(peers(await q.whoCanReach(FULL_SCOPE, backend, {}))).toEqual(["payments/api TCP 443", "shop/frontend TCP 80"]);
+    expect(calls).toMatchObject({ snapshotAt: 1 });
+    expect(calls).not.toHaveProperty("classesOfWorkload");
+  });
+
   it("keeps the per-workload reads for a generation larger than generationIndexMaxConnections", async () => {
     const { store, calls } = fakeStore({ clusters: ["c1"], latest: 1 });
     // Generation 1 has 3 connections.

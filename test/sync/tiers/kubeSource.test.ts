@@ -108,6 +108,24 @@ describe("KubeClusterSource with the tiered-policy CRDs", () => {
     expect(api.requestsTo({ path: "/apis/policy.networking.k8s.io/v1alpha2/clusternetworkpolicies" }).length).toBe(0);
   });
 
+  it("only a 404 moves ClusterNetworkPolicy on to the older version: a 403 on v1beta1 is an error, retried", async () => {
+    api = await FakeKubeApi.create();
+    for (const r of TIER_RESOURCES) api.registerResource(r);
+    const beta = "/apis/policy.networking.k8s.io/v1beta1/clusternetworkpolicies";
+    const alpha = "/apis/policy.networking.k8s.io/v1alpha2/clusternetworkpolicies";
+    api.failNext(beta, 403);
+    api.upsert(tiered("ClusterNetworkPolicy", "x", { tier: "Admin", priority: 1, subject: { namespaces: {} }, ingress: [] }));
+    kubeconfig = new TempKubeconfig(api.url);
+    source = sourceFor(kubeconfig, { kinds: ALL_KINDS, absentRetryMs: 60_000 });
+    const handler = new RecordingHandler();
+    await source.start(handler);
+    expect(handler.lastListing("ClusterNetworkPolicy")).toEqual(["x"]);
+    // 403 on v1beta1 (no fallback), then, on the retry, 404 on v1beta1 and the listing from v1alpha2.
+    const paths = api.requestsTo().filter((r) => r.path === beta || (r.path === alpha && !r.query.includes("watch=true")));
+    expect(paths.map((r) => r.path)).toEqual([beta, beta, alpha]);
+    expect(source.status().kinds.find((k) => k.kind === "ClusterNetworkPolicy")!.notServed).toBeUndefined();
+  });
+
   it("a CRD installed later is picked up at the next look, with its objects", async () => {
     const { api, source } = await setup(false, 200);
     const handler = new RecordingHandler();
