@@ -27,19 +27,19 @@
  * and the caller recomputes from scratch.
  */
 import { compileWorld } from "../compile/compileWorld.js";
-import { rulesFor, type CompiledNamespace, type CompiledNetworkPolicy, type CompiledPeer, type CompiledPod, type CompiledWorld, type Direction, type SelectorPeer } from "../compile/model.js";
+import { rulesFor, type CompiledRule, type CompiledNamespace, type CompiledNetworkPolicy, type CompiledPeer, type CompiledPod, type CompiledWorld, type Direction, type SelectorPeer } from "../compile/model.js";
 import type { Diagnostic } from "../diagnostics.js";
 import { externalEndpoint, podEndpoint, type Endpoint } from "../eval/endpoint.js";
-import { evaluateDirection } from "../eval/evaluatePair.js";
-import { policySelectsPod, selectorPeerMatchesNamespace } from "../eval/matching.js";
-import { tieredPolicySelectsPod } from "../eval/tiers.js";
+import { evaluateDirection, isolatingPolicies } from "../eval/evaluatePair.js";
+import { destinationNamedPorts, policySelectsPod, rulePeerMatching, rulePortsToward, selectorPeerMatchesNamespace } from "../eval/matching.js";
+import { tieredPoliciesFor, tieredPolicySelectsPod } from "../eval/tiers.js";
 import type { ClassMatrix } from "../matrix/buildMatrix.js";
 import { classRanges, relevantNamedPortsKey } from "../matrix/classes.js";
 import { classSignatures } from "../matrix/classSignature.js";
 import { podKey, policyKey, type PodKey, type PolicyKey } from "../model/ids.js";
 import type { NamespaceInput, NetworkPolicyInput, PodInput } from "../model/input.js";
 import type { IpRange } from "../net/ip.js";
-import type { ConnectionSet } from "../ports/ConnectionSet.js";
+import { ConnectionSet } from "../ports/ConnectionSet.js";
 import { spliceWorld } from "../whatif/splice.js";
 
 /** One object's versions around a change: before only (deleted), after only (created), both (updated). */
@@ -96,6 +96,8 @@ export interface Fallback {
 }
 
 const DIRECTIONS: readonly Direction[] = ["ingress", "egress"];
+/** Cached rule-toward-class port sets kept across changes before the cache starts over (signatures of removed classes stay in it). */
+const MAX_PORTS_ENTRIES = 1_000_000;
 
 function ipGroupKey(peer: Extract<CompiledPeer, { kind: "ipBlock" }>): string {
   return `ipBlock(${peer.set.ranges.map((r) => `${r.family}:${r.start}-${r.end}`).join(",")})`;
@@ -117,13 +119,13 @@ function addCount(m: Map<string, number>, k: string, by: number): { before: numb
   return { before, after };
 }
 
-function indexAdd(m: Map<string, Set<string>>, k: string, v: string): void {
+function indexAdd<K, V>(m: Map<K, Set<V>>, k: K, v: V): void {
   const s = m.get(k);
   if (s) s.add(v);
   else m.set(k, new Set([v]));
 }
 
-function indexDelete(m: Map<string, Set<string>>, k: string, v: string): void {
+function indexDelete<K, V>(m: Map<K, Set<V>>, k: K, v: V): void {
   const s = m.get(k);
   if (!s) return;
   s.delete(v);
@@ -161,7 +163,13 @@ export class IncrementalMatrix {
   private readonly podFamilies = new Map<string, number>();
   /** Selector groups whose namespace half matches each namespace (cleared when groups or labels change). */
   private readonly nsGroups = new Map<string, SelectorPeer[]>();
+  /** Pods by namespace name. */
+  private readonly nsPods = new Map<string, Set<PodKey>>();
   private entries = 0;
+  /** Per class signature and direction: the isolating rules, or why there are none to walk (see apply). */
+  private readonly sides: Record<Direction, Map<string, readonly CompiledRule[] | "open" | "tiered">> = { ingress: new Map(), egress: new Map() };
+  private portsMemo = new WeakMap<CompiledRule, Map<string, ConnectionSet>>();
+  private portsEntries = 0;
 
   /** The state of a matrix computed from scratch (signatures: classSignatures(matrix), when already computed). */
   constructor(matrix: ClassMatrix, diagnostics: readonly Diagnostic[], signatures: readonly string[] = classSignatures(matrix)) {
@@ -184,7 +192,10 @@ export class IncrementalMatrix {
     });
     for (const p of world.networkPolicies) for (const n of namesOf(p)) addCount(this.nameCount, n, 1);
     for (const p of world.tieredPolicies) for (const r of [...p.ingress, ...p.egress]) if (r.ports !== "any") for (const port of r.ports) if (port.kind === "namedAny") addCount(this.nameCount, port.name, 1);
-    for (const p of world.pods) if (p.ip) addCount(this.podFamilies, String(p.ip.family), 1);
+    for (const p of world.pods) {
+      if (p.ip) addCount(this.podFamilies, String(p.ip.family), 1);
+      indexAdd(this.nsPods, p.namespace.name, p.key);
+    }
     for (const c of classes) {
       const sig = signatures[c.id]!;
       const pods = new Set<PodKey>();
@@ -337,17 +348,47 @@ export class IncrementalMatrix {
       if (d !== 0 && f !== "4" && (now === 0) !== (now + d === 0) && ![...this.ipGroups.values()].some((x) => x.set.families().has(Number(f) as 4 | 6)))
         return fallback("an address family appeared or disappeared");
     }
-    const pods: CompiledPod[] = [];
-    for (const p of spliced.world.pods) {
-      if (podRemoved.has(p.key)) continue;
-      const ns = nsChanged.get(p.namespace.name);
-      let q = ns ? { ...p, namespace: ns } : p;
-      if (q.index !== pods.length) q = { ...q, index: pods.length };
-      pods.push(q);
+    // The pod list: untouched pods are shared; a removed pod's slot takes an added one or the last pod.
+    let pods = spliced.world.pods as CompiledPod[];
+    let podByKey = spliced.world.podByKey as Map<PodKey, CompiledPod>;
+    if (podRemoved.size > 0 || podAdded.length > 0 || nsChanged.size > 0) {
+      pods = [...pods];
+      podByKey = new Map(podByKey);
+      const holes: number[] = [];
+      for (const k of podRemoved) {
+        const old = podByKey.get(k);
+        if (!old) continue;
+        podByKey.delete(k);
+        holes.push(old.index);
+      }
+      holes.sort((a, b) => b - a); // fill the lowest first (pop)
+      for (const p of podAdded) {
+        const index = holes.length > 0 ? holes.pop()! : pods.length;
+        const q = { ...p, index, namespace: namespaceByName.get(p.namespace.name)! };
+        pods[index] = q;
+        podByKey.set(q.key, q);
+      }
+      holes.reverse(); // descending: the last pod moves into the highest hole first
+      for (const h of holes) {
+        const last = pods.length - 1;
+        if (h === last) {
+          pods.pop();
+          continue;
+        }
+        const moved = { ...pods[last]!, index: h };
+        pods.pop();
+        pods[h] = moved;
+        podByKey.set(moved.key, moved);
+      }
+      for (const [name, ns] of nsChanged)
+        for (const k of this.nsPods.get(name) ?? []) {
+          const p = podByKey.get(k);
+          if (!p || p.namespace === ns) continue;
+          const q = { ...p, namespace: ns };
+          pods[q.index] = q;
+          podByKey.set(k, q);
+        }
     }
-    for (const p of podAdded) pods.push({ ...p, index: pods.length, namespace: namespaceByName.get(p.namespace.name)! });
-    const podByKey = new Map<PodKey, CompiledPod>();
-    for (const p of pods) podByKey.set(p.key, p);
     const next: CompiledWorld = { ...spliced.world, namespaces, namespaceByName, pods, podByKey };
 
     // --- from here on the state changes ------------------------------------------------------------------
@@ -364,16 +405,25 @@ export class IncrementalMatrix {
     // Pods whose signature may change.
     const touched = new Set<PodKey>([...podRemoved, ...podAdded.map((p) => p.key)]);
     const changedPods = new Set(touched);
-    if (nsChanged.size > 0) for (const p of pods) if (nsChanged.has(p.namespace.name)) touched.add(p.key);
+    for (const k of podRemoved) if (W.podByKey.has(k)) indexDelete(this.nsPods, W.podByKey.get(k)!.namespace.name, k);
+    for (const p of podAdded) indexAdd(this.nsPods, p.namespace.name, p.key);
+    const podsOf = (ns: string) => this.nsPods.get(ns) ?? [];
+    for (const name of nsChanged.keys()) for (const k of podsOf(name)) touched.add(k);
     const versions = [...spliced.oldVersions, ...spliced.newVersions];
-    if (versions.length > 0) for (const p of pods) if (versions.some((v) => policySelectsPod(v, p))) touched.add(p.key);
+    for (const v of versions) for (const k of podsOf(v.namespace)) if (policySelectsPod(v, podByKey.get(k)!)) touched.add(k);
     const groupsMoved = [...addedGroups, ...removedGroups.map((k) => this.removedGroupPeer(k, spliced.oldVersions, npPairs))];
     for (const g of groupsMoved) {
       if (!g) {
         for (const p of pods) touched.add(p.key);
         break;
       }
-      for (const p of pods) if (!p.hostNetwork && selectorPeerMatchesNamespace(g, p.namespace) && g.podSelector.matches(p.labels)) touched.add(p.key);
+      for (const ns of namespaces) {
+        if (!selectorPeerMatchesNamespace(g, ns)) continue;
+        for (const k of podsOf(ns.name)) {
+          const p = podByKey.get(k)!;
+          if (!p.hostNetwork && g.podSelector.matches(p.labels)) touched.add(k);
+        }
+      }
     }
 
     // --- reclassify ------------------------------------------------------------------------------------------
@@ -434,6 +484,7 @@ export class IncrementalMatrix {
       }
     const oldByKey = new Map(spliced.oldVersions.map((v) => [v.key, v]));
     const newByKey = new Map(spliced.newVersions.map((v) => [v.key, v]));
+    for (const key of changedKeys) for (const dir of DIRECTIONS) for (const sig of this.classesOfPolicy[dir].get(key) ?? []) this.sides[dir].delete(sig);
     for (const key of changedKeys) {
       const vs = [oldByKey.get(key), newByKey.get(key)].filter((v): v is CompiledNetworkPolicy => v !== undefined);
       for (const dir of DIRECTIONS) {
@@ -471,6 +522,50 @@ export class IncrementalMatrix {
       }
       return e;
     };
+    // One side of a pair, as evaluateDirection computes it; for subjects no cluster-scoped policy
+    // applies to, from the subject's isolating rules (found once per class) and what each rule's
+    // ports admit toward the destination class (once per rule and class).
+    // Keyed by the signature strings themselves (their hashes are cached; a concatenated key of these long strings is hashed anew each time).
+    // Both are kept across changes: a side depends only on the policies the signature names (entries
+    // of classes naming a changed policy are dropped above), what a rule admits toward a class only on
+    // the rule (a changed policy's rules are new objects) and the named ports the signature names.
+    const sides = this.sides;
+    const sideOf = (dir: Direction, sig: string, e: Endpoint) => {
+      let hit = sides[dir].get(sig);
+      if (hit === undefined) {
+        if (e.kind !== "pod") hit = "open";
+        else if (tieredPoliciesFor(next, e, dir).length > 0) hit = "tiered";
+        else {
+          const isolating = isolatingPolicies(next, e, dir);
+          hit = isolating.length === 0 ? "open" : isolating.flatMap((p) => rulesFor(p, dir)!);
+        }
+        sides[dir].set(sig, hit);
+      }
+      return hit;
+    };
+    if (this.portsEntries > MAX_PORTS_ENTRIES) {
+      this.portsMemo = new WeakMap();
+      this.portsEntries = 0;
+    }
+    const portsMemo = this.portsMemo;
+    const portsToward = (rule: CompiledRule, dstSig: string, dstEndpoint: Endpoint) => {
+      let m = portsMemo.get(rule);
+      if (!m) portsMemo.set(rule, (m = new Map()));
+      let hit = m.get(dstSig);
+      if (!hit) {
+        m.set(dstSig, (hit = rulePortsToward(rule, destinationNamedPorts(dstEndpoint))));
+        this.portsEntries++;
+      }
+      return hit;
+    };
+    const sideConn = (dir: Direction, subjectSig: string, subject: Endpoint, other: Endpoint, dstSig: string, dstEndpoint: Endpoint): ConnectionSet => {
+      const side = sideOf(dir, subjectSig, subject);
+      if (side === "open") return ConnectionSet.ALL;
+      if (side === "tiered") return dir === "ingress" ? evaluateDirection(next, dir, other, subject).allowed : evaluateDirection(next, dir, subject, other).allowed;
+      let out = ConnectionSet.NONE;
+      for (const rule of side) if (rulePeerMatching(rule, other) !== undefined) out = out.union(portsToward(rule, dstSig, dstEndpoint));
+      return out;
+    };
     let evaluatedPairs = 0;
     for (const [dst, srcs] of pairs) {
       const dc = this.classes.get(dst)!;
@@ -480,8 +575,8 @@ export class IncrementalMatrix {
         if (dc.kind === "external" && sc.kind === "external") continue;
         evaluatedPairs++;
         const se = endpointOf(src);
-        let conn = evaluateDirection(next, "ingress", se, de).allowed;
-        if (!conn.isEmpty()) conn = conn.intersect(evaluateDirection(next, "egress", se, de).allowed);
+        let conn = sideConn("ingress", dst, de, se, dst, de);
+        if (!conn.isEmpty()) conn = conn.intersect(sideConn("egress", src, se, de, dst, de));
         const before = this.incoming.get(dst)?.get(src);
         if (conn.isEmpty()) {
           if (before === undefined) continue;
@@ -583,6 +678,7 @@ export class IncrementalMatrix {
     const c = this.classes.get(sig);
     if (!c) return;
     this.classes.delete(sig);
+    for (const dir of DIRECTIONS) this.sides[dir].delete(sig);
     for (const g of c.groups) indexDelete(this.classesOfGroup, g, sig);
     for (const k of c.ingressPolicies) indexDelete(this.classesOfPolicy.ingress, k, sig);
     for (const k of c.egressPolicies) indexDelete(this.classesOfPolicy.egress, k, sig);
