@@ -291,13 +291,15 @@ export class IncrementalMatrix {
     const peerDelta = new Map<string, number>();
     const nameDelta = new Map<string, number>();
     const changedKeys = new Set(spliced.changes.map((c) => c.key));
-    if (changedKeys.size > 0) {
+    // Every pair, also those splice found equal: a version can differ only in peers of rules outside
+    // its policyTypes, which compileWorld keeps (they split classes) though they decide nothing.
+    {
       for (const p of npPairs) {
         for (const [input, sign] of [
           [p.before, -1],
           [p.after, 1],
         ] as const) {
-          if (!input || !changedKeys.has(npKey(input))) continue;
+          if (!input) continue;
           const one = compileWorld({ namespaces: [], pods: [], networkPolicies: [input] });
           for (const peer of one.world.peers) peerDelta.set(groupKeyOf(peer), (peerDelta.get(groupKeyOf(peer)) ?? 0) + sign);
           for (const q of one.world.networkPolicies) for (const n of namesOf(q)) nameDelta.set(n, (nameDelta.get(n) ?? 0) + sign);
