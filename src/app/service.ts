@@ -87,7 +87,7 @@ export async function startService(config: Config, options: ServiceOptions): Pro
           lastGenerationAt: s?.lastGenerationAt,
           generation: s?.generation,
           pendingEvents: s?.pendingEvents ?? 0,
-          errors: [...(s?.lastError ? [s.lastError] : []), ...kinds.flatMap((k) => (k.lastError ? [`${k.kind}: ${k.lastError}`] : []))],
+          errors: [...(s?.lastError ? [s.lastError] : []), ...(r.sourceStatus?.lastError ? [r.sourceStatus.lastError] : []), ...kinds.flatMap((k) => (k.lastError ? [`${k.kind}: ${k.lastError}`] : []))],
           informerRestarts: kinds.reduce((n, k) => n + k.restarts, 0),
         },
       ];

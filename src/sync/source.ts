@@ -34,6 +34,8 @@ export interface KindStatus {
 
 export interface SourceStatus {
   readonly description: string;
+  /** A problem of the whole source (a manifest tree that cannot be applied), reported once rather than per kind. */
+  readonly lastError?: string;
   readonly kinds: readonly KindStatus[];
 }
 
