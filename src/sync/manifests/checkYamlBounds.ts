@@ -20,6 +20,8 @@ export interface YamlBudget {
 }
 
 export interface BoundViolation {
+  /** `size` and `depth` are bounds of limits.ts; a cycle or a duplicate key is invalid at any size. */
+  readonly kind: "size" | "depth" | "cycle" | "duplicate-key";
   readonly message: string;
   /** Offset in the text of the node where the problem was found. */
   readonly offset: number;
@@ -49,9 +51,9 @@ export function checkYamlBounds(doc: Document.Parsed, limits: ManifestLimits, bu
   const at = (node: Node | null | undefined) => node?.range?.[0] ?? 0;
   const tooBig = (node: Node): BoundViolation | undefined => {
     if (budget.nodes > limits.maxNodes)
-      return { message: `the file stands for more than ${limits.maxNodes.toLocaleString("en-US")} YAML nodes once aliases are expanded`, offset: at(node) };
+      return { kind: "size", message: `the file stands for more than ${limits.maxNodes.toLocaleString("en-US")} YAML nodes once aliases are expanded`, offset: at(node) };
     if (budget.bytes > limits.maxExpandedBytes)
-      return { message: `the file stands for more than ${formatBytes(limits.maxExpandedBytes)} of text once aliases are expanded`, offset: at(node) };
+      return { kind: "size", message: `the file stands for more than ${formatBytes(limits.maxExpandedBytes)} of text once aliases are expanded`, offset: at(node) };
     return undefined;
   };
   // Called for each node met, with the depth it sits at; returns the height it adds, or a violation.
@@ -59,7 +61,7 @@ export function checkYamlBounds(doc: Document.Parsed, limits: ManifestLimits, bu
     if (isAlias(node)) {
       const target = anchors.get(node.source);
       if (!target) return 0; // the parser has already reported the unknown anchor
-      if (open.has(target)) return { message: `alias *${node.source} refers to its own anchor: a cycle has no value`, offset: at(node) };
+      if (open.has(target)) return { kind: "cycle", message: `alias *${node.source} refers to its own anchor: a cycle has no value`, offset: at(node) };
       const size = done.get(target) ?? { nodes: 1, bytes: 0, height: 1 };
       budget.nodes += size.nodes;
       budget.bytes += size.bytes;
@@ -112,7 +114,7 @@ export function checkYamlBounds(doc: Document.Parsed, limits: ManifestLimits, bu
 }
 
 function depthViolation(limits: ManifestLimits, node: Node, at: (n: Node) => number): BoundViolation {
-  return { message: `the document nests deeper than ${limits.maxDepth} levels once aliases are expanded`, offset: at(node) };
+  return { kind: "depth", message: `the document nests deeper than ${limits.maxDepth} levels once aliases are expanded`, offset: at(node) };
 }
 
 function scalarLength(value: unknown): number {
@@ -130,7 +132,7 @@ function duplicateKey(items: readonly { key: unknown }[]): BoundViolation | unde
     if (!isScalar(key)) continue;
     const name = String(key.value);
     if (name === "<<" && key.type === "PLAIN") continue;
-    if (seen.has(name)) return { message: `Map keys must be unique: "${name.length > 60 ? `${name.slice(0, 60)}...` : name}" is repeated`, offset: key.range?.[0] ?? 0 };
+    if (seen.has(name)) return { kind: "duplicate-key", message: `Map keys must be unique: "${name.length > 60 ? `${name.slice(0, 60)}...` : name}" is repeated`, offset: key.range?.[0] ?? 0 };
     seen.add(name);
   }
   return undefined;

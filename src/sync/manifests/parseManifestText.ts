@@ -20,6 +20,8 @@ export interface ParsedText {
   /** Documents in the file, empty ones included (they keep their index in origins). */
   readonly documents: number;
   readonly diagnostics: readonly Diagnostic[];
+  /** The text went past a bound of limits.ts (size, nodes or text after aliases, depth): a request should be refused as too large. */
+  readonly overLimit?: boolean;
 }
 
 const dropTimestampsAndSexagesimal = (tags: Tags): Tags =>
@@ -29,7 +31,7 @@ export function parseManifestText(text: string, file: string, limits: ManifestLi
   const syntax = /\.json$/i.test(file) ? "JSON" : "YAML";
   if (text.length > limits.maxBytes) {
     const message = `the text is larger than ${formatBytes(limits.maxBytes)} (${text.length.toLocaleString("en-US")} characters); nothing in it is read`;
-    return { objects: [], documents: 0, diagnostics: [{ severity: "error", code: "INVALID_OBJECT", object: syntax, field: "(file)", message, origin: file }] };
+    return { objects: [], documents: 0, diagnostics: [{ severity: "error", code: "INVALID_OBJECT", object: syntax, field: "(file)", message, origin: file }], overLimit: true };
   }
   const lineCounter = new LineCounter();
   // uniqueKeys: false: the library's duplicate-key check is quadratic per mapping; checkYamlBounds has a linear one.
@@ -38,24 +40,29 @@ export function parseManifestText(text: string, file: string, limits: ManifestLi
   const objects: ManifestObject[] = [];
   const diagnostics: Diagnostic[] = [];
   const budget: YamlBudget = { nodes: 0, bytes: 0 };
+  let overLimit = false;
   for (const [i, doc] of docs.entries()) {
     const origin = documentOrigin(file, i);
     if (doc.errors.length > 0) {
       // One diagnostic per broken document: later errors usually follow from the first.
       const e = doc.errors[0]!;
       const at = e.linePos?.[0];
+      // The library's composer recurses: a document nested far past maxDepth overflows it, and it reports that as an error.
+      const tooDeep = /call stack/i.test(e.message);
+      overLimit ||= tooDeep;
       diagnostics.push({
         severity: "error",
         code: "INVALID_OBJECT",
         object: syntax,
         field: at ? `line ${at.line}, column ${at.col}` : "(document)",
-        message: `${/call stack/i.test(e.message) ? `the document nests too deeply to parse (limit ${limits.maxDepth} levels)` : firstSentence(e.message)} (the document is skipped)`,
+        message: `${tooDeep ? `the document nests too deeply to parse (limit ${limits.maxDepth} levels)` : firstSentence(e.message)} (the document is skipped)`,
         origin,
       });
       continue;
     }
     const violation = checkYamlBounds(doc, limits, budget);
     if (violation) {
+      overLimit ||= violation.kind === "size" || violation.kind === "depth";
       const at = lineCounter.linePos(violation.offset);
       diagnostics.push({ severity: "error", code: "INVALID_OBJECT", object: syntax, field: `line ${at.line}, column ${at.col}`, message: `${violation.message} (the document is skipped)`, origin });
       // Past a file-wide bound the rest of the file is not read either: it would only add to it.
@@ -71,7 +78,7 @@ export function parseManifestText(text: string, file: string, limits: ManifestLi
       diagnostics.push({ severity: "error", code: "INVALID_OBJECT", object: syntax, field: "(document)", message: `${firstSentence(message)} (the document is skipped)`, origin });
     }
   }
-  return { objects, documents: docs.length, diagnostics };
+  return { objects, documents: docs.length, diagnostics, ...(overLimit && { overLimit }) };
 }
 
 function parseDocuments(text: string, lineCounter: LineCounter): Document.Parsed[] | Error {

@@ -15,6 +15,7 @@ import { sortByOrigin } from "./origin.js";
 import { parseManifestText } from "./parseManifestText.js";
 import { toWorldInput, type MappingOptions } from "./toWorldInput.js";
 import type { ManifestObject, ManifestWarning, ReadResult } from "./types.js";
+import { appendAll } from "../../engine/util/appendAll.js";
 
 export interface ReadProgress {
   readonly filesRead: number;
@@ -56,8 +57,8 @@ export async function readManifests(path: string, options: ReadManifestsOptions 
         continue;
       }
       const parsed = parseManifestText(text.startsWith("\uFEFF") ? text.slice(1) : text, shown, limits);
-      objects.push(...parsed.objects);
-      diagnostics.push(...parsed.diagnostics);
+      appendAll(objects, parsed.objects);
+      appendAll(diagnostics, parsed.diagnostics);
       documents += parsed.documents;
     } catch (e) {
       if (!info.isDirectory()) throw fsError(path, e);

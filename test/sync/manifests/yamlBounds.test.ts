@@ -52,7 +52,7 @@ describe("parseManifestText bounds (docs/input-limits.md)", () => {
 
   it("refuses a text over the size bound before parsing it", () => {
     const r = parseManifestText(`# ${"x".repeat(20_000)}\nkind: Pod\n`, "f.yaml", small);
-    expect(r).toEqual({ objects: [], documents: 0, diagnostics: [expect.objectContaining({ object: "YAML", field: "(file)", origin: "f.yaml" })] });
+    expect(r).toEqual({ objects: [], documents: 0, diagnostics: [expect.objectContaining({ object: "YAML", field: "(file)", origin: "f.yaml" })], overLimit: true });
     expect(r.diagnostics[0]!.message).toMatch(/larger than 10,000 bytes/);
   });
 
