@@ -6,7 +6,7 @@
  * fixed the next edit is applied. A restart with the bad file present, and `analyze` on it, end in
  * a validation message (exit 1), never an internal error or a stack trace.
  */
-import { cpSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { cpSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -24,6 +24,9 @@ interface StatusAnswer {
 }
 
 const CYCLE = "apiVersion: networking.k8s.io/v1\nkind: NetworkPolicy\nmetadata: {name: loop, namespace: default}\nspec: &s {podSelector: {}, loop: *s}\n";
+const POLICY = "apiVersion: networking.k8s.io/v1\nkind: NetworkPolicy\nmetadata: {name: backend-allow-frontend, namespace: default}\nspec:\n  podSelector: {matchLabels: {app: backend}}\n  policyTypes: [Ingress]\n  ingress:\n  - from: [{podSelector: {matchLabels: {app: frontend}}}]\n    ports: [{port: 80}]\n";
+const ANP_NETWORKS_INGRESS =
+  "apiVersion: policy.networking.k8s.io/v1alpha1\nkind: AdminNetworkPolicy\nmetadata: {name: deny-net}\nspec:\n  priority: 10\n  subject: {namespaces: {}}\n  ingress:\n  - action: Deny\n    from: [{networks: [10.0.0.0/8]}]\n";
 /** 999 aliases of a 60,000-item list: 120 KB of text standing for 60 million nodes. */
 const AMPLIFIED = `kind: ConfigMap\nmetadata: {name: big, namespace: default}\ndata:\n  a: &a [${Array(60_000).fill("1").join(",")}]\n  b: [${Array(999).fill("*a").join(",")}]\n`;
 
@@ -60,15 +63,22 @@ describe("serve --manifests --watch with hostile files", () => {
       { name: "cycle.yaml", text: CYCLE, expect: /cycle\.yaml#0.*alias \*s refers to its own anchor/ },
       { name: "amplified.yaml", text: AMPLIFIED, expect: /amplified\.yaml#0.*more than 4,000,000 YAML nodes once aliases are expanded/ },
       { name: "huge.yaml", text: `# ${"x".repeat(9 * 1024 * 1024)}\n`, expect: /huge\.yaml.*larger than 8 MiB/ },
+      // Item 4: edits Kubernetes would refuse; the policy must not vanish (its pods would become wide open).
+      { name: "backend-allow-frontend.yaml", text: POLICY.replace("port: 80", "port: 70000"), expect: /backend-allow-frontend\.yaml#0: error: NetworkPolicy default\/backend-allow-frontend: spec\.ingress\[0\]\.ports\[0\]\.port: .*70000/ },
+      { name: "backend-allow-frontend.yaml", text: POLICY.replace("podSelector: {matchLabels: {app: frontend}}", "podSelector: {matchExpressions: [{key: app, operator: Like, values: [frontend]}]}"), expect: /backend-allow-frontend\.yaml#0: .*matchExpressions\[0\]\.operator/ },
+      { name: "anp.yaml", text: ANP_NETWORKS_INGRESS, expect: /anp\.yaml#0: error: AdminNetworkPolicy deny-net: spec\.ingress\[0\]\.from\[0\]/ },
     ];
     for (const attack of attacks) {
+      const original = existsSync(join(tree, attack.name)) ? readFileSync(join(tree, attack.name), "utf8") : undefined;
       writeFileSync(join(tree, attack.name), attack.text);
       await eventually(async () => (await errors(r)).some((e) => attack.expect.test(e)), `syncStatus.errors to report ${attack.name}`, 60_000, 200);
       expect(r.process.hasExited, r.process.output()).toBe(false);
       expect(await healthz(r)).toBe(200);
       expect(whoCanReachLines(await gql<WhoCanReachAnswer>(r, WHO_CAN_REACH, TARGET))).toEqual(good);
       expect(r.process.logs().some((l) => l.level === 40 && /keeping the last good state/.test(l.msg) && l.msg.includes(attack.name))).toBe(true);
-      rmSync(join(tree, attack.name));
+      if (original === undefined) rmSync(join(tree, attack.name));
+      else writeFileSync(join(tree, attack.name), original);
+      await eventually(async () => (await errors(r)).length === 0, `the error of ${attack.name} to clear once the file is restored`, 60_000, 200);
     }
 
     // Nothing is lost: with the bad files gone, an edit (frontend now reaches backend on 8080 too) is applied.

@@ -3,8 +3,9 @@
  * policy-as-code repository gets a history per change (and per git commit when the tree is in git).
  * Each read delivers complete listings; objects get a synthetic uid (hash of kind/namespace/name,
  * stable across reads) and a resourceVersion that is the hash of their content, so an unchanged file
- * produces no revision and an edit is an UPDATE. A read with errors is NOT applied: half a tree
- * would look like deletions, so the last good state stays and the errors are reported.
+ * produces no revision and an edit is an UPDATE. A read with errors (syntax, bounds, or an object
+ * compileWorld refuses, as `analyze` would) is NOT applied: half a tree would look like deletions
+ * and a refused policy like a deleted one, so the last good state stays and the errors are reported.
  */
 import { execFile } from "node:child_process";
 import { createHash } from "node:crypto";
@@ -13,9 +14,10 @@ import { stat } from "node:fs/promises";
 import { dirname } from "node:path";
 import type { Logger } from "pino";
 import { BadInputError } from "../../app/errors.js";
-import { formatDiagnostic, type WorldInput } from "../../engine/index.js";
+import { compileWorld, formatDiagnostic, type WorldInput } from "../../engine/index.js";
 import { OBJECT_KINDS, type ClusterObject, type JsonValue, type ObjectKind, type PolicyKind } from "../objects.js";
 import type { ClusterSource, KindStatus, SourceHandler, SourceStatus } from "../source.js";
+import { sortByOrigin } from "./origin.js";
 import { readManifests } from "./readManifests.js";
 
 export interface ManifestSourceOptions {
@@ -128,7 +130,10 @@ export class ManifestSource implements ClusterSource {
   private async readAndApply(initial: boolean): Promise<void> {
     const log = this.options.logger;
     const result = await readManifests(this.options.path);
-    const errors = result.diagnostics.filter((d) => d.severity === "error");
+    // Compiled as `analyze` compiles them: an object Kubernetes would reject (a port 70000, a bad
+    // selector operator) makes the read fail like a syntax error, instead of its policy vanishing.
+    const compiled = compileWorld(result.world);
+    const errors = sortByOrigin([...result.diagnostics, ...compiled.diagnostics], result.files).filter((d) => d.severity === "error");
     if (errors.length > 0) {
       for (const d of errors) log?.error({ diagnostic: d }, formatDiagnostic(d));
       throw new ManifestReadError(this.options.path, errors.map(formatDiagnostic));
