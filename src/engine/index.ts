@@ -74,3 +74,5 @@ export { FAIL_ON_RULES, FAIL_ON_DESCRIPTIONS, isFailOnRule, rowTrips, checkFailO
 export { SEVERITIES, FINDING_KINDS, severityRank, type Severity, type FindingKind, type Finding, type FindingObject } from "./findings/types.js";
 export { findings, compareFindings, type FindingsOptions } from "./findings/findings.js";
 export { IncrementalMatrix, type WorldChange, type ChangePair, type SigClass, type ConnectionChange, type IncrementalUpdate, type Fallback } from "./incremental/IncrementalMatrix.js";
+export { appendAll } from "./util/appendAll.js";
+export { measureInput, type InputSize } from "./compile/inputSize.js";

@@ -12,6 +12,7 @@ import {
   compileWorld,
   findings,
   formatDiagnostic,
+  measureInput,
   planProposal,
   prepareWhatIf,
   splitDeletions,
@@ -26,7 +27,8 @@ import {
 } from "../../engine/index.js";
 import type { Store } from "../../store/types.js";
 import { ClusterState } from "../../sync/ClusterState.js";
-import { parseManifestText, toWorldInput } from "../../sync/manifests/index.js";
+import { parseManifestText, REQUEST_MANIFEST_LIMITS, toWorldInput } from "../../sync/manifests/index.js";
+import { overLimits } from "./limits.js";
 import { visibleRow, type GenerationRef, type QueryService } from "../query/QueryService.js";
 import { inScope, type Scope } from "../query/scope.js";
 
@@ -110,11 +112,18 @@ export class SimulationService {
   }
 }
 
-/** The manifests of a request as a proposal; errors in them refuse it (BAD_USER_INPUT), naming the first few. */
+/**
+ * The manifests of a request as a proposal; errors in them refuse it (BAD_USER_INPUT), naming the
+ * first few. Every bound (the text's size, nodes and depth; the proposal's rules, peers and CIDRs)
+ * is checked before the work it protects: nothing past a bound is compiled.
+ */
 export function parseProposal(manifests: string): Proposal {
-  const parsed = parseManifestText(manifests, "manifests");
+  const parsed = parseManifestText(manifests, "manifests", REQUEST_MANIFEST_LIMITS);
+  if (parsed.overLimit) throw new BadInputError(`the manifests are too large to simulate: ${parsed.diagnostics.map(formatDiagnostic).join("; ")} (docs/input-limits.md)`);
   const { keep, deletions } = splitDeletions(parsed.objects);
   const mapped = toWorldInput(keep);
+  const over = overLimits(measureInput(mapped.world));
+  if (over.length > 0) throw new BadInputError(`the manifests are too large to simulate: ${over.join("; ")} (docs/input-limits.md)`);
   const own = compileWorld(mapped.world);
   const errors = [...parsed.diagnostics, ...mapped.diagnostics, ...own.diagnostics].filter((d) => d.severity === "error");
   if (errors.length > 0) {

@@ -14,6 +14,7 @@ import { ConnectionSet } from "../ports/ConnectionSet.js";
 import { PortSet } from "../ports/PortSet.js";
 import { resolveEndpoint, type EndpointQuery } from "../query/resolve.js";
 import { describePeer, describeRulePorts, describeTierPeer, describeTierRule } from "./describe.js";
+import { appendAll } from "../util/appendAll.js";
 
 /**
  * UNKNOWN: the answer depends on a fact kubereach does not hold: a denial that a named port on an
@@ -140,7 +141,7 @@ export function explain(world: CompiledWorld, from: EndpointQuery, to: EndpointQ
   const summary: string[] = [`${fromLabel} => ${toLabel} on ${protocol} ${port}: ${verdict}`];
   if (shown.self) summary.push("a pod's traffic to itself is always allowed (\"a pod cannot block access to itself\", Kubernetes NetworkPolicy docs)");
   else summary.push(egress.reason, ingress.reason);
-  summary.push(...unknowns.map((u) => `unknown: ${u}`));
+  appendAll(summary, unknowns.map((u) => `unknown: ${u}`));
   if (verdicts.length > 1 && allowedPairs.length !== 0 && allowedPairs.length !== verdicts.length)
     summary.push(`only ${allowedPairs.length} of ${verdicts.length} member pod pairs allow it (the pods are treated differently, e.g. by ipBlocks or named ports); shown: ${formatEndpoint(shown.src)} => ${formatEndpoint(shown.dst)}`);
   return {
