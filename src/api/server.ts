@@ -12,7 +12,7 @@ import { ApolloServerPluginCacheControlDisabled, ApolloServerPluginLandingPageDi
 import { expressMiddleware } from "@as-integrations/express5";
 import { ApolloArmor } from "@escape.tech/graphql-armor";
 import express, { type Express, type NextFunction, type Request, type Response } from "express";
-import { GraphQLError, NoSchemaIntrospectionCustomRule, parse, specifiedRules, validate, type ExecutionArgs } from "graphql";
+import { getOperationAST, GraphQLError, NoSchemaIntrospectionCustomRule, parse, specifiedRules, validate, type ExecutionArgs } from "graphql";
 import { useServer } from "graphql-ws/use/ws";
 import type { Logger } from "pino";
 import { pinoHttp } from "pino-http";
@@ -26,6 +26,7 @@ import { impactLoader, type GraphQLContext } from "./graphql/context.js";
 import { buildSchema } from "./graphql/schema.js";
 import { formatGraphQLError, httpStatusOf } from "./http/errors.js";
 import { registerHealth } from "./http/health.js";
+import { OriginPolicy } from "./http/origin.js";
 import type { QueryService } from "./query/QueryService.js";
 import type { Scope } from "./query/scope.js";
 import type { RuntimeStatus } from "./runtime.js";
@@ -106,6 +107,9 @@ export async function startApiServer(options: ApiServerOptions): Promise<ApiServ
     }),
   );
 
+  // DNS rebinding and cross-site WebSocket defences (see http/origin.ts), before anything answers.
+  const originPolicy = new OriginPolicy({ allowedHosts: config.allowedHosts, corsOrigins: config.corsOrigins, tokens: auth.enabled });
+  originPolicy.register(app);
   for (const use of options.middleware ?? []) use(app);
 
   const httpServer = createServer(app);
@@ -134,7 +138,16 @@ export async function startApiServer(options: ApiServerOptions): Promise<ApiServ
   });
 
   // Subscriptions: graphql-ws on the same port and path, authenticated at connection_init.
-  const wsServer = new WebSocketServer({ server: httpServer, path: "/graphql", maxPayload: config.maxBodyBytes });
+  const wsServer = new WebSocketServer({
+    server: httpServer,
+    path: "/graphql",
+    maxPayload: config.maxBodyBytes,
+    verifyClient: (info, done) => {
+      const refusal = originPolicy.verifyUpgrade(info.req);
+      if (refusal) logger.warn({ host: info.req.headers.host, origin: info.origin }, refusal);
+      done(refusal === undefined, 403, refusal);
+    },
+  });
   const formatWsError = (e: GraphQLError) => {
     // graphql-js's errors about the request itself (variable values) have no path and no thrown cause.
     const aboutRequest = !e.path && !e.extensions["code"] && (!e.originalError || e.originalError instanceof GraphQLError);
@@ -165,6 +178,11 @@ export async function startApiServer(options: ApiServerOptions): Promise<ApiServ
         }
         const errors = validate(schema, document, wsRules);
         if (errors.length) return errors.map((e) => withCode(config.introspection ? e : withoutSuggestions(e), "GRAPHQL_VALIDATION_FAILED"));
+        // The socket is for subscriptions; queries and mutations go over HTTP, where CSRF
+        // prevention, request deadlines and per-request logging apply.
+        const operation = getOperationAST(document, payload.operationName ?? undefined);
+        if (operation?.operation !== "subscription")
+          return [new GraphQLError("only subscriptions are served over WebSocket: send queries and mutations as HTTP POST to /graphql", { extensions: { code: "BAD_REQUEST" } })];
         return { schema, document, variableValues: payload.variables ?? undefined, operationName: payload.operationName ?? undefined } as ExecutionArgs;
       },
       // Results and errors go through the same masking as over HTTP: nothing internal reaches the client.

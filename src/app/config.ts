@@ -52,6 +52,12 @@ export const ConfigSchema = z.object({
     corsOrigins: z
       .array(z.string().regex(/^https?:\/\/[^/\s*?#]+$/, 'must be an origin: scheme://host[:port], without "*", path or trailing slash'))
       .default([]),
+    /**
+     * Host names (no port) the API answers to, besides IP addresses and localhost: a request whose
+     * Host header names anything else is refused (DNS rebinding). Checked when no tokens are
+     * configured, and whenever this list is set. See docs/security.md.
+     */
+    allowedHosts: z.array(z.string().regex(/^[A-Za-z0-9]([A-Za-z0-9.-]*[A-Za-z0-9])?$/, "must be a host name without port, scheme or path")).default([]),
   }),
   sync: z.object({
     debounceMs: z.number().int().min(0).default(200),
@@ -98,6 +104,7 @@ export const ENVIRONMENT: Readonly<Record<string, { path: string; parse?: (v: st
   KUBEREACH_DATA_DIR: { path: "database.dataDir" },
   PORT: { path: "server.port", parse: numberish },
   HOST: { path: "server.host" },
+  KUBEREACH_ALLOWED_HOSTS: { path: "server.allowedHosts", parse: (v) => v.split(",").map((h) => h.trim()).filter((h) => h !== "") },
   KUBEREACH_INTROSPECTION: { path: "server.introspection", parse: boolish },
   KUBEREACH_LOG_LEVEL: { path: "log.level" },
   LOG_LEVEL: { path: "log.level" },

@@ -37,6 +37,8 @@ export interface TestServiceOptions {
   readonly eventPollMs?: number;
   /** QueryService's latest-generation TTL (default: the service's). 0 where a test breaks the store under a warm service. */
   readonly latestGenerationTtlMs?: number;
+  /** More `server` settings (allowedHosts, corsOrigins, ...). */
+  readonly server?: Readonly<Record<string, unknown>>;
 }
 
 export interface TestService {
@@ -80,6 +82,7 @@ export async function startTestService(options: TestServiceOptions): Promise<Tes
         tokens: (options.tokens ?? []).map((t) => ({ name: t.name, sha256: hashToken(t.token), ...(t.namespaces ? { namespaces: [...t.namespaces] } : {}) })),
         introspection: options.introspection ?? false,
         ...(options.maxBodyBytes !== undefined ? { maxBodyBytes: options.maxBodyBytes } : {}),
+        ...options.server,
       },
       sync: { debounceMs: 10, maxWaitMs: 100 },
       log: { level: "silent" },
