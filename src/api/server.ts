@@ -24,7 +24,7 @@ import { TokenAuthenticator } from "./auth.js";
 import type { ApiEvents } from "./events.js";
 import { impactLoader, type GraphQLContext } from "./graphql/context.js";
 import { buildSchema } from "./graphql/schema.js";
-import { formatGraphQLError, httpStatusOf } from "./http/errors.js";
+import { formatGraphQLError, httpStatusOf, publicMessage } from "./http/errors.js";
 import { registerHealth } from "./http/health.js";
 import { OriginPolicy } from "./http/origin.js";
 import type { QueryService } from "./query/QueryService.js";
@@ -218,7 +218,7 @@ export async function startApiServer(options: ApiServerOptions): Promise<ApiServ
   });
   await apollo.start();
 
-  registerHealth(app, { store: options.store, runtime: options.runtime });
+  registerHealth(app, { store: options.store, runtime: options.runtime, logger });
 
   const jsonBody = express.json({ limit: config.maxBodyBytes });
   const scopes = new WeakMap<Request, Scope>();
@@ -260,7 +260,7 @@ export async function startApiServer(options: ApiServerOptions): Promise<ApiServ
     const badJson = (err as { type?: string }).type === "entity.parse.failed";
     const status = bodyTooLarge ? 413 : badJson ? 400 : httpStatusOf(err);
     if (status >= 500) req.log.error({ err }, "request failed");
-    const message = isAppError(err) ? err.message : bodyTooLarge ? `request body larger than ${config.maxBodyBytes} bytes` : badJson ? "request body is not valid JSON" : "internal server error";
+    const message = isAppError(err) ? publicMessage(err) : bodyTooLarge ? `request body larger than ${config.maxBodyBytes} bytes` : badJson ? "request body is not valid JSON" : "internal server error";
     const code = isAppError(err) ? err.code : bodyTooLarge ? "PAYLOAD_TOO_LARGE" : badJson ? "BAD_INPUT" : "INTERNAL";
     if (status === 401) res.setHeader("www-authenticate", 'Bearer realm="kubereach"');
     if (!res.headersSent) res.status(status).json({ error: { code, message, requestId: String(req.id) } });

@@ -39,6 +39,8 @@ export interface TestServiceOptions {
   readonly latestGenerationTtlMs?: number;
   /** More `server` settings (allowedHosts, corsOrigins, ...). */
   readonly server?: Readonly<Record<string, unknown>>;
+  /** The service's logger (default: silent, or KUBEREACH_TEST_LOG's level). */
+  readonly logger?: Logger;
 }
 
 export interface TestService {
@@ -87,7 +89,7 @@ export async function startTestService(options: TestServiceOptions): Promise<Tes
       sync: { debounceMs: 10, maxWaitMs: 100 },
       log: { level: "silent" },
     });
-    service = await startService(config, { logger: testLogger(), routes: options.routes, eventPollMs: options.eventPollMs ?? 25, latestGenerationTtlMs: options.latestGenerationTtlMs });
+    service = await startService(config, { logger: options.logger ?? testLogger(), routes: options.routes, eventPollMs: options.eventPollMs ?? 25, latestGenerationTtlMs: options.latestGenerationTtlMs });
     const running = service;
     // Subscriptions are fed by a poller of the database: note what it has announced (without
     // adding a listener, so tests can count the subscriptions' own), to wait for it after changes.
