@@ -75,6 +75,14 @@ function withoutSuggestions(e: GraphQLError): GraphQLError {
   return message === e.message ? e : new GraphQLError(message, { nodes: e.nodes, source: e.source, positions: e.positions, path: e.path, extensions: e.extensions });
 }
 
+/** A body-parser refusal of the request (http-errors with `expose`, 4xx), with a message to show; undefined otherwise. */
+function bodyParserClientError(err: unknown): { status: number; message: string } | undefined {
+  const e = err as { type?: unknown; status?: unknown; expose?: unknown; message?: unknown };
+  if (typeof e.type !== "string" || typeof e.status !== "number" || e.status < 400 || e.status > 499 || e.expose !== true) return undefined;
+  if (e.type === "parameters.too.many") return { status: 413, message: "the form has too many fields (the chat form takes at most 50)" };
+  return { status: e.status, message: typeof e.message === "string" ? e.message : "the request body cannot be read" };
+}
+
 export async function startApiServer(options: ApiServerOptions): Promise<ApiServer> {
   const { config, logger } = options;
   const auth = new TokenAuthenticator(config.tokens);
@@ -86,6 +94,9 @@ export async function startApiServer(options: ApiServerOptions): Promise<ApiServ
 
   const app = express();
   app.disable("x-powered-by");
+  // /API/v1/... and /GRAPHQL are not routes: one spelling per route, so per-path rules (cache
+  // headers, deadlines, CORS) cannot be sidestepped by changing case.
+  app.enable("case sensitive routing");
   app.use(
     pinoHttp({
       logger: logger.child({ component: "http" }),
@@ -107,10 +118,10 @@ export async function startApiServer(options: ApiServerOptions): Promise<ApiServ
     }),
   );
 
-  // DNS rebinding and cross-site WebSocket defences (see http/origin.ts), before anything answers.
+  // DNS rebinding and cross-site WebSocket defences (see http/origin.ts), after the security headers and before any route.
   const originPolicy = new OriginPolicy({ allowedHosts: config.allowedHosts, corsOrigins: config.corsOrigins, tokens: auth.enabled });
-  originPolicy.register(app);
   for (const use of options.middleware ?? []) use(app);
+  originPolicy.register(app);
 
   const httpServer = createServer(app);
   const schema = buildSchema();
@@ -167,7 +178,15 @@ export async function startApiServer(options: ApiServerOptions): Promise<ApiServ
         }
       },
       context: (ctx) => contextFor(ctx.extra.scope!, randomUUID()),
-      onSubscribe: (_ctx, _id, payload) => {
+      onSubscribe: (ctx, _id, payload) => {
+        // Each subscription re-runs its query on every generation: one socket must not hold
+        // thousands (graphql-ws lists this one already, pending, in ctx.subscriptions).
+        if (Object.keys(ctx.subscriptions).length > config.maxSubscriptionsPerConnection)
+          return [
+            new GraphQLError(`too many subscriptions on this connection: at most ${config.maxSubscriptionsPerConnection} (server.maxSubscriptionsPerConnection); complete some, or open another connection`, {
+              extensions: { code: "TOO_MANY_SUBSCRIPTIONS" },
+            }),
+          ];
         // The same rules as over HTTP: token limit, armor rules, no introspection and no field
         // suggestions unless introspection is on, error codes clients can act on.
         let document;
@@ -258,6 +277,14 @@ export async function startApiServer(options: ApiServerOptions): Promise<ApiServ
   app.use((err: unknown, req: Request, res: Response, _next: NextFunction) => {
     const bodyTooLarge = (err as { type?: string }).type === "entity.too.large";
     const badJson = (err as { type?: string }).type === "entity.parse.failed";
+    // body-parser's other refusals (too many form fields, an unsupported charset or encoding, an
+    // aborted upload) are client errors with safe messages: their own 4xx, never a 500.
+    const parserStatus = bodyParserClientError(err);
+    if (parserStatus && !bodyTooLarge && !badJson) {
+      req.log.warn({ err }, "request body refused");
+      if (!res.headersSent) res.status(parserStatus.status).json({ error: { code: "BAD_INPUT", message: parserStatus.message, requestId: String(req.id) } });
+      return;
+    }
     const status = bodyTooLarge ? 413 : badJson ? 400 : httpStatusOf(err);
     if (status >= 500) req.log.error({ err }, "request failed");
     const message = isAppError(err) ? publicMessage(err) : bodyTooLarge ? `request body larger than ${config.maxBodyBytes} bytes` : badJson ? "request body is not valid JSON" : "internal server error";

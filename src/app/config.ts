@@ -57,6 +57,8 @@ export const ConfigSchema = z.object({
      * Host header names anything else is refused (DNS rebinding). Checked when no tokens are
      * configured, and whenever this list is set. See docs/security.md.
      */
+    /** Active subscriptions one WebSocket may hold; one more is refused with TOO_MANY_SUBSCRIPTIONS. */
+    maxSubscriptionsPerConnection: z.number().int().min(1).max(10_000).default(100),
     allowedHosts: z.array(z.string().regex(/^[A-Za-z0-9]([A-Za-z0-9.-]*[A-Za-z0-9])?$/, "must be a host name without port, scheme or path")).default([]),
   }),
   sync: z.object({
