@@ -37,6 +37,8 @@ export const ConfigSchema = z.object({
       .regex(/^postgres(ql)?:\/\//, "must be a postgresql:// URL (leave it unset for the embedded database)")
       .optional(),
     dataDir: z.string().min(1).default("./.kubereach/db"),
+    /** The owner role that runs migrations; database.url's role then gets INSERT/SELECT on history only (docs/security.md). */
+    migrationUrl: z.string().regex(/^postgres(ql)?:\/\//, "must be a postgresql:// URL of the same database, as its owner role").optional(),
   }),
   server: z.object({
     port: z.number().int().min(0).max(65535).default(4000),
@@ -104,6 +106,7 @@ export const ENVIRONMENT: Readonly<Record<string, { path: string; parse?: (v: st
   KUBEREACH_CLUSTER_ID: { path: "clusterId" },
   DATABASE_URL: { path: "database.url" },
   KUBEREACH_DATA_DIR: { path: "database.dataDir" },
+  DATABASE_MIGRATION_URL: { path: "database.migrationUrl" },
   PORT: { path: "server.port", parse: numberish },
   HOST: { path: "server.host" },
   KUBEREACH_ALLOWED_HOSTS: { path: "server.allowedHosts", parse: (v) => v.split(",").map((h) => h.trim()).filter((h) => h !== "") },
@@ -182,9 +185,20 @@ export function redactedConfig(config: Config): unknown {
       safeUrl = "REDACTED";
     }
   }
+  const migrationUrl = config.database.migrationUrl;
+  let safeMigrationUrl = migrationUrl;
+  if (migrationUrl) {
+    try {
+      const u = new URL(migrationUrl);
+      if (u.password) u.password = "REDACTED";
+      safeMigrationUrl = u.toString();
+    } catch {
+      safeMigrationUrl = "REDACTED";
+    }
+  }
   return {
     ...config,
-    database: { ...config.database, url: safeUrl },
+    database: { ...config.database, url: safeUrl, ...(migrationUrl ? { migrationUrl: safeMigrationUrl } : {}) },
     server: { ...config.server, tokens: config.server.tokens.map((t) => ({ ...t, sha256: "REDACTED" })) },
   };
 }
