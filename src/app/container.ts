@@ -38,7 +38,7 @@ export interface SyncAppOptions {
 
 export async function openSyncApp(config: Config, options: SyncAppOptions): Promise<SyncApp> {
   const { logger } = options;
-  const store = options.store ?? (await openStore({ databaseUrl: config.database.url, dataDir: config.database.dataDir }));
+  const store = options.store ?? (await openStore({ databaseUrl: config.database.url, migrationUrl: config.database.migrationUrl, dataDir: config.database.dataDir }));
   logger.info({ store: store.description }, "database ready");
   try {
     const runner = new ClusterSyncRunner({
