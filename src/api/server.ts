@@ -80,7 +80,7 @@ export async function startApiServer(options: ApiServerOptions): Promise<ApiServ
   const host = config.host ?? (auth.enabled ? "0.0.0.0" : "127.0.0.1");
   if (!auth.enabled && !LOCALHOST.has(host))
     throw new BadInputError(
-      `refusing to listen on ${host} without API tokens: anyone who can reach the port could read the cluster's reachability. Configure server.tokens (sha256 of each token) or listen on 127.0.0.1`,
+      `refusing to listen on ${host} without API tokens: anyone who can reach the port could read the cluster's reachability. Configure API tokens (KUBEREACH_TOKENS or KUBEREACH_TOKENS_FILE in the environment, or server.tokens in the config file: the sha256 of each token) or listen on 127.0.0.1`,
     );
 
   const app = express();

@@ -101,7 +101,52 @@ export const ENVIRONMENT: Readonly<Record<string, { path: string; parse?: (v: st
   KUBEREACH_INTROSPECTION: { path: "server.introspection", parse: boolish },
   KUBEREACH_LOG_LEVEL: { path: "log.level" },
   LOG_LEVEL: { path: "log.level" },
+  KUBEREACH_TOKENS: { path: "server.tokens", parse: (v) => parseTokenList(v, "KUBEREACH_TOKENS") },
+  KUBEREACH_TOKENS_FILE: { path: "server.tokens", parse: readTokenFile },
 };
+
+/**
+ * API tokens from the environment, for containers (docs/configuration.md, "Tokens from the
+ * environment"): KUBEREACH_TOKENS holds the list itself, KUBEREACH_TOKENS_FILE names a file
+ * holding it (a mounted Docker or Kubernetes secret). The list is entries separated by
+ * whitespace or newlines, each `NAME:SHA256` or `NAME:SHA256:NS1,NS2` (namespaces the token may
+ * see); in a file, `#` starts a comment. Like the config file, only hashes: the token itself is
+ * never in kubereach's configuration. Errors never echo an entry's second field, which could be a
+ * token pasted by mistake.
+ */
+export function parseTokenList(text: string, origin: string): Config["server"]["tokens"] {
+  const entries = text
+    .split("\n")
+    .map((line) => line.replace(/(^|\s)#.*$/, ""))
+    .join(" ")
+    .split(/\s+/)
+    .filter(Boolean);
+  const problems: string[] = [];
+  const tokens = entries.map((entry, i) => {
+    const [name = "", sha256 = "", namespaces, ...rest] = entry.split(":");
+    // An entry without ':' may be a token pasted on its own: its "name" is not shown either.
+    const where = `${origin} entry ${i + 1}${name && entry.includes(":") ? ` (${name})` : ""}`;
+    if (!name || !entry.includes(":") || rest.length) problems.push(`${where}: expected NAME:SHA256 or NAME:SHA256:NAMESPACE,NAMESPACE`);
+    else if (!/^[0-9a-f]{64}$/.test(sha256))
+      problems.push(`${where}: the second field must be the hex sha256 of the token (64 lowercase hex digits), not the token: printf %s "$TOKEN" | sha256sum`);
+    const ns = namespaces?.split(",").filter(Boolean);
+    if (namespaces !== undefined && !ns?.length) problems.push(`${where}: the namespace list after the second ':' is empty (leave out ':' for every namespace)`);
+    return { name, sha256, ...(ns?.length ? { namespaces: ns } : {}) };
+  });
+  if (problems.length) throw new ConfigError(problems);
+  if (!tokens.length) throw new ConfigError([`${origin}: no token in it (unset it for no authentication)`]);
+  return tokens;
+}
+
+function readTokenFile(path: string): Config["server"]["tokens"] {
+  let text: string;
+  try {
+    text = readFileSync(path, "utf8");
+  } catch (err) {
+    throw new ConfigError([`KUBEREACH_TOKENS_FILE ${path}: cannot be read (${(err as NodeJS.ErrnoException).code ?? String(err)})`]);
+  }
+  return parseTokenList(text, `KUBEREACH_TOKENS_FILE ${path}`);
+}
 
 export interface LoadConfigOptions {
   readonly env?: NodeJS.ProcessEnv;
@@ -131,6 +176,8 @@ export function loadConfig(options: LoadConfigOptions = {}): Config {
     layers.push({ name: `config file ${file}`, values: flatten(parsed ?? {}) });
   }
   const fromEnv: Record<string, unknown> = {};
+  if (env["KUBEREACH_TOKENS"] && env["KUBEREACH_TOKENS_FILE"])
+    throw new ConfigError(["KUBEREACH_TOKENS and KUBEREACH_TOKENS_FILE are both set: set one (the list itself, or the file holding it)"]);
   for (const [name, { path, parse }] of Object.entries(ENVIRONMENT)) {
     const v = env[name];
     if (v !== undefined && v !== "") fromEnv[path] = parse ? parse(v) : v;
