@@ -137,7 +137,15 @@ export class SyncService {
 
   /** Stops the source, applies what is queued, commits a last generation if one is due. */
   async stop(deadlineMs = 10_000): Promise<void> {
-    if (this.stopped || this.listing) return;
+    if (this.stopped) return;
+    if (this.listing) {
+      // Stopped during the initial listing (Ctrl-C while starting): nothing is committed yet and the
+      // database is about to close, so give up the listing instead of retrying writes for ever.
+      this.stopped = true;
+      this.aborted = true;
+      await this.options.source.stop();
+      return;
+    }
     await this.options.source.stop();
     let timer: NodeJS.Timeout | undefined;
     const gaveUp = new Promise<"timeout">((r) => (timer = setTimeout(() => r("timeout"), deadlineMs)));
