@@ -4,8 +4,7 @@
  * masking. Wires Apollo and Express; no business logic lives here.
  */
 import { randomUUID } from "node:crypto";
-import { createServer, type Server } from "node:http";
-import type { AddressInfo } from "node:net";
+import type { Server } from "node:http";
 import { ApolloServer, type ApolloServerPlugin } from "@apollo/server";
 import { ApolloServerPluginDrainHttpServer } from "@apollo/server/plugin/drainHttpServer";
 import { ApolloServerPluginCacheControlDisabled, ApolloServerPluginLandingPageDisabled } from "@apollo/server/plugin/disabled";
@@ -18,7 +17,7 @@ import type { Logger } from "pino";
 import { pinoHttp } from "pino-http";
 import { WebSocketServer } from "ws";
 import type { Config } from "../app/config.js";
-import { BadInputError, isAppError } from "../app/errors.js";
+import { isAppError } from "../app/errors.js";
 import type { Store } from "../store/types.js";
 import { TokenAuthenticator } from "./auth.js";
 import type { ApiEvents } from "./events.js";
@@ -27,6 +26,7 @@ import { buildSchema } from "./graphql/schema.js";
 import { formatGraphQLError, httpStatusOf, publicMessage } from "./http/errors.js";
 import { registerHealth } from "./http/health.js";
 import { OriginPolicy } from "./http/origin.js";
+import { bindHttpServer, listenHost, type BoundServer } from "./listen.js";
 import type { QueryService } from "./query/QueryService.js";
 import type { Scope } from "./query/scope.js";
 import type { RuntimeStatus } from "./runtime.js";
@@ -42,6 +42,8 @@ export interface ApiServerOptions {
   readonly middleware?: readonly ((app: Express) => void)[];
   /** More routes (exports, chat, metrics, explorer), registered after authentication is in place. */
   readonly routes?: readonly ((app: Express, deps: RouteDeps) => void)[];
+  /** A server already listening (bindHttpServer, before the database opened); else one is bound here. */
+  readonly bound?: BoundServer;
 }
 
 export interface RouteDeps {
@@ -61,7 +63,6 @@ export interface ApiServer {
   close(): Promise<void>;
 }
 
-const LOCALHOST = new Set(["127.0.0.1", "localhost", "::1"]);
 /** Tokens per document, enforced by graphql-js's parser (a syntax error, 400, over HTTP and WebSocket alike). */
 const MAX_TOKENS = 3000;
 
@@ -86,12 +87,7 @@ function bodyParserClientError(err: unknown): { status: number; message: string 
 export async function startApiServer(options: ApiServerOptions): Promise<ApiServer> {
   const { config, logger } = options;
   const auth = new TokenAuthenticator(config.tokens);
-  const host = config.host ?? (auth.enabled ? "0.0.0.0" : "127.0.0.1");
-  if (!auth.enabled && !LOCALHOST.has(host))
-    throw new BadInputError(
-      `refusing to listen on ${host} without API tokens: anyone who can reach the port could read the cluster's reachability. Configure server.tokens (sha256 of each token) or listen on 127.0.0.1`,
-    );
-
+  listenHost(config); // refuses a non-local address without tokens, before any work
   const app = express();
   app.disable("x-powered-by");
   // /API/v1/... and /GRAPHQL are not routes: one spelling per route, so per-path rules (cache
@@ -123,7 +119,9 @@ export async function startApiServer(options: ApiServerOptions): Promise<ApiServ
   for (const use of options.middleware ?? []) use(app);
   originPolicy.register(app);
 
-  const httpServer = createServer(app);
+  // Bound before the rest is built (and, from startService, before the database opens).
+  const bound = options.bound ?? (await bindHttpServer(config));
+  const { server: httpServer, host, port } = bound;
   const schema = buildSchema();
   const armor = new ApolloArmor({
     maxDepth: { n: 10 },
@@ -293,15 +291,11 @@ export async function startApiServer(options: ApiServerOptions): Promise<ApiServ
     if (!res.headersSent) res.status(status).json({ error: { code, message, requestId: String(req.id) } });
   });
 
-  await new Promise<void>((resolve, reject) => {
-    httpServer.once("error", reject);
-    httpServer.listen(config.port, host, () => resolve());
-  });
-  const port = (httpServer.address() as AddressInfo).port;
+  bound.attach(app);
   const shownHost = host.includes(":") ? `[${host}]` : host;
   logger.info(
     { host, port, authentication: auth.enabled ? `${config.tokens.length} token(s)` : "off" },
-    auth.enabled ? "API listening" : "API listening on localhost only: no API tokens are configured (configure server.tokens to listen on other addresses)",
+    auth.enabled ? "API listening" : "API listening on localhost only: no API tokens are configured (configure KUBEREACH_TOKENS or server.tokens to listen on other addresses)",
   );
   let closed = false;
   return {

@@ -20,6 +20,7 @@ import pg from "pg";
 import { PrismaPGlite } from "pglite-prisma-adapter";
 import { BadInputError } from "../app/errors.js";
 import { PrismaClient, type Prisma } from "../generated/prisma/client.js";
+import { lockDataDir } from "./dataDirLock.js";
 import { DatabaseUnavailableError, dbErrorInfo, isUnreachable } from "./errors.js";
 import { applyMigrations, readMigrations, type SqlSession } from "./migrate.js";
 import { grantRuntimeRole } from "./runtimeRole.js";
@@ -220,6 +221,7 @@ async function openPglite(options: OpenStoreOptions): Promise<Store> {
   let db: PGlite;
   let description: string;
   const owned = options.pglite === undefined;
+  let unlock = () => undefined as void;
   if (options.pglite) {
     db = options.pglite;
     description = "pglite (provided instance)";
@@ -230,9 +232,16 @@ async function openPglite(options: OpenStoreOptions): Promise<Store> {
     const dir = resolve(options.dataDir ?? DEFAULT_DATA_DIR);
     try {
       mkdirSync(dir, { recursive: true });
+    } catch (e) {
+      throw new DatabaseUnavailableError(`Cannot open the embedded database in ${dir}: ${(e as Error).message}`, { cause: e });
+    }
+    // Before PGlite touches the directory: a second process must not even start recovery on it.
+    unlock = lockDataDir(dir);
+    try {
       db = new PGlite(dir);
       await db.waitReady;
     } catch (e) {
+      unlock();
       throw new DatabaseUnavailableError(`Cannot open the embedded database in ${dir}: ${(e as Error).message}`, { cause: e });
     }
     description = `pglite ${dir}`;
@@ -242,13 +251,18 @@ async function openPglite(options: OpenStoreOptions): Promise<Store> {
     await applyMigrations(pgliteSession(db), migrations);
   } catch (e) {
     if (owned) await db.close().catch(() => undefined);
+    unlock();
     throw e;
   }
   // Cast: pglite-prisma-adapter 0.6.1 is typed against @prisma/driver-adapter-utils 6.10.1 (STACK.md T-P7).
   const prisma = new PrismaClient({ adapter: new PrismaPGlite(db) as unknown as AdapterFactory });
   return assemble(prisma, "pglite", description, async () => {
     await prisma.$disconnect();
-    if (owned && !db.closed) await db.close();
+    try {
+      if (owned && !db.closed) await db.close();
+    } finally {
+      unlock();
+    }
   });
 }
 

