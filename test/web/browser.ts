@@ -37,7 +37,14 @@ export function collectProblems(page: Page): string[] {
   page.on("pageerror", (e) => problems.push(`page error: ${e.message}`));
   page.on("requestfailed", (r) => problems.push(`request failed: ${r.url()} ${r.failure()?.errorText ?? ""}`));
   page.on("response", (r) => {
-    if (r.status() >= 400) problems.push(`HTTP ${r.status()}: ${r.request().method()} ${r.url()}`);
+    if (r.status() < 400) return;
+    const line = `HTTP ${r.status()}: ${r.request().method()} ${r.url()}`;
+    problems.push(line);
+    // What was asked and answered, for the failure message.
+    void r.text().then(
+      (body) => (problems[problems.indexOf(line)] = `${line} ${r.request().postData() ?? ""} -> ${body}`),
+      () => undefined,
+    );
   });
   return problems;
 }

@@ -92,6 +92,8 @@ export function GraphCanvas({ data, layout, view, onSelect, onDrawn }: Props) {
       labelRenderedSizeThreshold: 7,
       labelDensity: 0.5,
       zIndex: true,
+      // The graph tab may be hidden (another screen shown) when a new generation is drawn.
+      allowInvalidContainer: true,
       minCameraRatio: 0.02,
       maxCameraRatio: 8,
       nodeReducer: (key, attrs) => {
@@ -145,7 +147,14 @@ export function GraphCanvas({ data, layout, view, onSelect, onDrawn }: Props) {
     el.dataset["edges"] = String(data.edges.length);
     sigma.once("afterRender", () => onDrawn?.({ aggregated: aggregatedRef.current }));
     sigma.refresh();
+    // Shown again (tab switch) or resized: fit the canvas to its box.
+    const resized = new ResizeObserver(() => {
+      sigma.resize();
+      sigma.refresh({ skipIndexation: true });
+    });
+    resized.observe(el);
     return () => {
+      resized.disconnect();
       sigma.kill();
       sigmaRef.current = null;
     };

@@ -27,7 +27,8 @@ export interface Revision {
   impact: { exact: boolean; generation: number; gainedTotal: number; lostTotal: number; truncated: boolean; gained: ImpactRow[]; lost: ImpactRow[] } | null;
 }
 
-const AUDIT = `query History($after: String) { auditLog(first: 200, after: $after) {
+// 80 a page: larger pages of revisions with their impact rows exceed the API's query cost limit.
+const AUDIT = `query History($after: String) { auditLog(first: 80, after: $after) {
   pageInfo { hasNextPage endCursor }
   edges { node { id seq objectKind namespace name operation observedAt observedVia diff
     impact { exact generation gainedTotal lostTotal truncated gained { src dst connections before after } lost { src dst connections before after } } } } } }`;
@@ -65,9 +66,14 @@ export function HistoryPanel({ api, refreshKey, at, onAt, onPolicy }: { api: Api
   if (!revisions) return <p className="hint">Loading the history&hellip;</p>;
   if (revisions.length === 0) return <p className="hint">No change recorded yet.</p>;
 
-  // Slider position i: the graph after revision i and before the next one (the last: now, live).
-  const times = revisions.map((_r, i) => (i + 1 < revisions.length ? new Date(Date.parse(revisions[i + 1]!.observedAt) - 1).toISOString() : null));
-  const position = at === null ? revisions.length - 1 : Math.max(0, times.findIndex((t) => t !== null && t >= at));
+  // Slider positions: the generations the changes took effect in. Position k shows the cluster
+  // from generation k's commit until the first change of the next one was observed (the last: live).
+  const generations = [...new Set(revisions.flatMap((r) => (r.impact ? [r.impact.generation] : [])))].sort((a, b) => a - b);
+  const firstSeen = new Map<number, number>();
+  for (const r of revisions) if (r.impact && !firstSeen.has(r.impact.generation)) firstSeen.set(r.impact.generation, Date.parse(r.observedAt));
+  const times = generations.map((_g, k) => (k + 1 < generations.length ? new Date(firstSeen.get(generations[k + 1]!)! - 1).toISOString() : null));
+  const position = at === null ? generations.length - 1 : Math.max(0, times.indexOf(at));
+  const timeOf = (r: Revision) => (r.impact ? (times[generations.indexOf(r.impact.generation)] ?? null) : null);
   const chosenRev = revisions.find((r) => r.id === chosen) ?? null;
   return (
     <div className="history-screen">
@@ -77,13 +83,14 @@ export function HistoryPanel({ api, refreshKey, at, onAt, onPolicy }: { api: Api
           id="time-slider"
           type="range"
           min={0}
-          max={revisions.length - 1}
-          value={position}
+          max={Math.max(0, generations.length - 1)}
+          value={Math.max(0, position)}
+          disabled={generations.length < 2}
           onChange={(e) => onAt(times[Number(e.target.value)] ?? null)}
-          aria-valuetext={at ? `after change ${revisions[position]!.seq}, ${at}` : "now (live)"}
+          aria-valuetext={at ? `generation ${generations[position]}, ${at}` : "now (live)"}
           data-testid="time-slider"
         />
-        <output data-testid="time-label">{at ? `${new Date(at).toLocaleString()} (after change #${revisions[position]!.seq})` : "now, live"}</output>
+        <output data-testid="time-label">{at ? `generation ${generations[position]}, until ${new Date(at).toLocaleString()}` : "now, live"}</output>
         {at && (
           <button type="button" onClick={() => onAt(null)}>
             Back to live
@@ -109,7 +116,7 @@ export function HistoryPanel({ api, refreshKey, at, onAt, onPolicy }: { api: Api
           ))}
         </ol>
         <section className="revision" data-testid="revision" aria-live="polite">
-          {chosenRev ? <RevisionDetail r={chosenRev} onPolicy={onPolicy} onAt={() => onAt(times[revisions.indexOf(chosenRev)] ?? null)} /> : <p className="hint">Choose a change to see what it opened and closed.</p>}
+          {chosenRev ? <RevisionDetail r={chosenRev} onPolicy={onPolicy} onAt={() => onAt(timeOf(chosenRev))} /> : <p className="hint">Choose a change to see what it opened and closed.</p>}
         </section>
       </div>
     </div>

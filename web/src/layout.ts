@@ -34,8 +34,10 @@ export function layoutGraph(g: GraphData): Layout {
   }
   const keys = [...members.keys()].sort((a, b) => (a === "\u0000external" ? 1 : b === "\u0000external" ? -1 : a.localeCompare(b)));
   const discs = keys.map((k) => ({ k, list: members.get(k)!, radius: SPACING * Math.sqrt(members.get(k)!.length) + SPACING }));
-  const totalArea = discs.reduce((s, d) => s + 4 * d.radius * d.radius, 0);
-  const rowWidth = Math.max(Math.sqrt(totalArea) * 1.3, ...discs.map((d) => 2 * d.radius));
+  // Rows about as wide as the whole is tall (a landscape canvas), never narrower than the widest disc.
+  const cell = (d: { radius: number }) => 2 * d.radius + SPACING * 2;
+  const totalArea = discs.reduce((s, d) => s + cell(d) ** 2, 0);
+  const rowWidth = Math.max(Math.sqrt(totalArea) * 1.5, ...discs.map(cell));
   const x = new Float64Array(g.nodes.length);
   const y = new Float64Array(g.nodes.length);
   const groups: Group[] = [];
@@ -43,7 +45,7 @@ export function layoutGraph(g: GraphData): Layout {
   let cy = 0;
   let rowHeight = 0;
   for (const d of discs) {
-    const w = 2 * d.radius + SPACING * 2;
+    const w = cell(d);
     if (cx > 0 && cx + w > rowWidth) {
       cx = 0;
       cy += rowHeight;
