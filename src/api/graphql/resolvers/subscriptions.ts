@@ -72,7 +72,7 @@ export const Subscription: SubscriptionResolvers = {
  * next event: a closed subscription would keep its listener (and run its query on the next
  * generation) until then. return() here aborts the wait at once, so the subscription ends now.
  */
-function cancellable<T>(run: (signal: AbortSignal) => AsyncGenerator<T>): AsyncIterableIterator<T> {
+export function cancellable<T>(run: (signal: AbortSignal) => AsyncGenerator<T>): AsyncIterableIterator<T> {
   const abort = new AbortController();
   const it = run(abort.signal);
   return {
