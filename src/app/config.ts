@@ -239,7 +239,7 @@ export function unknownSettings(value: unknown, schema: z.ZodType): string[] {
       // A discriminated union (source): the keys of the variant named by `type`, else of them all.
       const variants = def.options!.map((o) => unwrap(o)).filter((o): o is z.ZodObject => o._zod.def.type === "object");
       const chosen = variants.find((o) => (o.shape["type"] as z.ZodType | undefined)?.safeParse(v["type"]).success);
-      shape = chosen ? chosen.shape : Object.assign({}, ...variants.map((o) => o.shape));
+      shape = chosen ? chosen.shape : variants.reduce<Record<string, z.ZodType>>((all, o) => Object.assign(all, o.shape), {});
     }
     if (!shape) return;
     for (const [key, child] of Object.entries(v)) {
