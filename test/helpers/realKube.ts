@@ -97,7 +97,12 @@ export class RealKube {
 
   /** A kubeconfig file for a user: a static token, or (`admin-cert`) the admin client certificate. */
   kubeconfig(user: KubeUser | "admin-cert" = "admin"): string {
-    const path = join(this.dir, `kubeconfig-${user}`);
+    return this.kubeconfigVia(this.apiPort, user);
+  }
+
+  /** A kubeconfig whose server is 127.0.0.1:`port` (a proxy in front of the API server). */
+  kubeconfigVia(port: number, user: KubeUser | "admin-cert" = "admin"): string {
+    const path = join(this.dir, `kubeconfig-${user}-${port}`);
     if (existsSync(path)) return path;
     const auth =
       user === "admin-cert"
@@ -109,7 +114,7 @@ export class RealKube {
       "clusters:",
       "- name: real-kube",
       "  cluster:",
-      `    server: ${this.url}`,
+      `    server: https://127.0.0.1:${port}`,
       `    certificate-authority: ${join(this.pki, "ca.crt")}`,
       "users:",
       `- name: ${user}`,
