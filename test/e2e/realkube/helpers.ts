@@ -78,12 +78,14 @@ export interface SyncStatusView {
   kinds: KindSyncStatus[];
 }
 
-export async function syncStatus(r: Replica): Promise<SyncStatusView> {
+export async function syncStatus(r: Replica, cluster?: string): Promise<SyncStatusView> {
   const data = await gql<{ syncStatus: SyncStatusView[] }>(
     r,
     `{ syncStatus { cluster ready generation lagSeconds errors kinds { kind state optional lastError lastFailure restarts relists behindSince } } }`,
   );
-  return data.syncStatus[0]!;
+  const found = cluster ? data.syncStatus.find((c) => c.cluster === cluster) : data.syncStatus[0];
+  if (!found) throw new Error(`no syncStatus for cluster ${cluster}`);
+  return found;
 }
 
 export interface RevisionView {
@@ -97,14 +99,14 @@ export interface RevisionView {
 }
 
 /** Every recorded revision, oldest first. */
-export async function auditLog(r: Replica): Promise<RevisionView[]> {
+export async function auditLog(r: Replica, cluster?: string): Promise<RevisionView[]> {
   const out: RevisionView[] = [];
   let after: string | null = null;
   for (;;) {
     const data: { auditLog: { edges: { node: RevisionView }[]; pageInfo: { hasNextPage: boolean; endCursor: string | null } } } = await gql(
       r,
-      `query($after: String) { auditLog(first: 100, after: $after) { edges { node { objectKind namespace name operation observedVia finalStateUnknown resourceVersion } } pageInfo { hasNextPage endCursor } } }`,
-      { after },
+      `query($after: String, $cluster: ID) { auditLog(cluster: $cluster, first: 100, after: $after) { edges { node { objectKind namespace name operation observedVia finalStateUnknown resourceVersion } } pageInfo { hasNextPage endCursor } } }`,
+      { after, cluster },
     );
     out.push(...data.auditLog.edges.map((e) => e.node));
     if (!data.auditLog.pageInfo.hasNextPage) return out;
