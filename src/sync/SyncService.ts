@@ -13,7 +13,7 @@ import { analyze, type Analysis } from "./analysis.js";
 import { changesForDelete, changesForListing, changesForUpsert, type ChangeContext } from "./changes.js";
 import { ClusterState } from "./ClusterState.js";
 import { computeImpacts, type LoggedBatch } from "./impact.js";
-import { toMatrixSnapshot } from "./matrixSnapshot.js";
+import { MatrixMaintainer } from "./recompute.js";
 import { OBJECT_KINDS, POLICY_KINDS, TIERED_POLICY_KINDS, type ClusterObject, type JsonValue, type ObjectKind, type ObservedVia } from "./objects.js";
 import type { SyncStore } from "./ports.js";
 import type { ClusterSource, SourceHandler } from "./source.js";
@@ -47,6 +47,8 @@ export interface GenerationEvent {
   readonly generation: number;
   readonly durationMs: number;
   readonly stats: { classes: number; entries: number; pods: number; policies: number; tieredPolicies?: number; unresolvedPeerRules?: number };
+  /** How the matrix was computed: from the previous generation, or from scratch. */
+  readonly method?: "full" | "incremental";
 }
 
 export interface SyncServiceStatus {
@@ -111,11 +113,13 @@ export class SyncService {
   private openGeneration = 1;
   private readonly applyLock = new Mutex();
   private readonly log_: Logger;
+  private readonly matrix: MatrixMaintainer;
 
   constructor(private readonly options: SyncServiceOptions) {
     this.clock = options.clock ?? (() => new Date());
     this.startedAt = this.clock();
     this.log_ = options.logger;
+    this.matrix = new MatrixMaintainer(options.logger);
   }
 
   /** Loads the stored state, starts the source and resolves after the initial sync is applied and a generation committed. */
@@ -383,17 +387,10 @@ export class SyncService {
       this.openGeneration++;
       return taken;
     });
-    const analysis = analyze(state);
-    const snapshot = toMatrixSnapshot(analysis.matrix);
-    const stats = {
-      classes: analysis.matrix.stats.classes,
-      entries: analysis.matrix.stats.entries,
-      pods: analysis.world.pods.length,
-      policies: analysis.world.networkPolicies.length,
-      tieredPolicies: analysis.world.tieredPolicies.length,
-      // Tiered rules with nodes/domainNames peers: the generation is what kubereach can prove without them.
-      unresolvedPeerRules: analysis.matrix.stats.unresolvedPeerRules,
-    };
+    // Incremental on top of the last committed generation when the engine can be exact, else from scratch (recompute.ts).
+    // stats.unresolvedPeerRules: tiered rules with nodes/domainNames peers; the generation is what kubereach can prove without them.
+    const computed = this.matrix.compute({ state: this.generationBase.state, snapshot: this.persisted?.snapshot }, state, log);
+    const { analysis, snapshot, stats } = computed;
     let generation: number;
     for (let backoff = 500; ; backoff = Math.min(backoff * 2, 30_000)) {
       try {
@@ -424,8 +421,11 @@ export class SyncService {
     this.namespaceSelectors = selectorsOf(analysis);
     this.lastGenerationAt = this.clock();
     const durationMs = Date.now() - started;
-    this.log_.info({ generation, durationMs, ...stats, invalidObjects: analysis.diagnostics.filter((d) => d.severity === "error").length }, "matrix generation committed");
-    this.options.onGeneration?.({ clusterId: this.options.clusterId, generation, durationMs, stats });
+    this.log_.info(
+      { generation, durationMs, ...stats, method: computed.method, fullBecause: computed.reason, invalidObjects: analysis.diagnostics.filter((d) => d.severity === "error").length },
+      "matrix generation committed",
+    );
+    this.options.onGeneration?.({ clusterId: this.options.clusterId, generation, durationMs, stats, method: computed.method });
 
     // Impacts are derived data: computed after the generation is durable, so history never waits on them.
     try {
