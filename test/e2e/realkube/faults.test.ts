@@ -24,12 +24,21 @@ describe("real API server: credentials, RBAC, closed watches, compaction", () =>
   let config: string;
 
   beforeAll(async () => {
-    [kube, db] = await Promise.all([RealKube.start({ name: "faults", watchCache: false, extraArgs: ["--min-request-timeout=5"] }), TestDatabase.create("kube_faults")]);
+    [kube, db] = await Promise.all([RealKube.start({ name: "faults", watchCache: false, extraArgs: ["--min-request-timeout=5"], audit: true }), TestDatabase.create("kube_faults")]);
     await kube.installTieredCrds();
     await createNamespace(kube, "shop", { env: "prod" });
     await createPod(kube, "shop", "web", { app: "web" }, "10.2.0.1");
     await kube.must("POST", npPath("shop"), networkPolicy("shop", "keep", { podSelector: { matchLabels: { app: "web" } }, policyTypes: ["Ingress"] }));
     await kube.must("POST", ANP_PATH, tiered("AdminNetworkPolicy", "guard", { priority: 1, subject: { namespaces: {} }, ingress: [] }));
+    // More pods than one list page (500): the listing takes two.
+    await createNamespace(kube, "bulk", {});
+    const bulk = Array.from({ length: 520 }, (_, i) => `p${i}`);
+    await Promise.all(
+      Array.from({ length: 16 }, async (_, w) => {
+        for (let i = w; i < bulk.length; i += 16)
+          await kube.must("POST", "/api/v1/namespaces/bulk/pods", { apiVersion: "v1", kind: "Pod", metadata: { name: bulk[i], labels: { app: "bulk" } }, spec: { containers: [{ name: "c", image: "registry.invalid/x:1" }] } });
+      }),
+    );
     dir = mkdtempSync(join(tmpdir(), "kubereach-faults-"));
     config = join(dir, "kubereach.yaml");
     writeFileSync(config, "source:\n  type: kubernetes\n  crdRetrySeconds: 2\nsync:\n  debounceMs: 50\n  maxWaitMs: 300\n");
@@ -47,13 +56,25 @@ describe("real API server: credentials, RBAC, closed watches, compaction", () =>
   it("sync --once with a client-certificate kubeconfig", async () => {
     const r = await once("cert", kube.kubeconfig("admin-cert"));
     expect(r.code, r.stderr).toBe(0);
-    expect(r.stdout).toMatch(/synced cluster cert from .*: \d+ namespaces, 1 pods, 1 network policies; matrix generation 1/);
+    expect(r.stdout).toMatch(/synced cluster cert from .*: \d+ namespaces, 521 pods, 1 network policies; matrix generation 1/);
   }, 120_000);
+
+  it("lists are chunked (limit=500, then continue) and watches ask for bookmarks, as client-go does", () => {
+    const pods = kube.auditEvents().filter((e) => e.user === "admin" && e.requestURI.startsWith("/api/v1/pods?"));
+    const lists = pods.filter((e) => e.verb === "list").map((e) => e.requestURI);
+    expect(lists.length).toBeGreaterThanOrEqual(2);
+    expect(lists[0]).toMatch(/[?&]limit=500(&|$)/);
+    expect(lists[1]).toMatch(/[?&]continue=[^&]+/);
+    expect(lists.every((u) => /[?&]limit=500(&|$)/.test(u))).toBe(true);
+    const watches = pods.filter((e) => e.verb === "watch").map((e) => e.requestURI);
+    expect(watches.length).toBeGreaterThanOrEqual(1);
+    for (const u of watches) expect(u).toMatch(/allowWatchBookmarks=true/);
+  });
 
   it("sync --once with a token RBAC limits to the required kinds: the tiered CRDs are reported and skipped", async () => {
     const r = await once("limited", kube.kubeconfig("limited"));
     expect(r.code, r.stderr).toBe(0);
-    expect(r.stdout).toMatch(/\d+ namespaces, 1 pods, 1 network policies/);
+    expect(r.stdout).toMatch(/\d+ namespaces, 521 pods, 1 network policies/);
     expect(r.stderr).toMatch(/optional kind not readable \(RBAC\); skipped/);
     expect(r.stderr).toMatch(/list adminnetworkpolicies\.policy\.networking\.k8s\.io/);
   }, 120_000);
