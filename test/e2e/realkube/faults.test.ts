@@ -86,6 +86,25 @@ describe("real API server: credentials, RBAC, closed watches, compaction", () =>
     expect(r.stderr).toMatch(/grant list and watch on namespaces, pods and networkpolicies/);
   }, 120_000);
 
+  it("serve with a token allowed nothing keeps retrying and reports the missing permissions (/readyz, syncStatus)", async () => {
+    const serve = await startReplica("serve-nobody", ["--kubeconfig", kube.kubeconfig("nobody"), "--database-url", db.url, "--cluster-id", "refused", "--config", config]);
+    try {
+      await eventually(async () => {
+        const s = await syncStatus(serve, "refused");
+        return s.kinds.filter((k) => !k.optional).every((k) => k.state === "FORBIDDEN" || (k.state === "BACKOFF" && k.lastError?.startsWith("forbidden")));
+      }, "every required kind refused", 60_000);
+      const s = await syncStatus(serve, "refused");
+      expect(s.ready).toBe(false);
+      expect(s.kinds.find((k) => k.kind === "Pod")!.lastError).toMatch(/^forbidden: kubereach needs list pods/);
+      const res = await fetch(`${serve.url}/readyz`);
+      expect(res.status).toBe(503);
+      expect(JSON.stringify(await res.json())).toMatch(/initial sync not finished: .*Pod \((forbidden|backoff): forbidden: kubereach needs list pods/);
+    } finally {
+      serve.process.signal("SIGTERM");
+      expect((await serve.process.waitForExit(30_000)).code).toBe(0);
+    }
+  }, 120_000);
+
   describe("serve with the limited token", () => {
     let proxy: TcpProxy;
     let serve: Replica;
