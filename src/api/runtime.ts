@@ -60,9 +60,10 @@ export interface ClusterHealth {
  */
 export function clusterHealth(c: ClusterRuntime, now: number): ClusterHealth {
   const reasons: string[] = [];
-  if (!c.initialSyncDone) reasons.push(`cluster ${c.clusterId}: initial sync not finished`);
+  const down = (c.kinds ?? []).filter((k) => !k.optional && k.behindSince).map((k) => `${k.kind} (${k.state}${k.lastError ? `: ${k.lastError}` : ""})`);
+  // While the initial sync waits on a kind that fails (an unreachable server, RBAC), say which and why.
+  if (!c.initialSyncDone) reasons.push(`cluster ${c.clusterId}: initial sync not finished${down.length ? `: ${down.join("; ")}` : ""}`);
   else if (c.sourceDownSince && now - c.sourceDownSince.getTime() >= SOURCE_OUTAGE_GRACE_MS) {
-    const down = (c.kinds ?? []).filter((k) => !k.optional && k.behindSince).map((k) => `${k.kind} (${k.state}${k.lastError ? `: ${k.lastError}` : ""})`);
     reasons.push(`cluster ${c.clusterId}: source not current since ${c.sourceDownSince.toISOString()}: ${down.join("; ") || "kinds not watching"}`);
   }
   let since: number | undefined;

@@ -12,6 +12,7 @@ import { SyncService, type GenerationEvent, type SyncServiceStatus } from "../sy
 import type { Config } from "./config.js";
 import { LeaderElector } from "./LeaderElector.js";
 import { createSource } from "./sources.js";
+import { SourceStoppedError } from "../sync/kube/index.js";
 
 export interface ClusterSyncRunnerOptions {
   readonly config: Config;
@@ -131,7 +132,9 @@ export class ClusterSyncRunner {
     sync.start().then(
       () => this.resolveFirstSync(),
       (err: unknown) => {
-        logger.error({ err, cluster: this.clusterId }, "the sync could not start");
+        // Stopped before the initial sync completed (shutdown, lost lease): not a failure.
+        if (err instanceof SourceStoppedError) logger.info({ cluster: this.clusterId, reason: err.message }, "sync stopped before its initial sync completed");
+        else logger.error({ err, cluster: this.clusterId }, "the sync could not start");
         this.rejectFirstSync(err);
       },
     );

@@ -29,6 +29,8 @@ export const ConfigSchema = z.object({
       context: z.string().min(1).optional(),
       inCluster: z.boolean().default(false),
       resyncSeconds: z.number().int().min(10).default(600),
+      /** How often a tiered-policy CRD the cluster does not serve (or RBAC refuses) is looked for again. */
+      crdRetrySeconds: z.number().int().min(1).default(60),
     }),
   ]),
   database: z.object({

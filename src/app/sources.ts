@@ -35,6 +35,7 @@ export function createSource(config: Config, logger: Logger): SourceChoice {
         connection: s.inCluster ? { type: "in-cluster" } : { type: "kubeconfig", path: s.kubeconfig, context: s.context },
         logger: log,
         resyncIntervalMs: s.resyncSeconds * 1000,
+        absentRetryMs: s.crdRetrySeconds * 1000,
       });
       return { source, clusterId: config.clusterId ?? clusterIdFromContext(s.context) };
     }

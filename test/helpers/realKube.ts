@@ -33,6 +33,16 @@ export interface RealKubeOptions {
   readonly watchCache?: boolean;
   /** Extra kube-apiserver flags, e.g. ["--min-request-timeout=5"] (the server closes watches after 5-10 s). */
   readonly extraArgs?: readonly string[];
+  /** Write the API server's audit log (one line per request: verb, requestURI, user): see auditEvents(). */
+  readonly audit?: boolean;
+}
+
+/** One request the API server audited. */
+export interface AuditEvent {
+  readonly verb: string;
+  readonly requestURI: string;
+  readonly user: string;
+  readonly code: number | undefined;
 }
 
 export interface ApiResponse<T = unknown> {
@@ -97,7 +107,12 @@ export class RealKube {
 
   /** A kubeconfig file for a user: a static token, or (`admin-cert`) the admin client certificate. */
   kubeconfig(user: KubeUser | "admin-cert" = "admin"): string {
-    const path = join(this.dir, `kubeconfig-${user}`);
+    return this.kubeconfigVia(this.apiPort, user);
+  }
+
+  /** A kubeconfig whose server is 127.0.0.1:`port` (a proxy in front of the API server). */
+  kubeconfigVia(port: number, user: KubeUser | "admin-cert" = "admin"): string {
+    const path = join(this.dir, `kubeconfig-${user}-${port}`);
     if (existsSync(path)) return path;
     const auth =
       user === "admin-cert"
@@ -109,7 +124,7 @@ export class RealKube {
       "clusters:",
       "- name: real-kube",
       "  cluster:",
-      `    server: ${this.url}`,
+      `    server: https://127.0.0.1:${port}`,
       `    certificate-authority: ${join(this.pki, "ca.crt")}`,
       "users:",
       `- name: ${user}`,
@@ -212,6 +227,7 @@ export class RealKube {
       "--disable-admission-plugins=ServiceAccount",
       "--profiling=false",
       "--v=1",
+      ...(this.options.audit ? this.auditArgs() : []),
       ...extraArgs,
     ];
     const p = spawn(this.apiserverBin, args, { stdio: ["ignore", "pipe", "pipe"] });
@@ -230,6 +246,29 @@ export class RealKube {
       if (Date.now() > deadline) throw new Error(`kube-apiserver not ready after 90 s; see ${join(this.dir, "kube-apiserver.log")}`);
       await sleep(100);
     }
+  }
+
+  /** The requests audited so far (RealKubeOptions.audit). */
+  auditEvents(): AuditEvent[] {
+    const path = join(this.dir, "audit.log");
+    if (!existsSync(path)) return [];
+    const out: AuditEvent[] = [];
+    for (const line of readFileSync(path, "utf8").split("\n")) {
+      if (!line) continue;
+      try {
+        const e = JSON.parse(line) as { verb: string; requestURI: string; user?: { username?: string }; responseStatus?: { code?: number } };
+        out.push({ verb: e.verb, requestURI: e.requestURI, user: e.user?.username ?? "", code: e.responseStatus?.code });
+      } catch {
+        // a line being written
+      }
+    }
+    return out;
+  }
+
+  private auditArgs(): string[] {
+    const policy = join(this.dir, "audit-policy.yaml");
+    writeFileSync(policy, "apiVersion: audit.k8s.io/v1\nkind: Policy\nomitStages: [RequestReceived]\nrules:\n- level: None\n  users: [\"system:apiserver\"]\n- level: None\n  nonResourceURLs: [\"/readyz*\", \"/healthz*\", \"/livez*\"]\n- level: Metadata\n");
+    return [`--audit-policy-file=${policy}`, `--audit-log-path=${join(this.dir, "audit.log")}`, "--audit-log-maxsize=500"];
   }
 
   /** Compacts etcd at its current revision (every older resourceVersion is gone). Returns the revision. */

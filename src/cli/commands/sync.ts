@@ -1,17 +1,20 @@
 /** `kubereach sync [--once]`: keep the database in sync with a cluster or manifests, without serving the API. */
 import type { Command } from "commander";
 import { openSyncApp, type SyncApp } from "../../app/container.js";
-import { UpstreamUnavailableError } from "../../app/errors.js";
+import { ForbiddenError, UpstreamUnavailableError } from "../../app/errors.js";
 import { createLogger } from "../../app/logger.js";
 import { installProcessGuards } from "../processGuards.js";
 import type { CliIo } from "../io.js";
 import { addSourceOptions, addStoreOptions, configFromFlags, type ServiceFlags } from "../serviceOptions.js";
 import { waitForShutdown } from "../signals.js";
+import { requiredPermissionProblem } from "../../sync/source.js";
 
 const HELP = `
 Without a source option, the bundled example manifests are synced (into the embedded database
 unless --database-url or DATABASE_URL is given). With --once, the command syncs, commits a matrix
-generation and exits (for cron jobs); otherwise it keeps watching until SIGTERM/SIGINT.
+generation and exits (for cron jobs); it exits 1 when the API server refuses kubereach list or watch
+on namespaces, pods or networkpolicies (a tiered-policy CRD it may not read is reported and
+skipped). Otherwise it keeps watching until SIGTERM/SIGINT.
 
 Examples:
   $ kubereach sync --once --manifests ./policies
@@ -35,7 +38,7 @@ export function registerSync(program: Command, io: CliIo): void {
       await app.start();
       if (flags.once) {
         await waitForLeadership(app, config.sync.leaseTtlSeconds * 1000 + 5000);
-        await app.runner.firstSync;
+        await untilSyncedOrRefused(app);
         await app.sync.flush();
         const s = app.sync.status();
         io.stdout.write(
@@ -53,6 +56,28 @@ export function registerSync(program: Command, io: CliIo): void {
       guards.dispose();
     }
   });
+}
+
+/**
+ * --once runs from cron: a required kind the API server refuses (401/403) would be retried for ever
+ * (right for `serve`, where RBAC may get fixed). Fail instead, naming the permission.
+ */
+async function untilSyncedOrRefused(app: SyncApp): Promise<void> {
+  let timer: NodeJS.Timeout | undefined;
+  const refused = new Promise<never>((_, reject) => {
+    const check = () => {
+      const source = app.runner.source;
+      const problem = source && requiredPermissionProblem(source.status());
+      if (problem) reject(new ForbiddenError(problem));
+      else timer = setTimeout(check, 200);
+    };
+    check();
+  });
+  try {
+    await Promise.race([app.runner.firstSync, refused]);
+  } finally {
+    clearTimeout(timer);
+  }
 }
 
 /** --once needs the sync lease: wait for a lease left by a crashed process to expire, but not for a live leader. */

@@ -35,7 +35,7 @@ export interface KubeClusterSourceOptions {
   readonly minWatchDurationMs?: number;
   /** Timeout of one list request. Default 60 s. */
   readonly listTimeoutMs?: number;
-  /** How often a CRD the cluster does not serve (AdminNetworkPolicy, ...) is looked for again. Default 5 min. */
+  /** How often a CRD the cluster does not serve (AdminNetworkPolicy, ...), or RBAC refuses, is looked for again. Default 1 min. */
   readonly absentRetryMs?: number;
   /**
    * The kinds to watch. Default: every ObjectKind, the tiered-policy CRDs included (a cluster that
@@ -47,7 +47,7 @@ export interface KubeClusterSourceOptions {
 }
 
 export const DEFAULT_RESYNC_INTERVAL_MS = 10 * 60_000;
-export const DEFAULT_ABSENT_RETRY_MS = 5 * 60_000;
+export const DEFAULT_ABSENT_RETRY_MS = 60_000;
 
 const silent: SourceLogger = { debug: () => {}, info: () => {}, warn: () => {}, error: () => {} };
 

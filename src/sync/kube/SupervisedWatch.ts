@@ -49,9 +49,10 @@ export class SupervisedWatch extends k8s.Watch {
     let events = 0;
     let ended = false;
     // As client-go's reflector asks: bookmarks (the resourceVersion advances on quiet collections, so a
-    // reconnect rarely needs a relist) and a server-side timeout of 5-10 min (the watch ends normally
-    // and is renewed, so a half-open connection the client cannot detect (T-K6) lasts at most that long).
-    const params = { ...queryParams, allowWatchBookmarks: true, timeoutSeconds: Math.round(300 * (1 + Math.random())) };
+    // reconnect rarely needs a relist). No timeoutSeconds: the server then ends watches after its
+    // --min-request-timeout (30-60 min by default, jittered), and the periodic relist covers a
+    // half-open connection the client cannot detect (T-K6).
+    const params = { ...queryParams, allowWatchBookmarks: true };
     const controller = await super.watch(
       this.hooks.path?.() ?? path,
       params,
