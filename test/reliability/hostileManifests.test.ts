@@ -91,7 +91,7 @@ describe("serve --manifests --watch with hostile files", () => {
     expect(r.process.logs().filter((l) => /unhandled|uncaught/i.test(l.msg))).toEqual([]);
     r.process.signal("SIGTERM");
     expect((await r.process.waitForExit(60_000)).code).toBe(0);
-  });
+  }, 300_000);
 
   it("a restart with a bad file present, and analyze on it, end in a validation message naming the file (exit 1)", async () => {
     writeFileSync(join(tree, "cycle.yaml"), CYCLE);
@@ -114,5 +114,5 @@ describe("serve --manifests --watch with hostile files", () => {
       rmSync(join(tree, "cycle.yaml"), { force: true });
       rmSync(join(tree, "list.yaml"), { force: true });
     }
-  });
+  }, 240_000);
 });
