@@ -66,6 +66,8 @@ describe("serve --manifests --watch with hostile files", () => {
       // Item 4: edits Kubernetes would refuse; the policy must not vanish (its pods would become wide open).
       { name: "backend-allow-frontend.yaml", text: POLICY.replace("port: 80", "port: 70000"), expect: /backend-allow-frontend\.yaml#0: error: NetworkPolicy default\/backend-allow-frontend: spec\.ingress\[0\]\.ports\[0\]\.port: .*70000/ },
       { name: "backend-allow-frontend.yaml", text: POLICY.replace("podSelector: {matchLabels: {app: frontend}}", "podSelector: {matchExpressions: [{key: app, operator: Like, values: [frontend]}]}"), expect: /backend-allow-frontend\.yaml#0: .*matchExpressions\[0\]\.operator/ },
+      // Item 10: a name the API server would refuse.
+      { name: "named.yaml", text: POLICY.replace("name: backend-allow-frontend", "name: Backend_Allow"), expect: /named\.yaml#0: error: NetworkPolicy default\/Backend_Allow: metadata\.name: "Backend_Allow" is not a valid name/ },
       { name: "anp.yaml", text: ANP_NETWORKS_INGRESS, expect: /anp\.yaml#0: error: AdminNetworkPolicy deny-net: spec\.ingress\[0\]\.from\[0\]/ },
     ];
     for (const attack of attacks) {

@@ -14,6 +14,7 @@ import { compileTieredPolicy } from "./compileTieredPolicy.js";
 import type { CompiledNamespace, CompiledNetworkPolicy, CompiledPeer, CompiledPod, CompiledTieredPolicy, CompiledWorld, CompileResult, NamedPort, TierTie } from "./model.js";
 import { formatTier } from "./model.js";
 import { formatPolicy } from "../model/ids.js";
+import { checkName } from "./naming.js";
 import { isRecord, isValidPortName, isValidPortNumber, ObjectContext } from "./validation.js";
 
 export const NAMESPACE_NAME_LABEL = "kubernetes.io/metadata.name";
@@ -36,6 +37,7 @@ export function compileWorld(input: WorldInput): CompileResult {
       ctx.error("DUPLICATE_OBJECT", "metadata.name", `namespace ${ns.name} is defined more than once; the first definition is used`);
       continue;
     }
+    if (!checkName(ns.name, "dns-label", "metadata.name", ctx)) continue;
     const labels = checkLabels(ns.labels, "metadata.labels", ctx);
     if (labels) addNamespace(ns.name, labels, true);
   }
@@ -51,6 +53,7 @@ export function compileWorld(input: WorldInput): CompileResult {
       ctx.error("DUPLICATE_OBJECT", "metadata.name", `pod ${p.namespace}/${p.name} appears more than once; the first one is used`);
       continue;
     }
+    if (!validNames(p, ctx)) continue;
     const pod = compilePod(p, pods.length, namespaceOf(p.namespace), ctx);
     if (!pod) continue;
     pods.push(pod);
@@ -71,6 +74,7 @@ export function compileWorld(input: WorldInput): CompileResult {
       continue;
     }
     seenPolicies.add(id);
+    if (!validNames(np, ctx)) continue;
     const mark = nextPeerId;
     const compiled = compileNetworkPolicy(np, networkPolicies.length, ctx, ids, peers);
     if (!compiled) {
@@ -129,6 +133,7 @@ function compileTiers(
       continue;
     }
     seen.add(id);
+    if (!checkName(tp.name, "dns-subdomain", "metadata.name", ctx)) continue;
     const before = mark();
     const c = compileTieredPolicy(tp, ctx, ids, peers);
     if (!c) {
@@ -156,6 +161,12 @@ function compileTiers(
     i = j;
   }
   return { tieredPolicies, tierTies };
+}
+
+/** A namespaced object: its namespace is a DNS-1123 label, its name a DNS-1123 subdomain (Pod, NetworkPolicy, workloads). */
+function validNames(o: { readonly namespace: string; readonly name: string }, ctx: ObjectContext): boolean {
+  const ns = checkName(o.namespace, "dns-label", "metadata.namespace", ctx);
+  return checkName(o.name, "dns-subdomain", "metadata.name", ctx) && ns;
 }
 
 function checkLabels(raw: unknown, field: string, ctx: ObjectContext): Labels | undefined {
