@@ -46,7 +46,7 @@ export {
 export { classSignatures } from "./matrix/classSignature.js";
 export { expandEdges, type ClassEdge } from "./matrix/expandEdges.js";
 export { diffConnectivity, type DiffRow, type DiffType } from "./diff/diffConnectivity.js";
-export { explain, type Explanation, type ExplainResult, type SideExplanation, type RuleReason, type TierRuleReason, type DecidedIn, type Verdict } from "./explain/explain.js";
+export { explain, type ExplainOptions, type Explanation, type ExplainResult, type SideExplanation, type RuleReason, type TierRuleReason, type DecidedIn, type Verdict } from "./explain/explain.js";
 export { describePeer, describeRulePorts, describeTierPeer, describeTierRule } from "./explain/describe.js";
 export { parseEndpointQuery, resolveEndpoint, resolveWorkload, type EndpointQuery, type WorkloadQuery, type Resolved } from "./query/resolve.js";
 export type * from "./whatif/types.js";

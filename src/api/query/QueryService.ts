@@ -295,7 +295,8 @@ export class QueryService {
     const ref = await this.generation(options);
     for (const e of [from, to]) if (e.type === "workload") assertVisible(scope, e.namespace, `${e.namespace}/${e.name}`);
     const snapshot = await this.world(ref);
-    const r = explain(snapshot.world, from, to, port, protocol);
+    // A pod's IP is answered for as that pod, if this token may see the pod (else it stays an external address).
+    const r = explain(snapshot.world, from, to, port, protocol, { podVisible: (pod) => inScope(scope, pod.namespace.name) });
     if (!r.ok) throw r.code === "NOT_FOUND" ? new NotFoundError(`${r.message} (cluster ${ref.cluster}, generation ${ref.generation})`) : new BadInputError(r.message);
     return { ...ref, explanation: r.explanation };
   }
