@@ -169,7 +169,11 @@ export function explain(world: CompiledWorld, from: EndpointQuery, to: EndpointQ
   if (certainlyAllowed.length > 0) unknowns = [];
   else if (allowedPairs.length > 0) unknowns = [...new Set(allowedPairs.flatMap((v) => flips.get(v)!))];
   else unknowns = [...new Set(verdicts.flatMap((v) => [...unknownFacts(v, probe), ...flips.get(v)!]))];
-  const verdict: Verdict = certainlyAllowed.length > 0 ? "ALLOWED" : unknowns.length > 0 ? "UNKNOWN" : allowedPairs.length > 0 ? "ALLOWED" : "DENIED";
+  // An invalid NetworkPolicy the API server accepted may be enforced somehow: where it selects the
+  // side's pod and no Admin-tier rule decided first, nothing can be said for sure.
+  const invalid = shown.self ? [] : [...invalidPolicyFacts(world, shown.src, "egress", egress), ...invalidPolicyFacts(world, shown.dst, "ingress", ingress)];
+  if (invalid.length > 0) unknowns = [...invalid, ...unknowns];
+  const verdict: Verdict = invalid.length > 0 ? "UNKNOWN" : certainlyAllowed.length > 0 ? "ALLOWED" : unknowns.length > 0 ? "UNKNOWN" : allowedPairs.length > 0 ? "ALLOWED" : "DENIED";
   const fromLabel = a.side.label;
   const toLabel = b.side.label;
   const summary: string[] = [`${fromLabel} => ${toLabel} on ${protocol} ${port}: ${verdict}`];
@@ -195,6 +199,14 @@ export function explain(world: CompiledWorld, from: EndpointQuery, to: EndpointQ
       summary,
     },
   };
+}
+
+function invalidPolicyFacts(world: CompiledWorld, e: Endpoint, direction: Direction, side: SideExplanation): string[] {
+  if (e.kind !== "pod" || e.pod.hostNetwork || side.decidedIn === "admin" || !world.invalidPolicies) return [];
+  const pod = e.pod;
+  return world.invalidPolicies
+    .filter((p) => p.namespace === pod.namespace.name && p.directions.includes(direction) && (p.podSelector?.matches(pod.labels) ?? true))
+    .map((p) => `${formatPolicy(p.ref)} ${p.podSelector ? "selects" : "may select"} ${formatEndpoint(e)} but is invalid (${p.problems[0] ?? "refused"}); the API server accepted it, so its effect on ${direction} is unknown`);
 }
 
 function ruleReason(m: RuleMatch, direction: Direction): RuleReason {

@@ -14,7 +14,7 @@ export const statusQueries: Pick<QueryResolvers, "syncStatus"> = {
         const rt = local.get(c.id);
         // Lag: how long the oldest change not yet in a committed generation has waited (0 when caught up).
         const behind = rt && rt.lastAppliedAt && (!rt.lastGenerationAt || rt.lastAppliedAt > rt.lastGenerationAt);
-        const errors = [...(rt?.errors ?? []), ...(run?.outcome === "failed" ? asStrings(run.errors) : [])];
+        const errors = [...(rt?.errors ?? []), ...(rt?.invalidObjects ?? []), ...(run?.outcome === "failed" ? asStrings(run.errors) : [])];
         return {
           cluster: c.id,
           source: c.source,
