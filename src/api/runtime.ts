@@ -13,6 +13,8 @@ export interface ClusterRuntime {
   readonly generation: number | undefined;
   readonly pendingEvents: number;
   readonly errors: readonly string[];
+  /** Objects of the latest generation left out as invalid (reported in syncStatus.errors; they are state, not lag). */
+  readonly invalidObjects?: readonly string[];
   readonly informerRestarts: number;
   /** The sync's own backlog: the oldest change received but not in a committed generation (SyncServiceStatus.behindSince). */
   readonly behindSince?: Date;

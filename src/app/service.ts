@@ -4,6 +4,7 @@
  * is done. Shutdown (SIGTERM/SIGINT): readiness drops, HTTP drains, the sync stops after finishing
  * the write in progress, the database closes.
  */
+import type { Diagnostic } from "../engine/index.js";
 import type { Logger } from "pino";
 import { ApiEvents } from "../api/events.js";
 import { ServiceMetrics } from "../api/http/metrics.js";
@@ -128,6 +129,7 @@ export async function startService(config: Config, options: ServiceOptions): Pro
             ...(r.sourceStatus?.lastError ? [r.sourceStatus.lastError] : []),
             ...kinds.flatMap((k) => (k.lastError ? [`${k.kind}: ${k.lastError}`] : [])),
           ],
+          invalidObjects: invalidObjectErrors(app.runner.sync?.currentAnalysis()?.diagnostics),
           informerRestarts: kinds.reduce((n, k) => n + k.restarts, 0),
           ...(s?.behindSince && { behindSince: s.behindSince }),
           ...(s && sourceDownSince(kinds) && { sourceDownSince: sourceDownSince(kinds) }),
@@ -179,4 +181,15 @@ export async function startService(config: Config, options: ServiceOptions): Pro
       await app.close();
     },
   };
+}
+
+/**
+ * Objects of the latest generation that kubereach cannot use (the API server accepted them, but
+ * they are invalid: a port 70000, an unknown selector operator): one error per object, its first
+ * problem, whatever the number of its problems or kinds, so operators see them where they look.
+ */
+function invalidObjectErrors(diagnostics: readonly Diagnostic[] | undefined): string[] {
+  const first = new Map<string, Diagnostic>();
+  for (const d of diagnostics ?? []) if (d.severity === "error" && !first.has(d.object)) first.set(d.object, d);
+  return [...first.values()].map((d) => `invalid ${d.object}: ${d.field}: ${d.message} (left out of the analysis; answers about the pods it selects are UNKNOWN)`);
 }

@@ -66,6 +66,8 @@ describe("serve --manifests --watch with hostile files", () => {
       // Item 4: edits Kubernetes would refuse; the policy must not vanish (its pods would become wide open).
       { name: "backend-allow-frontend.yaml", text: POLICY.replace("port: 80", "port: 70000"), expect: /backend-allow-frontend\.yaml#0: error: NetworkPolicy default\/backend-allow-frontend: spec\.ingress\[0\]\.ports\[0\]\.port: .*70000/ },
       { name: "backend-allow-frontend.yaml", text: POLICY.replace("podSelector: {matchLabels: {app: frontend}}", "podSelector: {matchExpressions: [{key: app, operator: Like, values: [frontend]}]}"), expect: /backend-allow-frontend\.yaml#0: .*matchExpressions\[0\]\.operator/ },
+      // Item 10: a name the API server would refuse.
+      { name: "named.yaml", text: POLICY.replace("name: backend-allow-frontend", "name: Backend_Allow"), expect: /named\.yaml#0: error: NetworkPolicy default\/Backend_Allow: metadata\.name: "Backend_Allow" is not a valid name/ },
       { name: "anp.yaml", text: ANP_NETWORKS_INGRESS, expect: /anp\.yaml#0: error: AdminNetworkPolicy deny-net: spec\.ingress\[0\]\.from\[0\]/ },
     ];
     for (const attack of attacks) {
@@ -91,7 +93,7 @@ describe("serve --manifests --watch with hostile files", () => {
     expect(r.process.logs().filter((l) => /unhandled|uncaught/i.test(l.msg))).toEqual([]);
     r.process.signal("SIGTERM");
     expect((await r.process.waitForExit(60_000)).code).toBe(0);
-  });
+  }, 300_000);
 
   it("a restart with a bad file present, and analyze on it, end in a validation message naming the file (exit 1)", async () => {
     writeFileSync(join(tree, "cycle.yaml"), CYCLE);
@@ -114,5 +116,5 @@ describe("serve --manifests --watch with hostile files", () => {
       rmSync(join(tree, "cycle.yaml"), { force: true });
       rmSync(join(tree, "list.yaml"), { force: true });
     }
-  });
+  }, 240_000);
 });

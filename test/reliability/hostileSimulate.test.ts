@@ -38,7 +38,7 @@ describe("simulate with hostile manifests from a scoped token", () => {
     writeFileSync(join(dir, "kubereach.yaml"), `server:\n  maxBodyBytes: 2000000\n  tokens:\n    - {name: team-default, sha256: "${sha256}", namespaces: [default]}\n`);
     r = await startReplica("simulate", ["--manifests", SEED, "--data-dir", join(dir, "db"), "--config", join(dir, "kubereach.yaml")]);
     await waitReady(r);
-  });
+  }, 180_000);
 
   afterAll(async () => {
     await killAll();
@@ -72,7 +72,7 @@ describe("simulate with hostile manifests from a scoped token", () => {
     expect(body.errors?.[0]?.message).toMatch(bound);
     expect(await healthz()).toBe(200);
     expect(r.process.hasExited).toBe(false);
-  });
+  }, 120_000);
 
   it("reads a 20,000-key mapping in linear time and answers; a normal simulation still works afterwards", async () => {
     const keys = await simulate(manyKeys);
@@ -83,5 +83,5 @@ describe("simulate with hostile manifests from a scoped token", () => {
     expect(open.body.errors).toBeUndefined();
     expect(open.body.data!.simulate.changes.map((c) => `${c.src.display} => ${c.dst.display} : ${c.after.text}`)).toContainEqual(expect.stringMatching(/frontend.*=> .*backend.* : TCP 80,8080/));
     expect(r.process.logs().filter((l) => /unhandled|uncaught/i.test(l.msg))).toEqual([]);
-  });
+  }, 120_000);
 });

@@ -305,6 +305,7 @@ export class QueryService {
     const ref = await this.generation(options);
     for (const e of [from, to]) if (e.type === "workload") assertVisible(scope, e.namespace, `${e.namespace}/${e.name}`);
     const snapshot = await this.world(ref);
+    // A pod's IP is answered for as that pod only if this token may see the pod (scope.ts explainOptions).
     const r = explain(snapshot.world, from, to, port, protocol, explainOptions(scope));
     if (!r.ok) throw r.code === "NOT_FOUND" ? new NotFoundError(`${r.message} (cluster ${ref.cluster}, generation ${ref.generation})`) : new BadInputError(r.message);
     return { ...ref, explanation: r.explanation };

@@ -38,7 +38,7 @@ export function canSeeClusterScoped(scope: Scope): boolean {
 
 /** Rule 3 for explanations (canConnect, chat). */
 export function explainOptions(scope: Scope): ExplainOptions {
-  return { showClusterScoped: canSeeClusterScoped(scope) };
+  return { showClusterScoped: canSeeClusterScoped(scope), podVisible: (pod) => inScope(scope, pod.namespace.name) };
 }
 
 /** Rule 3 for findings: what the engine may name and count (pass to findings()). */

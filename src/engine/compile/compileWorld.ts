@@ -5,15 +5,16 @@
  */
 import type { Diagnostic } from "../diagnostics.js";
 import { podKey, type PodKey } from "../model/ids.js";
-import type { Labels, PodInput, WorldInput } from "../model/input.js";
+import type { Labels, NetworkPolicyInput, PodInput, WorldInput } from "../model/input.js";
 import { isProtocol } from "../model/protocol.js";
 import { parseIp } from "../net/ip.js";
-import { isValidLabelKey, isValidLabelValue } from "../selectors/LabelSelector.js";
+import { compileLabelSelector, isValidLabelKey, isValidLabelValue, LabelSelector } from "../selectors/LabelSelector.js";
 import { compileNetworkPolicy, type PeerIds } from "./compilePolicy.js";
 import { compileTieredPolicy } from "./compileTieredPolicy.js";
-import type { CompiledNamespace, CompiledNetworkPolicy, CompiledPeer, CompiledPod, CompiledTieredPolicy, CompiledWorld, CompileResult, NamedPort, TierTie } from "./model.js";
+import type { CompiledNamespace, CompiledNetworkPolicy, CompiledPeer, CompiledPod, CompiledTieredPolicy, CompiledWorld, CompileResult, Direction, InvalidPolicy, NamedPort, TierTie } from "./model.js";
 import { formatTier } from "./model.js";
 import { formatPolicy } from "../model/ids.js";
+import { checkName } from "./naming.js";
 import { isRecord, isValidPortName, isValidPortNumber, ObjectContext } from "./validation.js";
 
 export const NAMESPACE_NAME_LABEL = "kubernetes.io/metadata.name";
@@ -36,6 +37,7 @@ export function compileWorld(input: WorldInput): CompileResult {
       ctx.error("DUPLICATE_OBJECT", "metadata.name", `namespace ${ns.name} is defined more than once; the first definition is used`);
       continue;
     }
+    if (!checkName(ns.name, "dns-label", "metadata.name", ctx)) continue;
     const labels = checkLabels(ns.labels, "metadata.labels", ctx);
     if (labels) addNamespace(ns.name, labels, true);
   }
@@ -51,6 +53,7 @@ export function compileWorld(input: WorldInput): CompileResult {
       ctx.error("DUPLICATE_OBJECT", "metadata.name", `pod ${p.namespace}/${p.name} appears more than once; the first one is used`);
       continue;
     }
+    if (!validNames(p, ctx)) continue;
     const pod = compilePod(p, pods.length, namespaceOf(p.namespace), ctx);
     if (!pod) continue;
     pods.push(pod);
@@ -63,6 +66,7 @@ export function compileWorld(input: WorldInput): CompileResult {
   const seenPolicies = new Set<string>();
   let nextPeerId = 0;
   const ids: PeerIds = { next: () => nextPeerId++ };
+  const invalidPolicies: InvalidPolicy[] = [];
   for (const np of input.networkPolicies) {
     const ctx = new ObjectContext(`NetworkPolicy ${np.namespace}/${np.name}`, np.origin, diagnostics);
     const id = `${np.namespace}/${np.name}`;
@@ -71,10 +75,12 @@ export function compileWorld(input: WorldInput): CompileResult {
       continue;
     }
     seenPolicies.add(id);
+    const firstDiagnostic = diagnostics.length;
     const mark = nextPeerId;
-    const compiled = compileNetworkPolicy(np, networkPolicies.length, ctx, ids, peers);
+    const compiled = validNames(np, ctx) ? compileNetworkPolicy(np, networkPolicies.length, ctx, ids, peers) : undefined;
     if (!compiled) {
       nextPeerId = mark; // keep peer ids dense: world.peers[id] is the peer
+      invalidPolicies.push(invalidPolicy(np, diagnostics.slice(firstDiagnostic)));
       continue;
     }
     namespaceOf(np.namespace);
@@ -90,7 +96,7 @@ export function compileWorld(input: WorldInput): CompileResult {
 
   const { tieredPolicies, tierTies } = compileTiers(input, diagnostics, ids, peers, () => nextPeerId, (mark) => (nextPeerId = mark));
 
-  const world: CompiledWorld = { namespaces, namespaceByName, pods, podByKey, networkPolicies, policiesByNamespace, peers, tieredPolicies, tierTies };
+  const world: CompiledWorld = { namespaces, namespaceByName, pods, podByKey, networkPolicies, policiesByNamespace, peers, tieredPolicies, tierTies, ...(invalidPolicies.length > 0 && { invalidPolicies }) };
   return { world, diagnostics };
 }
 
@@ -129,6 +135,7 @@ function compileTiers(
       continue;
     }
     seen.add(id);
+    if (!checkName(tp.name, "dns-subdomain", "metadata.name", ctx)) continue;
     const before = mark();
     const c = compileTieredPolicy(tp, ctx, ids, peers);
     if (!c) {
@@ -156,6 +163,41 @@ function compileTiers(
     i = j;
   }
   return { tieredPolicies, tierTies };
+}
+
+/** What is known of a NetworkPolicy compileNetworkPolicy refused: which pods it could select, and why it was refused. */
+function invalidPolicy(np: NetworkPolicyInput, problems: readonly Diagnostic[]): InvalidPolicy {
+  const spec = isRecord(np.spec) ? np.spec : undefined;
+  const raw = spec?.["podSelector"];
+  const scratch = new ObjectContext("", undefined, []);
+  const podSelector = !spec ? undefined : raw === undefined || raw === null ? LabelSelector.EVERYTHING : compileLabelSelector(raw, "spec.podSelector", scratch);
+  return {
+    ref: { kind: "NetworkPolicy", namespace: np.namespace, name: np.name },
+    namespace: np.namespace,
+    podSelector,
+    directions: invalidPolicyDirections(spec),
+    problems: problems.filter((d) => d.severity === "error").map((d) => `${d.field}: ${d.message}`),
+    ...(np.origin !== undefined && { origin: np.origin }),
+  };
+}
+
+/** policyTypes as written (Ingress/Egress), else Kubernetes' defaults (Ingress, plus Egress with egress rules); both when unreadable. */
+function invalidPolicyDirections(spec: Record<string, unknown> | undefined): Direction[] {
+  if (!spec) return ["ingress", "egress"];
+  const types = spec["policyTypes"];
+  if (Array.isArray(types) && types.length > 0) {
+    const out: Direction[] = [];
+    if (types.includes("Ingress")) out.push("ingress");
+    if (types.includes("Egress")) out.push("egress");
+    return types.every((t) => t === "Ingress" || t === "Egress") ? out : ["ingress", "egress"];
+  }
+  return Array.isArray(spec["egress"]) && spec["egress"].length > 0 ? ["ingress", "egress"] : spec["egress"] === undefined || spec["egress"] === null || Array.isArray(spec["egress"]) ? ["ingress"] : ["ingress", "egress"];
+}
+
+/** A namespaced object: its namespace is a DNS-1123 label, its name a DNS-1123 subdomain (Pod, NetworkPolicy, workloads). */
+function validNames(o: { readonly namespace: string; readonly name: string }, ctx: ObjectContext): boolean {
+  const ns = checkName(o.namespace, "dns-label", "metadata.namespace", ctx);
+  return checkName(o.name, "dns-subdomain", "metadata.name", ctx) && ns;
 }
 
 function checkLabels(raw: unknown, field: string, ctx: ObjectContext): Labels | undefined {

@@ -193,6 +193,24 @@ export interface CompiledWorld {
   readonly tieredPolicies: readonly CompiledTieredPolicy[];
   /** Groups of same-tier, same-priority policies (also reported as PRIORITY_TIE warnings). */
   readonly tierTies: readonly TierTie[];
+  /**
+   * NetworkPolicies left out because they are invalid. From a live cluster the API server has
+   * accepted them, so some implementation may enforce them somehow: answers about the pods they
+   * select are UNKNOWN rather than computed as if they did not exist (explain). Absent: none.
+   */
+  readonly invalidPolicies?: readonly InvalidPolicy[];
+}
+
+export interface InvalidPolicy {
+  readonly ref: PolicyRef;
+  readonly namespace: string;
+  /** Its spec.podSelector when that part is valid; undefined: it may select any pod of its namespace. */
+  readonly podSelector: LabelSelector | undefined;
+  /** The directions it would affect (policyTypes, or Kubernetes' defaults); both when that cannot be read. */
+  readonly directions: readonly Direction[];
+  /** The errors that left it out, as `field: message`. */
+  readonly problems: readonly string[];
+  readonly origin?: string;
 }
 
 export interface CompileResult {

@@ -9,7 +9,7 @@ import { evaluatePair, type DirectionVerdict, type PairVerdict, type RuleMatch, 
 import { externalEndpoint, formatEndpoint, podEndpoint, type Endpoint } from "../eval/endpoint.js";
 import { formatPolicy, formatWorkload, type PolicyRef } from "../model/ids.js";
 import type { Protocol } from "../model/protocol.js";
-import { formatIp } from "../net/ip.js";
+import { compareIp, formatIp, type IpAddress } from "../net/ip.js";
 import { ConnectionSet } from "../ports/ConnectionSet.js";
 import { PortSet } from "../ports/PortSet.js";
 import { resolveEndpoint, type EndpointQuery } from "../query/resolve.js";
@@ -95,19 +95,17 @@ export type ExplainResult =
 interface Side {
   readonly label: string;
   readonly endpoints: readonly Endpoint[];
-}
-
-function toSide(world: CompiledWorld, q: EndpointQuery): { ok: true; side: Side } | { ok: false; code: "NOT_FOUND" | "AMBIGUOUS" | "INVALID"; message: string } {
-  const r = resolveEndpoint(world, q);
-  if (!r.ok) return r;
-  if (r.type === "ip") return { ok: true, side: { label: `${formatIp(r.ip)}[External]`, endpoints: [externalEndpoint(r.ip)] } };
-  // A pod named directly (not its workload) is labelled as that pod of its workload.
-  const single = r.pods.length === 1 ? r.pods[0]! : undefined;
-  const label = single && q.type === "workload" && q.name === single.ref.name && single.ref.name !== r.ref.name ? `${formatWorkload(r.ref)} (pod ${single.ref.name})` : formatWorkload(r.ref);
-  return { ok: true, side: { label, endpoints: r.pods.map((p: CompiledPod) => podEndpoint(p)) } };
+  /** How an address was answered for (the pod it belongs to, or why it stays external), shown in the summary. */
+  readonly note?: string;
 }
 
 export interface ExplainOptions {
+  /**
+   * Whether an address that is a pod's IP may be answered for as that pod (default: every pod).
+   * A caller with a narrower view (a namespace-scoped token) passes its visibility rule, so the
+   * answer never reveals that an address belongs to a pod it cannot see: such an address stays external.
+   */
+  readonly podVisible?: (pod: CompiledPod) => boolean;
   /**
    * False for a caller who may not see cluster-scoped policies (a token scoped to namespaces): a
    * decision of the Admin or Baseline tier is still reported, by tier and action, but the policy's
@@ -116,14 +114,47 @@ export interface ExplainOptions {
   readonly showClusterScoped?: boolean;
 }
 
+function toSide(world: CompiledWorld, q: EndpointQuery, options: ExplainOptions): { ok: true; side: Side } | { ok: false; code: "NOT_FOUND" | "AMBIGUOUS" | "INVALID"; message: string } {
+  const r = resolveEndpoint(world, q);
+  if (!r.ok) return r;
+  if (r.type === "ip") return { ok: true, side: ipSide(world, r.ip, options) };
+  // A pod named directly (not its workload) is labelled as that pod of its workload.
+  const single = r.pods.length === 1 ? r.pods[0]! : undefined;
+  const label = single && q.type === "workload" && q.name === single.ref.name && single.ref.name !== r.ref.name ? `${formatWorkload(r.ref)} (pod ${single.ref.name})` : formatWorkload(r.ref);
+  return { ok: true, side: { label, endpoints: r.pods.map((p: CompiledPod) => podEndpoint(p)) } };
+}
+
 /** What stands for a cluster-scoped policy's name, rule and peer when the caller may not see them. */
 export const HIDDEN_TIERED_POLICY = "(a cluster-scoped policy not visible to this token)";
 
+/**
+ * An address as a side of the question. Traffic from or to a pod's IP is that pod's traffic, and
+ * policies (an AdminNetworkPolicy denying the pod, say) apply to it as to the pod: so an address
+ * that is the IP of exactly one (non-hostNetwork) pod the caller may see is answered for that pod,
+ * and the summary says so. Otherwise it is answered as an external address, and the summary says
+ * why when it matters: a node address shared by hostNetwork pods, or several pods claiming it.
+ */
+function ipSide(world: CompiledWorld, ip: IpAddress, options: ExplainOptions): Side {
+  const text = formatIp(ip);
+  const external: Side = { label: `${text}[External]`, endpoints: [externalEndpoint(ip)] };
+  const owners = world.pods.filter((p) => p.ip !== undefined && compareIp(p.ip, ip) === 0 && (options.podVisible?.(p) ?? true));
+  if (owners.length === 0) return external;
+  const pods = owners.filter((p) => !p.hostNetwork);
+  if (pods.length === 1 && owners.length === 1) {
+    const pod = pods[0]!;
+    const name = `${pod.namespace.name}/${pod.ref.name}`;
+    return { label: `${formatWorkload(pod.workload)} (pod ${pod.ref.name}, ${text})`, endpoints: [podEndpoint(pod)], note: `${text} is the IP of pod ${name}: answered for that pod` };
+  }
+  const names = pods.map((p) => `${p.namespace.name}/${p.ref.name}`).sort();
+  const why = pods.length > 1 ? `several pods report ${text} (${names.slice(0, 3).join(", ")}${names.length > 3 ? ", ..." : ""})` : `${text} is a node address (hostNetwork pods use it)`;
+  return { ...external, note: `${why}: answered as an external address` };
+}
+
 export function explain(world: CompiledWorld, from: EndpointQuery, to: EndpointQuery, port: number, protocol: Protocol, options: ExplainOptions = {}): ExplainResult {
   const hide = options.showClusterScoped === false;
-  const a = toSide(world, from);
+  const a = toSide(world, from, options);
   if (!a.ok) return a;
-  const b = toSide(world, to);
+  const b = toSide(world, to, options);
   if (!b.ok) return b;
   if (!Number.isInteger(port) || port < 1 || port > 65535) return { ok: false, code: "INVALID", message: `port ${port} is out of range: must be 1-65535` };
   const probe = ConnectionSet.of(protocol, PortSet.single(port));
@@ -148,10 +179,15 @@ export function explain(world: CompiledWorld, from: EndpointQuery, to: EndpointQ
   if (certainlyAllowed.length > 0) unknowns = [];
   else if (allowedPairs.length > 0) unknowns = [...new Set(allowedPairs.flatMap((v) => flips.get(v)!))];
   else unknowns = [...new Set(verdicts.flatMap((v) => [...unknownFacts(v, probe), ...flips.get(v)!]))];
-  const verdict: Verdict = certainlyAllowed.length > 0 ? "ALLOWED" : unknowns.length > 0 ? "UNKNOWN" : allowedPairs.length > 0 ? "ALLOWED" : "DENIED";
+  // An invalid NetworkPolicy the API server accepted may be enforced somehow: where it selects the
+  // side's pod and no Admin-tier rule decided first, nothing can be said for sure.
+  const invalid = shown.self ? [] : [...invalidPolicyFacts(world, shown.src, "egress", egress), ...invalidPolicyFacts(world, shown.dst, "ingress", ingress)];
+  if (invalid.length > 0) unknowns = [...invalid, ...unknowns];
+  const verdict: Verdict = invalid.length > 0 ? "UNKNOWN" : certainlyAllowed.length > 0 ? "ALLOWED" : unknowns.length > 0 ? "UNKNOWN" : allowedPairs.length > 0 ? "ALLOWED" : "DENIED";
   const fromLabel = a.side.label;
   const toLabel = b.side.label;
   const summary: string[] = [`${fromLabel} => ${toLabel} on ${protocol} ${port}: ${verdict}`];
+  for (const note of [a.side.note, b.side.note]) if (note) summary.push(note);
   if (shown.self) summary.push("a pod's traffic to itself is always allowed (\"a pod cannot block access to itself\", Kubernetes NetworkPolicy docs)");
   else summary.push(egress.reason, ingress.reason);
   appendAll(summary, unknowns.map((u) => `unknown: ${u}`));
@@ -173,6 +209,14 @@ export function explain(world: CompiledWorld, from: EndpointQuery, to: EndpointQ
       summary,
     },
   };
+}
+
+function invalidPolicyFacts(world: CompiledWorld, e: Endpoint, direction: Direction, side: SideExplanation): string[] {
+  if (e.kind !== "pod" || e.pod.hostNetwork || side.decidedIn === "admin" || !world.invalidPolicies) return [];
+  const pod = e.pod;
+  return world.invalidPolicies
+    .filter((p) => p.namespace === pod.namespace.name && p.directions.includes(direction) && (p.podSelector?.matches(pod.labels) ?? true))
+    .map((p) => `${formatPolicy(p.ref)} ${p.podSelector ? "selects" : "may select"} ${formatEndpoint(e)} but is invalid (${p.problems[0] ?? "refused"}); the API server accepted it, so its effect on ${direction} is unknown`);
 }
 
 function ruleReason(m: RuleMatch, direction: Direction): RuleReason {

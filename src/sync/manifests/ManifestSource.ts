@@ -11,12 +11,13 @@ import { execFile } from "node:child_process";
 import { createHash } from "node:crypto";
 import { watch, type FSWatcher } from "node:fs";
 import { stat } from "node:fs/promises";
-import { dirname } from "node:path";
+import { basename, dirname } from "node:path";
 import type { Logger } from "pino";
 import { BadInputError } from "../../app/errors.js";
 import { compileWorld, formatDiagnostic, type WorldInput } from "../../engine/index.js";
 import { OBJECT_KINDS, type ClusterObject, type JsonValue, type ObjectKind, type PolicyKind } from "../objects.js";
 import type { ClusterSource, KindStatus, SourceHandler, SourceStatus } from "../source.js";
+import { listManifestTree } from "./listManifestFiles.js";
 import { sortByOrigin } from "./origin.js";
 import { readManifests } from "./readManifests.js";
 
@@ -33,7 +34,9 @@ const KINDS: readonly ObjectKind[] = OBJECT_KINDS;
 
 export class ManifestSource implements ClusterSource {
   readonly description: string;
-  private watcher: FSWatcher | undefined;
+  /** One non-recursive watcher per directory of the tree (or the file's directory), by path. */
+  private readonly watchers = new Map<string, FSWatcher>();
+  private watching = false;
   private timer: NodeJS.Timeout | undefined;
   private handler: SourceHandler | undefined;
   private reading: Promise<void> | undefined;
@@ -56,19 +59,68 @@ export class ManifestSource implements ClusterSource {
   async start(handler: SourceHandler): Promise<void> {
     this.handler = handler;
     // The first read must succeed: a service that starts on a broken tree should say so, not sit empty.
-    await this.readOnce({ initial: true });
+    // Watch first, then read: a write during the first read triggers a re-read instead of being missed.
     if (this.options.watch) {
-      this.watcher = watch(this.options.path, { recursive: true }, () => this.schedule());
-      this.watcher.on("error", (err) => {
-        this.lastError = `watching ${this.options.path}: ${err.message}`;
-        this.options.logger?.error({ err, path: this.options.path }, "manifest watch failed");
-      });
+      this.watching = true;
+      await this.armWatchers();
+    }
+    try {
+      await this.readOnce({ initial: true });
+    } catch (err) {
+      await this.stop();
+      throw err;
     }
   }
 
+  /**
+   * Watches every directory of the tree, not the files: a file replaced by rename (`sed -i`, most
+   * editors save so) is a new inode, and a watch on the old one never fires again, while the
+   * directory's watch sees the rename and every later in-place write. Node's recursive watch on
+   * Linux watches files one by one and missed exactly that. Re-armed after each read, so
+   * directories created or removed since are followed; a directory that appeared between the read
+   * and its watch triggers one more read (the return value), so nothing written into it is missed.
+   */
+  private async armWatchers(): Promise<boolean> {
+    if (!this.watching) return false;
+    const path = this.options.path;
+    const isDir = await stat(path).then((st) => st.isDirectory(), () => false);
+    const dirs = isDir ? (await listManifestTree(path).catch(() => ({ directories: [path] }))).directories : [dirname(path)];
+    if (!this.watching) return false; // stopped while listing
+    const only = isDir ? undefined : basename(path);
+    let added = false;
+    for (const dir of dirs) {
+      if (this.watchers.has(dir)) continue;
+      try {
+        const w = watch(dir, (_event, file) => {
+          if (!only || file === null || file === only) this.schedule();
+        });
+        w.on("error", (err) => {
+          // A removed directory ends its watch with an error: forget it; the next read re-arms what exists.
+          w.close();
+          this.watchers.delete(dir);
+          this.options.logger?.debug({ err, dir }, "manifest directory watch ended");
+          this.schedule();
+        });
+        this.watchers.set(dir, w);
+        added = true;
+      } catch (err) {
+        this.lastError = `watching ${dir}: ${(err as Error).message}`;
+        this.options.logger?.warn({ err, dir }, "cannot watch a manifest directory");
+      }
+    }
+    const current = new Set(dirs);
+    for (const [dir, w] of this.watchers)
+      if (!current.has(dir)) {
+        w.close();
+        this.watchers.delete(dir);
+      }
+    return added;
+  }
+
   async stop(): Promise<void> {
-    this.watcher?.close();
-    this.watcher = undefined;
+    this.watching = false;
+    for (const w of this.watchers.values()) w.close();
+    this.watchers.clear();
     if (this.timer) clearTimeout(this.timer);
     this.timer = undefined;
     await this.reading;
@@ -78,7 +130,7 @@ export class ManifestSource implements ClusterSource {
   status(): SourceStatus {
     const kinds: KindStatus[] = KINDS.map((kind) => ({
       kind,
-      watching: this.watcher !== undefined,
+      watching: this.watchers.size > 0,
       synced: this.synced,
       lastEventAt: this.lastReadAt,
       restarts: 0,
@@ -100,9 +152,13 @@ export class ManifestSource implements ClusterSource {
       this.rereadRequested = true;
       return this.reading;
     }
-    this.reading = this.read(initial).finally(() => {
+    this.reading = this.read(initial).finally(async () => {
+      const added = await this.armWatchers().catch((err: unknown) => {
+        this.options.logger?.warn({ err }, "cannot re-arm the manifest watchers");
+        return false;
+      });
       this.reading = undefined;
-      if (this.rereadRequested && this.handler) {
+      if ((this.rereadRequested || added) && this.handler && (this.watching || !this.options.watch)) {
         this.rereadRequested = false;
         this.readOnce({ initial: false }).catch(() => undefined);
       }

@@ -10,12 +10,19 @@ import { join } from "node:path";
 const MANIFEST_FILE = /\.(ya?ml|json)$/i;
 
 export async function listManifestFiles(root: string): Promise<string[]> {
+  return (await listManifestTree(root)).files;
+}
+
+/** The manifest files and the directories walked to find them (the root first): what a watcher must watch. */
+export async function listManifestTree(root: string): Promise<{ files: string[]; directories: string[] }> {
   const out: string[] = [];
+  const directories: string[] = [];
   const visited = new Set<string>();
   const walk = async (dir: string): Promise<void> => {
     const real = await realpath(dir);
     if (visited.has(real)) return;
     visited.add(real);
+    directories.push(dir);
     const names = (await readdir(dir)).filter((n) => !n.startsWith(".") && n !== "node_modules").sort(compareCodeUnits);
     for (const name of names) {
       const path = join(dir, name);
@@ -25,7 +32,7 @@ export async function listManifestFiles(root: string): Promise<string[]> {
     }
   };
   await walk(root);
-  return out;
+  return { files: out, directories };
 }
 
 function compareCodeUnits(a: string, b: string): number {

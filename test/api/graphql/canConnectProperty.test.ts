@@ -6,7 +6,8 @@
  *
  * One service and one store serve every world: each world replaces the manifest tree (a complete
  * re-read, so the previous world's objects are deleted) and becomes the next generation. Endpoints
- * are pods and IP addresses (the worlds' pod IPs, addresses in and out of their ipBlocks, IPv6).
+ * are pods and IP addresses (the worlds' pod IPs, addresses in and out of their ipBlocks, IPv6); an
+ * address that is the IP of exactly one pod is answered for that pod (issue 12 item 10).
  */
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
@@ -73,7 +74,12 @@ function endpointOf(world: WorldInput, pick: Pick): { api: Record<string, unknow
 
 /** The members of an endpoint, for evaluatePair (a bare pod is its own one-pod workload). */
 function membersOf(world: CompiledWorld, q: EndpointQuery): Endpoint[] {
-  if (q.type === "ip") return [externalEndpoint(parseIp(q.ip)!)];
+  if (q.type === "ip") {
+    // The IP of exactly one pod (not a node address shared by hostNetwork pods) is that pod's traffic.
+    const ip = parseIp(q.ip)!;
+    const owners = world.pods.filter((p) => p.ip && p.ip.family === ip.family && p.ip.value === ip.value);
+    return owners.length === 1 && !owners[0]!.hostNetwork ? [podEndpoint(owners[0]!)] : [externalEndpoint(ip)];
+  }
   return world.pods.filter((p) => p.namespace.name === q.namespace && p.ref.name === q.name).map(podEndpoint);
 }
 

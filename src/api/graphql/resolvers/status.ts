@@ -15,7 +15,7 @@ export const statusQueries: Pick<QueryResolvers, "syncStatus"> = {
         const rt = local.get(c.id);
         // One model with /readyz and the metrics (runtime.ts clusterHealth).
         const health = rt && clusterHealth(rt, now);
-        const errors = [...(rt?.errors ?? []), ...(run?.outcome === "failed" ? asStrings(run.errors) : [])];
+        const errors = [...(rt?.errors ?? []), ...(rt?.invalidObjects ?? []), ...(run?.outcome === "failed" ? asStrings(run.errors) : [])];
         return {
           cluster: c.id,
           source: c.source,
