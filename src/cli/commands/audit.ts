@@ -13,7 +13,10 @@ import { addStoreOptions, configFromFlags, type ServiceFlags } from "../serviceO
 const HELP = `
 Every recorded change carries sha256(previous hash || canonical JSON of the change), per cluster,
 in sequence. verify recomputes the chain from the first revision and reports the first one whose
-sequence, link, canonical text or hash does not match (exit code 1), or the verified head.
+sequence, link, canonical text or hash does not match (exit code 1), or the verified head. Then
+it recomputes every matrix generation's content digest (classes, members, connections) from the
+stored rows and checks the generation chain, which binds each digest to the revision chain head
+it was committed on: a changed matrix row is reported with its generation.
 
 With --export FILE it verifies a file from GET /api/v1/exports/audit (json, ndjson or csv, detected
 from the content) without a database. A complete export (no filter, unscoped token) must hold the
@@ -49,6 +52,15 @@ export function registerAudit(program: Command, io: CliIo): void {
         const result = await verifyChain(store.revisions.iterate(c));
         if (result.ok) {
           io.stdout.write(`cluster ${c}: OK, ${result.count} revisions verified${result.count ? `, head seq ${result.head.seq} ${result.head.hash}` : ""}\n`);
+          // Each generation's matrix content, bound to the revision chain it was committed on.
+          const generations = await store.matrix.verifyGenerations(c);
+          if (generations.ok) {
+            const unchained = generations.unchained ? ` (${generations.unchained} older generation(s) predate the generation chain: not verified)` : "";
+            io.stdout.write(`cluster ${c}: generations OK, ${generations.verified} verified${generations.head ? `, head generation ${generations.head.generation} ${generations.head.hash}` : ""}${unchained}\n`);
+          } else {
+            broken++;
+            io.stdout.write(`cluster ${c}: generations BROKEN at generation ${generations.generation}: ${generations.reason}; ${generations.verified} generations before it verified\n`);
+          }
           continue;
         }
         broken++;
