@@ -142,6 +142,13 @@ export class PrismaMatrixRepository implements MatrixRepository {
     });
   }
 
+  generationHash(cluster: ClusterId, generation: number): Promise<string | null | undefined> {
+    return mapStoreErrors(`matrix.generationHash(${cluster}, ${generation})`, async () => {
+      const [r] = await this.db.$queryRaw<{ hash: string | null }[]>`SELECT hash FROM matrix_generations WHERE cluster_id = ${cluster} AND generation = ${generation}`;
+      return r ? r.hash : undefined;
+    });
+  }
+
   latestGeneration(cluster: ClusterId): Promise<number | undefined> {
     return mapStoreErrors(`matrix.latestGeneration(${cluster})`, () => readLatest(this.db, cluster));
   }

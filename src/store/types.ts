@@ -156,6 +156,8 @@ export interface StoredWorkload {
 }
 
 export interface ObjectRepository {
+  /** Checks the revision chain head before every append (src/store/chainGuard.ts); tell it anchored heads. */
+  readonly chainGuard?: ChainGuard;
   /** Current state of the cluster (for reconcile after a restart), in no particular order. */
   loadObjects(cluster: ClusterId): Promise<ClusterObject[]>;
   /**
@@ -246,6 +248,7 @@ export interface ConnectionPage {
  */
 export type { GenerationChainResult } from "./audit/generationChain.js";
 import type { GenerationChainResult } from "./audit/generationChain.js";
+import type { ChainGuard } from "./chainGuard.js";
 
 export interface MatrixRepository {
   loadLatestSnapshot(cluster: ClusterId): Promise<{ readonly generation: number; readonly snapshot: MatrixSnapshot } | undefined>;
@@ -275,6 +278,8 @@ export interface MatrixRepository {
    * hash, link, content digest recomputed from its stored rows, and the revision head it names.
    */
   verifyGenerations(cluster: ClusterId): Promise<GenerationChainResult>;
+  /** The generation chain's hash of `generation` (null before the chain existed; undefined: no such generation). */
+  generationHash(cluster: ClusterId, generation: number): Promise<string | null | undefined>;
 }
 
 export interface StoredImpact extends ImpactInput {
