@@ -72,6 +72,11 @@ export const ConfigSchema = z.object({
     leaseTtlSeconds: z.number().int().min(2).max(300).default(10),
   }),
   log: z.object({ level: z.enum(LOG_LEVELS).default("info") }),
+  /** Signed external anchors of the history's chain heads (docs/security.md): both or neither. */
+  audit: z
+    .object({ anchorFile: z.string().min(1).optional(), anchorKeyFile: z.string().min(1).optional() })
+    .refine((a) => (a.anchorFile === undefined) === (a.anchorKeyFile === undefined), "set both audit.anchorFile and audit.anchorKeyFile (an Ed25519 PEM private key), or neither")
+    .default({}),
 });
 
 export type Config = z.infer<typeof ConfigSchema>;
@@ -114,6 +119,8 @@ export const ENVIRONMENT: Readonly<Record<string, { path: string; parse?: (v: st
   KUBEREACH_ALLOWED_HOSTS: { path: "server.allowedHosts", parse: (v) => v.split(",").map((h) => h.trim()).filter((h) => h !== "") },
   KUBEREACH_INTROSPECTION: { path: "server.introspection", parse: boolish },
   KUBEREACH_LOG_LEVEL: { path: "log.level" },
+  KUBEREACH_ANCHOR_FILE: { path: "audit.anchorFile" },
+  KUBEREACH_ANCHOR_KEY_FILE: { path: "audit.anchorKeyFile" },
   LOG_LEVEL: { path: "log.level" },
   KUBEREACH_TOKENS: { path: "server.tokens", parse: (v) => parseTokenList(v, "KUBEREACH_TOKENS") },
   KUBEREACH_TOKENS_FILE: { path: "server.tokens", parse: readTokenFile },

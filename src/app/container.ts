@@ -12,6 +12,7 @@ import type { GenerationEvent, SyncService } from "../sync/SyncService.js";
 import { ClusterSyncRunner } from "./ClusterSyncRunner.js";
 import type { Config } from "./config.js";
 import { UpstreamUnavailableError } from "./errors.js";
+import { ChainAnchoring } from "./anchoring.js";
 
 export interface SyncApp {
   readonly config: Config;
@@ -43,12 +44,20 @@ export async function openSyncApp(config: Config, options: SyncAppOptions): Prom
   const store = options.store ?? (await openStore({ databaseUrl: config.database.url, migrationUrl: config.database.migrationUrl, dataDir: config.database.dataDir }));
   logger.info({ store: store.description }, "database ready");
   try {
+    // Signed anchors of the chain heads, outside the database (docs/security.md), when configured.
+    const anchoring = ChainAnchoring.fromConfig(config, store, logger);
     const runner = new ClusterSyncRunner({
       config,
       store,
       logger,
-      onGeneration: options.onGeneration,
-      onRevisions: options.onRevisions,
+      onGeneration: (e) => {
+        options.onGeneration?.(e);
+        anchoring?.generation(e.clusterId, e.generation);
+      },
+      onRevisions: (r) => {
+        options.onRevisions?.(r);
+        anchoring?.revisions(r);
+      },
       leaseTtlMs: config.sync.leaseTtlSeconds * 1000,
     });
     const term = () => {
@@ -56,6 +65,7 @@ export async function openSyncApp(config: Config, options: SyncAppOptions): Prom
       if (!sync) throw new UpstreamUnavailableError(`this process does not hold the sync lease of cluster ${runner.clusterId}: another replica syncs it`);
       return sync;
     };
+    anchoring?.trustLatest(runner.clusterId);
     let closed = false;
     return {
       config,
@@ -75,6 +85,7 @@ export async function openSyncApp(config: Config, options: SyncAppOptions): Prom
         if (closed) return;
         closed = true;
         await runner.stop();
+        await anchoring?.flush();
         if (!options.store) await store.close();
       },
     };

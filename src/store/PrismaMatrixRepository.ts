@@ -11,7 +11,10 @@
 import { Prisma } from "../generated/prisma/client.js";
 import type { JsonValue } from "../sync/objects.js";
 import { ConflictError } from "../app/errors.js";
-import { mapStoreErrors } from "./errors.js";
+import { ChainIntegrityError, mapStoreErrors } from "./errors.js";
+import { readChainHead } from "./appendRevisions.js";
+import { hashGeneration, matrixDigest, verifyGenerationChain, type ChainedGeneration, type GenerationChainResult } from "./audit/generationChain.js";
+import { GENESIS_HASH } from "./audit/hashChain.js";
 import { checkFence } from "./PrismaLeaseRepository.js";
 import { computeMatrixDelta, connectionKey, deltaCounts, type MatrixDelta } from "./matrixDelta.js";
 import { LOCK_NS, TX_OPTIONS, jsonInput, type Db, type Tx } from "./prisma.js";
@@ -95,6 +98,7 @@ export class PrismaMatrixRepository implements MatrixRepository {
         if (meta.expectedGeneration !== undefined && meta.expectedGeneration !== g)
           throw new ConflictError(`generation ${meta.expectedGeneration} expected but the next for cluster ${cluster} is ${g}: another writer is active`);
         const delta = computeMatrixDelta(base, next);
+        const chain = await nextGenerationLink(tx, cluster, latest, g, next, meta.computedAt);
         await closeRows(tx, cluster, g, delta);
         await openRows(tx, cluster, g, delta);
         await tx.matrixGeneration.create({
@@ -107,12 +111,41 @@ export class PrismaMatrixRepository implements MatrixRepository {
             classCount: next.classes.size,
             connectionCount: next.connections.size,
             delta: { ...deltaCounts(delta), base: baseSource },
+            contentDigest: chain.contentDigest,
+            revisionSeq: chain.revisionSeq,
+            revisionHash: chain.revisionHash,
+            prevHash: chain.prevHash,
+            hash: chain.hash,
           },
         });
         return g;
       }, TX_OPTIONS);
       this.known.set(next, { cluster, generation });
       return generation;
+    });
+  }
+
+  verifyGenerations(cluster: ClusterId): Promise<GenerationChainResult> {
+    return mapStoreErrors(`matrix.verifyGenerations(${cluster})`, async () => {
+      const rows = await this.db.$queryRaw<{ generation: number; created_at: Date; content_digest: string | null; revision_seq: bigint | null; revision_hash: string | null; prev_hash: string | null; hash: string | null }[]>`
+        SELECT generation, created_at, content_digest, revision_seq, revision_hash, prev_hash, hash FROM matrix_generations WHERE cluster_id = ${cluster} ORDER BY generation`;
+      return verifyGenerationChain(
+        cluster,
+        rows.map((r) => ({ generation: r.generation, createdAt: r.created_at.toISOString(), contentDigest: r.content_digest, revisionSeq: r.revision_seq, revisionHash: r.revision_hash, prevHash: r.prev_hash, hash: r.hash })),
+        async (g) => matrixDigest(await readSnapshot(this.db, cluster, g)),
+        async (seq) => {
+          if (seq === 0n) return GENESIS_HASH;
+          const [r] = await this.db.$queryRaw<{ hash: string }[]>`SELECT hash FROM policy_revisions WHERE cluster_id = ${cluster} AND seq = ${seq}`;
+          return r?.hash;
+        },
+      );
+    });
+  }
+
+  generationHash(cluster: ClusterId, generation: number): Promise<string | null | undefined> {
+    return mapStoreErrors(`matrix.generationHash(${cluster}, ${generation})`, async () => {
+      const [r] = await this.db.$queryRaw<{ hash: string | null }[]>`SELECT hash FROM matrix_generations WHERE cluster_id = ${cluster} AND generation = ${generation}`;
+      return r ? r.hash : undefined;
     });
   }
 
@@ -260,6 +293,28 @@ async function readSnapshot(db: Reader, cluster: ClusterId, g: number): Promise<
   );
   const connections = new Map(connRows.map((c) => [connectionKey(c.src_class, c.dst_class), c.conn]));
   return { classes, connections };
+}
+
+/**
+ * The chain fields of generation `g`: its content digest, the revision chain head it is committed
+ * on, and its link to the latest generation, whose own hash is checked first: a generation row
+ * changed under the service is reported, never built upon.
+ */
+async function nextGenerationLink(tx: Tx, cluster: ClusterId, latest: number | undefined, g: number, next: MatrixSnapshot, computedAt: Date): Promise<ChainedGeneration> {
+  let prevHash = GENESIS_HASH;
+  if (latest !== undefined) {
+    const [row] = await tx.$queryRaw<{ created_at: Date; content_digest: string | null; revision_seq: bigint | null; revision_hash: string | null; prev_hash: string | null; hash: string | null }[]>`
+      SELECT created_at, content_digest, revision_seq, revision_hash, prev_hash, hash FROM matrix_generations WHERE cluster_id = ${cluster} AND generation = ${latest}`;
+    if (row?.hash) {
+      const expected = hashGeneration(row.prev_hash ?? "", { cluster, generation: latest, createdAt: row.created_at.toISOString(), contentDigest: row.content_digest ?? "", revisionSeq: row.revision_seq ?? -1n, revisionHash: row.revision_hash ?? "" });
+      if (expected !== row.hash)
+        throw new ChainIntegrityError(`cluster ${cluster}: generation ${latest} does not match its chain hash (the row was changed); not committing generation ${g} on it. Run kubereach audit verify.`);
+      prevHash = row.hash;
+    }
+  }
+  const head = await readChainHead(tx, cluster);
+  const link = { cluster, generation: g, createdAt: new Date(computedAt.getTime()).toISOString(), contentDigest: matrixDigest(next), revisionSeq: head.seq, revisionHash: head.hash };
+  return { ...link, prevHash, hash: hashGeneration(prevHash, link) };
 }
 
 /** Closes changed/removed rows (valid_to = g); a count that differs from the delta means the base was not the stored state. */

@@ -8,6 +8,7 @@ import type { ContainerPortInput } from "../engine/index.js";
 import type { ClusterObject, JsonValue, NamespaceObject, PodObject, PolicyKind, PolicyObject } from "../sync/objects.js";
 import { ConflictError } from "../app/errors.js";
 import { appendRevisions } from "./appendRevisions.js";
+import { ChainGuard } from "./chainGuard.js";
 import { checkFence } from "./PrismaLeaseRepository.js";
 import { openGeneration, readObjectsAt, writeObjectVersions, type VersionChange } from "./objectVersions.js";
 import { mapStoreErrors } from "./errors.js";
@@ -37,13 +38,17 @@ interface WorkloadKeys {
 }
 
 export class PrismaObjectRepository implements ObjectRepository {
-  constructor(private readonly db: Db) {}
+  constructor(
+    private readonly db: Db,
+    /** Checks the chain head before each append (see chainGuard.ts). */
+    readonly chainGuard: ChainGuard = new ChainGuard(),
+  ) {}
 
   applyChanges(cluster: ClusterId, changes: readonly ObjectChange[], options: ApplyOptions = {}): Promise<StoredRevision[]> {
     return mapStoreErrors(`applyChanges(${cluster}, ${changes.length} changes)`, async () => {
       if (changes.length === 0) return [];
       const plan = planChanges(changes);
-      return this.db.$transaction(async (tx) => {
+      const stored = await this.db.$transaction(async (tx) => {
         await checkFence(tx, cluster, options.fence);
         const latestPlusOne = await openGeneration(tx, cluster);
         const generation = options.generation ?? latestPlusOne;
@@ -54,8 +59,11 @@ export class PrismaObjectRepository implements ObjectRepository {
         await refreshWorkloads(tx, cluster, await writePods(tx, cluster, plan.pods));
         await writePolicies(tx, cluster, plan.policies);
         await writeObjectVersions(tx, cluster, generation, plan.versions);
-        return appendRevisions(tx, cluster, plan.revisions);
+        return appendRevisions(tx, cluster, plan.revisions, this.chainGuard);
       }, TX_OPTIONS);
+      const last = stored[stored.length - 1];
+      if (last) this.chainGuard.trust(cluster, { seq: last.seq, hash: last.hash });
+      return stored;
     });
   }
 

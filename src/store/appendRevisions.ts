@@ -10,6 +10,7 @@
  * leaving a gap in the chain.
  */
 import { GENESIS_HASH, hashRevision } from "./audit/hashChain.js";
+import type { ChainGuard } from "./chainGuard.js";
 import { ChainIntegrityError } from "./errors.js";
 import { LOCK_NS, jsonTexts, type Tx } from "./prisma.js";
 import type { ChainHead, ClusterId, RevisionInput, StoredRevision } from "./types.js";
@@ -22,7 +23,7 @@ export async function readChainHead(db: Pick<Tx, "$queryRaw">, cluster: ClusterI
 
 const identity = (r: Pick<RevisionInput, "uid" | "resourceVersion" | "operation">) => JSON.stringify([r.uid, r.resourceVersion, r.operation]);
 
-export async function appendRevisions(tx: Tx, cluster: ClusterId, inputs: readonly RevisionInput[]): Promise<StoredRevision[]> {
+export async function appendRevisions(tx: Tx, cluster: ClusterId, inputs: readonly RevisionInput[], guard?: ChainGuard): Promise<StoredRevision[]> {
   if (inputs.length === 0) return [];
   // The first observation of a (uid, resourceVersion, operation) in a batch is the one recorded.
   const byIdentity = new Map<string, RevisionInput>();
@@ -42,6 +43,8 @@ export async function appendRevisions(tx: Tx, cluster: ClusterId, inputs: readon
   if (fresh.length === 0) return [];
 
   const head = await readChainHead(tx, cluster);
+  // The head appended to must be one kubereach wrote: a forged or edited row is refused, not extended.
+  await guard?.check(tx, cluster, head);
   let prevHash = head.hash;
   const rows = fresh.map((r, i) => {
     const seq = head.seq + BigInt(i + 1);

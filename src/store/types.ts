@@ -156,6 +156,8 @@ export interface StoredWorkload {
 }
 
 export interface ObjectRepository {
+  /** Checks the revision chain head before every append (src/store/chainGuard.ts); tell it anchored heads. */
+  readonly chainGuard?: ChainGuard;
   /** Current state of the cluster (for reconcile after a restart), in no particular order. */
   loadObjects(cluster: ClusterId): Promise<ClusterObject[]>;
   /**
@@ -244,6 +246,10 @@ export interface ConnectionPage {
  * Matrix generations. Generation numbers are 1, 2, 3... per cluster. Readers take a generation
  * `g` and see exactly what was committed as g, whatever was committed after it (time travel).
  */
+export type { GenerationChainResult } from "./audit/generationChain.js";
+import type { GenerationChainResult } from "./audit/generationChain.js";
+import type { ChainGuard } from "./chainGuard.js";
+
 export interface MatrixRepository {
   loadLatestSnapshot(cluster: ClusterId): Promise<{ readonly generation: number; readonly snapshot: MatrixSnapshot } | undefined>;
   snapshotAt(cluster: ClusterId, generation: number): Promise<MatrixSnapshot>;
@@ -267,6 +273,13 @@ export interface MatrixRepository {
   connectionsPage(cluster: ClusterId, generation: number, query: ConnectionPageQuery): Promise<ConnectionPage>;
   /** Every connection of the generation (optionally of one namespace), streamed in pages. */
   allConnections(cluster: ClusterId, generation: number, options?: { readonly namespace?: string; readonly pageSize?: number }): AsyncIterable<MatrixConnectionRow>;
+  /**
+   * Verifies the generation chain (src/store/audit/generationChain.ts): every chained generation's
+   * hash, link, content digest recomputed from its stored rows, and the revision head it names.
+   */
+  verifyGenerations(cluster: ClusterId): Promise<GenerationChainResult>;
+  /** The generation chain's hash of `generation` (null before the chain existed; undefined: no such generation). */
+  generationHash(cluster: ClusterId, generation: number): Promise<string | null | undefined>;
 }
 
 export interface StoredImpact extends ImpactInput {

@@ -4,7 +4,9 @@
  */
 import { resolve } from "node:path";
 import type { Command } from "commander";
-import { BadInputError, IntegrityError } from "../../app/errors.js";
+import { BadInputError, IntegrityError, UsageError } from "../../app/errors.js";
+import { readAnchors, readPublicKey, type Anchor } from "../../store/audit/anchor.js";
+import type { Store } from "../../store/types.js";
 import { verifyExportFile, type ExportVerification } from "../../api/exports/verify.js";
 import { openStore, verifyChain } from "../../store/index.js";
 import type { CliIo } from "../io.js";
@@ -13,7 +15,10 @@ import { addStoreOptions, configFromFlags, type ServiceFlags } from "../serviceO
 const HELP = `
 Every recorded change carries sha256(previous hash || canonical JSON of the change), per cluster,
 in sequence. verify recomputes the chain from the first revision and reports the first one whose
-sequence, link, canonical text or hash does not match (exit code 1), or the verified head.
+sequence, link, canonical text or hash does not match (exit code 1), or the verified head. Then
+it recomputes every matrix generation's content digest (classes, members, connections) from the
+stored rows and checks the generation chain, which binds each digest to the revision chain head
+it was committed on: a changed matrix row is reported with its generation.
 
 With --export FILE it verifies a file from GET /api/v1/exports/audit (json, ndjson or csv, detected
 from the content) without a database. A complete export (no filter, unscoped token) must hold the
@@ -34,10 +39,17 @@ export function registerAudit(program: Command, io: CliIo): void {
     .command("verify")
     .description("verify the tamper-evident hash chain of the recorded history (in the database, or in an exported file)")
     .option("--cluster <id>", "only this cluster (default: every cluster); with --export: the export must be of this cluster")
-    .option("--export <file>", "verify an audit export file (json, ndjson or csv) offline instead of the database");
+    .option("--export <file>", "verify an audit export file (json, ndjson or csv) offline instead of the database")
+    .option("--anchor <file>", "also check the signed chain-head anchors of this file (audit.anchorFile) against the database")
+    .option("--anchor-key <pem>", "the Ed25519 key the anchors are signed with (public or private PEM; needed with --anchor)");
   addStoreOptions(verify);
-  verify.addHelpText("after", HELP).action(async (flags: ServiceFlags & { cluster?: string; export?: string }) => {
+  verify.addHelpText("after", HELP).action(async (flags: ServiceFlags & { cluster?: string; export?: string; anchor?: string; anchorKey?: string }) => {
     if (flags.export !== undefined) return verifyExport(io, flags.export, flags.cluster);
+    if ((flags.anchor === undefined) !== (flags.anchorKey === undefined)) throw new UsageError("--anchor and --anchor-key go together: the anchor file and the key it is signed with");
+    const anchors = flags.anchor !== undefined ? readAnchors(resolve(io.cwd, flags.anchor), readPublicKey(resolve(io.cwd, flags.anchorKey!))) : undefined;
+    if (anchors && anchors.problems.length > 0) {
+      io.stdout.write(`anchor file ${flags.anchor}: BROKEN: ${anchors.problems.join("; ")}\n`);
+    }
     const config = configFromFlags(flags);
     const store = await openStore({ databaseUrl: config.database.url, migrationUrl: config.database.migrationUrl, dataDir: config.database.dataDir });
     try {
@@ -49,6 +61,16 @@ export function registerAudit(program: Command, io: CliIo): void {
         const result = await verifyChain(store.revisions.iterate(c));
         if (result.ok) {
           io.stdout.write(`cluster ${c}: OK, ${result.count} revisions verified${result.count ? `, head seq ${result.head.seq} ${result.head.hash}` : ""}\n`);
+          // Each generation's matrix content, bound to the revision chain it was committed on.
+          const generations = await store.matrix.verifyGenerations(c);
+          if (generations.ok) {
+            const unchained = generations.unchained ? ` (${generations.unchained} older generation(s) predate the generation chain: not verified)` : "";
+            io.stdout.write(`cluster ${c}: generations OK, ${generations.verified} verified${generations.head ? `, head generation ${generations.head.generation} ${generations.head.hash}` : ""}${unchained}\n`);
+          } else {
+            broken++;
+            io.stdout.write(`cluster ${c}: generations BROKEN at generation ${generations.generation}: ${generations.reason}; ${generations.verified} generations before it verified\n`);
+          }
+          if (anchors) broken += await checkAnchors(io, store, c, anchors.anchors.filter((a) => a.cluster === c), result.head);
           continue;
         }
         broken++;
@@ -56,11 +78,44 @@ export function registerAudit(program: Command, io: CliIo): void {
         const what = rev && rev.seq === result.broken.seq ? ` (${rev.operation} ${rev.objectKind} ${rev.namespace ? `${rev.namespace}/` : ""}${rev.name}, observed ${rev.observedAt.toISOString()})` : "";
         io.stdout.write(`cluster ${c}: BROKEN at seq ${result.broken.seq}${what}: ${result.broken.reason}: ${result.broken.message}; ${result.count} revisions before it verified\n`);
       }
+      if (anchors && anchors.problems.length > 0) broken++;
       if (broken > 0) throw new IntegrityError(`the history of ${broken} cluster(s) does not verify`);
     } finally {
       await store.close();
     }
   });
+}
+
+/**
+ * Every signed anchor of the cluster must still be in the database: the revision at its seq with
+ * its hash, the generation with its hash. Returns 1 when one is not (history rewritten or cut back
+ * below a signed head), else 0. Reports what the last anchor does not cover.
+ */
+async function checkAnchors(io: CliIo, store: Store, cluster: string, anchors: readonly Anchor[], head: { seq: bigint; hash: string }): Promise<number> {
+  for (const a of anchors) {
+    const where = `anchor of ${a.at} (line ${a.line}, seq ${a.seq}${a.generation !== undefined ? `, generation ${a.generation}` : ""})`;
+    if (a.seq > head.seq) {
+      io.stdout.write(`cluster ${cluster}: anchors BROKEN: ${where}: the stored history ends at seq ${head.seq}, below the signed head (revisions were removed)\n`);
+      return 1;
+    }
+    if (a.seq > 0n) {
+      const [rev] = await store.revisions.list(cluster, { afterSeq: a.seq - 1n, limit: 1 });
+      if (!rev || rev.seq !== a.seq || rev.hash !== a.hash) {
+        io.stdout.write(`cluster ${cluster}: anchors BROKEN: ${where}: the stored revision seq ${a.seq} is not the signed one (history was rewritten)\n`);
+        return 1;
+      }
+    }
+    if (a.generation !== undefined && (await store.matrix.generationHash(cluster, a.generation)) !== a.generationHash) {
+      io.stdout.write(`cluster ${cluster}: anchors BROKEN: ${where}: the stored generation ${a.generation} is not the signed one\n`);
+      return 1;
+    }
+  }
+  const last = anchors[anchors.length - 1];
+  const uncovered = head.seq - (last?.seq ?? 0n);
+  io.stdout.write(
+    `cluster ${cluster}: anchors OK, ${anchors.length} signed heads checked${last ? `, latest seq ${last.seq} at ${last.at}` : ""}${uncovered > 0n ? `; ${uncovered} newer revision(s) not covered by an anchor` : ""}\n`,
+  );
+  return 0;
 }
 
 async function verifyExport(io: CliIo, file: string, cluster: string | undefined): Promise<void> {

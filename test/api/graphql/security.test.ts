@@ -266,7 +266,7 @@ describe.each(API_BACKENDS)("GraphQL security on $name", (backend) => {
       ["a missing required variable", WHO, {}, 400, "BAD_USER_INPUT", /Variable "\$t" of required type "WorkloadRef!" was not provided/],
       ["an incomplete input object", WHO, { t: { namespace: SHOP } }, 400, "BAD_USER_INPUT", /Field "name" of required type "String!" was not provided/],
       ["a bad DateTime variable", WHO, { t: wl(SHOP, "backend"), at: "yesterday" }, 400, "BAD_USER_INPUT", /DateTime must be an ISO 8601 date or date-time of the calendar, e\.g\. 2026-11-27 or 2026-11-27T10:00:00Z \(got "yesterday"\)/],
-      ["an impossible DateTime variable", WHO, { t: wl(SHOP, "backend"), at: "2026-13-45T99:00:00Z" }, 400, "BAD_USER_INPUT", /date-time of the calendar.*\(got "2026-13-45T99:00:00Z"\)/],
+      ["an impossible DateTime variable", WHO, { t: wl(SHOP, "backend"), at: "2026-13-45T99:00:00Z" }, 400, "BAD_USER_INPUT", /of the calendar.*\(got "2026-13-45T99:00:00Z"\)/],
       ["a bad DateTime literal", `{ whoCanReach(target: { namespace: "shop", name: "backend" }, at: "last week") { generation } }`, undefined, 400, "GRAPHQL_VALIDATION_FAILED", /DateTime must be an ISO 8601/],
       ["a DateTime that is not a string", `{ whoCanReach(target: { namespace: "shop", name: "backend" }, at: 12) { generation } }`, undefined, 400, "GRAPHQL_VALIDATION_FAILED", /DateTime must be a string/],
       ["an unknown operation name", `query A { syncStatus { cluster } } query B { syncStatus { cluster } }`, undefined, 400, "OPERATION_RESOLUTION_FAILURE", /Must provide operation name/],

@@ -39,6 +39,8 @@ export interface TestServiceOptions {
   readonly latestGenerationTtlMs?: number;
   /** More `server` settings (allowedHosts, corsOrigins, ...). */
   readonly server?: Readonly<Record<string, unknown>>;
+  /** The `audit` configuration section (anchors). */
+  readonly audit?: Readonly<Record<string, unknown>>;
   /** The service's logger (default: silent, or KUBEREACH_TEST_LOG's level). */
   readonly logger?: Logger;
 }
@@ -88,6 +90,7 @@ export async function startTestService(options: TestServiceOptions): Promise<Tes
       },
       sync: { debounceMs: 10, maxWaitMs: 100 },
       log: { level: "silent" },
+      ...(options.audit ? { audit: options.audit } : {}),
     });
     service = await startService(config, { logger: options.logger ?? testLogger(), routes: options.routes, eventPollMs: options.eventPollMs ?? 25, latestGenerationTtlMs: options.latestGenerationTtlMs });
     const running = service;

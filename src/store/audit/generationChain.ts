@@ -1,0 +1,115 @@
+/**
+ * The generation chain: binds each matrix generation's content into the audit trail. Pure.
+ *
+ * - `contentDigest` = hex SHA-256 over the generation's classes, members and connections, each as
+ *   one RFC 8785 JSON line, in a fixed order (see matrixDigest). Recomputed from the rows valid at
+ *   the generation, it changes when any row of it is updated, deleted, inserted or re-dated.
+ * - Each generation row stores `prevHash` (the previous generation's `hash`, GENESIS_HASH for the
+ *   first chained one), the revision chain head at commit (`revisionSeq`, `revisionHash`), and
+ *   `hash` = SHA-256(prevHash || canonical({v, cluster, generation, createdAt, contentDigest,
+ *   revisionSeq, revisionHash})). So a changed matrix row, a changed generation row, a removed generation, or a
+ *   rewritten revision chain under it (its head no longer matches) all break `audit verify`.
+ * Generations committed before this chain existed have no hash: they are reported as unchained.
+ */
+import { createHash } from "node:crypto";
+import type { MatrixSnapshot } from "../types.js";
+import { canonicalize, GENESIS_HASH } from "./hashChain.js";
+
+export const GENERATION_CHAIN_VERSION = 1;
+
+export interface GenerationLink {
+  readonly cluster: string;
+  readonly generation: number;
+  /** When the generation was computed (ISO 8601, ms): what time-travel queries (`at`) select by. */
+  readonly createdAt: string;
+  readonly contentDigest: string;
+  readonly revisionSeq: bigint;
+  readonly revisionHash: string;
+}
+
+export interface ChainedGeneration extends GenerationLink {
+  readonly prevHash: string;
+  readonly hash: string;
+}
+
+/** The content digest of one generation's matrix (independent of map order). */
+export function matrixDigest(snapshot: MatrixSnapshot): string {
+  const h = createHash("sha256");
+  const classes = [...snapshot.classes.values()].sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
+  for (const c of classes) {
+    const members = c.members.map((m) => canonicalize(m.type === "workload" ? { t: "w", ns: m.namespace, k: m.kind, n: m.name, p: m.pods } : { t: "e", f: m.family, s: m.start, e: m.end })).sort();
+    h.update(canonicalize(["class", c.key, c.kind, members]));
+    h.update("\n");
+  }
+  const connections = [...snapshot.connections.entries()].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+  for (const [key, conn] of connections) {
+    h.update(canonicalize(["conn", key, conn]));
+    h.update("\n");
+  }
+  return h.digest("hex");
+}
+
+export function hashGeneration(prevHash: string, link: GenerationLink): string {
+  const canonical = canonicalize({
+    v: GENERATION_CHAIN_VERSION,
+    cluster: link.cluster,
+    generation: link.generation,
+    createdAt: link.createdAt,
+    contentDigest: link.contentDigest,
+    revisionSeq: link.revisionSeq.toString(),
+    revisionHash: link.revisionHash,
+  });
+  return createHash("sha256").update(prevHash, "utf8").update(canonical, "utf8").digest("hex");
+}
+
+export type GenerationChainResult =
+  | { readonly ok: true; readonly verified: number; readonly unchained: number; readonly head?: { readonly generation: number; readonly hash: string } }
+  | { readonly ok: false; readonly verified: number; readonly generation: number; readonly reason: string };
+
+/** A stored generation row as verification reads it (hash fields null before the chain existed). */
+export interface StoredGenerationLink {
+  readonly generation: number;
+  readonly createdAt: string;
+  readonly contentDigest: string | null;
+  readonly revisionSeq: bigint | null;
+  readonly revisionHash: string | null;
+  readonly prevHash: string | null;
+  readonly hash: string | null;
+}
+
+/**
+ * Verifies the generation chain of one cluster. `rows` in generation order; `digestAt(g)`
+ * recomputes a generation's content digest from its stored rows; `revisionHashAt(seq)` is the
+ * stored revision hash at that seq (GENESIS_HASH for 0), or undefined when there is none.
+ */
+export async function verifyGenerationChain(
+  cluster: string,
+  rows: AsyncIterable<StoredGenerationLink> | Iterable<StoredGenerationLink>,
+  digestAt: (generation: number) => Promise<string>,
+  revisionHashAt: (seq: bigint) => Promise<string | undefined>,
+): Promise<GenerationChainResult> {
+  let verified = 0;
+  let unchained = 0;
+  let prev: { generation: number; hash: string } | undefined;
+  for await (const r of rows) {
+    if (r.hash === null) {
+      if (prev) return { ok: false, verified, generation: r.generation, reason: "an unchained generation after chained ones (its hash was removed)" };
+      unchained++;
+      continue;
+    }
+    if (prev && r.generation !== prev.generation + 1) return { ok: false, verified, generation: prev.generation + 1, reason: `generation ${prev.generation + 1} is missing` };
+    const expectedPrev = prev?.hash ?? GENESIS_HASH;
+    if (r.prevHash !== expectedPrev) return { ok: false, verified, generation: r.generation, reason: "it does not link to the generation before it" };
+    if (r.contentDigest === null || r.revisionSeq === null || r.revisionHash === null) return { ok: false, verified, generation: r.generation, reason: "its chain fields are incomplete" };
+    const link: GenerationLink = { cluster, generation: r.generation, createdAt: r.createdAt, contentDigest: r.contentDigest, revisionSeq: r.revisionSeq, revisionHash: r.revisionHash };
+    if (hashGeneration(r.prevHash, link) !== r.hash) return { ok: false, verified, generation: r.generation, reason: "its hash does not match its fields (the generation row was changed)" };
+    const digest = await digestAt(r.generation);
+    if (digest !== r.contentDigest) return { ok: false, verified, generation: r.generation, reason: "its matrix (classes, members or connections) differs from what was committed" };
+    const revisionHash = await revisionHashAt(r.revisionSeq);
+    if (revisionHash !== r.revisionHash)
+      return { ok: false, verified, generation: r.generation, reason: `the revision chain at seq ${r.revisionSeq} is not the one this generation was committed on` };
+    prev = { generation: r.generation, hash: r.hash };
+    verified++;
+  }
+  return { ok: true, verified, unchained, ...(prev ? { head: prev } : {}) };
+}

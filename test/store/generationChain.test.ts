@@ -1,0 +1,133 @@
+/**
+ * The generation chain against the real service on PostgreSQL: after five scripted generations,
+ * `kubereach audit verify` checks the revisions AND every generation's matrix content. Then the
+ * attacks of issue 12 item 6, each undone afterwards:
+ * - an UPDATE of one matrix connection row (what changed `whoCanReach` after a restart while
+ *   verify said OK) is reported, naming the first generation whose content changed;
+ * - a re-dated generation row (time travel would answer from another generation), done by the
+ *   owner with the append-only trigger disabled, is reported;
+ * - a generation row deleted by the owner is reported as missing.
+ * Plus the pure digest: independent of map order, sensitive to every field.
+ */
+import pg from "pg";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { matrixDigest } from "../../src/store/audit/generationChain.js";
+import type { MatrixSnapshot } from "../../src/store/types.js";
+import { POSTGRES } from "../api/helpers/backends.js";
+import { HISTORY, initialFiles } from "../api/helpers/scenario.js";
+import { startTestService, type TestService } from "../api/helpers/service.js";
+import { runCli } from "../cli/runCli.js";
+import { pgAdmin } from "./helpers/backends.js";
+
+let s: TestService;
+let admin: pg.Client;
+let db: pg.Client;
+
+beforeAll(async () => {
+  s = await startTestService({ backend: POSTGRES, name: "harden_genchain", files: initialFiles() });
+  for (const step of HISTORY) {
+    step.apply(s.manifests);
+    await s.reread();
+  }
+  admin = await pgAdmin();
+  db = new pg.Client({ connectionString: s.config.database.url });
+  await db.connect();
+}, 180_000);
+
+afterAll(async () => {
+  await db?.end().catch(() => undefined);
+  await admin?.end().catch(() => undefined);
+  await s?.stop();
+});
+
+const verify = () => runCli(["audit", "verify", "--cluster", s.clusterId, "--database-url", s.config.database.url!]);
+
+describe("audit verify checks every generation's matrix content", () => {
+  it("an untouched history verifies: revisions and all generations", async () => {
+    const r = await verify();
+    expect(r.stderr).toBe("");
+    expect(r.code).toBe(0);
+    expect(r.stdout).toMatch(/cluster test: OK, \d+ revisions verified/);
+    expect(r.stdout).toMatch(new RegExp(`cluster test: generations OK, ${s.generation()} verified, head generation ${s.generation()} [0-9a-f]{64}\\n`));
+  });
+
+  it("an UPDATE of one matrix connection row is caught, at the first generation it belongs to", async () => {
+    const [row] = (await db.query<{ src_class: string; dst_class: string; conn: string; valid_from: number }>(`SELECT src_class, dst_class, conn, valid_from FROM matrix_connections WHERE valid_to IS NULL ORDER BY valid_from DESC, src_class LIMIT 1`)).rows;
+    expect(row).toBeDefined();
+    const forged = row!.conn === "All Connections" ? "TCP 1" : "All Connections";
+    const where = `src_class = $2 AND dst_class = $3 AND valid_from = $4`;
+    await db.query(`UPDATE matrix_connections SET conn = $1 WHERE ${where}`, [forged, row!.src_class, row!.dst_class, row!.valid_from]);
+    try {
+      const r = await verify();
+      expect(r.code).toBe(1);
+      expect(r.stdout).toContain(`cluster test: generations BROKEN at generation ${row!.valid_from}: its matrix (classes, members or connections) differs from what was committed`);
+    } finally {
+      await db.query(`UPDATE matrix_connections SET conn = $1 WHERE ${where}`, [row!.conn, row!.src_class, row!.dst_class, row!.valid_from]);
+    }
+    expect((await verify()).code).toBe(0);
+  });
+
+  it("closing a row early (valid_to, which the runtime role may update) is caught too", async () => {
+    const [row] = (await db.query<{ src_class: string; dst_class: string; valid_from: number }>(`SELECT src_class, dst_class, valid_from FROM matrix_connections WHERE valid_to IS NULL AND valid_from = 1 LIMIT 1`)).rows;
+    expect(row).toBeDefined();
+    const where = `src_class = $1 AND dst_class = $2 AND valid_from = $3`;
+    await db.query(`UPDATE matrix_connections SET valid_to = 2 WHERE ${where}`, [row!.src_class, row!.dst_class, row!.valid_from]);
+    try {
+      const r = await verify();
+      expect(r.code).toBe(1);
+      expect(r.stdout).toContain("generations BROKEN at generation 2: its matrix");
+    } finally {
+      await db.query(`UPDATE matrix_connections SET valid_to = NULL WHERE ${where}`, [row!.src_class, row!.dst_class, row!.valid_from]);
+    }
+    expect((await verify()).code).toBe(0);
+  });
+
+  it("generation rows are append-only; the owner who disables that and re-dates or deletes one is caught", async () => {
+    await expect(db.query(`UPDATE matrix_generations SET created_at = created_at - interval '1 day' WHERE generation = 3`)).rejects.toMatchObject({ code: "KR001" });
+    await expect(db.query(`DELETE FROM matrix_generations WHERE generation = 3`)).rejects.toMatchObject({ code: "KR001" });
+    await db.query("ALTER TABLE matrix_generations DISABLE TRIGGER matrix_generations_append_only");
+    try {
+      await db.query(`UPDATE matrix_generations SET created_at = created_at - interval '1 day' WHERE generation = 3`);
+      const redated = await verify();
+      expect(redated.code).toBe(1);
+      expect(redated.stdout).toContain("generations BROKEN at generation 3: its hash does not match its fields (the generation row was changed)");
+      await db.query(`UPDATE matrix_generations SET created_at = created_at + interval '1 day' WHERE generation = 3`);
+      expect((await verify()).code).toBe(0);
+      const saved = (await db.query(`SELECT * FROM matrix_generations WHERE generation = 3`)).rows[0] as Record<string, unknown>;
+      await db.query(`DELETE FROM matrix_generations WHERE generation = 3`);
+      const missing = await verify();
+      expect(missing.code).toBe(1);
+      expect(missing.stdout).toContain("generations BROKEN at generation 3: generation 3 is missing");
+      const cols = Object.keys(saved);
+      await db.query(`INSERT INTO matrix_generations (${cols.join(", ")}) VALUES (${cols.map((_, i) => `$${i + 1}`).join(", ")})`, cols.map((c) => (typeof saved[c] === "object" && saved[c] !== null && !(saved[c] instanceof Date) ? JSON.stringify(saved[c]) : saved[c])));
+    } finally {
+      await db.query("ALTER TABLE matrix_generations ENABLE ALWAYS TRIGGER matrix_generations_append_only");
+    }
+    expect((await verify()).code).toBe(0);
+  });
+
+  it("the next generation is committed on the verified head", async () => {
+    s.manifests.remove("payments/default-deny.yaml");
+    const g = await s.reread();
+    const r = await verify();
+    expect(r.code).toBe(0);
+    expect(r.stdout).toContain(`generations OK, ${g} verified`);
+  });
+});
+
+describe("matrixDigest", () => {
+  const snapshot = (connections: [string, string][], members = 2): MatrixSnapshot => ({
+    classes: new Map([
+      ["a", { key: "a", kind: "pod", members: [{ type: "workload", namespace: "ns", kind: "Deployment", name: "x", pods: members }] }],
+      ["b", { key: "b", kind: "external", members: [{ type: "external", family: 4, start: "10.0.0.0", end: "10.0.0.255" }] }],
+    ]),
+    connections: new Map(connections),
+  });
+  it("does not depend on map order and changes with any field", () => {
+    const base = matrixDigest(snapshot([["a\u0000b", "TCP 80"], ["b\u0000a", "All Connections"]]));
+    expect(matrixDigest(snapshot([["b\u0000a", "All Connections"], ["a\u0000b", "TCP 80"]]))).toBe(base);
+    expect(matrixDigest(snapshot([["a\u0000b", "TCP 81"], ["b\u0000a", "All Connections"]]))).not.toBe(base);
+    expect(matrixDigest(snapshot([["a\u0000b", "TCP 80"]]))).not.toBe(base);
+    expect(matrixDigest(snapshot([["a\u0000b", "TCP 80"], ["b\u0000a", "All Connections"]], 3))).not.toBe(base);
+  });
+});
