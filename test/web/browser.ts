@@ -24,6 +24,7 @@ export async function launchChromium(): Promise<Browser> {
       "--use-angle=swiftshader",
       "--enable-unsafe-swiftshader",
       "--ignore-gpu-blocklist",
+      ...(process.env["CHROMIUM_ARGS"]?.split(/\s+/).filter(Boolean) ?? []),
     ],
   });
 }

@@ -195,5 +195,24 @@ export function GraphCanvas({ data, layout, view, onSelect, onDrawn }: Props) {
     }
   }, [view, data]);
 
-  return <div ref={container} className="graph-canvas" data-testid="graph-canvas" aria-hidden="true" />;
+  const camera = (f: (c: ReturnType<Sigma["getCamera"]>) => Promise<void>) => () => {
+    const c = sigmaRef.current?.getCamera();
+    if (c) void f(c);
+  };
+  return (
+    <>
+      <div ref={container} className="graph-canvas" data-testid="graph-canvas" aria-hidden="true" />
+      <div className="zoom" role="group" aria-label="Zoom">
+        <button type="button" onClick={camera((c) => c.animatedZoom({ duration: 200 }))} aria-label="Zoom in">
+          +
+        </button>
+        <button type="button" onClick={camera((c) => c.animatedUnzoom({ duration: 200 }))} aria-label="Zoom out">
+          &minus;
+        </button>
+        <button type="button" onClick={camera((c) => c.animatedReset({ duration: 200 }))} aria-label="Show the whole graph">
+          fit
+        </button>
+      </div>
+    </>
+  );
 }
