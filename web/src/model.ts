@@ -3,7 +3,10 @@
  * pages), indexes for selection, the marks (isolated, wide open), and the port filter over the
  * connections text (`All Connections`, `TCP 80,8080-8090,UDP 53`).
  */
-import type { Api } from "./api";
+/** What loadGraph needs of the API client (api.ts's Api); kept structural so this file has no DOM dependency and is unit-tested under Node. */
+export interface GraphQLClient {
+  query<T>(query: string, variables?: Record<string, unknown>): Promise<T>;
+}
 
 export interface GNode {
   readonly index: number;
@@ -67,7 +70,7 @@ interface GraphPage {
 }
 
 /** Every page of the graph of the latest generation (or the one in force at `at`). */
-export async function loadGraph(api: Api, at: string | null): Promise<GraphData> {
+export async function loadGraph(api: GraphQLClient, at: string | null): Promise<GraphData> {
   const first = (await api.query<GraphPage>(GRAPH_QUERY, { at, after: null, withNodes: true })).reachabilityGraph;
   const edges: GEdge[] = first.edges.map((e) => ({ src: e.src, dst: e.dst, conn: e.connections.text }));
   let page = first;
