@@ -170,9 +170,10 @@ export function firstPort(text: string): { port: number; protocol: string } {
 
 /** A stable color per namespace (hex: the WebGL renderer parses hex and rgb only). */
 export function namespaceColor(ns: string): string {
-  let h = 0;
-  for (let i = 0; i < ns.length; i++) h = (h * 31 + ns.charCodeAt(i)) >>> 0;
-  return hslHex(h % 360, 0.55, 0.42);
+  // FNV-1a, then hues spread by the golden angle: similar names (team-01, team-02) get distinct colours.
+  let h = 0x811c9dc5;
+  for (let i = 0; i < ns.length; i++) h = Math.imul(h ^ ns.charCodeAt(i), 0x01000193) >>> 0;
+  return hslHex((h * 137.508) % 360, 0.55, 0.42);
 }
 
 function hslHex(h: number, s: number, l: number): string {
