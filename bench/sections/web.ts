@@ -3,6 +3,8 @@
  * no GPU) against the real service (sync + API in one process, embedded PGlite, no tokens).
  * - first useful paint: from navigation start to the first frame of the graph with its data
  *   (performance.now() when the renderer drew it), each run in a fresh browser context;
+ * - the namespace view is what a large cluster opens on; switching to the workload view (every
+ *   workload and edge drawn) is timed from the choice to the second frame after it;
  * - select-to-update: clicking a workload in the table until the frame after the details and the
  *   graph's highlight are drawn (two animation frames after the click), for 30 workloads;
  * - panning: frames per second while the workload view is dragged for a second.
@@ -13,7 +15,7 @@
  * Targets (issue 15): first useful paint < 2 s (example) and < 5 s (2,000 workloads); select < 200 ms (p95).
  */
 import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { cpus, loadavg, tmpdir } from "node:os";
 import { join } from "node:path";
 import { pino } from "pino";
 import type { Browser, Page } from "playwright-core";
@@ -119,27 +121,35 @@ async function firstPaint(browser: Browser, url: string): Promise<Paint> {
   }
 }
 
-/** Clicks each workload's table row and waits two frames; checks the details show it. */
-async function selectTimes(page: Page, count: number): Promise<number[]> {
+/**
+ * Clicks each workload's table row; `drawn`: until the next animation frame (React has rendered the
+ * details and the renderer has issued its draw calls in its own frame callback, registered first),
+ * `presented`: until the frame after that (the compositor has shown it). Checks the details show it.
+ */
+async function selectTimes(page: Page, count: number): Promise<{ drawn: number[]; presented: number[] }> {
   const ids = (await page.getByTestId("workload-table").locator("tbody th button").allTextContents()).filter((id) => !id.endsWith("[External]"));
   const step = Math.max(1, Math.floor(ids.length / count));
   const chosen = ids.filter((_, i) => i % step === 0).slice(0, count);
-  const times: number[] = [];
+  const drawn: number[] = [];
+  const presented: number[] = [];
   for (const id of chosen) {
-    const ms = (await page.evaluate(`(async (id) => {
+    const [d, p] = (await page.evaluate(`(async (id) => {
       const button = [...document.querySelectorAll('[data-testid=workload-table] tbody th button')].find((b) => b.textContent === id);
       const t0 = performance.now();
       button.click();
-      await new Promise((r) => requestAnimationFrame(() => requestAnimationFrame(r)));
+      await new Promise((r) => requestAnimationFrame(r));
+      const t1 = performance.now();
+      await new Promise((r) => requestAnimationFrame(r));
       const shown = document.querySelector('[data-testid=selected-name]')?.textContent;
       if (shown !== id) throw new Error('the details show ' + shown + ', not ' + id);
-      return performance.now() - t0;
-    })(${JSON.stringify(id)})`)) as number;
-    times.push(ms);
+      return [t1 - t0, performance.now() - t0];
+    })(${JSON.stringify(id)})`)) as [number, number];
+    drawn.push(d);
+    presented.push(p);
     // Let the camera's move to the selection finish, as a user would.
     await page.waitForTimeout(300);
   }
-  return times;
+  return { drawn, presented };
 }
 
 /** Frames per second while the graph is dragged for about a second. */
@@ -183,25 +193,36 @@ async function runWebBench(options: BenchOptions): Promise<TargetResult[]> {
         const page = await context.newPage();
         await page.goto(`${url}/ui/`);
         await waitForFirstDrawn(page);
+        // Every workload and edge drawn: from choosing the workload view to the second frame after.
+        const workloadView = (await page.evaluate(`(async () => {
+          const select = document.querySelector('[data-testid=grouping]');
+          const t0 = performance.now();
+          const set = Object.getOwnPropertyDescriptor(HTMLSelectElement.prototype, 'value').set;
+          set.call(select, 'workloads');
+          select.dispatchEvent(new Event('change', { bubbles: true }));
+          await new Promise((r) => requestAnimationFrame(() => requestAnimationFrame(r)));
+          return performance.now() - t0;
+        })()`)) as number;
         const selects = await selectTimes(page, cluster === "example" ? 2 : SELECTS);
-        await page.getByTestId("grouping").selectOption("workloads");
         const fps = await panFps(page);
         await context.close();
 
-        const sorted = [...selects].sort((a, b) => a - b);
-        const p95 = sorted[Math.min(sorted.length - 1, Math.ceil(sorted.length * 0.95) - 1)]!;
-        console.log(`web ${cluster}: ${fmtInt(nodes)} nodes, ${fmtInt(edges)} edges; sync ${fmtMs(syncMs)}`);
+        const p95of = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.min(xs.length - 1, Math.ceil(xs.length * 0.95) - 1)]!;
+        const p95 = p95of(selects.presented);
+        console.log(`web ${cluster}: ${fmtInt(nodes)} nodes, ${fmtInt(edges)} edges; sync ${fmtMs(syncMs)}; load average ${loadavg().map((l) => l.toFixed(1)).join(" ")} on ${cpus().length} cores`);
         console.log(
           table([
             ["measure", "median", "all runs"],
             ["first useful paint", fmtMs(paint), paints.map((p) => fmtMs(p.ms)).join(", ")],
-            ["select-to-update", fmtMs(median(selects)), `p95 ${fmtMs(p95)}, max ${fmtMs(sorted.at(-1)!)} (${selects.length} selections)`],
+            ["select: drawn (next frame)", fmtMs(median(selects.drawn)), `p95 ${fmtMs(p95of(selects.drawn))}, max ${fmtMs(Math.max(...selects.drawn))} (${selects.drawn.length} selections)`],
+            ["select: presented (frame after)", fmtMs(median(selects.presented)), `p95 ${fmtMs(p95)}, max ${fmtMs(Math.max(...selects.presented))}`],
+            ["switch to the workload view (all edges)", fmtMs(workloadView), ""],
             ["panning (workload view)", `${fps.toFixed(0)} frames/s`, ""],
           ]),
         );
         const paintLimit = cluster === "example" ? 2000 : 5000;
         results.push({ section: "web", size: cluster, target: `first useful paint < ${paintLimit / 1000} s`, measured: `median ${fmtMs(paint)}`, pass: paint < paintLimit });
-        results.push({ section: "web", size: cluster, target: "select-to-update p95 < 200 ms", measured: `p95 ${fmtMs(p95)}`, pass: p95 < 200 });
+        results.push({ section: "web", size: cluster, target: "select-to-update p95 < 200 ms (presented)", measured: `p95 ${fmtMs(p95)}`, pass: p95 < 200 });
       } finally {
         await service?.stop();
         rmSync(dir, { recursive: true, force: true });
