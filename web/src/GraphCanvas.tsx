@@ -42,6 +42,8 @@ export function GraphCanvas({ data, layout, view, onSelect, onDrawn }: Props) {
   const viewRef = useRef(view);
   const aggregatedRef = useRef(false);
   const selectRef = useRef(onSelect);
+  /** The camera of the graph drawn before: a new generation is redrawn where the user was looking. */
+  const lastCamera = useRef<{ x: number; y: number; ratio: number; angle: number } | null>(null);
   selectRef.current = onSelect;
   viewRef.current = view;
 
@@ -82,7 +84,7 @@ export function GraphCanvas({ data, layout, view, onSelect, onDrawn }: Props) {
       return v.grouping === "namespaces" || (v.grouping === "auto" && (ratio > AGGREGATE_RATIO || (workloads > BIG && ratio > 0.45)));
     };
     // Big graphs open on the namespace view, zoomed so that one step in shows workloads.
-    aggregatedRef.current = aggregatedFor(1);
+    aggregatedRef.current = aggregatedFor(lastCamera.current?.ratio ?? 1);
 
     const sigma = new Sigma(g, el, {
       defaultEdgeType: "arrow",
@@ -126,6 +128,7 @@ export function GraphCanvas({ data, layout, view, onSelect, onDrawn }: Props) {
       },
     });
     sigmaRef.current = sigma;
+    if (lastCamera.current) sigma.getCamera().setState(lastCamera.current);
     sigma.on("clickNode", ({ node }) => {
       const attrs = g.getNodeAttributes(node);
       if (attrs["kind"] === "group") {
@@ -156,6 +159,7 @@ export function GraphCanvas({ data, layout, view, onSelect, onDrawn }: Props) {
     resized.observe(el);
     return () => {
       resized.disconnect();
+      lastCamera.current = sigma.getCamera().getState();
       sigma.kill();
       sigmaRef.current = null;
     };
