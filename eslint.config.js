@@ -30,6 +30,16 @@ export default tseslint.config(
       "no-restricted-properties": ["error", { object: "Date", property: "now", message: "src/engine is pure: no clock." }],
     },
   },
+  {
+    // f(...items) passes each item as an argument: an input-driven array of ~100k items overflows the stack.
+    files: ["src/**/*.ts"],
+    rules: {
+      "no-restricted-syntax": [
+        "error",
+        { selector: "CallExpression > SpreadElement, NewExpression > SpreadElement", message: "No spread into call arguments (input-sized arrays overflow the stack): use appendAll(target, items) or a loop." },
+      ],
+    },
+  },
   { files: ["src/api/**/*.ts", "src/cli/**/*.ts", "src/app/**/*.ts"], rules: restrict(k8s, prisma) },
   { files: ["src/sync/**/*.ts"], rules: restrict(prisma) },
   { files: ["src/store/**/*.ts"], rules: restrict(k8s) },

@@ -28,7 +28,7 @@ import {
 import type { ClassKey, MatrixConnectionRow, Store, StoredRevision } from "../../store/types.js";
 import { GenerationIndex } from "./GenerationIndex.js";
 import { toEndpoint } from "./members.js";
-import { inScope, type Scope } from "./scope.js";
+import { canSeeClusterScoped, canSeeObject, explainOptions, inScope, type Scope } from "./scope.js";
 import { WorldCache, type WorldSnapshot } from "./WorldCache.js";
 
 export interface GenerationRef {
@@ -305,7 +305,7 @@ export class QueryService {
     const ref = await this.generation(options);
     for (const e of [from, to]) if (e.type === "workload") assertVisible(scope, e.namespace, `${e.namespace}/${e.name}`);
     const snapshot = await this.world(ref);
-    const r = explain(snapshot.world, from, to, port, protocol);
+    const r = explain(snapshot.world, from, to, port, protocol, explainOptions(scope));
     if (!r.ok) throw r.code === "NOT_FOUND" ? new NotFoundError(`${r.message} (cluster ${ref.cluster}, generation ${ref.generation})`) : new BadInputError(r.message);
     return { ...ref, explanation: r.explanation };
   }
@@ -444,7 +444,7 @@ export class QueryService {
     const snapshot = await this.world(ref);
     const policies = snapshot.world.networkPolicies.filter((p) => inScope(scope, p.namespace) && (!options.namespace || p.namespace === options.namespace));
     // Cluster-scoped policies belong to no namespace: listed for tokens that see everything, without a namespace filter.
-    const tiered = scope.all && !options.namespace ? snapshot.world.tieredPolicies : [];
+    const tiered = canSeeClusterScoped(scope) && !options.namespace ? snapshot.world.tieredPolicies : [];
     return { ref, snapshot, policies: [...policies, ...tiered] };
   }
 
@@ -481,7 +481,7 @@ export class QueryService {
       });
       for (const r of batch) {
         if (out.length > options.first) break;
-        if (r.namespace === "" ? scope.all : inScope(scope, r.namespace)) out.push(r);
+        if (canSeeObject(scope, r)) out.push(r);
       }
       if (out.length > options.first || batch.length < options.first + 1) break;
       afterSeq = batch[batch.length - 1]!.seq;

@@ -5,7 +5,7 @@
  */
 import { formatConnEndpoint, type ConnectivityRow } from "../../../engine/index.js";
 import type { SubscriptionResolvers } from "../../../generated/graphql.js";
-import { inScope } from "../../query/scope.js";
+import { canSeeObject, inScope } from "../../query/scope.js";
 import type { GraphQLContext } from "../context.js";
 import type { RevisionView } from "../models.js";
 import { connectionsOut, endpointOut, toWorkloadQuery } from "./shared.js";
@@ -59,7 +59,7 @@ export const Subscription: SubscriptionResolvers = {
           if (cluster && e.cluster !== cluster) continue;
           for (const r of e.revisions) {
             if (args.namespace && r.namespace !== args.namespace) continue;
-            if (r.namespace === "" ? !ctx.scope.all : !inScope(ctx.scope, r.namespace)) continue;
+            if (!canSeeObject(ctx.scope, r)) continue;
             yield { policyChanged: r satisfies RevisionView };
           }
         }
