@@ -24,10 +24,11 @@ import { storeSection } from "./sections/store.js";
 import { whatifSection } from "./sections/whatif.js";
 import { syncSection } from "./sections/sync.js";
 import { realKubeSection } from "./sections/realkube.js";
+import { webSection } from "./sections/web.js";
 import { DEFAULT_SIZES, parseSize, type BenchOptions, type BenchSection, type TargetResult } from "./sections/types.js";
 import { table } from "./lib/stats.js";
 
-const SECTIONS: readonly BenchSection[] = [engineSection, storeSection, apiLoadSection, syncSection, whatifSection, realKubeSection];
+const SECTIONS: readonly BenchSection[] = [engineSection, storeSection, apiLoadSection, syncSection, whatifSection, realKubeSection, webSection];
 
 function usage(message?: string): never {
   if (message) console.error(`bench: ${message}`);

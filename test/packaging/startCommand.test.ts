@@ -102,7 +102,7 @@ describe("the image's start command", () => {
     const devOnly = Object.entries(lock.packages).filter(([path, p]) => path && (p.dev || p.devOptional));
     expect(devOnly.length).toBeGreaterThan(50);
     expect(devOnly.filter(([path]) => existsSync(join(staged.app, path))).map(([path]) => path)).toEqual([]);
-    for (const needed of ["node_modules/tsx", "node_modules/@prisma/client", "src/generated/prisma/client.ts", "prisma/migrations", "examples/seed", "schema.graphql"])
+    for (const needed of ["node_modules/tsx", "node_modules/@prisma/client", "src/generated/prisma/client.ts", "prisma/migrations", "examples/seed", "schema.graphql", "web/dist/index.html"])
       expect(existsSync(join(staged.app, needed)), needed).toBe(true);
 
     const before = listing(staged.app, join(staged.app, "node_modules"));

@@ -24,6 +24,7 @@ export async function launchChromium(): Promise<Browser> {
       "--use-angle=swiftshader",
       "--enable-unsafe-swiftshader",
       "--ignore-gpu-blocklist",
+      ...(process.env["CHROMIUM_ARGS"]?.split(/\s+/).filter(Boolean) ?? []),
     ],
   });
 }
@@ -61,5 +62,19 @@ export async function openView(page: Page, baseUrl: string, token: string | unde
 
 /** Waits until the graph has been drawn `times` times since the page loaded (each load of a graph draws once). */
 export async function waitForDrawn(page: Page, times: number): Promise<void> {
-  await page.waitForFunction(`Number(document.body.dataset.drawn || 0) >= ${times}`, undefined, { timeout: 30_000 });
+  // Predicates are functions run in the page (typed here without the DOM), not strings: a string
+  // would be eval'ed, which the view's Content-Security-Policy forbids.
+  await page.waitForFunction(
+    (n) => Number((globalThis as unknown as { document: { body: { dataset: Record<string, string | undefined> } } }).document.body.dataset["drawn"] ?? 0) >= n,
+    times,
+    { timeout: 60_000 },
+  );
+}
+
+/** Waits until the first graph is drawn. */
+export async function waitForFirstDrawn(page: Page): Promise<void> {
+  await page.waitForFunction(() => {
+    const d = (globalThis as unknown as { document: { body: { dataset: Record<string, string | undefined> } } }).document.body.dataset;
+    return d["firstDrawnMs"] !== undefined;
+  }, undefined, { timeout: 60_000 });
 }

@@ -6,7 +6,7 @@
  * the cluster, so it runs last.
  */
 import type { Browser, Page } from "playwright-core";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import { existsSync } from "node:fs";
 import { WEB_VIEW_CSP, WEB_VIEW_DIR } from "../../src/api/http/webview.js";
 import { API_BACKENDS } from "../api/helpers/backends.js";
@@ -15,6 +15,10 @@ import { networkPolicy } from "../api/helpers/manifests.js";
 import { useTestService } from "../api/helpers/service.js";
 import { collectProblems, launchChromium, openView, waitForDrawn } from "./browser.js";
 import { ADMIN_TOKEN, SHOP_TOKEN, VIEW_TOKENS, viewFiles } from "./helpers.js";
+
+// Answers come over HTTP and frames from a software renderer on a shared machine: generous waits.
+vi.setConfig({ testTimeout: 120_000 });
+const poll = <T,>(fn: () => T | Promise<T>, options: { timeout?: number } = {}) => expect.poll(fn, { timeout: 20_000, ...options });
 
 let browser: Browser;
 beforeAll(async () => {
@@ -54,7 +58,7 @@ describe.each(API_BACKENDS)("the web view on $name", (backend) => {
   const tableIds = async (page: Page) => (await page.getByTestId("workload-table").locator("tbody th").allTextContents()).sort();
   const select = async (page: Page, id: string) => {
     await page.getByTestId("workload-table").getByRole("button", { name: id, exact: true }).click();
-    await expect.poll(() => page.getByTestId("selected-name").textContent()).toBe(id);
+    await poll(() => page.getByTestId("selected-name").textContent()).toBe(id);
   };
 
   it("is served with a strict Content-Security-Policy, and says whether a token is needed", async () => {
@@ -94,7 +98,7 @@ describe.each(API_BACKENDS)("the web view on $name", (backend) => {
       const results = await page.getByTestId("search-results").getByRole("button").allTextContents();
       expect(results.sort()).toEqual(["default/backend[Deployment]", "shop/backend[Deployment]"]);
       await page.getByTestId("search-results").getByRole("button", { name: "default/backend[Deployment]" }).click();
-      await expect.poll(() => page.getByTestId("selected-name").textContent()).toBe("default/backend[Deployment]");
+      await poll(() => page.getByTestId("selected-name").textContent()).toBe("default/backend[Deployment]");
       // By hand: the example's policy admits the frontend on TCP 80, and nothing else.
       expect(await shownPeers(page, "reached-by")).toEqual(["default/frontend[Deployment] TCP 80"]);
       for (const [ns, name] of [
@@ -135,12 +139,12 @@ describe.each(API_BACKENDS)("the web view on $name", (backend) => {
       const ids = frontends.workloads.map((w) => `${w.namespace}/${w.name}[${w.kind}]`);
       expect(ids.length).toBe(2);
       const edgeEnds = () => page.getByTestId("edge-table").locator("tbody tr").evaluateAll((trs) => trs.map((tr) => [tr.children[0]!.textContent!, tr.children[1]!.textContent!]));
-      await expect.poll(async () => (await edgeEnds()).every(([src, dst]) => ids.includes(src) || ids.includes(dst))).toBe(true);
+      await poll(async () => (await edgeEnds()).every(([src, dst]) => ids.includes(src) || ids.includes(dst))).toBe(true);
       const shown = await tableIds(page);
       for (const id of ids) expect(shown).toContain(id);
       await page.getByTestId("filter-labels").fill("app in (");
       await page.getByTestId("filter-labels").press("Enter");
-      await expect.poll(() => page.getByRole("alert").textContent()).toContain("labelSelector");
+      await poll(() => page.getByRole("alert").textContent()).toContain("labelSelector");
     });
   });
 
@@ -148,7 +152,7 @@ describe.each(API_BACKENDS)("the web view on $name", (backend) => {
     await withView(ADMIN_TOKEN, async (page) => {
       await select(page, "default/backend[Deployment]");
       await page.getByTestId("reached-by").getByRole("button", { name: /^Why can default\/frontend/ }).click();
-      await expect.poll(() => page.getByTestId("verdict").textContent()).toBe("ALLOWED");
+      await poll(() => page.getByTestId("verdict").textContent()).toBe("ALLOWED");
       const api1 = await ok<{ canConnect: { allowed: string; explanation: { summary: string[] } } }>(
         api(),
         `{ canConnect(from: { workload: { namespace: "default", name: "frontend" } }, to: { workload: { namespace: "default", name: "backend" } }, port: 80) { allowed explanation { summary } } }`,
@@ -156,18 +160,18 @@ describe.each(API_BACKENDS)("the web view on $name", (backend) => {
       expect(await page.getByTestId("why-summary").locator("li").allTextContents()).toEqual(api1.canConnect.explanation.summary);
       expect(await page.getByTestId("admitted-by").textContent()).toContain("NetworkPolicy default/backend-allow-frontend");
       await page.getByTestId("admitted-by").getByRole("button", { name: "NetworkPolicy default/backend-allow-frontend" }).click();
-      await expect.poll(() => page.getByTestId("policy-view").locator("pre").textContent()).toContain('"app": "frontend"');
+      await poll(() => page.getByTestId("policy-view").locator("pre").textContent()).toContain('"app": "frontend"');
 
       // Asked in the form: denied, with the isolating policy named.
       await page.getByTestId("why-from").fill("shop/probe[Pod]");
       await page.getByTestId("why-to").fill("default/backend");
       await page.getByTestId("why-port").fill("80");
       await page.getByRole("button", { name: "Explain" }).click();
-      await expect.poll(() => page.getByTestId("verdict").textContent()).toBe("DENIED");
+      await poll(() => page.getByTestId("verdict").textContent()).toBe("DENIED");
       expect(await page.getByTestId("isolated-by").textContent()).toContain("NetworkPolicy default/backend-allow-frontend");
       await page.getByTestId("why-to").fill("not a workload");
       await page.getByRole("button", { name: "Explain" }).click();
-      await expect.poll(() => page.getByRole("alert").textContent()).toContain("write namespace/name");
+      await poll(() => page.getByRole("alert").textContent()).toContain("write namespace/name");
     });
   });
 
@@ -176,14 +180,14 @@ describe.each(API_BACKENDS)("the web view on $name", (backend) => {
       await page.getByRole("tab", { name: "Findings" }).click();
       const r = await ok<{ findings: { findings: { kind: string; message: string }[] } }>(api(), `{ findings(minSeverity: LOW) { findings { kind message } } }`);
       expect(r.findings.findings.length).toBeGreaterThan(0);
-      await expect.poll(() => page.getByTestId("findings").locator(":scope > li").count()).toBe(r.findings.findings.length);
+      await poll(() => page.getByTestId("findings").locator(":scope > li").count()).toBe(r.findings.findings.length);
       const texts = await page.getByTestId("findings").locator(":scope > li").allTextContents();
       r.findings.findings.forEach((f, i) => expect(texts[i]).toContain(f.message));
       // A workload named by a finding opens it in the graph.
       const link = page.getByTestId("findings").getByRole("button", { name: /\[(Deployment|Pod|StatefulSet)\]$/ }).first();
       const id = await link.textContent();
       await link.click();
-      await expect.poll(() => page.getByTestId("selected-name").textContent()).toBe(id);
+      await poll(() => page.getByTestId("selected-name").textContent()).toBe(id);
     });
   });
 
@@ -242,7 +246,7 @@ describe.each(API_BACKENDS)("the web view on $name", (backend) => {
       expect(await page.getByTestId("graph-canvas").count()).toBe(0);
       await page.getByTestId("token").fill("wrong-token");
       await page.getByRole("button", { name: "Use token" }).click();
-      await expect.poll(() => page.getByTestId("error").textContent()).toContain("token");
+      await poll(() => page.getByTestId("error").textContent()).toContain("token");
     } finally {
       await context.close();
     }
@@ -264,12 +268,12 @@ describe.each(API_BACKENDS)("the web view on $name", (backend) => {
         ingress: [{ from: [{ podSelector: { matchLabels: { app: "frontend" } } }], ports: [{ protocol: "TCP", port: 80 }, { protocol: "TCP", port: 8080 }] }],
       }));
       const g = await s.reread();
-      await expect.poll(() => page.getByTestId("status").textContent(), { timeout: 15_000 }).toContain(`generation ${g}`);
+      await poll(() => page.getByTestId("status").textContent(), { timeout: 15_000 }).toContain(`generation ${g}`);
       await waitForDrawn(page, drawn + 1);
-      await expect.poll(() => page.getByTestId("timeline").locator("li").count(), { timeout: 15_000 }).toBe(before + 1);
+      await poll(() => page.getByTestId("timeline").locator("li").count(), { timeout: 15_000 }).toBe(before + 1);
       const newest = page.getByTestId("timeline").locator("li").first();
       expect(await newest.textContent()).toContain("UPDATE NetworkPolicy default/backend-allow-frontend");
-      await expect.poll(() => newest.textContent(), { timeout: 15_000 }).toContain("+1");
+      await poll(() => newest.textContent(), { timeout: 15_000 }).toContain("+1");
       await newest.getByRole("button").click();
       const opened = await page.getByTestId("opened").locator("tbody tr").evaluateAll((trs) => trs.map((tr) => [...tr.children].map((td) => td.textContent)));
       expect(opened).toEqual([["default/frontend[Deployment]", "default/backend[Deployment]", "TCP 8080", "TCP 80", "TCP 80,8080"]]);
@@ -278,7 +282,7 @@ describe.each(API_BACKENDS)("the web view on $name", (backend) => {
       await page.getByTestId("time-slider").fill("0");
       await page.getByTestId("time-travel").waitFor();
       await waitForDrawn(page, drawn + 2);
-      await expect.poll(() => page.getByTestId("status").textContent()).toMatch(/generation \d+ \(as of/);
+      await poll(() => page.getByTestId("status").textContent()).toMatch(/generation \d+ \(as of/);
       const past = Number(/generation (\d+)/.exec((await page.getByTestId("status").textContent())!)![1]);
       expect(past).toBeLessThan(g);
       await page.getByRole("tab", { name: "Graph" }).click();
@@ -286,8 +290,8 @@ describe.each(API_BACKENDS)("the web view on $name", (backend) => {
       // As it was before the change: TCP 80 only.
       expect(await shownPeers(page, "reached-by")).toEqual(["default/frontend[Deployment] TCP 80"]);
       await page.getByTestId("time-travel").getByRole("button", { name: "Back to live" }).click();
-      await expect.poll(() => page.getByTestId("status").textContent()).toContain(`generation ${g}`);
-      await expect.poll(() => shownPeers(page, "reached-by")).toEqual(["default/frontend[Deployment] TCP 80,8080"]);
+      await poll(() => page.getByTestId("status").textContent()).toContain(`generation ${g}`);
+      await poll(() => shownPeers(page, "reached-by")).toEqual(["default/frontend[Deployment] TCP 80,8080"]);
     });
-  }, 120_000);
+  });
 });

@@ -42,6 +42,8 @@ export function GraphCanvas({ data, layout, view, onSelect, onDrawn }: Props) {
   const viewRef = useRef(view);
   const aggregatedRef = useRef(false);
   const selectRef = useRef(onSelect);
+  /** The camera of the graph drawn before: a new generation is redrawn where the user was looking. */
+  const lastCamera = useRef<{ x: number; y: number; ratio: number; angle: number } | null>(null);
   selectRef.current = onSelect;
   viewRef.current = view;
 
@@ -82,7 +84,7 @@ export function GraphCanvas({ data, layout, view, onSelect, onDrawn }: Props) {
       return v.grouping === "namespaces" || (v.grouping === "auto" && (ratio > AGGREGATE_RATIO || (workloads > BIG && ratio > 0.45)));
     };
     // Big graphs open on the namespace view, zoomed so that one step in shows workloads.
-    aggregatedRef.current = aggregatedFor(1);
+    aggregatedRef.current = aggregatedFor(lastCamera.current?.ratio ?? 1);
 
     const sigma = new Sigma(g, el, {
       defaultEdgeType: "arrow",
@@ -121,10 +123,12 @@ export function GraphCanvas({ data, layout, view, onSelect, onDrawn }: Props) {
         const e = data.edges[i]!;
         if (e.dst === v.selected) return { ...attrs, color: COLORS.incoming, size: 2, zIndex: 1 };
         if (e.src === v.selected) return { ...attrs, color: COLORS.outgoing, size: 2, zIndex: 1 };
+        // Only the selection's edges are drawn: clearer, and far fewer to draw on a software renderer.
         return { ...attrs, hidden: true };
       },
     });
     sigmaRef.current = sigma;
+    if (lastCamera.current) sigma.getCamera().setState(lastCamera.current);
     sigma.on("clickNode", ({ node }) => {
       const attrs = g.getNodeAttributes(node);
       if (attrs["kind"] === "group") {
@@ -155,26 +159,64 @@ export function GraphCanvas({ data, layout, view, onSelect, onDrawn }: Props) {
     resized.observe(el);
     return () => {
       resized.disconnect();
+      lastCamera.current = sigma.getCamera().getState();
       sigma.kill();
       sigmaRef.current = null;
     };
   }, [data, layout]);
 
-  // Filters, selection and grouping: reducers only.
+  // Filters, selection and grouping: reducers only. Going from one selection to another re-processes
+  // the nodes and the edges of both selections only, not every edge (30,000 at the scale aimed at).
+  const previous = useRef<GraphView | null>(null);
   useEffect(() => {
     const sigma = sigmaRef.current;
     if (!sigma) return;
     const camera = sigma.getCamera();
     const v = view;
-    const agg = v.grouping === "namespaces" || (v.grouping === "auto" && (camera.ratio > AGGREGATE_RATIO || (data.nodes.length > BIG && camera.ratio > 0.45)));
-    aggregatedRef.current = agg && v.selected === null ? agg : v.grouping === "namespaces";
-    container.current!.dataset["aggregated"] = String(aggregatedRef.current);
-    sigma.refresh({ skipIndexation: true });
-    if (v.selected !== null && !aggregatedRef.current) {
+    const before = previous.current;
+    previous.current = v;
+    const wasAggregated = aggregatedRef.current;
+    const agg = v.grouping === "namespaces" || (v.grouping === "auto" && v.selected === null && (camera.ratio > AGGREGATE_RATIO || (data.nodes.length > BIG && camera.ratio > 0.45)));
+    aggregatedRef.current = agg;
+    container.current!.dataset["aggregated"] = String(agg);
+    const onlySelection =
+      before !== null && before.selected !== null && v.selected !== null && before.nodeVisible === v.nodeVisible && before.edgeVisible === v.edgeVisible && before.grouping === v.grouping && wasAggregated === agg;
+    if (onlySelection) {
+      const edges: string[] = [];
+      for (const s of [before.selected, v.selected]) {
+        if (s === null) continue;
+        for (const i of [...data.incoming[s]!, ...data.outgoing[s]!]) if (data.edges[i]!.src !== data.edges[i]!.dst) edges.push(`e${i}`);
+      }
+      sigma.refresh({ partialGraph: { nodes: data.nodes.map((n) => String(n.index)), edges }, skipIndexation: true });
+    } else sigma.refresh({ skipIndexation: true });
+    if (v.selected !== null && !agg) {
+      // Bring the selection into view when it is outside, or when the namespace view was shown.
       const d = sigma.getNodeDisplayData(String(v.selected));
-      if (d) void camera.animate({ x: d.x, y: d.y, ratio: Math.min(camera.ratio, 0.45) }, { duration: 250 });
+      const { width, height } = sigma.getDimensions();
+      const at = d ? sigma.graphToViewport(d) : null;
+      const outside = !at || at.x < 0 || at.y < 0 || at.x > width || at.y > height;
+      if (d && (outside || wasAggregated)) camera.setState({ x: d.x, y: d.y, ratio: Math.min(camera.ratio, 0.45) });
     }
   }, [view, data]);
 
-  return <div ref={container} className="graph-canvas" data-testid="graph-canvas" aria-hidden="true" />;
+  const camera = (f: (c: ReturnType<Sigma["getCamera"]>) => Promise<void>) => () => {
+    const c = sigmaRef.current?.getCamera();
+    if (c) void f(c);
+  };
+  return (
+    <>
+      <div ref={container} className="graph-canvas" data-testid="graph-canvas" aria-hidden="true" />
+      <div className="zoom" role="group" aria-label="Zoom">
+        <button type="button" onClick={camera((c) => c.animatedZoom({ duration: 200 }))} aria-label="Zoom in">
+          +
+        </button>
+        <button type="button" onClick={camera((c) => c.animatedUnzoom({ duration: 200 }))} aria-label="Zoom out">
+          &minus;
+        </button>
+        <button type="button" onClick={camera((c) => c.animatedReset({ duration: 200 }))} aria-label="Show the whole graph">
+          fit
+        </button>
+      </div>
+    </>
+  );
 }

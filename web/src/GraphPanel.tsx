@@ -59,7 +59,8 @@ export function GraphPanel({ api, data, selected, onSelect, onWhy, onDrawn }: Pr
     if (selector) void applySelector(selector.text);
   }, [data]);
 
-  const view = useMemo(() => {
+  // The filters' masks do not depend on the selection: selecting keeps them (and the renderer's work small).
+  const masks = useMemo(() => {
     const focus = new Uint8Array(data.nodes.length);
     for (const n of data.nodes) focus[n.index] = n.external ? 0 : (!namespace || n.namespace === namespace) && (!selector || selector.ids.has(n.id)) ? 1 : 0;
     const filtered = namespace !== "" || selector !== null;
@@ -73,11 +74,11 @@ export function GraphPanel({ api, data, selected, onSelect, onWhy, onDrawn }: Pr
       nodeVisible[e.dst] = 1;
     });
     for (const n of data.nodes) if (!filtered ? !n.external : focus[n.index]) nodeVisible[n.index] = 1;
-    return { nodeVisible, edgeVisible, selected, grouping };
-  }, [data, namespace, selector, port?.port, port?.protocol, selected, grouping]);
-
-  const visibleNodes = data.nodes.filter((n) => view.nodeVisible[n.index]);
-  const visibleEdges = data.edges.filter((_, i) => view.edgeVisible[i]);
+    return { nodeVisible, edgeVisible };
+  }, [data, namespace, selector, port?.port, port?.protocol]);
+  const view = useMemo(() => ({ ...masks, selected, grouping }), [masks, selected, grouping]);
+  const visibleNodes = useMemo(() => data.nodes.filter((n) => masks.nodeVisible[n.index]), [data, masks]);
+  const visibleEdges = useMemo(() => data.edges.filter((_, i) => masks.edgeVisible[i]), [data, masks]);
   const matches = search.trim() ? data.nodes.filter((n) => n.id.toLowerCase().includes(search.trim().toLowerCase())).slice(0, 20) : [];
   const sel = selected === null ? null : data.nodes[selected]!;
 

@@ -3,7 +3,10 @@
  * pages), indexes for selection, the marks (isolated, wide open), and the port filter over the
  * connections text (`All Connections`, `TCP 80,8080-8090,UDP 53`).
  */
-import type { Api } from "./api";
+/** What loadGraph needs of the API client (api.ts's Api); kept structural so this file has no DOM dependency and is unit-tested under Node. */
+export interface GraphQLClient {
+  query<T>(query: string, variables?: Record<string, unknown>): Promise<T>;
+}
 
 export interface GNode {
   readonly index: number;
@@ -67,7 +70,7 @@ interface GraphPage {
 }
 
 /** Every page of the graph of the latest generation (or the one in force at `at`). */
-export async function loadGraph(api: Api, at: string | null): Promise<GraphData> {
+export async function loadGraph(api: GraphQLClient, at: string | null): Promise<GraphData> {
   const first = (await api.query<GraphPage>(GRAPH_QUERY, { at, after: null, withNodes: true })).reachabilityGraph;
   const edges: GEdge[] = first.edges.map((e) => ({ src: e.src, dst: e.dst, conn: e.connections.text }));
   let page = first;
@@ -167,9 +170,10 @@ export function firstPort(text: string): { port: number; protocol: string } {
 
 /** A stable color per namespace (hex: the WebGL renderer parses hex and rgb only). */
 export function namespaceColor(ns: string): string {
-  let h = 0;
-  for (let i = 0; i < ns.length; i++) h = (h * 31 + ns.charCodeAt(i)) >>> 0;
-  return hslHex(h % 360, 0.55, 0.42);
+  // FNV-1a, then hues spread by the golden angle: similar names (team-01, team-02) get distinct colours.
+  let h = 0x811c9dc5;
+  for (let i = 0; i < ns.length; i++) h = Math.imul(h ^ ns.charCodeAt(i), 0x01000193) >>> 0;
+  return hslHex((h * 137.508) % 360, 0.55, 0.42);
 }
 
 function hslHex(h: number, s: number, l: number): string {
