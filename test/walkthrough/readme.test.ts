@@ -55,12 +55,23 @@ describe("README walkthrough", () => {
   let child: ChildProcess | undefined;
   let output = "";
   afterAll(async () => {
-    if (child && child.exitCode === null) {
-      child.kill("SIGTERM");
-      await new Promise((r) => child!.once("exit", r));
+    if (child && child.exitCode === null && child.signalCode === null) {
+      // The whole process group (sh, npm, node): a signal to sh alone can leave npm and the server running.
+      const group = -child.pid!;
+      const exited = new Promise((r) => child!.once("exit", r));
+      process.kill(group, "SIGTERM");
+      const killer = setTimeout(() => {
+        try {
+          process.kill(group, "SIGKILL");
+        } catch {
+          // already gone
+        }
+      }, 20_000);
+      await exited;
+      clearTimeout(killer);
     }
     rmSync(dir, { recursive: true, force: true });
-  });
+  }, 60_000);
 
   it("opens with the install+start command and the test command", () => {
     expect(readmeCommands()).toEqual({ install: "npm install && npm start", test: "npm test" });
