@@ -207,7 +207,7 @@ async function runOnce(input: WorldInput, tag: string): Promise<SyncRun> {
     const generations: (GenerationEvent & { at: number })[] = [];
     const source = new KubeClusterSource({ connection: { type: "kubeconfig", path: kubeconfig.path }, logger: logger.child({ component: "source" }), resyncIntervalMs: 0 });
     // The service's defaults (debounce 200 ms, at most 2 s), as `kubereach serve` runs it.
-    service = new SyncService({ clusterId: CLUSTER, source, store: calls.wrap(store), logger, onGeneration: (e) => generations.push({ ...e, at: performance.now() }) });
+    service = new SyncService({ clusterId: CLUSTER, source, store: calls.wrap(store), logger, onGeneration: ({ snapshot: _snapshot, ...e }) => generations.push({ ...e, at: performance.now() }) });
 
     progress("initial sync");
     const startedAt = performance.now();

@@ -24,7 +24,7 @@ import {
   type WorkloadQuery,
   type WorkloadRef,
 } from "../../engine/index.js";
-import type { ClassKey, MatrixConnectionRow, Store, StoredRevision } from "../../store/types.js";
+import type { ClassKey, MatrixConnectionRow, MatrixSnapshot, Store, StoredRevision } from "../../store/types.js";
 import { GenerationIndex } from "./GenerationIndex.js";
 import { toEndpoint } from "./members.js";
 import { inScope, type Scope } from "./scope.js";
@@ -100,6 +100,8 @@ export class QueryService {
   private readonly indexMaxConnections: number;
   /** GenerationIndex per (cluster, generation), the two most recently used; undefined: too large to index. */
   private readonly indexes = new Map<string, Promise<GenerationIndex | undefined>>();
+  /** Indexes of snapshots noted by noteSnapshot, for deriving the next one. */
+  private readonly snapshotIndexes = new WeakMap<MatrixSnapshot, GenerationIndex>();
 
   constructor(
     private readonly store: Store,
@@ -168,6 +170,22 @@ export class QueryService {
    * within that time of it take it as the latest without a database read. A commit here is
    * reported at once, so only another replica's commits can be that late.
    */
+  /**
+   * The snapshot of a generation this process committed: its GenerationIndex is built now from
+   * memory (derived from the previous generation's index when the snapshot says what changed), so
+   * readers of a new generation never wait for a snapshot read from the database.
+   */
+  noteSnapshot(cluster: string, generation: number, snapshot: MatrixSnapshot): void {
+    if (this.indexMaxConnections <= 0 || snapshot.connections.size > this.indexMaxConnections) return;
+    const base = snapshot.changedSince ? this.snapshotIndexes.get(snapshot.changedSince.base) : undefined;
+    const index = base ? GenerationIndex.derive(base, snapshot) : new GenerationIndex(snapshot);
+    this.snapshotIndexes.set(snapshot, index);
+    const key = `${cluster}\u0000${generation}`;
+    this.indexes.delete(key);
+    this.indexes.set(key, Promise.resolve(index));
+    while (this.indexes.size > 2) this.indexes.delete(this.indexes.keys().next().value!);
+  }
+
   noteGeneration(cluster: string, generation: number, at = this.clock()): void {
     const known = this.latestKnown.get(cluster);
     if (known && (known.generation > generation || (known.generation === generation && known.at >= at))) return;
