@@ -12,6 +12,8 @@ export class GenerationIndex {
   private readonly into: Map<ClassKey, MatrixConnectionRow[]>;
   private readonly outOf: Map<ClassKey, MatrixConnectionRow[]>;
   private readonly membersOf: Map<ClassKey, readonly ClassMember[]>;
+  /** Set by derive(): the index this one was derived from and what differs (classes; classes whose incoming / outgoing rows changed). */
+  derived: { readonly from: GenerationIndex; readonly classes: ReadonlySet<ClassKey>; readonly into: ReadonlySet<ClassKey>; readonly outOf: ReadonlySet<ClassKey> } | undefined;
 
   /**
    * The index of a snapshot an incremental recompute derived from `previous`'s snapshot (its
@@ -77,6 +79,9 @@ export class GenerationIndex {
       if (rows.length > 0) next.outOf.set(src, rows);
       else next.outOf.delete(src);
     }
+    // Only one step back is kept: the index before `previous` is not needed any more.
+    previous.derived = undefined;
+    next.derived = { from: previous, classes: hint.classes, into: new Set(changedInto.keys()), outOf: new Set(changedOutOf.keys()) };
     return next;
   }
 

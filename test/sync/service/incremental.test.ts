@@ -15,6 +15,9 @@ import { toMatrixSnapshot } from "../../../src/sync/matrixSnapshot.js";
 import { SyncService, type GenerationEvent } from "../../../src/sync/SyncService.js";
 import { FakeKubeApi, namespace, networkPolicy, pod, type KubeObject } from "../../helpers/fakeKubeApi.js";
 import { sourceFor, TempKubeconfig } from "../kube/helpers.js";
+import { QueryService } from "../../../src/api/query/QueryService.js";
+import { FULL_SCOPE } from "../../../src/api/query/scope.js";
+import { formatConnEndpoint } from "../../../src/engine/index.js";
 
 let store: Store;
 let api: FakeKubeApi;
@@ -55,8 +58,10 @@ const opsAccess = networkPolicy({
 describe("SyncService recomputes incrementally", () => {
   const generations: GenerationEvent[] = [];
   let svc: SyncService;
+  let live: QueryService;
 
   beforeAll(async () => {
+    live = new QueryService(store, Date.now, { generationIndexMaxConnections: 100_000 });
     api.upsert(namespace("shop", { team: "shop" }));
     api.upsert(namespace("ops", { team: "ops" }));
     for (let i = 0; i < 3; i++) api.upsert(web(i));
@@ -64,7 +69,20 @@ describe("SyncService recomputes incrementally", () => {
     api.upsert(client);
     api.upsert(dbPolicy(5432));
     api.upsert(denyAll);
-    svc = new SyncService({ clusterId: CLUSTER, source: sourceFor(kubeconfig), store, logger: silentLogger(), debounceMs: 20, maxWaitMs: 100, onGeneration: (e) => generations.push(e) });
+    svc = new SyncService({
+      clusterId: CLUSTER,
+      source: sourceFor(kubeconfig),
+      store,
+      logger: silentLogger(),
+      debounceMs: 20,
+      maxWaitMs: 100,
+      onGeneration: ({ snapshot, ...e }) => {
+        generations.push(e);
+        // As the service announces its commits to the API: indexes derived in memory, answers carried over.
+        live.noteGeneration(e.clusterId, e.generation);
+        if (snapshot) live.noteSnapshot(e.clusterId, e.generation, snapshot);
+      },
+    });
     await svc.start();
   }, 60_000);
   afterAll(async () => {
@@ -83,6 +101,18 @@ describe("SyncService recomputes incrementally", () => {
     const stored = await store.matrix.snapshotAt(CLUSTER, latest);
     const fromScratch = toMatrixSnapshot(analyze(ClusterState.from(await store.objects.loadObjectsAt(CLUSTER, latest))).matrix);
     expect(canonical(stored)).toEqual(canonical(fromScratch));
+    // whoCanReach / reachableFrom of every workload: from the in-memory index (carried over where
+    // nothing it depends on changed) equal to a service that reads the generation from the database.
+    const fresh = new QueryService(store, Date.now, { generationIndexMaxConnections: 100_000 });
+    const workloads = new Set<string>();
+    for (const c of stored.classes.values()) for (const m of c.members) if (m.type === "workload") workloads.add(JSON.stringify([m.namespace, m.name, m.kind]));
+    for (const w of workloads) {
+      const [namespace, name, kind] = JSON.parse(w) as [string, string, string];
+      for (const ask of ["whoCanReach", "reachableFrom"] as const) {
+        const answer = (q: QueryService) => q[ask](FULL_SCOPE, { namespace, name, kind }, { cluster: CLUSTER }).then((a) => ({ generation: a.generation, rows: a.rows.map((r) => `${formatConnEndpoint(r.src)} -> ${formatConnEndpoint(r.dst)}: ${r.conn.key}`).sort() }));
+        expect(await answer(live), `${ask} ${w}`).toEqual(await answer(fresh));
+      }
+    }
   }
 
   const cases: [string, () => void][] = [
