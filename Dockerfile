@@ -21,7 +21,8 @@ COPY . .
 # Install scripts run as package.json "allowScripts" and .npmrc (strict-allow-scripts) say.
 RUN --mount=type=cache,target=/root/.npm,sharing=locked \
     npm ci --no-audit --no-fund \
- && test -f src/generated/prisma/client.ts
+ && test -f src/generated/prisma/client.ts \
+ && test -f web/dist/index.html
 
 # ---------------------------------------------------------------------------------------------
 FROM node:${NODE_VERSION}-bookworm-slim AS deps
@@ -69,6 +70,8 @@ COPY --from=build /app/bin ./bin
 COPY --from=build /app/src ./src
 COPY --from=build /app/prisma ./prisma
 COPY --from=build /app/examples ./examples
+# The web view at /ui, built from web/ by the install (npm run build:ui).
+COPY --from=build /app/web/dist ./web/dist
 
 USER 10001:10001
 EXPOSE 4000

@@ -3,6 +3,7 @@
  * sync service) from one Config, with injectable parts for tests, and tears them down in order.
  * Nothing else wires layers.
  */
+import { resolve } from "node:path";
 import type { Logger } from "pino";
 import { openStore } from "../store/index.js";
 import type { Store, StoredRevision } from "../store/types.js";
@@ -38,7 +39,8 @@ export interface SyncAppOptions {
 
 export async function openSyncApp(config: Config, options: SyncAppOptions): Promise<SyncApp> {
   const { logger } = options;
-  const store = options.store ?? (await openStore({ databaseUrl: config.database.url, dataDir: config.database.dataDir }));
+  if (!options.store) logger.info({ database: databaseTarget(config) }, `opening the database: ${databaseTarget(config)}`);
+  const store = options.store ?? (await openStore({ databaseUrl: config.database.url, migrationUrl: config.database.migrationUrl, dataDir: config.database.dataDir }));
   logger.info({ store: store.description }, "database ready");
   try {
     const runner = new ClusterSyncRunner({
@@ -79,5 +81,17 @@ export async function openSyncApp(config: Config, options: SyncAppOptions): Prom
   } catch (err) {
     if (!options.store) await store.close();
     throw err;
+  }
+}
+
+/** Where the database is, for the start-up log (never the password). */
+function databaseTarget(config: Config): string {
+  const url = config.database.url;
+  if (!url) return config.database.dataDir === ":memory:" ? "embedded, in memory" : `embedded, in ${resolve(config.database.dataDir)} (creating a new one takes 20-40 s)`;
+  try {
+    const u = new URL(url);
+    return `PostgreSQL at ${u.hostname}:${u.port || "5432"}${u.pathname}`;
+  } catch {
+    return "PostgreSQL";
   }
 }

@@ -16,6 +16,7 @@ import type { Express } from "express";
 import type { Config } from "./config.js";
 import { openSyncApp, type SyncApp } from "./container.js";
 import { EventPoller } from "../api/EventPoller.js";
+import { bindHttpServer } from "../api/listen.js";
 
 export interface RunningService {
   readonly app: SyncApp;
@@ -77,18 +78,27 @@ export async function startService(config: Config, options: ServiceOptions): Pro
   const metrics = new ServiceMetrics();
   // Created once the store is open; generations this process commits are announced to it at once.
   const announce: { query?: QueryService } = {};
-  const app = await openSyncApp(config, {
-    logger,
-    onGeneration: (e) => {
-      metrics.generationCommitted(e);
-      announce.query?.noteGeneration(e.clusterId, e.generation);
-      if (e.snapshot) announce.query?.noteSnapshot(e.clusterId, e.generation, e.snapshot);
-    },
-    onRevisions: (revisions) => {
-      const cluster = revisions[0]?.clusterId;
-      if (cluster) metrics.revisionsRecorded(cluster, revisions.length);
-    },
-  });
+  // The port first: a busy port or a refused host fails in a second, before the database opens.
+  const bound = await bindHttpServer(config.server);
+  logger.info({ host: bound.host, port: bound.port }, `port ${bound.port} bound on ${bound.host} (answering 503 "starting" until the database is ready)`);
+  let app: SyncApp;
+  try {
+    app = await openSyncApp(config, {
+      logger,
+      onGeneration: (e) => {
+        metrics.generationCommitted(e);
+        announce.query?.noteGeneration(e.clusterId, e.generation);
+        if (e.snapshot) announce.query?.noteSnapshot(e.clusterId, e.generation, e.snapshot);
+      },
+      onRevisions: (revisions) => {
+        const cluster = revisions[0]?.clusterId;
+        if (cluster) metrics.revisionsRecorded(cluster, revisions.length);
+      },
+    });
+  } catch (err) {
+    await new Promise<void>((resolve) => bound.server.close(() => resolve()));
+    throw err;
+  }
   // Another replica's commit is seen within LATEST_GENERATION_TTL_MS; this process's own at once.
   const query = (announce.query = new QueryService(app.store, Date.now, {
     latestGenerationTtlMs: options.latestGenerationTtlMs ?? LATEST_GENERATION_TTL_MS,
@@ -116,6 +126,7 @@ export async function startService(config: Config, options: ServiceOptions): Pro
           errors: [
             ...(s?.lastError ? [s.lastError] : []),
             ...(s?.recomputeError ? [s.recomputeError] : []),
+            ...(r.sourceStatus?.lastError ? [r.sourceStatus.lastError] : []),
             ...kinds.flatMap((k) => (k.lastError ? [`${k.kind}: ${k.lastError}`] : [])),
           ],
           informerRestarts: kinds.reduce((n, k) => n + k.restarts, 0),
@@ -140,8 +151,10 @@ export async function startService(config: Config, options: ServiceOptions): Pro
       logger,
       middleware: rest.middleware,
       routes: [...rest.routes, ...(options.routes ?? [])],
+      bound,
     });
   } catch (err) {
+    await new Promise<void>((resolve) => bound.server.close(() => resolve()));
     await poller.stop();
     await app.close();
     throw err;

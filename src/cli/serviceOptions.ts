@@ -42,7 +42,7 @@ export function addStoreOptions(cmd: Command): Command {
 
 export function addServerOptions(cmd: Command): Command {
   return cmd
-    .option("-p, --port <port>", "HTTP port (env PORT, default 4000)", (v) => parsePort(v))
+    .option("-p, --port <port>", "HTTP port (env PORT, default 4000; 0: any free port)", (v) => (v.trim() === "0" ? 0 : parsePort(v)))
     .option("--host <host>", "address to bind (env HOST; default 127.0.0.1 without API tokens, 0.0.0.0 with)");
 }
 

@@ -3,6 +3,7 @@
  * imports from here (or from ./types.js), never from Prisma or the drivers.
  */
 export { openStore, DEFAULT_DATA_DIR, IN_MEMORY, type OpenStoreOptions } from "./openStore.js";
+export { DataDirInUseError, LOCK_FILE } from "./dataDirLock.js";
 export type * from "./types.js";
 export { SYNC_OUTCOMES } from "./types.js";
 export {

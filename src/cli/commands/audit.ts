@@ -39,7 +39,7 @@ export function registerAudit(program: Command, io: CliIo): void {
   verify.addHelpText("after", HELP).action(async (flags: ServiceFlags & { cluster?: string; export?: string }) => {
     if (flags.export !== undefined) return verifyExport(io, flags.export, flags.cluster);
     const config = configFromFlags(flags);
-    const store = await openStore({ databaseUrl: config.database.url, dataDir: config.database.dataDir });
+    const store = await openStore({ databaseUrl: config.database.url, migrationUrl: config.database.migrationUrl, dataDir: config.database.dataDir });
     try {
       const clusters = (await store.clusters.listClusters()).map((c) => c.id);
       const wanted = flags.cluster ? [flags.cluster] : clusters;

@@ -1,6 +1,7 @@
 /** `kubereach serve`: sync a cluster (or manifests) and serve the GraphQL and REST API. */
 import type { Command } from "commander";
 import { createLogger } from "../../app/logger.js";
+import { installProcessGuards } from "../processGuards.js";
 import { startService } from "../../app/service.js";
 import type { CliIo } from "../io.js";
 import { addServerOptions, addSourceOptions, addStoreOptions, configFromFlags, type ServiceFlags } from "../serviceOptions.js";
@@ -25,6 +26,7 @@ export function registerServe(program: Command, _io: CliIo): void {
   cmd.addHelpText("after", HELP).action(async (flags: ServiceFlags) => {
     const config = configFromFlags(flags);
     const logger = createLogger({ level: config.log.level });
+    const guards = installProcessGuards(logger);
     const shutdown = waitForShutdown();
     try {
       const service = await startService(config, { logger });
@@ -40,6 +42,7 @@ export function registerServe(program: Command, _io: CliIo): void {
       }
     } finally {
       shutdown.dispose();
+      guards.dispose();
     }
   });
 }
