@@ -37,6 +37,8 @@ import { TempKubeconfig } from "../../test/sync/kube/helpers.js";
 import { parseSize, type BenchOptions, type BenchSection, type TargetResult } from "./types.js";
 import { ADMIN_URL, admin } from "../lib/pgAdmin.js";
 import { peakRss } from "../lib/memory.js";
+import { QueryService } from "../../src/api/query/QueryService.js";
+import { FULL_SCOPE } from "../../src/api/query/scope.js";
 
 const CHANGES = Number(process.env["KUBEREACH_BENCH_SYNC_CHANGES"] ?? 9);
 /**
@@ -47,6 +49,10 @@ const MAX_PODS = Number(process.env["KUBEREACH_BENCH_SYNC_MAX_PODS"] ?? 20_000);
 /** Pods of the Deployment rolled out by the rolling-update measurement (one new pod, then one old pod deleted, per step). */
 const ROLLOUT_REPLICAS = 50;
 const ROLLOUT_STEP_MS = 20;
+/** whoCanReach rate and duration while a policy changes every CHURN_MS (the API target: p99 < 25 ms at 500 req/s). */
+const READ_RATE = 500;
+const READ_SECONDS = Number(process.env["KUBEREACH_BENCH_SYNC_READ_SECONDS"] ?? 10);
+const CHURN_MS = 100;
 const TARGETS: Readonly<Record<string, { initialMs: number; changeMs: number; changeMaxMs?: number; relabelMs?: number; rolloutGenerations?: number }>> = {
   "10k": { initialMs: 30_000, changeMs: 100, changeMaxMs: 250, relabelMs: 100, rolloutGenerations: 10 },
   "150k:15k": { initialMs: 60_000, changeMs: 1000 },
@@ -82,6 +88,8 @@ interface SyncRun {
   /** The rolling update: generations committed while it ran and until it settled, and its duration. */
   readonly rollout: { readonly generations: number; readonly eventsMs: number; readonly settledMs: number };
   readonly peakRssMiB: number;
+  /** whoCanReach while a policy changes every CHURN_MS. */
+  readonly reads: { readonly p50: number; readonly p99: number; readonly max: number; readonly requests: number; readonly errors: number; readonly firstError?: string; readonly generations: number };
 }
 
 export const syncSection: BenchSection = {
@@ -151,6 +159,11 @@ export async function runSyncBench(options: Pick<BenchOptions, "sizes" | "runs" 
         `  rolling update of a ${ROLLOUT_REPLICAS}-replica Deployment (${2 * ROLLOUT_REPLICAS} events, one every ${ROLLOUT_STEP_MS} ms): ${r.rollout.generations} generation(s); events over ${fmtMs(r.rollout.eventsMs)}, last generation ${fmtMs(r.rollout.settledMs)} after the first event`,
       );
     console.log(`  peak RSS (this process: fake API server, informers, service): ${runs.map((r) => `${fmtInt(r.peakRssMiB)} MiB`).join(", ")}`);
+    for (const r of runs)
+      console.log(
+        `  whoCanReach in process at ${READ_RATE} req/s for ${READ_SECONDS} s while a policy changes every ${CHURN_MS} ms (${r.reads.generations} generations committed meanwhile): ` +
+          `p50 ${fmtMs(r.reads.p50)}, p99 ${fmtMs(r.reads.p99)}, max ${fmtMs(r.reads.max)}, ${fmtInt(r.reads.requests)} answers, ${r.reads.errors} errors${r.reads.firstError ? ` (first: ${r.reads.firstError})` : ""}`,
+      );
     const t = TARGETS[size];
     if (t) {
       const maxChangeAll = worst(changes.map((c) => c.totalMs));
@@ -160,6 +173,8 @@ export async function runSyncBench(options: Pick<BenchOptions, "sizes" | "runs" 
         const m = median(relabels.map((c) => c.totalMs));
         results.push({ section: "sync", size, target: `pod relabel -> generation < ${fmtMs(t.relabelMs)}`, measured: `median ${fmtMs(m)}, max ${fmtMs(worst(relabels.map((c) => c.totalMs)))}`, pass: m < t.relabelMs });
       }
+      const p99 = worst(runs.map((r) => r.reads.p99));
+      results.push({ section: "sync", size, target: `whoCanReach p99 < 25 ms at ${READ_RATE} req/s, a change every ${CHURN_MS} ms (in process)`, measured: `p99 ${fmtMs(p99)}`, pass: p99 < 25 && runs.every((r) => r.reads.errors === 0) });
       if (t.rolloutGenerations !== undefined) {
         const g = worst(runs.map((r) => r.rollout.generations));
         results.push({ section: "sync", size, target: `${ROLLOUT_REPLICAS}-replica rollout <= ${t.rolloutGenerations} generations`, measured: `${g}`, pass: g <= t.rolloutGenerations });
@@ -205,9 +220,15 @@ async function runOnce(input: WorldInput, tag: string): Promise<SyncRun> {
       }),
     );
     const generations: (GenerationEvent & { at: number })[] = [];
+    const queries = new QueryService(store, Date.now, { latestGenerationTtlMs: 100, generationIndexMaxConnections: 500_000 });
     const source = new KubeClusterSource({ connection: { type: "kubeconfig", path: kubeconfig.path }, logger: logger.child({ component: "source" }), resyncIntervalMs: 0 });
     // The service's defaults (debounce 200 ms, at most 2 s), as `kubereach serve` runs it.
-    service = new SyncService({ clusterId: CLUSTER, source, store: calls.wrap(store), logger, onGeneration: (e) => generations.push({ ...e, at: performance.now() }) });
+    service = new SyncService({ clusterId: CLUSTER, source, store: calls.wrap(store), logger, onGeneration: ({ snapshot, ...e }) => {
+        generations.push({ ...e, at: performance.now() });
+        // As src/app/service.ts announces this process's commits to the API.
+        queries.noteGeneration(e.clusterId, e.generation);
+        if (snapshot) queries.noteSnapshot(e.clusterId, e.generation, snapshot);
+      } });
 
     progress("initial sync");
     const startedAt = performance.now();
@@ -290,10 +311,53 @@ async function runOnce(input: WorldInput, tag: string): Promise<SyncRun> {
     await new Promise((r) => setTimeout(r, 3000)); // longer than the longest debounce wait (2 s)
     await service.flush();
     const rolloutGenerations = generations.slice(rolloutStart);
+    // Reads while changes arrive: whoCanReach (QueryService in this process, as `kubereach serve` runs
+    // it, without HTTP) at READ_RATE req/s on a fixed schedule (latency from the scheduled time), while
+    // a policy changes on the API server every CHURN_MS.
+    const workloads = [...new Map(input.pods.filter((p) => p.workload).map((p) => [`${p.workload!.kind}/${p.namespace}/${p.workload!.name}`, p.workload!])).values()];
+    // Warm-up (not timed): each workload asked once, as a dashboard's first pass would (the API
+    // section measures that cold pass); then the timed phase measures what changes cost readers.
+    for (let i = 0; i < workloads.length; i += 50)
+      await Promise.all(workloads.slice(i, i + 50).map((w) => queries.whoCanReach(FULL_SCOPE, { namespace: w.namespace, name: w.name, kind: w.kind }, { cluster: CLUSTER }).catch(() => undefined)));
+    const latencies: number[] = [];
+    let readErrors = 0;
+    let firstReadError: string | undefined;
+    const readsBefore = generations.length;
+    const readStart = performance.now();
+    const churn = setInterval(() => {
+      const target = policies[Math.floor(Math.random() * policies.length)]!;
+      const current = api.get("NetworkPolicy", target.metadata.name, target.metadata.namespace)!;
+      api.upsert(withExtraPort(current, 30_000 + Math.floor(Math.random() * 1000)));
+    }, CHURN_MS);
+    const inflight: Promise<void>[] = [];
+    for (let i = 0; i < READ_RATE * READ_SECONDS; i++) {
+      const scheduled = readStart + (i * 1000) / READ_RATE;
+      const wait = scheduled - performance.now();
+      if (wait > 0) await new Promise((r) => setTimeout(r, wait));
+      const w = workloads[(i * 7907) % workloads.length]!;
+      inflight.push(
+        queries.whoCanReach(FULL_SCOPE, { namespace: w.namespace, name: w.name, kind: w.kind }, { cluster: CLUSTER }).then(
+          () => void latencies.push(performance.now() - scheduled),
+          (err: unknown) => {
+            readErrors++;
+            firstReadError ??= String(err);
+          },
+        ),
+      );
+    }
+    await Promise.all(inflight);
+    clearInterval(churn);
+    const readsGenerations = generations.length - readsBefore;
+    await service.flush();
+    latencies.sort((a, b) => a - b);
+    const pct = (q: number) => latencies[Math.min(latencies.length - 1, Math.floor(q * latencies.length))] ?? NaN;
+    const reads = { p50: pct(0.5), p99: pct(0.99), max: latencies.at(-1) ?? NaN, requests: latencies.length, errors: readErrors, firstError: firstReadError, generations: readsGenerations };
+
     const methods: Record<string, number> = {};
     for (const g of generations.slice(initial.generations)) methods[g.method ?? "?"] = (methods[g.method ?? "?"] ?? 0) + 1;
 
     return {
+      reads,
       relabels,
       methods,
       rollout: { generations: rolloutGenerations.length, eventsMs, settledMs: rolloutGenerations.length ? rolloutGenerations.at(-1)!.at - rolloutAt : 0 },

@@ -89,6 +89,7 @@ export async function startService(config: Config, options: ServiceOptions): Pro
       onGeneration: (e) => {
         metrics.generationCommitted(e);
         announce.query?.noteGeneration(e.clusterId, e.generation);
+        if (e.snapshot) announce.query?.noteSnapshot(e.clusterId, e.generation, e.snapshot);
       },
       onRevisions: (revisions) => {
         const cluster = revisions[0]?.clusterId;

@@ -80,8 +80,11 @@ export function computeMatrixDelta(previous: MatrixSnapshot | undefined, next: M
   const closeMembers: Omit<OpenMember, "member">[] = [];
   const openMembers: OpenMember[] = [];
   const prevClasses = previous?.classes ?? new Map<ClassKey, MatrixClass>();
+  // An incremental snapshot names the keys that may differ from its base: only those are compared.
+  const hint = previous !== undefined && next.changedSince?.base === previous ? next.changedSince : undefined;
+  const classKeys = hint ? hint.classes : undefined;
 
-  for (const [key, before] of prevClasses) {
+  for (const [key, before] of classKeys ? entriesOf(prevClasses, classKeys) : prevClasses) {
     const after = next.classes.get(key);
     const kindChanged = after !== undefined && after.kind !== before.kind;
     if (after === undefined || kindChanged) {
@@ -100,7 +103,7 @@ export function computeMatrixDelta(previous: MatrixSnapshot | undefined, next: M
       if (was === undefined || !sameMember(was, m)) openMembers.push({ classKey: key, memberKey: mk, member: m });
     }
   }
-  for (const [key, after] of next.classes) {
+  for (const [key, after] of classKeys ? entriesOf(next.classes, classKeys) : next.classes) {
     const before = prevClasses.get(key);
     if (before !== undefined && before.kind === after.kind) continue; // handled above
     openClasses.push({ key, kind: after.kind });
@@ -110,13 +113,22 @@ export function computeMatrixDelta(previous: MatrixSnapshot | undefined, next: M
   const closeConnections: ConnectionRef[] = [];
   const openConnections: OpenConnection[] = [];
   const prevConnections = previous?.connections ?? new Map<string, string>();
-  for (const [key, conn] of prevConnections) {
+  const connectionKeys = hint?.connections;
+  for (const [key, conn] of connectionKeys ? entriesOf(prevConnections, connectionKeys) : prevConnections) {
     if (next.connections.get(key) !== conn) closeConnections.push(splitConnectionKey(key));
   }
-  for (const [key, conn] of next.connections) {
+  for (const [key, conn] of connectionKeys ? entriesOf(next.connections, connectionKeys) : next.connections) {
     if (prevConnections.get(key) !== conn) openConnections.push({ ...splitConnectionKey(key), conn });
   }
   return { closeClasses, openClasses, closeMembers, openMembers, closeConnections, openConnections };
+}
+
+/** The entries of `m` under `keys` (those it has). */
+function* entriesOf<V>(m: ReadonlyMap<string, V>, keys: Iterable<string>): Generator<[string, V]> {
+  for (const k of keys) {
+    const v = m.get(k);
+    if (v !== undefined) yield [k, v];
+  }
 }
 
 export function deltaCounts(d: MatrixDelta): MatrixDeltaCounts {

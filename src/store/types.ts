@@ -70,6 +70,11 @@ export interface MatrixSnapshot {
   readonly classes: ReadonlyMap<ClassKey, MatrixClass>;
   /** `${src}\u0000${dst}` -> connection set text (ConnectionSet.key). */
   readonly connections: ReadonlyMap<string, string>;
+  /**
+   * Set by an incremental recompute: the snapshot this one was derived from and the only keys that
+   * may differ from it. The delta against that base then costs what changed, not the matrix.
+   */
+  readonly changedSince?: { readonly base: MatrixSnapshot; readonly classes: ReadonlySet<ClassKey>; readonly connections: ReadonlySet<string> };
 }
 
 /** The lease a writer holds; writes carrying it are refused once another process took over. */

@@ -50,6 +50,8 @@ export interface GenerationEvent {
   readonly stats: { classes: number; entries: number; pods: number; policies: number; tieredPolicies?: number; unresolvedPeerRules?: number };
   /** How the matrix was computed: from the previous generation, or from scratch. */
   readonly method?: "full" | "incremental";
+  /** The committed snapshot (in-process readers index it without reading it back; do not keep it longer than needed). */
+  readonly snapshot?: MatrixSnapshot;
 }
 
 export interface SyncServiceStatus {
@@ -427,7 +429,7 @@ export class SyncService {
       { generation, durationMs, ...stats, method: computed.method, fullBecause: computed.reason, invalidObjects: analysis.diagnostics.filter((d) => d.severity === "error").length },
       "matrix generation committed",
     );
-    this.options.onGeneration?.({ clusterId: this.options.clusterId, generation, durationMs, stats, method: computed.method });
+    this.options.onGeneration?.({ clusterId: this.options.clusterId, generation, durationMs, stats, method: computed.method, snapshot });
 
     // Impacts are derived data: computed after the generation is durable, so history never waits on them.
     try {

@@ -38,7 +38,7 @@ export function computeImpacts(
     return [toImpact(revisions.map((r) => r.id), generation, diffConnectivity(base.connectivity(), finalConnectivity()), false)];
   }
   try {
-    return exactImpacts(base, log, revisions, generation);
+    return exactImpacts(base, finalConnectivity, log, revisions, generation);
   } catch {
     // A state between two revisions the engine cannot analyse (the input a failed recompute choked
     // on, removed again before this generation): one joint impact, base to final, for all of them.
@@ -48,6 +48,7 @@ export function computeImpacts(
 
 function exactImpacts(
   base: { state: ClusterState; connectivity: () => readonly ConnectivityRow[] },
+  finalConnectivity: () => readonly ConnectivityRow[],
   log: readonly LoggedBatch[],
   revisions: readonly StoredRevision[],
   generation: number,
@@ -58,8 +59,10 @@ function exactImpacts(
   const state = base.state.clone();
   let before = base.connectivity;
   let pendingOther = false; // non-revision changes applied since `before` was computed
+  let remaining = log.reduce((n, b) => n + b.changes.length, 0);
   for (const batch of log) {
     for (const c of batch.changes) {
+      remaining--;
       const rev = c.revision ? stored.get(revisionKey(c.revision)) : undefined;
       if (!rev) {
         apply(state, c);
@@ -72,7 +75,9 @@ function exactImpacts(
         pendingOther = false;
       }
       apply(state, c);
-      const after = analyze(state).connectivity();
+      // After the last change the state is the final one: its analysis is the generation's own (an
+      // incremental one computes it once and keeps it, so the next generation's "before" is free).
+      const after = remaining === 0 ? finalConnectivity() : analyze(state).connectivity();
       out.push(toImpact([rev.id], generation, diffConnectivity(before(), after), true));
       before = () => after;
     }

@@ -100,6 +100,8 @@ export class MatrixMaintainer {
 
   private incremental(previous: MatrixSnapshot, update: IncrementalUpdate, state: ClusterState): ComputedGeneration {
     const inc = this.inc!;
+    // The previous snapshot is committed: drop its own hint, or every snapshot would keep the one before alive.
+    (previous as { changedSince?: MatrixSnapshot["changedSince"] }).changedSince = undefined;
     const classes = new Map(previous.classes);
     const connections = new Map(previous.connections);
     const keys = new Map<string, ClassKey>();
@@ -108,14 +110,23 @@ export class MatrixMaintainer {
       if (k === undefined) keys.set(sig, (k = classKeyOf(sig)));
       return k;
     };
-    for (const sig of update.removedClasses) classes.delete(keyOf(sig));
-    for (const c of [...update.addedClasses, ...update.changedMembers]) classes.set(keyOf(c.sig), toMatrixClass(keyOf(c.sig), c, update));
+    const changedClasses = new Set<ClassKey>();
+    const changedConnections = new Set<string>();
+    for (const sig of update.removedClasses) {
+      classes.delete(keyOf(sig));
+      changedClasses.add(keyOf(sig));
+    }
+    for (const c of [...update.addedClasses, ...update.changedMembers]) {
+      classes.set(keyOf(c.sig), toMatrixClass(keyOf(c.sig), c, update));
+      changedClasses.add(keyOf(c.sig));
+    }
     for (const c of update.connections) {
       const k = `${keyOf(c.src)}\u0000${keyOf(c.dst)}`;
       if (c.conn) connections.set(k, c.conn.key);
       else connections.delete(k);
+      changedConnections.add(k);
     }
-    const snapshot: MatrixSnapshot = { classes, connections };
+    const snapshot: MatrixSnapshot = { classes, connections, changedSince: { base: previous, classes: changedClasses, connections: changedConnections } };
     this.produced = snapshot;
     const world = update.world;
     let full: Analysis | undefined;

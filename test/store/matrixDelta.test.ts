@@ -114,3 +114,39 @@ describe("keys", () => {
     expect(() => splitConnectionKey("no separator")).toThrow(TypeError);
   });
 });
+
+describe("computeMatrixDelta with an incremental snapshot's hint (changedSince)", () => {
+  const next = snapshot(
+    [cls("A", [wl("a1"), wl("a2", 3)]), cls("C", [wl("c1")]), cls("X", [ext("10.0.0.0", "10.0.0.255")], "external")],
+    [
+      ["A", "C", "TCP 80"],
+      ["A", "X", "all"],
+      ["C", "A", "UDP 53"],
+    ],
+  );
+  const hinted = (classes: string[], connections: [string, string][], on: MatrixSnapshot = base): MatrixSnapshot => ({
+    ...next,
+    changedSince: { base: on, classes: new Set(classes), connections: new Set(connections.map(([s, d]) => connectionKey(s, d))) },
+  });
+  const changedClasses = ["A", "B", "C"];
+  const changedConnections: [string, string][] = [
+    ["A", "B"],
+    ["B", "A"],
+    ["A", "C"],
+    ["C", "A"],
+  ];
+
+  it("equals the full delta when the hint names every key that changed", () => {
+    expect(computeMatrixDelta(base, hinted(changedClasses, changedConnections))).toEqual(computeMatrixDelta(base, next));
+  });
+
+  it("looks only at the keys the hint names (what it leaves out is taken as unchanged)", () => {
+    const d = computeMatrixDelta(base, hinted(["C"], [["C", "A"]]));
+    expect(deltaCounts(d)).toEqual({ classesClosed: 0, classesOpened: 1, membersClosed: 0, membersOpened: 1, connectionsClosed: 0, connectionsOpened: 1 });
+  });
+
+  it("is ignored when the snapshot was derived from another base (the store diffs in full)", () => {
+    const other = snapshot([], []);
+    expect(computeMatrixDelta(base, hinted(["C"], [["C", "A"]], other))).toEqual(computeMatrixDelta(base, next));
+  });
+});

@@ -8,12 +8,90 @@
 import type { ClassKey, ClassMember, MatrixConnectionRow, MatrixSnapshot, WorkloadClassRow } from "../../store/types.js";
 
 export class GenerationIndex {
-  private readonly workloads = new Map<string, WorkloadClassRow[]>();
-  private readonly into = new Map<ClassKey, MatrixConnectionRow[]>();
-  private readonly outOf = new Map<ClassKey, MatrixConnectionRow[]>();
-  private readonly membersOf = new Map<ClassKey, readonly ClassMember[]>();
+  private readonly workloads: Map<string, WorkloadClassRow[]>;
+  private readonly into: Map<ClassKey, MatrixConnectionRow[]>;
+  private readonly outOf: Map<ClassKey, MatrixConnectionRow[]>;
+  private readonly membersOf: Map<ClassKey, readonly ClassMember[]>;
+  /** Set by derive(): the index this one was derived from and what differs (classes; classes whose incoming / outgoing rows changed). */
+  derived: { readonly from: GenerationIndex; readonly classes: ReadonlySet<ClassKey>; readonly into: ReadonlySet<ClassKey>; readonly outOf: ReadonlySet<ClassKey> } | undefined;
 
-  constructor(snapshot: MatrixSnapshot) {
+  /**
+   * The index of a snapshot an incremental recompute derived from `previous`'s snapshot (its
+   * changedSince hint names what differs): built from `previous` by replacing only the rows of
+   * changed classes and connections, so a generation committed in this process is indexed in time
+   * proportional to the change, and no reader waits for a whole snapshot read.
+   */
+  static derive(previous: GenerationIndex, snapshot: MatrixSnapshot): GenerationIndex {
+    const hint = snapshot.changedSince;
+    if (!hint) return new GenerationIndex(snapshot);
+    const next = new GenerationIndex(undefined, previous);
+    // Classes whose members changed: drop their workload rows, then add the new ones.
+    const touchedWorkloads = new Set<string>();
+    for (const key of hint.classes) {
+      for (const m of previous.membersOf.get(key) ?? []) if (m.type === "workload") touchedWorkloads.add(workloadKey(m.namespace, m.name));
+      const c = snapshot.classes.get(key);
+      if (c) next.membersOf.set(key, c.members);
+      else next.membersOf.delete(key);
+    }
+    for (const w of touchedWorkloads) {
+      const kept = (previous.workloads.get(w) ?? []).filter((r) => !hint.classes.has(r.classKey));
+      if (kept.length > 0) next.workloads.set(w, kept);
+      else next.workloads.delete(w);
+    }
+    for (const key of hint.classes) {
+      const c = snapshot.classes.get(key);
+      for (const m of c?.members ?? []) {
+        if (m.type !== "workload") continue;
+        const k = workloadKey(m.namespace, m.name);
+        const rows = next.workloads.get(k);
+        // A fresh array when it is still the previous index's (that index stays in use by its generation).
+        const own = rows && touchedWorkloads.has(k) ? rows : [...(rows ?? [])];
+        touchedWorkloads.add(k);
+        own.push({ classKey: key, workloadKind: m.kind, pods: m.pods });
+        next.workloads.set(k, own);
+      }
+    }
+    // Connections: per class whose rows changed, its list without the changed pairs, plus their new rows.
+    const changedInto = new Map<ClassKey, Set<ClassKey>>();
+    const changedOutOf = new Map<ClassKey, Set<ClassKey>>();
+    for (const pair of hint.connections) {
+      const sep = pair.indexOf("\u0000");
+      const src = pair.slice(0, sep);
+      const dst = pair.slice(sep + 1);
+      addTo(changedInto, dst, src);
+      addTo(changedOutOf, src, dst);
+    }
+    for (const [dst, srcs] of changedInto) {
+      const rows = (previous.into.get(dst) ?? []).filter((r) => !srcs.has(r.srcClass));
+      for (const src of srcs) {
+        const conn = snapshot.connections.get(`${src}\u0000${dst}`);
+        if (conn !== undefined) rows.push({ srcClass: src, dstClass: dst, conn });
+      }
+      if (rows.length > 0) next.into.set(dst, rows);
+      else next.into.delete(dst);
+    }
+    for (const [src, dsts] of changedOutOf) {
+      const rows = (previous.outOf.get(src) ?? []).filter((r) => !dsts.has(r.dstClass));
+      for (const dst of dsts) {
+        const conn = snapshot.connections.get(`${src}\u0000${dst}`);
+        if (conn !== undefined) rows.push({ srcClass: src, dstClass: dst, conn });
+      }
+      if (rows.length > 0) next.outOf.set(src, rows);
+      else next.outOf.delete(src);
+    }
+    // Only one step back is kept: the index before `previous` is not needed any more.
+    previous.derived = undefined;
+    next.derived = { from: previous, classes: hint.classes, into: new Set(changedInto.keys()), outOf: new Set(changedOutOf.keys()) };
+    return next;
+  }
+
+  constructor(snapshot: MatrixSnapshot | undefined, copyOf?: GenerationIndex) {
+    // Shallow copies: the lists inside are replaced, never changed, by derive().
+    this.workloads = new Map(copyOf?.workloads);
+    this.into = new Map(copyOf?.into);
+    this.outOf = new Map(copyOf?.outOf);
+    this.membersOf = new Map(copyOf?.membersOf);
+    if (!snapshot) return;
     for (const c of snapshot.classes.values()) {
       this.membersOf.set(c.key, c.members);
       for (const m of c.members) {
@@ -51,6 +129,12 @@ export class GenerationIndex {
 }
 
 const workloadKey = (namespace: string, name: string) => `${namespace}\u0000${name}`;
+
+function addTo<K, V>(m: Map<K, Set<V>>, k: K, v: V): void {
+  const s = m.get(k);
+  if (s) s.add(v);
+  else m.set(k, new Set([v]));
+}
 
 function push<K, V>(map: Map<K, V[]>, key: K, value: V): void {
   const list = map.get(key);

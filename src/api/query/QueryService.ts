@@ -25,7 +25,7 @@ import {
   type WorkloadQuery,
   type WorkloadRef,
 } from "../../engine/index.js";
-import type { ClassKey, MatrixConnectionRow, Store, StoredRevision } from "../../store/types.js";
+import type { ClassKey, MatrixConnectionRow, MatrixSnapshot, Store, StoredRevision } from "../../store/types.js";
 import { GenerationIndex } from "./GenerationIndex.js";
 import { toEndpoint } from "./members.js";
 import { canSeeClusterScoped, canSeeObject, explainOptions, inScope, type Scope } from "./scope.js";
@@ -110,6 +110,9 @@ export class QueryService {
   private readonly indexMaxConnections: number;
   /** GenerationIndex per (cluster, generation), the two most recently used; undefined: too large to index. */
   private readonly indexes = new Map<string, Promise<GenerationIndex | undefined>>();
+  /** Indexes of snapshots noted by noteSnapshot, for deriving the next one. */
+  private readonly snapshotIndexes = new WeakMap<MatrixSnapshot, GenerationIndex>();
+  private readonly indexGeneration = new WeakMap<GenerationIndex, number>();
 
   constructor(
     private readonly store: Store,
@@ -178,6 +181,23 @@ export class QueryService {
    * within that time of it take it as the latest without a database read. A commit here is
    * reported at once, so only another replica's commits can be that late.
    */
+  /**
+   * The snapshot of a generation this process committed: its GenerationIndex is built now from
+   * memory (derived from the previous generation's index when the snapshot says what changed), so
+   * readers of a new generation never wait for a snapshot read from the database.
+   */
+  noteSnapshot(cluster: string, generation: number, snapshot: MatrixSnapshot): void {
+    if (this.indexMaxConnections <= 0 || snapshot.connections.size > this.indexMaxConnections) return;
+    const base = snapshot.changedSince ? this.snapshotIndexes.get(snapshot.changedSince.base) : undefined;
+    const index = base ? GenerationIndex.derive(base, snapshot) : new GenerationIndex(snapshot);
+    this.snapshotIndexes.set(snapshot, index);
+    this.indexGeneration.set(index, generation);
+    const key = `${cluster}\u0000${generation}`;
+    this.indexes.delete(key);
+    this.indexes.set(key, Promise.resolve(index));
+    while (this.indexes.size > 2) this.indexes.delete(this.indexes.keys().next().value!);
+  }
+
   noteGeneration(cluster: string, generation: number, at = this.clock()): void {
     const known = this.latestKnown.get(cluster);
     if (known && (known.generation > generation || (known.generation === generation && known.at >= at))) return;
@@ -237,6 +257,14 @@ export class QueryService {
     assertVisible(scope, q.namespace, `${q.namespace}/${q.name}`);
     const key = [ref.cluster, ref.generation, direction, q.namespace, q.name, q.kind ?? ""].join("\u0000");
     let answer = this.reaches.get(key);
+    if (!answer && !options.at) {
+      const carried = (await this.carriedOver(ref, q, direction))?.answer;
+      answer = this.reaches.get(key); // another request may have answered meanwhile
+      if (!answer && carried) {
+        answer = carried;
+        this.reaches.set(key, carried, (await carried).size);
+      }
+    }
     if (!answer) {
       // Only the latest generation is indexed: time travel alternating between generations would
       // otherwise reload whole snapshots; past generations are read per workload (and cached).
@@ -250,6 +278,27 @@ export class QueryService {
     }
     const { workload, rows } = await answer;
     return { ...ref, workload, rows: rows.filter((r) => visibleRow(scope, r) && matchesPort(r.conn, options)) };
+  }
+
+  /**
+   * The previous generation's answer, when this generation's index was derived from that one's and
+   * nothing the answer was read from changed: the workload's classes (membership), the connections
+   * into (or out of) them, and the members of the classes at the other end. With a change every
+   * 100 ms, recomputing every answer at every generation would have readers queue behind each other.
+   */
+  private async carriedOver(ref: GenerationRef, q: WorkloadQuery, direction: "incoming" | "outgoing"): Promise<{ answer: Promise<ReachRows> } | undefined> {
+    const index = await this.generationIndex(ref);
+    const derived = index?.derived;
+    const previous = derived ? this.indexGeneration.get(derived.from) : undefined;
+    if (!index || !derived || previous === undefined) return undefined;
+    const old = this.reaches.get([ref.cluster, previous, direction, q.namespace, q.name, q.kind ?? ""].join("\u0000"));
+    const rows = await old?.catch(() => undefined);
+    if (!rows?.classes || !rows.peers) return undefined;
+    const ends = direction === "incoming" ? derived.into : derived.outOf;
+    const now = index.classesOfWorkload(q.namespace, q.name, q.kind).map((r) => r.classKey);
+    if (now.length !== rows.classes.length || now.some((c) => !rows.classes!.includes(c))) return undefined;
+    if (rows.classes.some((c) => derived.classes.has(c) || ends.has(c)) || rows.peers.some((c) => derived.classes.has(c))) return undefined;
+    return old && { answer: old };
   }
 
   /** Every row of one workload's answer in one generation, unfiltered (see `reaches`). */
@@ -276,7 +325,7 @@ export class QueryService {
       return direction === "incoming" ? { src: peers, dst: [self], conn } : { src: [self], dst: peers, conn };
     });
     const all = expandEdges(edges);
-    return { workload, rows: all, size: all.length + 1 };
+    return { workload, rows: all, size: all.length + 1, classes, peers: peerClasses };
   }
 
   /** The generation's index when it is small enough (see QueryServiceOptions); loads are shared, failures not kept. */
@@ -507,6 +556,9 @@ interface ReachRows {
   readonly rows: readonly ConnectivityRow[];
   /** Rows + 1: what the answer weighs in the cache. */
   readonly size: number;
+  /** What the answer was read from (indexed answers): the workload's classes and the classes at the other end. */
+  readonly classes?: readonly ClassKey[];
+  readonly peers?: readonly ClassKey[];
 }
 
 /** A map that forgets its least recently used entries beyond a total weight. */

@@ -174,7 +174,9 @@ export class IncrementalMatrix {
   /** The state of a matrix computed from scratch (signatures: classSignatures(matrix), when already computed). */
   constructor(matrix: ClassMatrix, diagnostics: readonly Diagnostic[], signatures: readonly string[] = classSignatures(matrix)) {
     const world = matrix.world;
-    this.world = world;
+    // The pod list and index are this object's own: apply() patches them in place (a copy per change
+    // costs O(pods), which at 150,000 pods is most of a pod change). Worlds returned by apply() share them.
+    this.world = { ...world, pods: [...world.pods], podByKey: new Map(world.podByKey) };
     this.diagnostics = diagnostics;
     const { classes, groupOfPeer, groupClasses } = matrix.classes;
     const groupKey: string[] = new Array(groupClasses.length);
@@ -351,11 +353,10 @@ export class IncrementalMatrix {
         return fallback("an address family appeared or disappeared");
     }
     // The pod list: untouched pods are shared; a removed pod's slot takes an added one or the last pod.
-    let pods = spliced.world.pods as CompiledPod[];
-    let podByKey = spliced.world.podByKey as Map<PodKey, CompiledPod>;
+    const pods = W.pods as CompiledPod[];
+    const podByKey = W.podByKey as Map<PodKey, CompiledPod>;
+    const removedPods = [...podRemoved].flatMap((k) => W.podByKey.get(k) ?? []);
     if (podRemoved.size > 0 || podAdded.length > 0 || nsChanged.size > 0) {
-      pods = [...pods];
-      podByKey = new Map(podByKey);
       const holes: number[] = [];
       for (const k of podRemoved) {
         const old = podByKey.get(k);
@@ -407,7 +408,7 @@ export class IncrementalMatrix {
     // Pods whose signature may change.
     const touched = new Set<PodKey>([...podRemoved, ...podAdded.map((p) => p.key)]);
     const changedPods = new Set(touched);
-    for (const k of podRemoved) if (W.podByKey.has(k)) indexDelete(this.nsPods, W.podByKey.get(k)!.namespace.name, k);
+    for (const p of removedPods) indexDelete(this.nsPods, p.namespace.name, p.key);
     for (const p of podAdded) indexAdd(this.nsPods, p.namespace.name, p.key);
     const podsOf = (ns: string) => this.nsPods.get(ns) ?? [];
     for (const name of nsChanged.keys()) for (const k of podsOf(name)) touched.add(k);

@@ -1,0 +1,70 @@
+/**
+ * GenerationIndex.derive: the index of a snapshot an incremental recompute derived from another is
+ * built from that one's index and the changed keys, and must answer exactly as an index built from
+ * the whole snapshot; the index it was derived from must keep answering for its own generation.
+ */
+import { describe, expect, it } from "vitest";
+import { GenerationIndex } from "../../../src/api/query/GenerationIndex.js";
+import { connectionKey } from "../../../src/store/matrixDelta.js";
+import type { ClassMember, MatrixClass, MatrixSnapshot } from "../../../src/store/types.js";
+
+const wl = (name: string, pods = 1, namespace = "ns"): ClassMember => ({ type: "workload", namespace, kind: "Deployment", name, pods });
+const cls = (key: string, members: ClassMember[]): [string, MatrixClass] => [key, { key, kind: "pod", members }];
+const snap = (classes: [string, MatrixClass][], connections: [string, string, string][]): MatrixSnapshot => ({
+  classes: new Map(classes),
+  connections: new Map(connections.map(([s, d, c]) => [connectionKey(s, d), c])),
+});
+
+/** Everything an index answers, for every workload and class named in either snapshot. */
+function answers(index: GenerationIndex, workloads: string[], classes: string[]) {
+  const sortRows = <T,>(rows: T[]) => rows.map((r) => JSON.stringify(r)).sort();
+  return {
+    workloads: workloads.map((w) => sortRows(index.classesOfWorkload("ns", w))),
+    incoming: classes.map((c) => sortRows(index.connections("incoming", [c]))),
+    outgoing: classes.map((c) => sortRows(index.connections("outgoing", [c]))),
+    members: classes.map((c) => [...index.members([c]).values()]),
+  };
+}
+
+describe("GenerationIndex.derive", () => {
+  const base = snap(
+    [cls("A", [wl("a"), wl("shared", 2)]), cls("B", [wl("b"), wl("shared", 1)]), cls("C", [wl("c")])],
+    [
+      ["A", "B", "TCP 80"],
+      ["B", "A", "TCP 443"],
+      ["A", "C", "UDP 53"],
+      ["C", "C", "all"],
+    ],
+  );
+  const next: MatrixSnapshot = {
+    ...snap(
+      // B gone, its "shared" pod moved to A, a new class D; connections into and out of B gone, C -> A new, A -> C changed.
+      [cls("A", [wl("a"), wl("shared", 3)]), cls("C", [wl("c")]), cls("D", [wl("d"), wl("a", 1)])],
+      [
+        ["A", "C", "TCP 53"],
+        ["C", "A", "TCP 8080"],
+        ["C", "C", "all"],
+        ["D", "C", "TCP 1"],
+      ],
+    ),
+    changedSince: {
+      base,
+      classes: new Set(["A", "B", "D"]),
+      connections: new Set([connectionKey("A", "B"), connectionKey("B", "A"), connectionKey("A", "C"), connectionKey("C", "A"), connectionKey("D", "C")]),
+    },
+  };
+  const workloads = ["a", "b", "c", "d", "shared"];
+  const classes = ["A", "B", "C", "D"];
+
+  it("answers as an index built from the whole snapshot", () => {
+    const previous = new GenerationIndex(base);
+    expect(answers(GenerationIndex.derive(previous, next), workloads, classes)).toEqual(answers(new GenerationIndex(next), workloads, classes));
+  });
+
+  it("leaves the index it was derived from as it was", () => {
+    const previous = new GenerationIndex(base);
+    const before = answers(previous, workloads, classes);
+    GenerationIndex.derive(previous, next);
+    expect(answers(previous, workloads, classes)).toEqual(before);
+  });
+});
