@@ -128,7 +128,10 @@ export function GraphPanel({ api, data, selected, onSelect, onWhy, onDrawn }: Pr
               placeholder="workload name"
               onChange={(e) => setSearch(e.target.value)}
               onKeyDown={(e) => {
-                if (e.key === "Enter" && matches[0]) onSelect(matches[0].index);
+                if (e.key === "Enter" && matches[0]) {
+                  onSelect(matches[0].index);
+                  setSearch("");
+                }
               }}
               data-testid="search"
               aria-controls="search-results"
