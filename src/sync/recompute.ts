@@ -67,8 +67,15 @@ export class MatrixMaintainer {
           this.log.error({ err }, "incremental recompute failed; recomputing from scratch");
           update = { method: "fallback", reason: "the incremental recompute failed" };
         }
-        if (update.method === "incremental") return this.incremental(previous.snapshot, update, state);
-        reason = update.reason;
+        if (update.method === "incremental") {
+          try {
+            return this.incremental(previous.snapshot, update, state);
+          } catch (err) {
+            // The engine state has moved past `produced`: never build on it again.
+            this.log.error({ err }, "incremental snapshot failed; recomputing from scratch");
+            reason = "the incremental snapshot failed";
+          }
+        } else reason = update.reason;
       }
     }
     return this.full(state, reason);

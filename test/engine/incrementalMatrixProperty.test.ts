@@ -12,7 +12,7 @@ import { buildMatrix, compileWorld, IncrementalMatrix, type ChangePair, type Nam
 import { worldArb, worldWithTiersArb } from "../helpers/randomWorld.js";
 
 type Step =
-  | { kind: "relabelPod" | "readdressPod" | "removePod"; i: number; j: number }
+  | { kind: "relabelPod" | "readdressPod" | "removePod" | "scaleDown"; i: number; j: number }
   | { kind: "addPod"; j: number }
   | { kind: "replacePolicy" | "removePolicy"; i: number; j: number }
   | { kind: "addPolicy"; j: number }
@@ -21,7 +21,7 @@ type Step =
   | { kind: "rollout"; i: number; j: number };
 
 const stepArb: fc.Arbitrary<Step> = fc.oneof(
-  fc.record({ kind: fc.constantFrom("relabelPod", "readdressPod", "removePod", "replacePolicy", "removePolicy", "relabelNamespace", "replaceTiered", "rollout"), i: fc.nat(20), j: fc.nat(20) }) as fc.Arbitrary<Step>,
+  fc.record({ kind: fc.constantFrom("relabelPod", "readdressPod", "removePod", "scaleDown", "replacePolicy", "removePolicy", "relabelNamespace", "replaceTiered", "rollout"), i: fc.nat(20), j: fc.nat(20) }) as fc.Arbitrary<Step>,
   fc.record({ kind: fc.constantFrom("addPod", "addPolicy"), j: fc.nat(20) }) as fc.Arbitrary<Step>,
 );
 
@@ -67,6 +67,13 @@ function applyStep(m: Model, step: Step, donor: WorldInput, n: number): WorldCha
     case "removePod": {
       const p = nth(existingPods, step.i);
       if (p) setPod(p, undefined);
+      break;
+    }
+    case "scaleDown": {
+      // Several pods removed in one change and none added (every pod of a namespace but one): the
+      // patched pod list has several holes to close (a removed pod once came back that way).
+      const ns = nth([...new Set(existingPods.map((p) => p.namespace))], step.i);
+      for (const p of existingPods.filter((q) => q.namespace === ns).slice(1)) setPod(p, undefined);
       break;
     }
     case "addPod":

@@ -371,7 +371,8 @@ export class IncrementalMatrix {
         pods[index] = q;
         podByKey.set(q.key, q);
       }
-      holes.reverse(); // descending: the last pod moves into the highest hole first
+      // Still descending: the highest hole first, so the last pod (never a hole still to fill: those
+      // are all lower) moves into it; ascending order would move a removed pod back into the list.
       for (const h of holes) {
         const last = pods.length - 1;
         if (h === last) {
