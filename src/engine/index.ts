@@ -30,7 +30,7 @@ export {
   type UnresolvedMatch,
   type EvaluateOptions,
 } from "./eval/evaluatePair.js";
-export { policySelectsPod, rulePortsToward, destinationNamedPorts } from "./eval/matching.js";
+export { invalidPolicySelectsPod, policySelectsPod, rulePortsToward, destinationNamedPorts } from "./eval/matching.js";
 export { tieredPolicySelectsPod, tieredPoliciesFor, tierRuleMatch, walkTier, type TierStep, type TierWalk } from "./eval/tiers.js";
 export { buildEndpointClasses, type EndpointClass, type EndpointClasses } from "./matrix/classes.js";
 export { buildMatrix, type ClassMatrix } from "./matrix/buildMatrix.js";

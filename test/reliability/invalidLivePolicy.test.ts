@@ -1,7 +1,8 @@
 /**
  * A policy the API server accepted but kubereach cannot use (issue 12 item 4, live cluster), with a
  * real `kubereach serve` syncing a fake API server over list/watch: an edit to port 70000 is
- * recorded (an UPDATE in the history), reported once in syncStatus.errors naming the policy, and
+ * recorded (an UPDATE in the history), reported once in syncStatus.errors naming the policy, listed
+ * by networkPolicies with valid: false and its problem (not vanished), and
  * answers about the pods it selects become UNKNOWN instead of "All Connections" from everywhere.
  * Fixing the policy clears the error and the answers are computed again.
  */
@@ -60,12 +61,16 @@ describe("a policy the API server accepted but kubereach cannot use", () => {
     const answer = await can(5432);
     expect(answer.allowed).toBe("UNKNOWN");
     expect(answer.explanation.summary.join("\n")).toMatch(/NetworkPolicy shop\/db-allow-api selects shop\/db\[Pod\] but is invalid/);
+    // Listed, not vanished: invalid, with its problem.
+    const listed = await gql<{ networkPolicies: { name: string; valid: boolean; problems: string[]; selects: { name: string }[] }[] }>(r, `{ networkPolicies(namespace: "shop") { name valid problems selects { name } } }`);
+    expect(listed.networkPolicies).toEqual([{ name: "db-allow-api", valid: false, problems: [expect.stringMatching(/^spec\.ingress\[0\]\.ports\[0\]\.port: .*70000/)], selects: [{ name: "db" }] }]);
     const audit = await gql<{ auditLog: { edges: { node: { operation: string; name: string } }[] } }>(r, AUDIT);
     expect(audit.auditLog.edges.filter((e) => e.node.name === "db-allow-api").map((e) => e.node.operation).sort()).toEqual(["CREATE", "UPDATE"]);
 
     api.upsert(policy(5432));
     await eventually(async () => (await gql<{ syncStatus: { errors: string[] }[] }>(r, STATUS)).syncStatus[0]!.errors.length === 0, "the error to clear", 60_000, 200);
     expect((await can(5432)).allowed).toBe("DENIED");
+    expect((await gql<{ networkPolicies: { valid: boolean }[] }>(r, `{ networkPolicies(namespace: "shop") { valid } }`)).networkPolicies).toEqual([{ valid: true }]);
     expect(r.process.hasExited).toBe(false);
   }, 240_000);
 });

@@ -2,7 +2,7 @@
  * What GraphQL resolvers pass around for the object types (codegen maps the schema types to these):
  * references into a stored generation, resolved lazily against that generation's world.
  */
-import type { CompiledNetworkPolicy, CompiledTieredPolicy, WorkloadRef } from "../../engine/index.js";
+import type { CompiledNetworkPolicy, CompiledTieredPolicy, InvalidPolicy, WorkloadRef } from "../../engine/index.js";
 import type { StoredRevision } from "../../store/types.js";
 
 export interface GenerationScoped {
@@ -14,9 +14,9 @@ export interface WorkloadView extends GenerationScoped {
   readonly ref: WorkloadRef;
 }
 
-/** A policy of any tier: a NetworkPolicy, or a cluster-scoped tiered policy (AdminNetworkPolicy, ...). */
+/** A policy of any tier: a NetworkPolicy, or a cluster-scoped tiered policy (AdminNetworkPolicy, ...); or a NetworkPolicy the cluster holds that is invalid. */
 export interface PolicyView extends GenerationScoped {
-  readonly policy: CompiledNetworkPolicy | CompiledTieredPolicy;
+  readonly policy: CompiledNetworkPolicy | CompiledTieredPolicy | InvalidPolicy;
 }
 
 export interface NamespaceView extends GenerationScoped {

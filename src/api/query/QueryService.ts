@@ -492,7 +492,9 @@ export class QueryService {
   async networkPolicies(scope: Scope, options: QueryOptions & { namespace?: string | null }) {
     const ref = await this.generation(options);
     const snapshot = await this.world(ref);
-    const policies = snapshot.world.networkPolicies.filter((p) => inScope(scope, p.namespace) && (!options.namespace || p.namespace === options.namespace));
+    const wanted = (p: { readonly namespace: string }) => inScope(scope, p.namespace) && (!options.namespace || p.namespace === options.namespace);
+    // Invalid ones the cluster holds are listed too (valid: false), rather than vanishing.
+    const policies = [...snapshot.world.networkPolicies.filter(wanted), ...(snapshot.world.invalidPolicies ?? []).filter(wanted)];
     // Cluster-scoped policies belong to no namespace: listed for tokens that see everything, without a namespace filter.
     const tiered = canSeeClusterScoped(scope) && !options.namespace ? snapshot.world.tieredPolicies : [];
     return { ref, snapshot, policies: [...policies, ...tiered] };

@@ -13,7 +13,7 @@ import { compileNetworkPolicy, type PeerIds } from "./compilePolicy.js";
 import { compileTieredPolicy } from "./compileTieredPolicy.js";
 import type { CompiledNamespace, CompiledNetworkPolicy, CompiledPeer, CompiledPod, CompiledTieredPolicy, CompiledWorld, CompileResult, Direction, InvalidPolicy, NamedPort, TierTie } from "./model.js";
 import { formatTier } from "./model.js";
-import { formatPolicy } from "../model/ids.js";
+import { formatPolicy, policyKey, type PolicyRef } from "../model/ids.js";
 import { checkName } from "./naming.js";
 import { isRecord, isValidPortName, isValidPortNumber, ObjectContext } from "./validation.js";
 
@@ -171,8 +171,10 @@ function invalidPolicy(np: NetworkPolicyInput, problems: readonly Diagnostic[]):
   const raw = spec?.["podSelector"];
   const scratch = new ObjectContext("", undefined, []);
   const podSelector = !spec ? undefined : raw === undefined || raw === null ? LabelSelector.EVERYTHING : compileLabelSelector(raw, "spec.podSelector", scratch);
+  const ref: PolicyRef = { kind: "NetworkPolicy", namespace: np.namespace, name: np.name };
   return {
-    ref: { kind: "NetworkPolicy", namespace: np.namespace, name: np.name },
+    ref,
+    key: policyKey(ref),
     namespace: np.namespace,
     podSelector,
     directions: invalidPolicyDirections(spec),

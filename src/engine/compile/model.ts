@@ -203,6 +203,7 @@ export interface CompiledWorld {
 
 export interface InvalidPolicy {
   readonly ref: PolicyRef;
+  readonly key: PolicyKey;
   readonly namespace: string;
   /** Its spec.podSelector when that part is valid; undefined: it may select any pod of its namespace. */
   readonly podSelector: LabelSelector | undefined;

@@ -3,7 +3,7 @@
  * one endpoint. evaluatePair and buildMatrix are both built from these and nothing else, so the
  * class-based matrix and the per-pair evaluation cannot drift apart.
  */
-import type { CompiledNamespace, CompiledNetworkPolicy, CompiledPeer, CompiledPod, CompiledRule, TierPort } from "../compile/model.js";
+import type { CompiledNamespace, CompiledNetworkPolicy, CompiledPeer, CompiledPod, CompiledRule, InvalidPolicy, TierPort } from "../compile/model.js";
 import type { NamedPort } from "../compile/model.js";
 import { ConnectionSet } from "../ports/ConnectionSet.js";
 import { PortSet } from "../ports/PortSet.js";
@@ -14,6 +14,11 @@ import { endpointIp, type Endpoint } from "./endpoint.js";
 /** spec.podSelector applies to pods of the policy's namespace; hostNetwork pods are never selected. */
 export function policySelectsPod(policy: CompiledNetworkPolicy, pod: CompiledPod): boolean {
   return !pod.hostNetwork && pod.namespace.name === policy.namespace && policy.podSelector.matches(pod.labels);
+}
+
+/** Whether an invalid policy selects (or, its own selector being invalid, may select) the pod. */
+export function invalidPolicySelectsPod(policy: InvalidPolicy, pod: CompiledPod): boolean {
+  return !pod.hostNetwork && pod.namespace.name === policy.namespace && (policy.podSelector?.matches(pod.labels) ?? true);
 }
 
 /** Namespace half of a selector peer: the policy's own namespace, or those its namespaceSelector matches. */

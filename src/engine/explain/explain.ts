@@ -5,6 +5,7 @@
  */
 import type { CompiledPod, CompiledTieredPolicy, CompiledTierRule, CompiledWorld, Direction, Tier, TierAction } from "../compile/model.js";
 import { formatTier, formatTierAction } from "../compile/model.js";
+import { invalidPolicySelectsPod } from "../eval/matching.js";
 import { evaluatePair, type DirectionVerdict, type PairVerdict, type RuleMatch, type TierMatch } from "../eval/evaluatePair.js";
 import { externalEndpoint, formatEndpoint, podEndpoint, type Endpoint } from "../eval/endpoint.js";
 import { formatPolicy, formatWorkload, type PolicyRef } from "../model/ids.js";
@@ -215,7 +216,7 @@ function invalidPolicyFacts(world: CompiledWorld, e: Endpoint, direction: Direct
   if (e.kind !== "pod" || e.pod.hostNetwork || side.decidedIn === "admin" || !world.invalidPolicies) return [];
   const pod = e.pod;
   return world.invalidPolicies
-    .filter((p) => p.namespace === pod.namespace.name && p.directions.includes(direction) && (p.podSelector?.matches(pod.labels) ?? true))
+    .filter((p) => p.directions.includes(direction) && invalidPolicySelectsPod(p, pod))
     .map((p) => `${formatPolicy(p.ref)} ${p.podSelector ? "selects" : "may select"} ${formatEndpoint(e)} but is invalid (${p.problems[0] ?? "refused"}); the API server accepted it, so its effect on ${direction} is unknown`);
 }
 

@@ -5,6 +5,7 @@
  * tokens that see every namespace).
  */
 import {
+  invalidPolicySelectsPod,
   isolatingPolicies,
   podEndpoint,
   policySelectsPod,
@@ -13,6 +14,7 @@ import {
   type CompiledNetworkPolicy,
   type CompiledPod,
   type CompiledTieredPolicy,
+  type InvalidPolicy,
 } from "../../../engine/index.js";
 import type { NamespaceResolvers, NetworkPolicyResolvers, QueryResolvers, WorkloadResolvers } from "../../../generated/graphql.js";
 import { canSeeClusterScoped, inScope } from "../../query/scope.js";
@@ -21,9 +23,16 @@ import type { GraphQLContext } from "../context.js";
 import type { GenerationScoped, PolicyView, WorkloadView } from "../models.js";
 
 const world = (ctx: GraphQLContext, g: GenerationScoped): Promise<WorldSnapshot> => ctx.query.worlds.get(g.cluster, g.generation);
-const policyView = (g: GenerationScoped, policy: CompiledNetworkPolicy | CompiledTieredPolicy): PolicyView => ({ cluster: g.cluster, generation: g.generation, policy });
-const isTiered = (p: CompiledNetworkPolicy | CompiledTieredPolicy): p is CompiledTieredPolicy => "tier" in p;
-const selectsPod = (p: CompiledNetworkPolicy | CompiledTieredPolicy, pod: CompiledPod) => (isTiered(p) ? tieredPolicySelectsPod(p, pod) : policySelectsPod(p, pod));
+type AnyPolicy = CompiledNetworkPolicy | CompiledTieredPolicy | InvalidPolicy;
+const policyView = (g: GenerationScoped, policy: AnyPolicy): PolicyView => ({ cluster: g.cluster, generation: g.generation, policy });
+const isTiered = (p: AnyPolicy): p is CompiledTieredPolicy => "tier" in p;
+const isInvalid = (p: AnyPolicy): p is InvalidPolicy => "problems" in p;
+const selectsPod = (p: AnyPolicy, pod: CompiledPod) => (isInvalid(p) ? invalidPolicySelectsPod(p, pod) : isTiered(p) ? tieredPolicySelectsPod(p, pod) : policySelectsPod(p, pod));
+/** A namespace's NetworkPolicies, the invalid ones the cluster holds included (they are listed with valid: false). */
+const namespacePolicies = (snap: WorldSnapshot, namespace: string): AnyPolicy[] => [
+  ...(snap.world.policiesByNamespace.get(namespace) ?? []),
+  ...(snap.world.invalidPolicies ?? []).filter((p) => p.namespace === namespace),
+];
 
 export const objectQueries: Pick<QueryResolvers, "namespaces" | "workloads" | "networkPolicies"> = {
   async namespaces(_, args, ctx) {
@@ -45,7 +54,7 @@ export const Namespace: NamespaceResolvers = {
   name: (n) => n.name,
   labels: async (n, _, ctx) => (await world(ctx, n)).world.namespaceByName.get(n.name)?.labels ?? {},
   workloads: async (n, _, ctx) => (await world(ctx, n)).workloads.filter((w) => w.ref.namespace === n.name).map((w) => ({ cluster: n.cluster, generation: n.generation, ref: w.ref })),
-  networkPolicies: async (n, _, ctx) => ((await world(ctx, n)).world.policiesByNamespace.get(n.name) ?? []).map((p) => policyView(n, p)),
+  networkPolicies: async (n, _, ctx) => namespacePolicies(await world(ctx, n), n.name).map((p) => policyView(n, p)),
 };
 
 async function workloadEntry(w: WorkloadView, ctx: GraphQLContext) {
@@ -63,7 +72,7 @@ export const Workload: WorkloadResolvers = {
     const snap = await world(ctx, w);
     const entry = snap.workloadByKey.get(workloadKey(w.ref));
     if (!entry) return [];
-    const namespaced = (snap.world.policiesByNamespace.get(w.ref.namespace) ?? []).filter((p) => entry.pods.some((pod) => policySelectsPod(p, pod)));
+    const namespaced = namespacePolicies(snap, w.ref.namespace).filter((p) => entry.pods.some((pod) => selectsPod(p, pod)));
     // Cluster-scoped policies whose subject holds these pods, for tokens that see cluster-scoped objects.
     const tiered = canSeeClusterScoped(ctx.scope) ? snap.world.tieredPolicies.filter((p) => entry.pods.some((pod) => tieredPolicySelectsPod(p, pod))) : [];
     return [...namespaced, ...tiered].map((p) => policyView(w, p));
@@ -87,12 +96,15 @@ export const NetworkPolicy: NetworkPolicyResolvers = {
   resourceVersion: async (p, _, ctx) => (await world(ctx, p)).policyObjects.get(p.policy.key)?.meta.resourceVersion ?? "",
   spec: async (p, _, ctx) => (await world(ctx, p)).policyObjects.get(p.policy.key)?.spec ?? {},
   policyTypes: (p) => {
+    if (isInvalid(p.policy)) return p.policy.directions.map((d) => (d === "ingress" ? ("INGRESS" as const) : ("EGRESS" as const)));
     const { ingress, egress } = p.policy;
     const has = (rules: readonly unknown[] | undefined) => (isTiered(p.policy) ? (rules?.length ?? 0) > 0 : rules !== undefined);
     return [...(has(ingress) ? (["INGRESS"] as const) : []), ...(has(egress) ? (["EGRESS"] as const) : [])];
   },
   tier: (p) => (!isTiered(p.policy) ? "NETWORK_POLICY" : p.policy.tier === "admin" ? "ADMIN" : "BASELINE"),
   priority: (p) => (isTiered(p.policy) ? (p.policy.priority ?? null) : null),
+  valid: (p) => !isInvalid(p.policy),
+  problems: (p) => (isInvalid(p.policy) ? [...p.policy.problems] : []),
   selects: async (p, _, ctx) => {
     const policy = p.policy;
     const namespace = policy.ref.namespace;
