@@ -8,7 +8,7 @@ const prisma = { group: ["@prisma/*", "**/generated/prisma/**", "pglite-prisma-a
 const restrict = (...patterns) => ({ "no-restricted-imports": ["error", { patterns }] });
 
 export default tseslint.config(
-  { ignores: ["node_modules/", "dist/", "src/generated/", "coverage/", ".scratch/"] },
+  { ignores: ["node_modules/", "dist/", "dist.new/", "src/generated/", "coverage/", ".scratch/"] },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {

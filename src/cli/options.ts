@@ -3,7 +3,9 @@
  * InvalidArgumentError, which main turns into exit code 2 (usage) with commander's message.
  */
 import { InvalidArgumentError, Option, type Command } from "commander";
-import { isProtocol, MAX_PORT, MIN_PORT, parseEndpointQuery, type EndpointQuery, type Protocol, type WorkloadQuery } from "../engine/index.js";
+// The engine's small modules, not its index: parsing options must not load the whole engine (--help).
+import { isProtocol, MAX_PORT, MIN_PORT, type Protocol } from "../engine/model/protocol.js";
+import { parseEndpointQuery, type EndpointQuery, type WorkloadQuery } from "../engine/query/resolve.js";
 
 export function parsePort(text: string): number {
   const port = /^\d{1,5}$/.test(text.trim()) ? Number(text.trim()) : NaN;

@@ -3,7 +3,7 @@
  * config): they become the command-line layer of the configuration (src/app/config.ts).
  */
 import { type Command } from "commander";
-import { loadConfig, type Config } from "../app/config.js";
+import type { Config } from "../app/config.js";
 import { BadInputError } from "../app/errors.js";
 import { parsePort } from "./options.js";
 
@@ -47,7 +47,9 @@ export function addServerOptions(cmd: Command): Command {
 }
 
 /** The effective configuration: defaults < config file < environment < these flags. */
-export function configFromFlags(flags: ServiceFlags, env: NodeJS.ProcessEnv = process.env): Config {
+export async function configFromFlags(flags: ServiceFlags, env: NodeJS.ProcessEnv = process.env): Promise<Config> {
+  // Loaded when a command runs (zod, yaml), not when the commands are registered (--help).
+  const { loadConfig } = await import("../app/config.js");
   const cli: Record<string, unknown> = {
     clusterId: flags.clusterId,
     "database.url": flags.databaseUrl,

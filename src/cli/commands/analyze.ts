@@ -1,11 +1,9 @@
 /** `kubereach analyze`: the connectivity list of the whole input, or of one workload (--focus). */
 import type { Command } from "commander";
-import { buildConnectivity, buildMatrix, buildWorkloadIndex, workloadKey, type WorkloadQuery } from "../../engine/index.js";
-import { CONNECTIVITY_FORMATS, formatConnectivity, type ConnectivityFormat } from "../format/connectivity.js";
-import { writeResult, type CliIo } from "../io.js";
-import { loadWorld } from "../loadWorld.js";
+import type { WorkloadQuery } from "../../engine/index.js";
+import { CONNECTIVITY_FORMATS, type ConnectivityFormat } from "../format/formats.js";
+import type { CliIo } from "../io.js";
 import { addInputOptions, formatOption, parseWorkload, type InputOptions } from "../options.js";
-import { resolveTargetWorkload } from "../resolveTarget.js";
 
 interface AnalyzeOptions extends InputOptions {
   readonly format: ConnectivityFormat;
@@ -32,6 +30,14 @@ export function registerAnalyze(program: Command, io: CliIo): void {
     .option("-o, --output <file>", "write the result to this file instead of stdout")
     .addHelpText("after", EXAMPLES)
     .action(async (opts: AnalyzeOptions) => {
+      // Loaded when the command runs, not when it is registered: --help stays fast.
+      const [{ buildConnectivity, buildMatrix, buildWorkloadIndex, workloadKey }, { formatConnectivity }, { writeResult }, { loadWorld }, { resolveTargetWorkload }] = await Promise.all([
+        import("../../engine/index.js"),
+        import("../format/connectivity.js"),
+        import("../io.js"),
+        import("../loadWorld.js"),
+        import("../resolveTarget.js"),
+      ]);
       const world = await loadWorld(opts, io);
       const focus = opts.focus ? resolveTargetWorkload(world, opts.focus, io) : undefined;
       const matrix = buildMatrix(world);

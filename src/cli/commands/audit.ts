@@ -5,8 +5,7 @@
 import { resolve } from "node:path";
 import type { Command } from "commander";
 import { BadInputError, IntegrityError } from "../../app/errors.js";
-import { verifyExportFile, type ExportVerification } from "../../api/exports/verify.js";
-import { openStore, verifyChain } from "../../store/index.js";
+import type { ExportVerification } from "../../api/exports/verify.js";
 import type { CliIo } from "../io.js";
 import { addStoreOptions, configFromFlags, type ServiceFlags } from "../serviceOptions.js";
 
@@ -38,7 +37,8 @@ export function registerAudit(program: Command, io: CliIo): void {
   addStoreOptions(verify);
   verify.addHelpText("after", HELP).action(async (flags: ServiceFlags & { cluster?: string; export?: string }) => {
     if (flags.export !== undefined) return verifyExport(io, flags.export, flags.cluster);
-    const config = configFromFlags(flags);
+    const config = await configFromFlags(flags);
+    const { openStore, verifyChain } = await import("../../store/index.js");
     const store = await openStore({ databaseUrl: config.database.url, dataDir: config.database.dataDir });
     try {
       const clusters = (await store.clusters.listClusters()).map((c) => c.id);
@@ -64,6 +64,7 @@ export function registerAudit(program: Command, io: CliIo): void {
 }
 
 async function verifyExport(io: CliIo, file: string, cluster: string | undefined): Promise<void> {
+  const { verifyExportFile } = await import("../../api/exports/verify.js");
   const r = await verifyExportFile(resolve(io.cwd, file));
   const h = r.header;
   if (cluster !== undefined && h.cluster !== cluster) throw new BadInputError(`${file} is an export of cluster ${h.cluster}, not ${cluster}`);

@@ -7,23 +7,14 @@
  */
 import { InvalidArgumentError, Option, type Command } from "commander";
 import { AppError, UsageError } from "../../app/errors.js";
-import {
-  checkFailOn,
-  diffStates,
-  FAIL_ON_DESCRIPTIONS,
-  FAIL_ON_RULES,
-  isFailOnRule,
-  prepareWhatIf,
-  WHATIF_MODES,
-  whatIf,
-  type FailOnRule,
-  type WhatIfMode,
-  type WhatIfResult,
-} from "../../engine/index.js";
-import { DIFF_FORMATS, formatDiff, formatFailOn, type DiffFormat } from "../format/diff.js";
-import { writeResult, type CliIo } from "../io.js";
+// Small engine modules only at registration (--help); the engine and readers load in the action.
+import type { WhatIfResult } from "../../engine/index.js";
+import { FAIL_ON_DESCRIPTIONS, FAIL_ON_RULES, isFailOnRule, type FailOnRule } from "../../engine/whatif/gates.js";
+import { WHATIF_MODES, type WhatIfMode } from "../../engine/whatif/modes.js";
+import { DIFF_FORMATS, type DiffFormat } from "../format/formats.js";
+import type { CliIo } from "../io.js";
 import { formatOption } from "../options.js";
-import { readCluster, readProposal, readState, type ReadOptions } from "./stateInput.js";
+import type { ReadOptions } from "./stateInput.js";
 
 interface DiffOptions extends ReadOptions {
   readonly base?: string;
@@ -114,6 +105,12 @@ export function registerDiff(program: Command, io: CliIo): void {
     .option("-o, --output <file>", "write the diff to this file instead of stdout")
     .addHelpText("after", HELP)
     .action(async (opts: DiffOptions) => {
+      const [{ checkFailOn, diffStates, prepareWhatIf, whatIf }, { formatDiff, formatFailOn }, { writeResult }, { readCluster, readProposal, readState }] = await Promise.all([
+        import("../../engine/index.js"),
+        import("../format/diff.js"),
+        import("../io.js"),
+        import("./stateInput.js"),
+      ]);
       if ((opts.base === undefined) === (opts.cluster === undefined)) throw new UsageError("give the base state: exactly one of --base PATH and --cluster CONTEXT");
       if (opts.kubeconfig !== undefined && opts.cluster === undefined) throw new UsageError("--kubeconfig goes with --cluster");
       const base = opts.base !== undefined ? await readState(opts.base, opts, io) : await readCluster({ context: opts.cluster!, kubeconfig: opts.kubeconfig, timeoutMs: opts.timeout * 1000 }, io, opts.verbose);

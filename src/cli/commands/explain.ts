@@ -1,10 +1,9 @@
 /** `kubereach explain`: is one connection allowed, and which policies and rules decide it. */
 import type { Command } from "commander";
 import { BadInputError, NotFoundError } from "../../app/errors.js";
-import { explain, type EndpointQuery, type Protocol } from "../../engine/index.js";
-import { EXPLAIN_FORMATS, formatExplanation, type ExplainFormat } from "../format/explanation.js";
-import { writeResult, type CliIo } from "../io.js";
-import { loadWorld } from "../loadWorld.js";
+import type { EndpointQuery, Protocol } from "../../engine/index.js";
+import { EXPLAIN_FORMATS, type ExplainFormat } from "../format/formats.js";
+import type { CliIo } from "../io.js";
 import { addInputOptions, formatOption, parseEndpoint, parsePort, parseProtocol, type InputOptions } from "../options.js";
 
 interface ExplainOptions extends InputOptions {
@@ -36,6 +35,12 @@ export function registerExplain(program: Command, io: CliIo): void {
     .option("-o, --output <file>", "write the result to this file instead of stdout")
     .addHelpText("after", EXAMPLES)
     .action(async (opts: ExplainOptions) => {
+      const [{ explain }, { formatExplanation }, { writeResult }, { loadWorld }] = await Promise.all([
+        import("../../engine/index.js"),
+        import("../format/explanation.js"),
+        import("../io.js"),
+        import("../loadWorld.js"),
+      ]);
       const world = await loadWorld(opts, io);
       const result = explain(world, opts.from, opts.to, opts.port, opts.protocol);
       if (!result.ok) throw result.code === "NOT_FOUND" ? new NotFoundError(result.message) : new BadInputError(result.message);

@@ -4,12 +4,12 @@
  */
 import { Option, type Command } from "commander";
 import { AppError, UsageError } from "../../app/errors.js";
-import { findings, SEVERITIES, type Severity } from "../../engine/index.js";
-import { atLeast, FINDINGS_FORMATS, formatFindings, type FindingsFormat } from "../format/findings.js";
-import { writeResult, type CliIo } from "../io.js";
+import { SEVERITIES, type Severity } from "../../engine/findings/types.js";
+import { FINDINGS_FORMATS, type FindingsFormat } from "../format/formats.js";
+import type { CliIo } from "../io.js";
 import { formatOption } from "../options.js";
 import { parseSeconds } from "./diff.js";
-import { readCluster, readState, type ReadOptions } from "./stateInput.js";
+import type { ReadOptions } from "./stateInput.js";
 
 interface FindingsOptions extends ReadOptions {
   readonly manifests?: string;
@@ -73,6 +73,12 @@ export function registerFindings(program: Command, io: CliIo): void {
     .option("-o, --output <file>", "write the findings to this file instead of stdout")
     .addHelpText("after", HELP)
     .action(async (opts: FindingsOptions) => {
+      const [{ findings }, { atLeast, formatFindings }, { writeResult }, { readCluster, readState }] = await Promise.all([
+        import("../../engine/index.js"),
+        import("../format/findings.js"),
+        import("../io.js"),
+        import("./stateInput.js"),
+      ]);
       if ((opts.manifests === undefined) === (opts.cluster === undefined)) throw new UsageError("give the state: exactly one of --manifests PATH and --cluster CONTEXT");
       if (opts.kubeconfig !== undefined && opts.cluster === undefined) throw new UsageError("--kubeconfig goes with --cluster");
       const state =

@@ -1,7 +1,5 @@
 /** `kubereach serve`: sync a cluster (or manifests) and serve the GraphQL and REST API. */
 import type { Command } from "commander";
-import { createLogger } from "../../app/logger.js";
-import { startService } from "../../app/service.js";
 import type { CliIo } from "../io.js";
 import { addServerOptions, addSourceOptions, addStoreOptions, configFromFlags, type ServiceFlags } from "../serviceOptions.js";
 import { waitForShutdown } from "../signals.js";
@@ -23,7 +21,9 @@ export function registerServe(program: Command, _io: CliIo): void {
   addStoreOptions(cmd);
   addServerOptions(cmd);
   cmd.addHelpText("after", HELP).action(async (flags: ServiceFlags) => {
-    const config = configFromFlags(flags);
+    const config = await configFromFlags(flags);
+    // Apollo, Express, Prisma: loaded only by the command that serves.
+    const [{ createLogger }, { startService }] = await Promise.all([import("../../app/logger.js"), import("../../app/service.js")]);
     const logger = createLogger({ level: config.log.level });
     const shutdown = waitForShutdown();
     try {

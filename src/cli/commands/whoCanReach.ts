@@ -1,11 +1,9 @@
 /** `kubereach who-can-reach`: the sources allowed to connect to one workload, optionally on one port. */
 import type { Command } from "commander";
-import { buildConnectivity, buildMatrix, formatWorkload, workloadKey, type ConnectivityRow, type Protocol, type WorkloadQuery } from "../../engine/index.js";
-import { formatSources, SOURCES_FORMATS, type SourcesFormat } from "../format/sources.js";
-import { writeResult, type CliIo } from "../io.js";
-import { loadWorld } from "../loadWorld.js";
+import type { ConnectivityRow, Protocol, WorkloadQuery } from "../../engine/index.js";
+import { SOURCES_FORMATS, type SourcesFormat } from "../format/formats.js";
+import type { CliIo } from "../io.js";
 import { addInputOptions, formatOption, parsePort, parseProtocol, parseWorkload, type InputOptions } from "../options.js";
-import { resolveTargetWorkload } from "../resolveTarget.js";
 
 interface WhoCanReachOptions extends InputOptions {
   readonly port?: number;
@@ -35,6 +33,13 @@ export function registerWhoCanReach(program: Command, io: CliIo): void {
     .option("-o, --output <file>", "write the result to this file instead of stdout")
     .addHelpText("after", EXAMPLES)
     .action(async (target: WorkloadQuery, opts: WhoCanReachOptions) => {
+      const [{ buildConnectivity, buildMatrix, formatWorkload, workloadKey }, { formatSources }, { writeResult }, { loadWorld }, { resolveTargetWorkload }] = await Promise.all([
+        import("../../engine/index.js"),
+        import("../format/sources.js"),
+        import("../io.js"),
+        import("../loadWorld.js"),
+        import("../resolveTarget.js"),
+      ]);
       const world = await loadWorld(opts, io);
       const workload = resolveTargetWorkload(world, target, io);
       const rows = buildConnectivity(buildMatrix(world), { dst: workloadKey(workload) }).filter(portFilter(opts.port, opts.protocol));

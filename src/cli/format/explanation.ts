@@ -6,8 +6,8 @@
 import { formatPolicy, policyKey, type CompiledWorld, type Explanation, type PolicyRef } from "../../engine/index.js";
 import { UnreachableFormat } from "./common.js";
 
-export const EXPLAIN_FORMATS = ["text", "json"] as const;
-export type ExplainFormat = (typeof EXPLAIN_FORMATS)[number];
+import { EXPLAIN_FORMATS, type ExplainFormat } from "./formats.js";
+export { EXPLAIN_FORMATS, type ExplainFormat };
 
 interface InvolvedPolicy {
   readonly policy: string;

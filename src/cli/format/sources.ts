@@ -2,8 +2,8 @@
 import { formatConnEndpoint, type ConnectivityRow } from "../../engine/index.js";
 import { UnreachableFormat } from "./common.js";
 
-export const SOURCES_FORMATS = ["text", "json"] as const;
-export type SourcesFormat = (typeof SOURCES_FORMATS)[number];
+import { SOURCES_FORMATS, type SourcesFormat } from "./formats.js";
+export { SOURCES_FORMATS, type SourcesFormat };
 
 export function formatSources(rows: readonly ConnectivityRow[], format: SourcesFormat): string {
   const records = rows.map((r) => ({ src: formatConnEndpoint(r.src), conn: r.conn.key }));
