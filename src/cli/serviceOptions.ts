@@ -31,11 +31,11 @@ export function addSourceOptions(cmd: Command): Command {
     .option("--in-cluster", "use the pod's service account (when running inside the cluster)");
 }
 
-export function addStoreOptions(cmd: Command): Command {
+export function addStoreOptions(cmd: Command, clusterIdHelp?: string): Command {
   return cmd
     .option("--database-url <url>", "PostgreSQL URL (env DATABASE_URL); default: the embedded database in --data-dir")
     .option("--data-dir <dir>", "embedded database directory (env KUBEREACH_DATA_DIR)", undefined)
-    .option("--cluster-id <id>", "the id the cluster is stored under (default: the --context name; else 'example' for the bundled example, 'default' otherwise)")
+    .option("--cluster-id <id>", clusterIdHelp ?? "the id the cluster is stored under (default: the --context name; else 'example' for the bundled example, 'default' otherwise)")
     .option("-c, --config <file>", "a YAML or JSON configuration file (env KUBEREACH_CONFIG)")
     .option("--log-level <level>", "fatal, error, warn, info, debug, trace or silent (env LOG_LEVEL)");
 }

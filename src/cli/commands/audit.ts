@@ -3,7 +3,7 @@
  * revision, in the database or (--export FILE) in an audit export, offline.
  */
 import { resolve } from "node:path";
-import type { Command } from "commander";
+import { Option, type Command } from "commander";
 import { BadInputError, IntegrityError } from "../../app/errors.js";
 import type { ExportVerification } from "../../api/exports/verify.js";
 import type { CliIo } from "../io.js";
@@ -23,7 +23,7 @@ deleted. In both cases compare the printed chain head with the one the server re
 
 Examples:
   $ kubereach audit verify
-  $ kubereach audit verify --cluster prod --database-url postgresql://postgres@127.0.0.1:5432/kubereach
+  $ kubereach audit verify --cluster-id prod --database-url postgresql://postgres@127.0.0.1:5432/kubereach
   $ curl -sH "Authorization: Bearer $TOKEN" 'http://127.0.0.1:4000/api/v1/exports/audit?format=ndjson' > audit.ndjson
   $ kubereach audit verify --export audit.ndjson`;
 
@@ -32,18 +32,21 @@ export function registerAudit(program: Command, io: CliIo): void {
   const verify = audit
     .command("verify")
     .description("verify the tamper-evident hash chain of the recorded history (in the database, or in an exported file)")
-    .option("--cluster <id>", "only this cluster (default: every cluster); with --export: the export must be of this cluster")
+    .addOption(new Option("--cluster <id>", "deprecated: use --cluster-id").hideHelp())
     .option("--export <file>", "verify an audit export file (json, ndjson or csv) offline instead of the database");
-  addStoreOptions(verify);
-  verify.addHelpText("after", HELP).action(async (flags: ServiceFlags & { cluster?: string; export?: string }) => {
-    if (flags.export !== undefined) return verifyExport(io, flags.export, flags.cluster);
+  addStoreOptions(verify, "only the cluster stored under this id (default: every cluster); with --export: the export must be of this cluster");
+  verify.addHelpText("after", HELP).action(async (opts: ServiceFlags & { cluster?: string; export?: string }) => {
+    if (opts.cluster !== undefined) io.stderr.write("warning: --cluster is deprecated here: use --cluster-id (the stored cluster's id)\n");
+    // --cluster-id selects the cluster to verify; it is not a configuration setting here.
+    const { clusterId, ...flags } = { ...opts, clusterId: opts.clusterId ?? opts.cluster };
+    if (flags.export !== undefined) return verifyExport(io, flags.export, clusterId);
     const config = await configFromFlags(flags);
     const { openStore, verifyChain } = await import("../../store/index.js");
     const store = await openStore({ databaseUrl: config.database.url, dataDir: config.database.dataDir });
     try {
       const clusters = (await store.clusters.listClusters()).map((c) => c.id);
-      const wanted = flags.cluster ? [flags.cluster] : clusters;
-      if (flags.cluster && !clusters.includes(flags.cluster)) throw new BadInputError(`no cluster ${flags.cluster} in ${store.description} (clusters: ${clusters.join(", ") || "none"})`);
+      const wanted = clusterId ? [clusterId] : clusters;
+      if (clusterId && !clusters.includes(clusterId)) throw new BadInputError(`no cluster ${clusterId} in ${store.description} (clusters: ${clusters.join(", ") || "none"})`);
       let broken = 0;
       for (const c of wanted) {
         const result = await verifyChain(store.revisions.iterate(c));
