@@ -36,11 +36,21 @@ import { FakeKubeApi, namespace, networkPolicy, pod, type KubeObject, type KubeO
 import { TempKubeconfig } from "../../test/sync/kube/helpers.js";
 import { parseSize, type BenchOptions, type BenchSection, type TargetResult } from "./types.js";
 import { ADMIN_URL, admin } from "../lib/pgAdmin.js";
+import { peakRss } from "../lib/memory.js";
 
 const CHANGES = Number(process.env["KUBEREACH_BENCH_SYNC_CHANGES"] ?? 9);
-/** Targets are defined for 10k; a 100k cluster in the in-process fake API server takes minutes and gigabytes. */
-const MAX_PODS = 20_000;
-const TARGETS: Readonly<Record<string, { initialMs: number; changeMs: number }>> = { "10k": { initialMs: 30_000, changeMs: 500 } };
+/**
+ * A 100k cluster in the in-process fake API server takes minutes and gigabytes: larger sizes run
+ * only when KUBEREACH_BENCH_SYNC_MAX_PODS allows them (e.g. 150000 for the 150k/15k target run).
+ */
+const MAX_PODS = Number(process.env["KUBEREACH_BENCH_SYNC_MAX_PODS"] ?? 20_000);
+/** Pods of the Deployment rolled out by the rolling-update measurement (one new pod, then one old pod deleted, per step). */
+const ROLLOUT_REPLICAS = 50;
+const ROLLOUT_STEP_MS = 20;
+const TARGETS: Readonly<Record<string, { initialMs: number; changeMs: number; changeMaxMs?: number; relabelMs?: number; rolloutGenerations?: number }>> = {
+  "10k": { initialMs: 30_000, changeMs: 100, changeMaxMs: 250, relabelMs: 100, rolloutGenerations: 10 },
+  "150k:15k": { initialMs: 60_000, changeMs: 1000 },
+};
 const CLUSTER = "bench";
 
 interface ChangeTiming {
@@ -65,6 +75,13 @@ interface SyncRun {
   readonly classes: number;
   readonly connections: number;
   readonly changes: readonly ChangeTiming[];
+  /** Pod relabels (labels of another pod of its namespace): change -> committed generation. */
+  readonly relabels: readonly ChangeTiming[];
+  /** Generations by method over the changes measured (incremental / from scratch). */
+  readonly methods: Readonly<Record<string, number>>;
+  /** The rolling update: generations committed while it ran and until it settled, and its duration. */
+  readonly rollout: { readonly generations: number; readonly eventsMs: number; readonly settledMs: number };
+  readonly peakRssMiB: number;
 }
 
 export const syncSection: BenchSection = {
@@ -115,8 +132,38 @@ export async function runSyncBench(options: Pick<BenchOptions, "sizes" | "runs" 
         crow("impacts (after the commit)", (c) => c.impactsMs),
       ]),
     );
+    const relabels = runs.flatMap((r) => r.relabels);
+    const rrow = (name: string, pick: (c: ChangeTiming) => number) => [name, fmtMs(best(relabels.map(pick))), fmtMs(median(relabels.map(pick))), fmtMs(worst(relabels.map(pick)))];
+    console.log(
+      table([
+        ["one pod relabel -> generation", "best", "median", "max"],
+        rrow("total (change on the API server -> committed)", (c) => c.totalMs),
+        rrow("  applyChanges (the watch event)", (c) => c.applyMs),
+        rrow("  compute", (c) => c.computeMs),
+        rrow("  commitGeneration", (c) => c.commitMs),
+      ]),
+    );
+    const methods: Record<string, number> = {};
+    for (const r of runs) for (const [k, v] of Object.entries(r.methods)) methods[k] = (methods[k] ?? 0) + v;
+    console.log(`  generations after the initial one, by method: ${Object.entries(methods).map(([k, v]) => `${k} ${v}`).join(", ")}`);
+    for (const r of runs)
+      console.log(
+        `  rolling update of a ${ROLLOUT_REPLICAS}-replica Deployment (${2 * ROLLOUT_REPLICAS} events, one every ${ROLLOUT_STEP_MS} ms): ${r.rollout.generations} generation(s); events over ${fmtMs(r.rollout.eventsMs)}, last generation ${fmtMs(r.rollout.settledMs)} after the first event`,
+      );
+    console.log(`  peak RSS (this process: fake API server, informers, service): ${runs.map((r) => `${fmtInt(r.peakRssMiB)} MiB`).join(", ")}`);
     const t = TARGETS[size];
     if (t) {
+      const maxChangeAll = worst(changes.map((c) => c.totalMs));
+      if (t.changeMaxMs !== undefined)
+        results.push({ section: "sync", size, target: `change -> generation, worst < ${fmtMs(t.changeMaxMs)}`, measured: `max ${fmtMs(maxChangeAll)}`, pass: maxChangeAll < t.changeMaxMs });
+      if (t.relabelMs !== undefined && relabels.length > 0) {
+        const m = median(relabels.map((c) => c.totalMs));
+        results.push({ section: "sync", size, target: `pod relabel -> generation < ${fmtMs(t.relabelMs)}`, measured: `median ${fmtMs(m)}, max ${fmtMs(worst(relabels.map((c) => c.totalMs)))}`, pass: m < t.relabelMs });
+      }
+      if (t.rolloutGenerations !== undefined) {
+        const g = worst(runs.map((r) => r.rollout.generations));
+        results.push({ section: "sync", size, target: `${ROLLOUT_REPLICAS}-replica rollout <= ${t.rolloutGenerations} generations`, measured: `${g}`, pass: g <= t.rolloutGenerations });
+      }
       const initial = median(runs.map((r) => r.initialMs));
       const change = median(changes.map((c) => c.totalMs));
       const maxChange = worst(changes.map((c) => c.totalMs));
@@ -182,22 +229,75 @@ async function runOnce(input: WorldInput, tag: string): Promise<SyncRun> {
     await service.flush(); // impacts of the initial generation, if any
 
     progress(`initial sync done in ${fmtMs(initialMs)}; timing ${CHANGES} changes`);
-    const changes: ChangeTiming[] = [];
-    for (let i = 0; i < CHANGES; i++) {
+    const svc = service;
+    /** One change made on the API server, timed until the generation that includes it is committed. */
+    const timedChange = async (make: () => void): Promise<ChangeTiming> => {
       calls.reset();
       const before = generations.length;
-      const target = policies[(i * 7919) % policies.length]!;
       const changedAt = performance.now();
-      api.upsert(withExtraPort(api.get("NetworkPolicy", target.metadata.name, target.metadata.namespace)!, 20_000 + i));
+      make();
       const event = await waitFor(() => generations.slice(before).at(0), 60_000);
       const totalMs = event.at - changedAt;
       const applyMs = calls.total("applyChanges");
       const commitMs = calls.total("commitGeneration");
       const impactsStart = performance.now();
-      await service.flush(); // waits for the impacts of that generation
-      changes.push({ totalMs, applyMs, commitMs, computeMs: event.durationMs - commitMs, waitMs: totalMs - event.durationMs - applyMs, impactsMs: performance.now() - impactsStart });
+      await svc.flush(); // waits for the impacts of that generation
+      const timing = { totalMs, applyMs, commitMs, computeMs: event.durationMs - commitMs, waitMs: totalMs - event.durationMs - applyMs, impactsMs: performance.now() - impactsStart };
+      // Quiet time, so that the next change is a lone change (the leading edge) and not debounced behind this one.
+      await new Promise((r) => setTimeout(r, 250));
+      return timing;
+    };
+    const changes: ChangeTiming[] = [];
+    for (let i = 0; i < CHANGES; i++) {
+      const target = policies[(i * 7919) % policies.length]!;
+      changes.push(await timedChange(() => api.upsert(withExtraPort(api.get("NetworkPolicy", target.metadata.name, target.metadata.namespace)!, 20_000 + i))));
     }
+    // Pod relabels: a pod takes the labels of another pod of its namespace (it moves to that pod's class).
+    const relabels: ChangeTiming[] = [];
+    const podsOnApi = api.list("Pod");
+    for (let i = 0; i < CHANGES; i++) {
+      const target = podsOnApi[(i * 4999 + 17) % podsOnApi.length]!;
+      const sameNs = podsOnApi.filter((p) => p.metadata.namespace === target.metadata.namespace && p !== target);
+      const donor = sameNs[(i * 31) % Math.max(1, sameNs.length)] ?? target;
+      const current = api.get("Pod", target.metadata.name, target.metadata.namespace)!;
+      const labels = { ...(donor.metadata.labels ?? {}), "kubereach.bench/relabel": String(i) };
+      relabels.push(await timedChange(() => api.upsert({ ...current, metadata: { ...current.metadata, labels } })));
+    }
+
+    // A rolling update: a new Deployment of ROLLOUT_REPLICAS pods, then each pod replaced (new pod created, old deleted).
+    const rolloutNs = input.pods.find((p) => p.workload?.kind === "Deployment")?.namespace ?? input.namespaces[0]!.name;
+    const rolloutPod = (hash: string, i: number) =>
+      pod({
+        namespace: rolloutNs,
+        name: `bench-rollout-${hash}-${i}`,
+        labels: { app: "bench-rollout", "pod-template-hash": hash },
+        ip: `10.250.${Math.floor(i / 250)}.${(i % 250) + 1}`,
+        ports: [{ containerPort: 8080, name: "http" }],
+        ownerReferences: [ownerRef("apps/v1", "ReplicaSet", `bench-rollout-${hash}`)],
+      });
+    const oldPods = Array.from({ length: ROLLOUT_REPLICAS }, (_, i) => api.upsert(rolloutPod("aaaaaaaaaa", i)));
+    await new Promise((r) => setTimeout(r, 3000));
+    await service.flush();
+    const rolloutStart = generations.length;
+    const rolloutAt = performance.now();
+    for (let i = 0; i < ROLLOUT_REPLICAS; i++) {
+      api.upsert(rolloutPod("bbbbbbbbbb", i));
+      await new Promise((r) => setTimeout(r, ROLLOUT_STEP_MS / 2));
+      api.delete(oldPods[i]!);
+      await new Promise((r) => setTimeout(r, ROLLOUT_STEP_MS / 2));
+    }
+    const eventsMs = performance.now() - rolloutAt;
+    await new Promise((r) => setTimeout(r, 3000)); // longer than the longest debounce wait (2 s)
+    await service.flush();
+    const rolloutGenerations = generations.slice(rolloutStart);
+    const methods: Record<string, number> = {};
+    for (const g of generations.slice(initial.generations)) methods[g.method ?? "?"] = (methods[g.method ?? "?"] ?? 0) + 1;
+
     return {
+      relabels,
+      methods,
+      rollout: { generations: rolloutGenerations.length, eventsMs, settledMs: rolloutGenerations.length ? rolloutGenerations.at(-1)!.at - rolloutAt : 0 },
+      peakRssMiB: Math.round(peakRss() / 2 ** 20),
       initialMs,
       listMs: listed.length ? Math.max(...listed) - startedWall : NaN,
       initialApplyMs: initial.apply,

@@ -9,7 +9,8 @@ import { ApiEvents } from "../api/events.js";
 import { ServiceMetrics } from "../api/http/metrics.js";
 import { restApi } from "../api/http/rest.js";
 import { QueryService } from "../api/query/QueryService.js";
-import type { RuntimeStatus } from "../api/runtime.js";
+import type { KindRuntime, RuntimeStatus } from "../api/runtime.js";
+import type { KindStatus } from "../sync/source.js";
 import { startApiServer, type ApiServer, type RouteDeps } from "../api/server.js";
 import type { Express } from "express";
 import type { Config } from "./config.js";
@@ -45,6 +46,30 @@ export interface ServiceOptions {
 const LATEST_GENERATION_TTL_MS = 100;
 /** See QueryServiceOptions: 10k pods hold about 42,000 connections, 100k about 400,000 (some 200 MB in memory). */
 const GENERATION_INDEX_MAX_CONNECTIONS = 500_000;
+
+/** The oldest time a required kind stopped being current (see runtime.ts clusterHealth). */
+function sourceDownSince(kinds: readonly KindStatus[]): Date | undefined {
+  let oldest: Date | undefined;
+  for (const k of kinds) if (!k.optional && k.unhealthySince && (!oldest || k.unhealthySince < oldest)) oldest = k.unhealthySince;
+  return oldest;
+}
+
+function kindRuntime(k: KindStatus): KindRuntime {
+  return {
+    kind: k.kind,
+    // Sources without a state (manifests) report whether their watcher runs.
+    state: k.state ?? (k.watching ? "watching" : "stopped"),
+    ...(k.stateSince && { since: k.stateSince }),
+    ...(k.unhealthySince && { behindSince: k.unhealthySince }),
+    optional: k.optional ?? false,
+    ...(k.lastError !== undefined && { lastError: k.lastError }),
+    ...(k.lastFailure !== undefined && { lastFailure: k.lastFailure }),
+    ...(k.lastFailureAt && { lastFailureAt: k.lastFailureAt }),
+    ...(k.lastEventAt && { lastEventAt: k.lastEventAt }),
+    restarts: k.restarts,
+    relists: k.relists,
+  };
+}
 
 export async function startService(config: Config, options: ServiceOptions): Promise<RunningService> {
   const { logger } = options;
@@ -97,8 +122,15 @@ export async function startService(config: Config, options: ServiceOptions): Pro
           lastGenerationAt: s?.lastGenerationAt,
           generation: s?.generation,
           pendingEvents: s?.pendingEvents ?? 0,
-          errors: [...(s?.lastError ? [s.lastError] : []), ...kinds.flatMap((k) => (k.lastError ? [`${k.kind}: ${k.lastError}`] : []))],
+          errors: [
+            ...(s?.lastError ? [s.lastError] : []),
+            ...(s?.recomputeError ? [s.recomputeError] : []),
+            ...kinds.flatMap((k) => (k.lastError ? [`${k.kind}: ${k.lastError}`] : [])),
+          ],
           informerRestarts: kinds.reduce((n, k) => n + k.restarts, 0),
+          ...(s?.behindSince && { behindSince: s.behindSince }),
+          ...(s && sourceDownSince(kinds) && { sourceDownSince: sourceDownSince(kinds) }),
+          kinds: s ? kinds.map(kindRuntime) : [],
         },
       ];
     },

@@ -2,7 +2,7 @@
  * The current objects of one cluster, by kind and uid, as the sync service last applied them.
  * Mutated only by SyncService after the store accepted a change, so it always equals the database.
  */
-import type { WorldInput } from "../engine/index.js";
+import type { NamespaceInput, NetworkPolicyInput, PodInput, WorldInput } from "../engine/index.js";
 import { OBJECT_KINDS, TIERED_POLICY_KINDS, type ClusterObject, type NamespaceObject, type ObjectKind, type PodObject, type PolicyObject } from "./objects.js";
 
 export class ClusterState {
@@ -85,27 +85,9 @@ export class ClusterState {
 
   /** The engine's input, built from the current objects. */
   toWorldInput(): WorldInput {
-    const namespaces = [...this.all("Namespace")].map((o) => {
-      const ns = o as NamespaceObject;
-      return { name: ns.meta.name, labels: ns.meta.labels, origin: `Namespace ${ns.meta.name} (uid ${ns.meta.uid})` };
-    });
-    const pods = [...this.all("Pod")].map((o) => {
-      const p = o as PodObject;
-      return {
-        namespace: p.meta.namespace,
-        name: p.meta.name,
-        labels: p.meta.labels,
-        ip: p.ip,
-        hostNetwork: p.hostNetwork,
-        containerPorts: p.containerPorts,
-        workload: p.workload,
-        origin: `Pod ${p.meta.namespace}/${p.meta.name} (uid ${p.meta.uid})`,
-      };
-    });
-    const networkPolicies = [...this.all("NetworkPolicy")].map((o) => {
-      const np = o as PolicyObject;
-      return { namespace: np.meta.namespace, name: np.meta.name, spec: np.spec, origin: `NetworkPolicy ${np.meta.namespace}/${np.meta.name} (uid ${np.meta.uid})` };
-    });
+    const namespaces = [...this.all("Namespace")].map((o) => namespaceInput(o as NamespaceObject));
+    const pods = [...this.all("Pod")].map((o) => podInput(o as PodObject));
+    const networkPolicies = [...this.all("NetworkPolicy")].map((o) => networkPolicyInput(o as PolicyObject));
     // Cluster-scoped tiers: the engine orders them by tier and priority itself.
     const tieredPolicies = TIERED_POLICY_KINDS.flatMap((kind) =>
       [...this.all(kind)].map((o) => {
@@ -122,6 +104,28 @@ export class ClusterState {
       ...(tieredPolicies.length > 0 ? { tieredPolicies: tieredPolicies.sort(byKindName) } : {}),
     };
   }
+}
+
+/** The engine's input for one object (toWorldInput's parts; the incremental recompute converts only changed objects). */
+export function namespaceInput(ns: NamespaceObject): NamespaceInput {
+  return { name: ns.meta.name, labels: ns.meta.labels, origin: `Namespace ${ns.meta.name} (uid ${ns.meta.uid})` };
+}
+
+export function podInput(p: PodObject): PodInput {
+  return {
+    namespace: p.meta.namespace,
+    name: p.meta.name,
+    labels: p.meta.labels,
+    ip: p.ip,
+    hostNetwork: p.hostNetwork,
+    containerPorts: p.containerPorts,
+    workload: p.workload,
+    origin: `Pod ${p.meta.namespace}/${p.meta.name} (uid ${p.meta.uid})`,
+  };
+}
+
+export function networkPolicyInput(np: PolicyObject): NetworkPolicyInput {
+  return { namespace: np.meta.namespace, name: np.meta.name, spec: np.spec, origin: `NetworkPolicy ${np.meta.namespace}/${np.meta.name} (uid ${np.meta.uid})` };
 }
 
 function nameKey(namespace: string, name: string): string {

@@ -13,7 +13,7 @@ import { analyze, type Analysis } from "./analysis.js";
 import { changesForDelete, changesForListing, changesForUpsert, type ChangeContext } from "./changes.js";
 import { ClusterState } from "./ClusterState.js";
 import { computeImpacts, type LoggedBatch } from "./impact.js";
-import { toMatrixSnapshot } from "./matrixSnapshot.js";
+import { MatrixMaintainer } from "./recompute.js";
 import { OBJECT_KINDS, POLICY_KINDS, TIERED_POLICY_KINDS, type ClusterObject, type JsonValue, type ObjectKind, type ObservedVia } from "./objects.js";
 import type { SyncStore } from "./ports.js";
 import type { ClusterSource, SourceHandler } from "./source.js";
@@ -47,6 +47,8 @@ export interface GenerationEvent {
   readonly generation: number;
   readonly durationMs: number;
   readonly stats: { classes: number; entries: number; pods: number; policies: number; tieredPolicies?: number; unresolvedPeerRules?: number };
+  /** How the matrix was computed: from the previous generation, or from scratch. */
+  readonly method?: "full" | "incremental";
 }
 
 export interface SyncServiceStatus {
@@ -57,6 +59,14 @@ export interface SyncServiceStatus {
   readonly lastAppliedAt: Date | undefined;
   readonly pendingEvents: number;
   readonly lastError: string | undefined;
+  /** The last recompute failed (the served generation is older than the applied state); cleared by a successful one. */
+  readonly recomputeError?: string;
+  /**
+   * Since when the sync has been behind what it received: the oldest queued event, the oldest applied
+   * change not yet in a committed generation, or the start while the initial sync runs. Undefined
+   * when caught up. (The source's own outages are reported by the source: see docs/sync-health.md.)
+   */
+  readonly behindSince?: Date;
   readonly counts: Record<ObjectKind, number>;
 }
 
@@ -87,6 +97,13 @@ export class SyncService {
   private lastError: string | undefined;
   private lastAppliedAt: Date | undefined;
   private lastGenerationAt: Date | undefined;
+  private readonly startedAt: Date;
+  /** When the oldest applied change that no recompute has taken yet was applied. */
+  private uncommittedSince: Date | undefined;
+  /** What the running recompute took (put back if it fails: its changes wait for the next one, impacts included). */
+  private inFlight: { log: LoggedBatch[]; since: Date | undefined; dirtySince: number | undefined; expectedGeneration: number } | undefined;
+  private recomputeError: string | undefined;
+  private recomputeRetry: NodeJS.Timeout | undefined;
   private readonly clock: () => Date;
   /**
    * The generation changes applied now belong to: one past the last committed. The mutex makes
@@ -96,10 +113,13 @@ export class SyncService {
   private openGeneration = 1;
   private readonly applyLock = new Mutex();
   private readonly log_: Logger;
+  private readonly matrix: MatrixMaintainer;
 
   constructor(private readonly options: SyncServiceOptions) {
     this.clock = options.clock ?? (() => new Date());
+    this.startedAt = this.clock();
     this.log_ = options.logger;
+    this.matrix = new MatrixMaintainer(options.logger);
   }
 
   /** Loads the stored state, starts the source and resolves after the initial sync is applied and a generation committed. */
@@ -139,9 +159,10 @@ export class SyncService {
   async stop(deadlineMs = 10_000): Promise<void> {
     if (this.stopped) return;
     if (this.listing) {
-      // Stopped during the initial listing (Ctrl-C while starting): nothing is committed yet and the
-      // database is about to close, so give up the listing instead of retrying writes for ever.
+      // The initial sync has not finished (a slow or unreachable API server): nothing is worth
+      // committing yet. Stopping the source rejects start() and ends every retry timer and request.
       this.stopped = true;
+      // And no write is retried on a database that is about to close.
       this.aborted = true;
       await this.options.source.stop();
       return;
@@ -153,6 +174,7 @@ export class SyncService {
     clearTimeout(timer);
     this.stopped = true;
     if (this.recomputeTimer) clearTimeout(this.recomputeTimer);
+    clearTimeout(this.recomputeRetry);
     if (outcome === "timeout") {
       this.aborted = true;
       // Nothing is lost: the next start lists the source again and reconciles the database by uid.
@@ -179,8 +201,17 @@ export class SyncService {
       lastAppliedAt: this.lastAppliedAt,
       pendingEvents: this.queue.length,
       lastError: this.lastError,
+      ...(this.recomputeError !== undefined && { recomputeError: this.recomputeError }),
+      ...(this.behindSince() && { behindSince: this.behindSince() }),
       counts: this.counts(),
     };
+  }
+
+  private behindSince(): Date | undefined {
+    if (!this.initialSyncDone) return this.startedAt;
+    let oldest: Date | undefined;
+    for (const d of [this.queue[0]?.at, this.uncommittedSince, this.inFlight?.since]) if (d && (!oldest || d < oldest)) oldest = d;
+    return oldest;
   }
 
   /** The analysis of the last committed generation (for in-process readers). */
@@ -215,7 +246,7 @@ export class SyncService {
     let backoff = 500;
     while (this.queue.length > 0) {
       const batch = this.takeBatch();
-      const { changes, working } = this.changesFor(batch);
+      const { changes, working, material } = this.changesFor(batch);
       for (;;) {
         try {
           const revisions = await this.applyLock.run(async () => {
@@ -228,8 +259,11 @@ export class SyncService {
           // Only real changes count: a relist that changed nothing must not look like lag.
           if (changes.length) this.lastAppliedAt = this.clock();
           this.lastError = undefined;
-          if (changes.length) {
-            this.log.push({ changes, revisions });
+          if (changes.length) this.log.push({ changes, revisions });
+          // Only changes the engine reads need a generation: a status-only pod update (a Ready condition)
+          // or a metadata-only change is stored (its resourceVersion) and waits for the next generation.
+          if (material) {
+            this.uncommittedSince ??= batch[0]!.at;
             // Listings (a relist, a manifest re-read) come kind by kind: only watch events take the leading edge.
             this.markDirty(batch.every((e) => e.type !== "list"));
           }
@@ -264,9 +298,10 @@ export class SyncService {
     return this.queue.splice(0, n);
   }
 
-  private changesFor(batch: readonly QueuedEvent[]): { changes: ObjectChange[]; working: ClusterState } {
+  private changesFor(batch: readonly QueuedEvent[]): { changes: ObjectChange[]; working: ClusterState; material: boolean } {
     const working = this.state.clone();
     const changes: ObjectChange[] = [];
+    let material = false;
     for (const e of batch) {
       const ctx: ChangeContext = {
         observedAt: e.at,
@@ -283,11 +318,15 @@ export class SyncService {
       }
       for (const c of cs) {
         if (c.op === "delete") working.delete(c.object);
-        else working.put(c.object);
+        else {
+          material ||= !sameForEngine(working.get(c.object.kind, c.object.meta.uid), c.object);
+          working.put(c.object);
+        }
+        if (c.op === "delete" || c.revision) material = true;
       }
       changes.push(...cs);
     }
-    return { changes, working };
+    return { changes, working, material };
   }
 
   private markDirty(leadingEdge: boolean): void {
@@ -319,7 +358,10 @@ export class SyncService {
 
   /** Serialised: one recompute at a time; a recompute started while one runs waits and then runs. */
   private recompute(): Promise<void> {
-    const run = (this.recomputing ?? Promise.resolve()).then(() => this.recomputeNow());
+    const run = (this.recomputing ?? Promise.resolve()).then(() => this.recomputeNow()).then(
+      () => this.recomputeSucceeded(),
+      (err: unknown) => this.recomputeFailed(err),
+    );
     // The tracked promise never rejects (callers get `run`'s error): a failed recompute must neither
     // skip the next one nor surface as an unhandled rejection. It clears itself when it is the last.
     const tracked: Promise<void> = run.then(
@@ -341,21 +383,16 @@ export class SyncService {
     // Taken under the apply lock: no batch is half-applied, and later batches belong to the next generation.
     const { log, state, expectedGeneration } = await this.applyLock.run(() => {
       const taken = { log: this.log, state: this.state.clone(), expectedGeneration: this.openGeneration };
+      this.inFlight = { log: taken.log, since: this.uncommittedSince, dirtySince: started, expectedGeneration: taken.expectedGeneration };
+      this.uncommittedSince = undefined;
       this.log = [];
       this.openGeneration++;
       return taken;
     });
-    const analysis = analyze(state);
-    const snapshot = toMatrixSnapshot(analysis.matrix);
-    const stats = {
-      classes: analysis.matrix.stats.classes,
-      entries: analysis.matrix.stats.entries,
-      pods: analysis.world.pods.length,
-      policies: analysis.world.networkPolicies.length,
-      tieredPolicies: analysis.world.tieredPolicies.length,
-      // Tiered rules with nodes/domainNames peers: the generation is what kubereach can prove without them.
-      unresolvedPeerRules: analysis.matrix.stats.unresolvedPeerRules,
-    };
+    // Incremental on top of the last committed generation when the engine can be exact, else from scratch (recompute.ts).
+    // stats.unresolvedPeerRules: tiered rules with nodes/domainNames peers; the generation is what kubereach can prove without them.
+    const computed = this.matrix.compute({ state: this.generationBase.state, snapshot: this.persisted?.snapshot }, state, log);
+    const { analysis, snapshot, stats } = computed;
     let generation: number;
     for (let backoff = 500; ; backoff = Math.min(backoff * 2, 30_000)) {
       try {
@@ -379,14 +416,18 @@ export class SyncService {
         await sleep(backoff);
       }
     }
+    this.inFlight = undefined;
     const base = this.generationBase;
     this.persisted = { generation, snapshot };
     this.generationBase = { state, analysis };
     this.namespaceSelectors = selectorsOf(analysis);
     this.lastGenerationAt = this.clock();
     const durationMs = Date.now() - started;
-    this.log_.info({ generation, durationMs, ...stats, invalidObjects: analysis.diagnostics.filter((d) => d.severity === "error").length }, "matrix generation committed");
-    this.options.onGeneration?.({ clusterId: this.options.clusterId, generation, durationMs, stats });
+    this.log_.info(
+      { generation, durationMs, ...stats, method: computed.method, fullBecause: computed.reason, invalidObjects: analysis.diagnostics.filter((d) => d.severity === "error").length },
+      "matrix generation committed",
+    );
+    this.options.onGeneration?.({ clusterId: this.options.clusterId, generation, durationMs, stats, method: computed.method });
 
     // Impacts are derived data: computed after the generation is durable, so history never waits on them.
     try {
@@ -402,6 +443,42 @@ export class SyncService {
     }
   }
 
+  private recomputeSucceeded(): void {
+    if (!this.inFlight) {
+      // Committed (or nothing was due): whatever the failed recomputes held back is in this generation.
+      if (this.recomputeError !== undefined) this.log_.info({ generation: this.persisted?.generation }, "recompute succeeded again");
+      this.recomputeError = undefined;
+      clearTimeout(this.recomputeRetry);
+      this.recomputeRetry = undefined;
+    } else this.inFlight = undefined; // returned without committing (stopped, fenced): nothing to put back
+  }
+
+  /**
+   * A recompute failed before committing (the analysis threw: an input too large for the engine, a
+   * bug). Not a fencing conflict: the generation number it reserved is released, its changes (and
+   * their revisions' impacts) go back to wait for the next recompute, and the failure is a sync
+   * error with lag growing until a recompute succeeds. Retried after a minute, or at the next change.
+   */
+  private recomputeFailed(err: unknown): never {
+    const taken = this.inFlight;
+    this.inFlight = undefined;
+    if (taken) {
+      this.log = [...taken.log, ...this.log];
+      if (this.openGeneration === taken.expectedGeneration + 1) this.openGeneration = taken.expectedGeneration;
+      if (taken.since && (!this.uncommittedSince || taken.since < this.uncommittedSince)) this.uncommittedSince = taken.since;
+      if (taken.dirtySince !== undefined) this.dirtySince = Math.min(this.dirtySince ?? Infinity, taken.dirtySince);
+    }
+    this.recomputeError = `recompute failed: ${errorMessage(err)}`;
+    if (!this.stopped && !this.aborted && !this.recomputeRetry) {
+      this.recomputeRetry = setTimeout(() => {
+        this.recomputeRetry = undefined;
+        if (this.dirtySince !== undefined) void this.recompute().catch(() => undefined);
+      }, 60_000);
+      this.recomputeRetry.unref();
+    }
+    throw err;
+  }
+
   /** Another process took the cluster over: stop writing at once (nothing written here can be lost: the new writer relists). */
   private fenced(err: unknown): void {
     if (this.aborted) return;
@@ -414,6 +491,13 @@ export class SyncService {
   private counts(): Record<ObjectKind, number> {
     return Object.fromEntries(OBJECT_KINDS.map((k) => [k, this.state.count(k)])) as Record<ObjectKind, number>;
   }
+}
+
+/** Whether two versions of an object are the same to the engine (everything but the resourceVersion). */
+function sameForEngine(before: ClusterObject | undefined, after: ClusterObject): boolean {
+  if (!before || before.kind !== after.kind) return false;
+  const strip = (o: ClusterObject) => ({ ...o, meta: { ...o.meta, resourceVersion: "" } });
+  return JSON.stringify(strip(before)) === JSON.stringify(strip(after));
 }
 
 function selectorsOf(analysis: Analysis | undefined): LabelSelector[] {

@@ -37,6 +37,21 @@ export function computeImpacts(
   if (revisions.length > MAX_EXACT_REVISIONS) {
     return [toImpact(revisions.map((r) => r.id), generation, diffConnectivity(base.connectivity(), finalConnectivity()), false)];
   }
+  try {
+    return exactImpacts(base, log, revisions, generation);
+  } catch {
+    // A state between two revisions the engine cannot analyse (the input a failed recompute choked
+    // on, removed again before this generation): one joint impact, base to final, for all of them.
+    return [toImpact(revisions.map((r) => r.id), generation, diffConnectivity(base.connectivity(), finalConnectivity()), false)];
+  }
+}
+
+function exactImpacts(
+  base: { state: ClusterState; connectivity: () => readonly ConnectivityRow[] },
+  log: readonly LoggedBatch[],
+  revisions: readonly StoredRevision[],
+  generation: number,
+): ImpactInput[] {
   const revisionKey = (r: { uid: string; resourceVersion: string; operation: string }) => `${r.uid}\u0000${r.resourceVersion}\u0000${r.operation}`;
   const stored = new Map(revisions.map((r) => [revisionKey(r), r]));
   const out: ImpactInput[] = [];

@@ -11,8 +11,7 @@ export function classKeyOf(signature: string): ClassKey {
   return createHash("sha256").update(signature).digest("hex").slice(0, 32);
 }
 
-export function toMatrixSnapshot(matrix: ClassMatrix): MatrixSnapshot {
-  const signatures = classSignatures(matrix);
+export function toMatrixSnapshot(matrix: ClassMatrix, signatures: readonly string[] = classSignatures(matrix)): MatrixSnapshot {
   const keys = signatures.map(classKeyOf);
   const index = buildWorkloadIndex(matrix);
   const cls = matrix.classes.classes;

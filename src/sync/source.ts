@@ -27,9 +27,53 @@ export interface KindStatus {
   readonly lastEventAt?: Date;
   readonly restarts: number;
   readonly relists: number;
+  /** What currently keeps the kind from being current; cleared once a list or watch works again. */
   readonly lastError?: string;
+  /** The last failure, kept after recovery (for diagnosis; not a current error). */
+  readonly lastFailure?: string;
+  readonly lastFailureAt?: Date;
   /** An optional kind (a CRD such as AdminNetworkPolicy) the cluster does not serve: normal, not an error; it counts as synced and empty. */
   readonly notServed?: boolean;
+  /**
+   * Where the kind's list/watch loop is (live sources; see docs/sync-health.md):
+   * listing, watching, reconnecting (a watch ended normally, re-watching), backoff (waiting after a
+   * failure), notServed, forbidden (RBAC refuses list or watch), stopped.
+   */
+  readonly state?: KindState;
+  readonly stateSince?: Date;
+  /** Since when the kind has not been current with its source (first failure not yet followed by an open watch). */
+  readonly unhealthySince?: Date;
+  /** A kind that may be absent (the tiered-policy CRDs): not being able to read it does not block the sync. */
+  readonly optional?: boolean;
+  /** The permission the API server refused (401/403), when that is why the kind cannot be read. */
+  readonly forbidden?: KindPermission;
+}
+
+export type KindState = "listing" | "watching" | "reconnecting" | "backoff" | "notServed" | "forbidden" | "stopped";
+
+/** An RBAC permission kubereach needs: `verb` on `resource` in API `group` ("" for the core group). */
+export interface KindPermission {
+  readonly verb: string;
+  readonly resource: string;
+  readonly group: string;
+}
+
+/**
+ * Why the source cannot complete a sync for lack of permissions: a REQUIRED kind (namespaces, pods,
+ * networkpolicies) the API server refuses (401/403). Optional kinds are skipped instead. Undefined
+ * when no required kind is refused.
+ */
+export function requiredPermissionProblem(status: SourceStatus): string | undefined {
+  const refused = status.kinds.filter((k) => !k.optional && k.forbidden);
+  if (!refused.length) return undefined;
+  const perms = refused.map((k) => `${k.forbidden!.verb} ${k.forbidden!.resource}${k.forbidden!.group ? `.${k.forbidden!.group}` : ""}`);
+  const detail = refused.map((k) => k.lastError).filter(Boolean)[0];
+  return `the Kubernetes API server refuses ${perms.join(", ")} to kubereach's credentials (${status.description}); grant list and watch on namespaces, pods and networkpolicies.networking.k8s.io (deploy/ has the ClusterRole)${detail ? `: ${detail}` : ""}`;
+}
+
+/** "list pods (group \"\")", the way RBAC rules spell it. */
+export function describePermission(p: KindPermission): string {
+  return `${p.verb} ${p.resource}${p.group ? `.${p.group}` : ""} (ClusterRole rule: apiGroups ["${p.group}"], resources ["${p.resource}"], verbs ["list", "watch"])`;
 }
 
 export interface SourceStatus {

@@ -1,11 +1,12 @@
 /**
  * /healthz: the process is alive (no dependency checked: a database outage must not get the pod
- * restarted). /readyz: the initial sync is done, the database answers, and the process is not
- * shutting down; otherwise 503 with the reasons.
+ * restarted). /readyz: the initial sync is done, the source is current (no required kind unable to
+ * list or watch for SOURCE_OUTAGE_GRACE_MS), the database answers, and the process is not
+ * shutting down; otherwise 503 with the reasons (docs/sync-health.md).
  */
 import type { Express } from "express";
 import type { Store } from "../../store/types.js";
-import type { RuntimeStatus } from "../runtime.js";
+import { clusterHealth, type RuntimeStatus } from "../runtime.js";
 
 export function registerHealth(app: Express, deps: { store: Store; runtime: RuntimeStatus }): void {
   app.get("/healthz", (_req, res) => {
@@ -19,10 +20,10 @@ export function registerHealth(app: Express, deps: { store: Store; runtime: Runt
 }
 
 /** Why the process is not ready (empty when it is): what /readyz and the kubereach_ready metric report. */
-export async function notReadyReasons(deps: { store: Store; runtime: RuntimeStatus }): Promise<string[]> {
+export async function notReadyReasons(deps: { store: Store; runtime: RuntimeStatus }, now = Date.now()): Promise<string[]> {
   const reasons: string[] = [];
   if (!deps.runtime.accepting()) reasons.push("shutting down");
-  for (const c of deps.runtime.clusters()) if (!c.initialSyncDone) reasons.push(`cluster ${c.clusterId}: initial sync not finished`);
+  for (const c of deps.runtime.clusters()) reasons.push(...clusterHealth(c, now).reasons);
   try {
     await deps.store.clusters.listClusters();
   } catch (err) {

@@ -7,9 +7,10 @@
  * matched route PATTERN (never the raw URL with its query string) and the status code. Restrict
  * who can reach the port (a NetworkPolicy, or the listen address) if even that is too much.
  *
- * kubereach_sync_lag_seconds{cluster}      seconds since the sync was last seen caught up with its
- *                                          source (initial sync done, no source events queued, no
- *                                          error reported); 0 while caught up
+ * kubereach_sync_lag_seconds{cluster}      seconds the served data may be behind the cluster: since the
+ *                                          oldest change not yet in a committed generation, or since a
+ *                                          required kind lost its watch (an outage); 0 while caught up.
+ *                                          GraphQL syncStatus.lagSeconds is the same value (clusterHealth)
  * kubereach_matrix_generation{cluster}     the latest committed matrix generation
  * kubereach_recompute_duration_seconds{cluster}  histogram of matrix recompute times (per generation)
  * kubereach_http_request_duration_seconds{method,route,status}  histogram of HTTP response times
@@ -20,7 +21,7 @@
 import type { Express, NextFunction, Request, Response } from "express";
 import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from "prom-client";
 import type { Store } from "../../store/types.js";
-import type { RuntimeStatus } from "../runtime.js";
+import { clusterHealth, type RuntimeStatus } from "../runtime.js";
 import { notReadyReasons } from "./health.js";
 
 export interface MetricsSources {
@@ -31,24 +32,22 @@ export interface MetricsSources {
 export class ServiceMetrics {
   readonly registry = new Registry();
   private sources: MetricsSources | undefined;
-  private readonly caughtUpAt = new Map<string, number>();
-  private readonly startedAt: number;
   private readonly recompute: Histogram<"cluster">;
   private readonly revisions: Counter<"cluster">;
   private readonly http: Histogram<"method" | "route" | "status">;
 
   constructor(private readonly now: () => number = Date.now) {
-    this.startedAt = now();
     const registers = [this.registry];
     collectDefaultMetrics({ register: this.registry });
     // prom-client calls collect() with the metric as `this`: the service is reached through these.
     const clusters = () => this.sources?.runtime.clusters() ?? [];
     const sampleLag = () => this.sampleLag();
     const sources = () => this.sources;
+    const clock = () => this.now();
 
     new Gauge({
       name: "kubereach_sync_lag_seconds",
-      help: "Seconds since the sync was last seen caught up with its source (initial sync done, no queued source events, no reported error); 0 while caught up.",
+      help: "Seconds the served data may be behind the cluster: since the oldest change not yet in a committed generation, or since a required kind lost its watch; 0 while caught up.",
       labelNames: ["cluster"],
       registers,
       collect() {
@@ -102,7 +101,7 @@ export class ServiceMetrics {
       registers,
       async collect() {
         const s = sources();
-        this.set(s && (await notReadyReasons(s)).length === 0 ? 1 : 0);
+        this.set(s && (await notReadyReasons(s, clock())).length === 0 ? 1 : 0);
       },
     });
   }
@@ -145,11 +144,7 @@ export class ServiceMetrics {
   private sampleLag(): Map<string, number> {
     const out = new Map<string, number>();
     const now = this.now();
-    for (const c of this.sources?.runtime.clusters() ?? []) {
-      const caughtUp = c.initialSyncDone && c.pendingEvents === 0 && c.errors.length === 0;
-      if (caughtUp) this.caughtUpAt.set(c.clusterId, now);
-      out.set(c.clusterId, Math.max(0, (now - (this.caughtUpAt.get(c.clusterId) ?? this.startedAt)) / 1000));
-    }
+    for (const c of this.sources?.runtime.clusters() ?? []) out.set(c.clusterId, clusterHealth(c, now).lagSeconds);
     return out;
   }
 }

@@ -184,7 +184,7 @@ export function buildEndpointClasses(world: CompiledWorld): EndpointClasses {
   return { classes, classOfPod, partition, groupOfPeer, groupClasses };
 }
 
-function namedPortsMentioned(world: CompiledWorld): Set<string> {
+export function namedPortsMentioned(world: CompiledWorld): Set<string> {
   const names = new Set<string>();
   for (const p of world.networkPolicies)
     for (const rules of [p.ingress, p.egress])
@@ -207,7 +207,7 @@ function relevantNamedPorts(pod: CompiledPod, names: ReadonlySet<string>): Map<s
  * Canonical text of relevantNamedPorts(pod, names): `name:PROTOCOL:port` by name, comma-separated,
  * "" when none. Built without that Map (this runs once per pod; the Map is built once per class).
  */
-function relevantNamedPortsKey(pod: CompiledPod, names: ReadonlySet<string>): string {
+export function relevantNamedPortsKey(pod: CompiledPod, names: ReadonlySet<string>): string {
   let first: string | undefined;
   let more: string[] | undefined;
   for (const name of pod.namedPorts.keys()) {

@@ -20,7 +20,7 @@
  */
 import * as k8s from "@kubernetes/client-node";
 import type { ClusterObject, ObjectKind } from "../objects.js";
-import type { KindStatus, SourceHandler } from "../source.js";
+import { describePermission, type KindPermission, type KindState, type KindStatus, type SourceHandler } from "../source.js";
 import { Backoff, type BackoffOptions } from "./backoff.js";
 import { classifyFailure, type Failure } from "./failures.js";
 import type { KindSpec, KubeList } from "./kinds.js";
@@ -72,6 +72,8 @@ export class KindSupervisor {
   private listCalls = 0;
   /** An optional kind (a CRD) the API server answered 404 for: not installed, which is normal. */
   private notServed = false;
+  /** The permission the API server refused (401/403) on the last attempt, if that is why the kind cannot be read. */
+  private forbidden: KindPermission | undefined;
   private readonly initial: { promise: Promise<void>; resolve: () => void };
   // Status
   private watching = false;
@@ -80,6 +82,13 @@ export class KindSupervisor {
   private restarts = 0;
   private relists = 0;
   private lastError: string | undefined;
+  private lastFailure: { message: string; at: Date } | undefined;
+  /** When the current watch opened (undefined while none is open). */
+  private watchOpenedAt: number | undefined;
+  private state: KindState = "listing";
+  private stateSince = new Date();
+  /** Since the first failure not yet followed by an open watch: how long this kind has been blind. */
+  private unhealthySince: Date | undefined;
 
   constructor(
     private readonly spec: KindSpec,
@@ -123,6 +132,7 @@ export class KindSupervisor {
     const informer = this.informer;
     this.informer = undefined;
     this.watching = false;
+    this.setState("stopped");
     await informer?.stop();
   }
 
@@ -135,8 +145,32 @@ export class KindSupervisor {
       restarts: this.restarts,
       relists: this.relists,
       ...(this.lastError !== undefined && { lastError: this.lastError }),
+      ...(this.lastFailure && { lastFailure: this.lastFailure.message, lastFailureAt: this.lastFailure.at }),
       ...(this.notServed && { notServed: true }),
+      state: this.state,
+      stateSince: this.stateSince,
+      ...(this.unhealthySince && { unhealthySince: this.unhealthySince }),
+      ...(this.spec.optional && { optional: true }),
+      ...(this.forbidden && { forbidden: this.forbidden }),
     };
+  }
+
+  private setState(state: KindState): void {
+    if (state === this.state) return;
+    this.state = state;
+    this.stateSince = new Date();
+  }
+
+  /**
+   * A list or watch worked: the kind is current again and its error is behind it (kept as
+   * lastFailure). The backoff is reset only by a watch that lived (see scheduleRestart): a list
+   * that works followed by a watch that fails at once must not restart the sequence.
+   */
+  private healthy(): void {
+    this.lastError = undefined;
+    this.forbidden = undefined;
+    this.unhealthySince = undefined;
+    this.consecutiveFailures = 0;
   }
 
   // ----------------------------------------------------------------------------------------------
@@ -188,17 +222,21 @@ export class KindSupervisor {
     if (this.retired(gen)) throw abortError();
     const abort = new AbortController();
     this.listAbort = abort;
+    this.setState("listing");
     let list: KubeList;
     try {
       list = await this.spec.list(AbortSignal.any([abort.signal, AbortSignal.timeout(this.settings.listTimeoutMs)]));
     } catch (err) {
       this.lastListError = err;
-      if (this.spec.optional && statusOf(err) === 404) this.onNotServed(gen);
+      const status = statusOf(err);
+      if (this.spec.optional && status === 404) this.onNotServed(gen);
+      else if (this.spec.optional && (status === 401 || status === 403)) this.onOptionalForbidden(gen, err);
       throw err;
     } finally {
       if (this.listAbort === abort) this.listAbort = undefined;
     }
     if (this.retired(gen)) throw abortError();
+    this.healthy();
     if (this.notServed) {
       this.notServed = false;
       this.log.info({ kind: this.spec.kind, path: this.spec.path }, "kind is served now (CRD installed)");
@@ -240,11 +278,32 @@ export class KindSupervisor {
     if (this.retired(gen)) return;
     const first = !this.notServed;
     this.notServed = true;
-    this.lastError = undefined;
-    this.consecutiveFailures = 0;
+    this.healthy();
+    this.setState("notServed");
     if (!first) return;
     this.log.info({ kind: this.spec.kind, path: this.spec.path, retryMs: this.settings.absentRetryMs }, "kind not served by the API server (CRD not installed); looking again later");
     this.deliverListing([], undefined);
+  }
+
+  /**
+   * RBAC refuses an optional kind (the tiered-policy CRDs): reported (status, an error log) and
+   * skipped, so the initial sync completes without it; looked at again every `absentRetryMs`.
+   * Nothing is delivered: objects of the kind already known stay as they were (their deletion is
+   * not known), and answers about what they select may be wrong, which lastError says.
+   */
+  private onOptionalForbidden(gen: number, err: unknown): void {
+    if (this.retired(gen)) return;
+    const first = this.forbidden === undefined;
+    this.forbidden = { verb: "list", resource: this.spec.resource, group: this.spec.group };
+    this.lastError = `forbidden: ${describePermission(this.forbidden)}; ${this.spec.kind} objects are not read, so answers ignore them (${classifyFailure(err, "list").message})`;
+    this.lastFailure = { message: this.lastError, at: new Date() };
+    this.unhealthySince ??= new Date();
+    this.setState("forbidden");
+    if (first) this.log.error({ kind: this.spec.kind, path: this.spec.path, error: this.lastError, retryMs: this.settings.absentRetryMs }, "optional kind not readable (RBAC); skipped, looking again later");
+    if (!this.synced) {
+      this.synced = true;
+      this.initial.resolve();
+    }
   }
 
   // ----------------------------------------------------------------------------------------------
@@ -260,7 +319,9 @@ export class KindSupervisor {
   private onWatchOpen(gen: number): void {
     if (this.retired(gen)) return;
     this.watching = true;
-    this.consecutiveFailures = 0;
+    this.watchOpenedAt = Date.now();
+    this.healthy();
+    this.setState("watching");
     this.log.debug({ kind: this.spec.kind, resourceVersion: this.informer?.latestResourceVersion() }, "watching");
   }
 
@@ -281,9 +342,13 @@ export class KindSupervisor {
     const status = statusOf(err);
     if (err && status !== 410) return; // the informer reports it through "error": onError
     const expired = this.expiredSeen || status === 410;
-    // A watch that ends at once without events (or with only a 410) is suspicious: pace the next request.
-    const short = stats.durationMs < this.settings.minWatchDurationMs && stats.events === 0;
+    this.setState(expired ? "listing" : "reconnecting");
+    // A watch that ends at once without events is suspicious: pace the next request. Not after a 410:
+    // the informer relists at once, as client-go's reflector does (a relist that fails is paced by the backoff).
+    const short = !expired && stats.durationMs < this.settings.minWatchDurationMs && stats.events === 0;
+    this.watchOpenedAt = undefined;
     if (short) this.paceMs = this.backoff.next();
+    else this.backoff.reset(); // a watch that lived: the connection works
     const fields = { kind: this.spec.kind, durationMs: stats.durationMs, events: stats.events, delayMs: short ? this.paceMs : 0 };
     if (expired) this.log.info(fields, "watch expired (410 Gone); relisting");
     else if (short) this.log.warn(fields, "watch closed immediately; delaying reconnect");
@@ -303,8 +368,8 @@ export class KindSupervisor {
 
   private onError(gen: number, err: unknown): void {
     if (this.retired(gen)) return;
-    if (this.notServed && err === this.lastListError) {
-      // Not an error: the CRD is not installed. Look for it again later, quietly.
+    if ((this.notServed || (this.spec.optional && this.forbidden)) && err === this.lastListError) {
+      // Not installed (normal), or not readable (reported once): look again later, quietly.
       this.inListDiff = false;
       this.watching = false;
       if (this.restartTimer) return;
@@ -316,8 +381,17 @@ export class KindSupervisor {
     }
     this.inListDiff = false;
     this.watching = false;
-    const failure = classifyFailure(err, err === this.lastListError ? "list" : "watch");
+    const operation = err === this.lastListError ? "list" : "watch";
+    const failure = classifyFailure(err, operation);
     this.consecutiveFailures++;
+    if (failure.status === 401 || failure.status === 403) {
+      // A required kind: retried (RBAC gets fixed, tokens rotate); `sync --once` fails on it (see KubeClusterSource.permissionProblem).
+      this.forbidden = { verb: operation, resource: this.spec.resource, group: this.spec.group };
+      this.unhealthySince ??= new Date();
+      this.scheduleRestart("recreate", { ...failure, message: `${failure.status === 401 ? "unauthorized (credentials rejected)" : "forbidden"}: kubereach needs ${describePermission(this.forbidden)}; ${failure.message}` });
+      this.setState("forbidden");
+      return;
+    }
     const mode: RestartMode = failure.relist || this.consecutiveFailures >= this.settings.recreateAfterFailures ? "recreate" : "restart";
     this.scheduleRestart(mode, failure);
   }
@@ -333,6 +407,13 @@ export class KindSupervisor {
   private scheduleRestart(mode: RestartMode, failure: Failure): void {
     if (this.stopped) return;
     this.lastError = failure.message;
+    this.lastFailure = { message: failure.message, at: new Date() };
+    this.unhealthySince ??= new Date();
+    this.setState("backoff");
+    // A failure of a watch that had lived: the connection worked until now, so the sequence starts over.
+    const lived = this.watchOpenedAt !== undefined && Date.now() - this.watchOpenedAt >= this.settings.minWatchDurationMs;
+    this.watchOpenedAt = undefined;
+    if (lived) this.backoff.reset();
     if (this.restartTimer) {
       if (mode === "recreate") this.restartMode = "recreate";
       return;
@@ -343,7 +424,7 @@ export class KindSupervisor {
     const fields = { kind: this.spec.kind, error: failure.message, status: failure.status, failureClass: failure.class, consecutiveFailures: this.consecutiveFailures, delayMs, action: mode };
     if (failure.status === 401 || failure.status === 403)
       // Retried (tokens rotate, RBAC gets fixed), but loud: this needs an operator.
-      this.log.error({ ...fields, hint: `check the credentials and RBAC: kubereach needs list and watch on ${this.spec.path}` }, "informer not authorized; retrying after backoff");
+      this.log.error({ ...fields, hint: `check the credentials and RBAC: kubereach needs list and watch on ${this.spec.resource}${this.spec.group ? `.${this.spec.group}` : ""}` }, "informer not authorized; retrying after backoff");
     else this.log.warn(fields, mode === "recreate" ? "informer failed; relisting after backoff" : "informer failed; restarting after backoff");
     this.restartTimer = setTimeout(() => {
       this.restartTimer = undefined;

@@ -25,7 +25,7 @@ export interface KubeClusterSourceOptions {
   readonly connection?: KubeConnection;
   /** Optional pino-compatible logger (a child with `component` is a good choice). Default: silent. */
   readonly logger?: SourceLogger;
-  /** Restart backoff. Default 0.8 s doubling to 30 s, 20 % jitter, reset after 2 min without failures. */
+  /** Restart backoff. Default 0.8 s doubling to 10 s, 20 % jitter, reset by a successful list or watch (or 2 min without failures). */
   readonly backoff?: BackoffOptions;
   /** Consecutive failures after which an informer is replaced (fresh list) rather than resumed. Default 3. */
   readonly recreateAfterFailures?: number;

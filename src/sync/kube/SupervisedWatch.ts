@@ -48,9 +48,13 @@ export class SupervisedWatch extends k8s.Watch {
     const started = Date.now();
     let events = 0;
     let ended = false;
+    // As client-go's reflector asks: bookmarks (the resourceVersion advances on quiet collections, so a
+    // reconnect rarely needs a relist) and a server-side timeout of 5-10 min (the watch ends normally
+    // and is renewed, so a half-open connection the client cannot detect (T-K6) lasts at most that long).
+    const params = { ...queryParams, allowWatchBookmarks: true, timeoutSeconds: Math.round(300 * (1 + Math.random())) };
     const controller = await super.watch(
       this.hooks.path?.() ?? path,
-      queryParams,
+      params,
       (phase, apiObj, watchObj) => {
         if (phase !== "ERROR") events++;
         this.hooks.onEvent(phase, apiObj);

@@ -14,6 +14,9 @@ export interface KindSpec {
   readonly kind: ObjectKind;
   /** Cluster-wide collection path, watched with `?watch=true&resourceVersion=...`. */
   readonly path: string;
+  /** The RBAC resource and API group ("" for core): what a 403 names. */
+  readonly resource: string;
+  readonly group: string;
   /** Lists the whole collection; `signal` aborts the request (stop, list timeout). */
   list(signal: AbortSignal): Promise<KubeList>;
   /**
@@ -39,9 +42,15 @@ export function kindSpecs(kc: k8s.KubeConfig): KindSpec[] {
   const networking = kc.makeApiClient(k8s.NetworkingV1Api);
   const custom = kc.makeApiClient(k8s.CustomObjectsApi);
   return [
-    { kind: "Namespace", path: "/api/v1/namespaces", list: (signal) => core.listNamespace({}, withSignal(signal)) },
-    { kind: "Pod", path: "/api/v1/pods", list: (signal) => core.listPodForAllNamespaces({}, withSignal(signal)) },
-    { kind: "NetworkPolicy", path: "/apis/networking.k8s.io/v1/networkpolicies", list: (signal) => networking.listNetworkPolicyForAllNamespaces({}, withSignal(signal)) },
+    { kind: "Namespace", path: "/api/v1/namespaces", resource: "namespaces", group: "", list: (signal) => listInPages((page) => core.listNamespace(page, withSignal(signal))) },
+    { kind: "Pod", path: "/api/v1/pods", resource: "pods", group: "", list: (signal) => listInPages((page) => core.listPodForAllNamespaces(page, withSignal(signal))) },
+    {
+      kind: "NetworkPolicy",
+      path: "/apis/networking.k8s.io/v1/networkpolicies",
+      resource: "networkpolicies",
+      group: "networking.k8s.io",
+      list: (signal) => listInPages((page) => networking.listNetworkPolicyForAllNamespaces(page, withSignal(signal))),
+    },
     ...TIERED_POLICY_RESOURCES.map((r) => crdSpec(r, custom)),
   ];
 }
@@ -56,6 +65,8 @@ function crdSpec(r: (typeof TIERED_POLICY_RESOURCES)[number], custom: k8s.Custom
   let served: string = r.versions[0];
   return {
     kind: r.kind,
+    resource: r.plural,
+    group: r.group,
     get path() {
       return pathOf(served);
     },
@@ -64,7 +75,7 @@ function crdSpec(r: (typeof TIERED_POLICY_RESOURCES)[number], custom: k8s.Custom
       let notFound: unknown;
       for (const version of r.versions) {
         try {
-          const list = (await custom.listClusterCustomObject({ group: r.group, version, plural: r.plural }, withSignal(signal))) as KubeList;
+          const list = await listInPages((page) => custom.listClusterCustomObject({ group: r.group, version, plural: r.plural, ...page }, withSignal(signal)) as Promise<KubeList>);
           served = version;
           return list;
         } catch (err) {
@@ -75,6 +86,39 @@ function crdSpec(r: (typeof TIERED_POLICY_RESOURCES)[number], custom: k8s.Custom
       throw notFound;
     },
   };
+}
+
+/** Items per list page, as client-go's reflector asks (a 10k-pod cluster is 20 requests, not one 38 MB answer). */
+export const LIST_PAGE_SIZE = 500;
+
+interface Page {
+  limit: number;
+  _continue?: string;
+}
+
+/**
+ * Lists a collection in pages of LIST_PAGE_SIZE, following `metadata.continue`. The pages form one
+ * consistent snapshot at the first page's resourceVersion, which the listing carries. A continue
+ * token that expired (410, the list took longer than the compaction window) falls back to one
+ * unpaged list, as client-go's pager does.
+ */
+export async function listInPages(fetchPage: (page: Page) => Promise<KubeList>): Promise<KubeList> {
+  const first = await fetchPage({ limit: LIST_PAGE_SIZE });
+  let cont = first.metadata?._continue ?? (first.metadata as { continue?: string } | undefined)?.continue;
+  if (!cont) return first;
+  const items = [...(first.items ?? [])];
+  while (cont) {
+    let page: KubeList;
+    try {
+      page = await fetchPage({ limit: LIST_PAGE_SIZE, _continue: cont });
+    } catch (err) {
+      if (statusOf(err) !== 410) throw err;
+      return fetchPage({ limit: 0 });
+    }
+    for (const item of page.items ?? []) items.push(item);
+    cont = page.metadata?._continue ?? (page.metadata as { continue?: string } | undefined)?.continue;
+  }
+  return { ...first, items, metadata: { ...first.metadata, _continue: undefined } };
 }
 
 /** Per-call options that attach an AbortSignal to the request (Observable middleware, as the object-parameter API expects). */

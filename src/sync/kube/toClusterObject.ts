@@ -39,8 +39,14 @@ export function toClusterObject(kind: ObjectKind, object: unknown): ClusterObjec
   }
 }
 
+/** The label API servers since 1.21 set on every namespace; selectors rely on it (`namespaceSelector: {matchLabels: {kubernetes.io/metadata.name: x}}`). */
+export const NAMESPACE_NAME_LABEL = "kubernetes.io/metadata.name";
+
 export function toNamespaceObject(object: unknown): NamespaceObject {
-  return { kind: "Namespace", meta: readMeta("Namespace", object, false) };
+  const meta = readMeta("Namespace", object, false);
+  // Servers before 1.21 do not set it: derive it from the name, as newer servers do (the name is immutable).
+  if (meta.labels[NAMESPACE_NAME_LABEL] === undefined) return { kind: "Namespace", meta: { ...meta, labels: { ...meta.labels, [NAMESPACE_NAME_LABEL]: meta.name } } };
+  return { kind: "Namespace", meta };
 }
 
 export function toPodObject(object: unknown): PodObject {

@@ -371,7 +371,7 @@ describe("GET /api/v1/exports/matrix", () => {
     const audit = await ndjson("/api/v1/exports/audit?format=ndjson&namespace=prod");
     expect(doc).toMatchObject({ format: "kubereach-matrix-export/v1", cluster: "rest", generation: 2, namespace: null, chainHead: audit.header["chainHead"], count: doc.rows.length });
     expect(Date.parse(doc["computedAt"] as string)).toBeGreaterThan(mid.getTime());
-    const cli = await runCli(["analyze", "--manifests", dir, "--format", "json"]);
+    const cli = await runCli(["analyze", "--manifests", dir, "-o", "json"]);
     expect(cli.code).toBe(0);
     expect(doc.rows).toEqual(JSON.parse(cli.stdout));
     expect(doc.rows).toContainEqual({ src: "prod/api[Deployment]", dst: "prod/db[StatefulSet]", conn: "TCP 5433" });

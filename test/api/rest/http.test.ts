@@ -7,7 +7,7 @@ import { createRequire } from "node:module";
 import { dirname, join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { ServiceMetrics } from "../../../src/api/http/metrics.js";
-import type { ClusterRuntime, RuntimeStatus } from "../../../src/api/runtime.js";
+import { clusterHealth, SOURCE_OUTAGE_GRACE_MS, type ClusterRuntime, type KindRuntime, type RuntimeStatus } from "../../../src/api/runtime.js";
 import { ConfigSchema } from "../../../src/app/config.js";
 import type { Store } from "../../../src/store/types.js";
 import { client, deployment, namespace, networkPolicy, sleep, startRestService, type RestService } from "./helpers.js";
@@ -129,9 +129,10 @@ describe("ServiceMetrics on a stub runtime", () => {
     ...over,
   });
 
-  it("sync lag: 0 while caught up, then the time since it last was; informer restarts and readiness from the runtime", async () => {
+  it("sync lag and readiness from one model (clusterHealth): backlog, an outage past the grace period, recovery; informer restarts from the runtime", async () => {
     let now = 1_000_000;
-    let state = cluster({ initialSyncDone: false });
+    const at = (ms: number) => new Date(ms);
+    let state = cluster({ initialSyncDone: false, behindSince: at(now) });
     let accepting = true;
     const runtime: RuntimeStatus = { clusters: () => [state], accepting: () => accepting };
     const store = { clusters: { listClusters: async () => [] } } as unknown as Store;
@@ -145,13 +146,28 @@ describe("ServiceMetrics on a stub runtime", () => {
     state = cluster({});
     expect(await read('kubereach_sync_lag_seconds{cluster="c1"}')).toBe(0);
     expect(await read("kubereach_ready")).toBe(1);
-    state = cluster({ pendingEvents: 40 });
+    // A backlog: the oldest change not yet in a committed generation.
+    state = cluster({ pendingEvents: 40, behindSince: at(now) });
     now += 2500;
     expect(await read('kubereach_sync_lag_seconds{cluster="c1"}')).toBe(2.5);
-    state = cluster({ errors: ["Pod: watch failed"], informerRestarts: 7 });
-    now += 1500;
+    expect(await read("kubereach_ready")).toBe(1);
+    // An outage: pods cannot be watched. Lag counts from the moment they stopped being current;
+    // readiness drops once it lasts SOURCE_OUTAGE_GRACE_MS.
+    const down = now;
+    const pods: KindRuntime = { kind: "Pod", state: "backoff", behindSince: at(down), optional: false, lastError: "watch failed: ECONNREFUSED", restarts: 7, relists: 0 };
+    state = cluster({ errors: ["Pod: watch failed: ECONNREFUSED"], informerRestarts: 7, sourceDownSince: at(down), kinds: [pods] });
+    now += 4000;
     expect(await read('kubereach_sync_lag_seconds{cluster="c1"}')).toBe(4);
+    expect(await read("kubereach_ready")).toBe(1);
     expect(await read('kubereach_informer_restarts_total{cluster="c1"}')).toBe(7);
+    now += SOURCE_OUTAGE_GRACE_MS;
+    expect(await read('kubereach_sync_lag_seconds{cluster="c1"}')).toBe(4 + SOURCE_OUTAGE_GRACE_MS / 1000);
+    expect(await read("kubereach_ready")).toBe(0);
+    expect(clusterHealth(state, now).reasons).toEqual([`cluster c1: source not current since ${at(down).toISOString()}: Pod (backoff: watch failed: ECONNREFUSED)`]);
+    // An optional kind that cannot be read is an error, not an outage.
+    state = cluster({ errors: ["AdminNetworkPolicy: forbidden"], kinds: [{ ...pods, kind: "AdminNetworkPolicy", state: "forbidden", optional: true }] });
+    expect(await read('kubereach_sync_lag_seconds{cluster="c1"}')).toBe(0);
+    expect(await read("kubereach_ready")).toBe(1);
     state = cluster({ informerRestarts: 7 });
     expect(await read('kubereach_sync_lag_seconds{cluster="c1"}')).toBe(0);
     expect(await read('kubereach_matrix_generation{cluster="c1"}')).toBe(3);

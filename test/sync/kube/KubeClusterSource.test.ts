@@ -7,6 +7,7 @@
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { silentLogger } from "../../../src/app/logger.js";
 import { SourceStoppedError } from "../../../src/sync/kube/errors.js";
+import { requiredPermissionProblem } from "../../../src/sync/source.js";
 import type { KubeClusterSource } from "../../../src/sync/kube/KubeClusterSource.js";
 import type { ObjectKind } from "../../../src/sync/objects.js";
 import { FakeKubeApi, deploymentPod, namespace, networkPolicy, pod, type KubeObject } from "../../helpers/fakeKubeApi.js";
@@ -177,7 +178,8 @@ describe("KubeClusterSource: failures and recovery", () => {
 
     const pods = kindStatus(source, "Pod");
     expect(pods.restarts).toBeGreaterThanOrEqual(1);
-    expect(pods.lastError).toMatch(/premature close|ECONNRESET|socket hang up/i);
+    expect(pods.lastFailure).toMatch(/premature close|ECONNRESET|socket hang up/i);
+    expect(pods.lastError).toBeUndefined(); // recovered: no current error
     expect(handler.lists()).toHaveLength(3); // resumed from the resourceVersion: no relist
     const warn = logger.records.find((r) => r.level === "warn" && r.fields["kind"] === "Pod");
     expect(warn?.fields).toMatchObject({ kind: "Pod", action: "restart", delayMs: expect.any(Number) });
@@ -252,7 +254,8 @@ describe("KubeClusterSource: failures and recovery", () => {
     // Backoff 50 -> 100 -> 200 ms nominal, each at least 80 % of it.
     expect(lists.at(-1)!.at - lists[0]!.at).toBeGreaterThanOrEqual(0.8 * (50 + 100 + 200));
     expect(handler.lists("Pod").map((l) => l.via)).toEqual(["list"]);
-    expect(kindStatus(source, "Pod")).toMatchObject({ synced: true, restarts: 3, lastError: "list failed: HTTP 500 InternalError: etcdserver: leader changed" });
+    expect(kindStatus(source, "Pod")).toMatchObject({ synced: true, restarts: 3, lastFailure: "list failed: HTTP 500 InternalError: etcdserver: leader changed" });
+    expect(kindStatus(source, "Pod").lastError).toBeUndefined();
   });
 
   it.each([
@@ -265,7 +268,7 @@ describe("KubeClusterSource: failures and recovery", () => {
     api.endWatches("NetworkPolicy");
     await waitFor(() => handler.lists("NetworkPolicy", "relist").length === 1, "policy relist");
     await waitFor(() => kindStatus(source, "NetworkPolicy").watching, "policies watching");
-    expect(kindStatus(source, "NetworkPolicy")).toMatchObject({ restarts: 1, relists: 1, lastError: expect.stringContaining(`HTTP ${status}`) });
+    expect(kindStatus(source, "NetworkPolicy")).toMatchObject({ restarts: 1, relists: 1, lastFailure: expect.stringContaining(`HTTP ${status}`) });
     expect(handler.lastListing("NetworkPolicy")).toEqual(["prod/db"]);
   });
 
@@ -277,8 +280,22 @@ describe("KubeClusterSource: failures and recovery", () => {
     await source.start(new RecordingHandler());
     const errors = logger.records.filter((r) => r.level === "error");
     expect(errors).toHaveLength(2);
-    expect(errors[0]!.fields).toMatchObject({ kind: "Pod", status: 403, failureClass: "client", hint: expect.stringContaining("list and watch on /api/v1/pods") });
+    expect(errors[0]!.fields).toMatchObject({ kind: "Pod", status: 403, failureClass: "client", hint: expect.stringContaining("list and watch on pods") });
+    await waitFor(() => kindStatus(source, "Pod").state === "watching", "pods watching");
     expect(kindStatus(source, "Pod")).toMatchObject({ synced: true, restarts: 2 });
+    expect(kindStatus(source, "Pod").forbidden).toBeUndefined(); // granted since: no current problem
+  });
+
+  it("a required kind RBAC keeps refusing is reported with the permission it needs (what `sync --once` fails with)", async () => {
+    seed();
+    api.failNext(PODS, 403, 1000, { on: "list", message: 'pods is forbidden: User "limited" cannot list resource "pods"' });
+    const source = newSource({ logger: silentLogger() });
+    void source.start(new RecordingHandler()).catch(() => undefined);
+    await waitFor(() => kindStatus(source, "Pod").restarts >= 2, "a few refused lists");
+    expect(kindStatus(source, "Pod")).toMatchObject({ state: "forbidden", synced: false, forbidden: { verb: "list", resource: "pods", group: "" } });
+    expect(requiredPermissionProblem(source.status())).toMatch(/refuses list pods .*cannot list resource "pods"/);
+    expect(requiredPermissionProblem({ description: "x", kinds: source.status().kinds.filter((k) => k.kind !== "Pod") })).toBeUndefined();
+    await source.stop();
   });
 
   it("a list that hangs is aborted after listTimeoutMs and retried", async () => {
@@ -287,7 +304,7 @@ describe("KubeClusterSource: failures and recovery", () => {
     const source = newSource({ listTimeoutMs: 300 });
     await source.start(new RecordingHandler());
     expect(api.requestsTo({ path: PODS, type: "list" }).map((r) => r.status)).toEqual([0, 200]);
-    expect(kindStatus(source, "Pod")).toMatchObject({ synced: true, restarts: 1, lastError: expect.stringContaining("aborted") });
+    expect(kindStatus(source, "Pod")).toMatchObject({ synced: true, restarts: 1, lastFailure: expect.stringContaining("aborted") });
   });
 
   it("API server down at start: start() keeps retrying and resolves after it comes up", async () => {
@@ -331,7 +348,7 @@ describe("KubeClusterSource: failures and recovery", () => {
     api.upsert(pod({ namespace: "dev", name: "x" }));
     await waitFor(() => handler.lists("Pod", "relist").length === 1, "relist after handler failure");
     expect(handler.lastListing("Pod")).toContain("dev/x");
-    expect(kindStatus(source, "Pod").lastError).toMatch(/handler upsert failed: database down/);
+    expect(kindStatus(source, "Pod").lastFailure).toMatch(/handler upsert failed: database down/);
   });
 });
 

@@ -115,6 +115,15 @@ describe("toClusterObject: Pod and Namespace", () => {
     expect(toClusterObject("Namespace", asModel(ns))).toEqual(expected);
   });
 
+  it("derives kubernetes.io/metadata.name from the name when the server does not set it (before 1.21), and keeps one it sets", () => {
+    const old = stored(namespace("legacy", { team: "b" }));
+    delete (old.metadata.labels as Record<string, string>)["kubernetes.io/metadata.name"];
+    expect(toClusterObject("Namespace", old).meta.labels).toEqual({ team: "b", "kubernetes.io/metadata.name": "legacy" });
+    const bare = stored(namespace("bare"));
+    delete bare.metadata.labels;
+    expect(toClusterObject("Namespace", bare).meta.labels).toEqual({ "kubernetes.io/metadata.name": "bare" });
+  });
+
   it.each([
     ["uid", (o: KubeObject) => delete o.metadata.uid],
     ["resourceVersion", (o: KubeObject) => delete o.metadata.resourceVersion],

@@ -4,6 +4,7 @@
  * listed and watched like the core kinds when served; when not served (404), delivered as an empty
  * listing, reported as `notServed` without an error, and looked for again after `absentRetryMs`.
  */
+import { requiredPermissionProblem } from "../../../src/sync/source.js";
 import { afterEach, describe, expect, it } from "vitest";
 import type { KubeClusterSource } from "../../../src/sync/kube/KubeClusterSource.js";
 import { toClusterObject } from "../../../src/sync/kube/toClusterObject.js";
@@ -108,22 +109,29 @@ describe("KubeClusterSource with the tiered-policy CRDs", () => {
     expect(api.requestsTo({ path: "/apis/policy.networking.k8s.io/v1alpha2/clusternetworkpolicies" }).length).toBe(0);
   });
 
-  it("only a 404 moves ClusterNetworkPolicy on to the older version: a 403 on v1beta1 is an error, retried", async () => {
+  it("a 403 on an optional kind is reported and skipped: the sync completes without it, and it is read once RBAC allows it", async () => {
     api = await FakeKubeApi.create();
     for (const r of TIER_RESOURCES) api.registerResource(r);
     const beta = "/apis/policy.networking.k8s.io/v1beta1/clusternetworkpolicies";
     const alpha = "/apis/policy.networking.k8s.io/v1alpha2/clusternetworkpolicies";
-    api.failNext(beta, 403);
+    api.failNext(beta, 403, 1, { on: "list", message: 'clusternetworkpolicies.policy.networking.k8s.io is forbidden: User "limited" cannot list resource' });
     api.upsert(tiered("ClusterNetworkPolicy", "x", { tier: "Admin", priority: 1, subject: { namespaces: {} }, ingress: [] }));
     kubeconfig = new TempKubeconfig(api.url);
-    source = sourceFor(kubeconfig, { kinds: ALL_KINDS, absentRetryMs: 60_000 });
+    source = sourceFor(kubeconfig, { kinds: ALL_KINDS, absentRetryMs: 300 });
     const handler = new RecordingHandler();
     await source.start(handler);
-    expect(handler.lastListing("ClusterNetworkPolicy")).toEqual(["x"]);
-    // 403 on v1beta1 (no fallback), then, on the retry, 404 on v1beta1 and the listing from v1alpha2.
-    const paths = api.requestsTo().filter((r) => r.path === beta || (r.path === alpha && !r.query.includes("watch=true")));
-    expect(paths.map((r) => r.path)).toEqual([beta, beta, alpha]);
-    expect(source.status().kinds.find((k) => k.kind === "ClusterNetworkPolicy")!.notServed).toBeUndefined();
+    const cnpStatus = () => source!.status().kinds.find((k) => k.kind === "ClusterNetworkPolicy")!;
+    // Skipped: nothing delivered (what is stored stays), a 403 is no reason to try the older version.
+    expect(handler.lists("ClusterNetworkPolicy")).toEqual([]);
+    expect(cnpStatus()).toMatchObject({ state: "forbidden", optional: true, forbidden: { verb: "list", resource: "clusternetworkpolicies", group: "policy.networking.k8s.io" } });
+    expect(cnpStatus().lastError).toMatch(/^forbidden: list clusternetworkpolicies\.policy\.networking\.k8s\.io/);
+    expect(requiredPermissionProblem(source.status())).toBeUndefined();
+    // Looked at again after absentRetryMs: now allowed (the fake serves v1alpha2 only: 404 on v1beta1 moves on).
+    await waitFor(() => handler.lastListing("ClusterNetworkPolicy").includes("x"), "the kind read once allowed");
+    await waitFor(() => cnpStatus().state === "watching", "watching ClusterNetworkPolicy");
+    expect(cnpStatus().lastError).toBeUndefined();
+    const lists = api.requestsTo().filter((r) => (r.path === beta || r.path === alpha) && !r.query.includes("watch=true"));
+    expect(lists.map((r) => `${r.path === beta ? "v1beta1" : "v1alpha2"} ${r.status}`)).toEqual(["v1beta1 403", "v1beta1 404", "v1alpha2 200"]);
   });
 
   it("a CRD installed later is picked up at the next look, with its objects", async () => {

@@ -1,6 +1,7 @@
 /** syncStatus: per cluster, from this process's sync (when it runs one) and the database. */
-import type { QueryResolvers } from "../../../generated/graphql.js";
+import type { KindSyncState, KindSyncStatus, QueryResolvers } from "../../../generated/graphql.js";
 import type { Scope } from "../../query/scope.js";
+import { clusterHealth, type KindRuntime, type KindRuntimeState } from "../../runtime.js";
 
 export const statusQueries: Pick<QueryResolvers, "syncStatus"> = {
   async syncStatus(_, __, ctx) {
@@ -12,23 +13,52 @@ export const statusQueries: Pick<QueryResolvers, "syncStatus"> = {
         const [generation, run] = await Promise.all([ctx.store.matrix.latestGeneration(c.id), ctx.store.syncRuns.latest(c.id)]);
         const stored = generation === undefined ? undefined : await ctx.store.matrix.getGeneration(c.id, generation);
         const rt = local.get(c.id);
-        // Lag: how long the oldest change not yet in a committed generation has waited (0 when caught up).
-        const behind = rt && rt.lastAppliedAt && (!rt.lastGenerationAt || rt.lastAppliedAt > rt.lastGenerationAt);
+        // One model with /readyz and the metrics (runtime.ts clusterHealth).
+        const health = rt && clusterHealth(rt, now);
         const errors = [...(rt?.errors ?? []), ...(run?.outcome === "failed" ? asStrings(run.errors) : [])];
         return {
           cluster: c.id,
           source: c.source,
-          ready: rt ? rt.initialSyncDone : generation !== undefined,
+          ready: health ? health.ready : generation !== undefined,
           lastSuccessfulSync: run && run.outcome === "succeeded" ? (run.finishedAt ?? null) : null,
           generation: generation ?? null,
           generationAt: stored?.createdAt ?? null,
-          lagSeconds: rt ? (behind ? (now - (rt.lastGenerationAt ?? rt.lastAppliedAt!).getTime()) / 1000 : 0) : null,
+          lagSeconds: health ? health.lagSeconds : null,
           errors: visibleErrors(ctx.scope, errors),
+          kinds: (rt?.kinds ?? []).map((k) => kindStatus(ctx.scope, k)),
         };
       }),
     );
   },
 };
+
+const STATES: Record<KindRuntimeState, KindSyncState> = {
+  listing: "LISTING",
+  watching: "WATCHING",
+  reconnecting: "RECONNECTING",
+  backoff: "BACKOFF",
+  notServed: "NOT_SERVED",
+  forbidden: "FORBIDDEN",
+  stopped: "STOPPED",
+};
+
+function kindStatus(scope: Scope, k: KindRuntime): KindSyncStatus {
+  // Error texts may name objects (a handler failure); scoped tokens see that there is one, as for `errors`.
+  const text = (t: string | undefined) => (t === undefined ? null : scope.all ? t : "an error (its text is shown to unscoped tokens only)");
+  return {
+    kind: k.kind,
+    state: STATES[k.state],
+    since: k.since ?? null,
+    behindSince: k.behindSince ?? null,
+    optional: k.optional,
+    lastError: text(k.lastError),
+    lastFailure: text(k.lastFailure),
+    lastFailureAt: k.lastFailureAt ?? null,
+    lastEventAt: k.lastEventAt ?? null,
+    restarts: k.restarts,
+    relists: k.relists,
+  };
+}
 
 function asStrings(v: unknown): string[] {
   return Array.isArray(v) ? v.map((e) => (typeof e === "string" ? e : JSON.stringify(e))) : [];

@@ -1,0 +1,209 @@
+/**
+ * One generation's matrix, computed incrementally from the last one when it can be (the engine's
+ * IncrementalMatrix: only the class pairs a change can move are evaluated), from scratch otherwise:
+ * the first generation, after a fallback the engine asks for (it says why), or when the snapshot
+ * to build on is not the one this maintainer produced (a restart loaded it from the database).
+ *
+ * The incremental snapshot is the previous one with the changed classes and connections replaced,
+ * so the store's delta (computeMatrixDelta) stays a few rows for a one-object change.
+ */
+import type { Logger } from "pino";
+import { classSignatures, IncrementalMatrix, workloadKey, type ChangePair, type IncrementalUpdate, type NamespaceInput, type NetworkPolicyInput, type PodInput, type SigClass, type WorldChange } from "../engine/index.js";
+import type { ClassKey, ClassMember, MatrixClass, MatrixSnapshot } from "../store/types.js";
+import { analyze, type Analysis } from "./analysis.js";
+import { namespaceInput, networkPolicyInput, podInput, type ClusterState } from "./ClusterState.js";
+import type { LoggedBatch } from "./impact.js";
+import { classKeyOf, toMatrixSnapshot } from "./matrixSnapshot.js";
+import { isTieredKind, type ClusterObject, type NamespaceObject, type PodObject, type PolicyObject } from "./objects.js";
+
+export interface GenerationStats {
+  readonly classes: number;
+  readonly entries: number;
+  readonly pods: number;
+  readonly policies: number;
+  readonly tieredPolicies: number;
+  readonly unresolvedPeerRules: number;
+}
+
+export interface ComputedGeneration {
+  readonly analysis: Analysis;
+  readonly snapshot: MatrixSnapshot;
+  readonly stats: GenerationStats;
+  readonly method: "full" | "incremental";
+  /** Why a full recompute was needed, when one was. */
+  readonly reason?: string;
+  readonly touchedPods?: number;
+  readonly evaluatedPairs?: number;
+}
+
+/** More changed objects than this in one generation: recompute from scratch (a relist, a large rollout). */
+export const MAX_INCREMENTAL_OBJECTS = 2000;
+
+export class MatrixMaintainer {
+  private inc: IncrementalMatrix | undefined;
+  /** The snapshot the engine state corresponds to: incremental only on top of it. */
+  private produced: MatrixSnapshot | undefined;
+  private unresolvedPeerRules = 0;
+
+  constructor(private readonly log: Logger) {}
+
+  /** Drops the incremental state: the next compute is from scratch. */
+  reset(): void {
+    this.inc = undefined;
+    this.produced = undefined;
+  }
+
+  compute(previous: { state: ClusterState; snapshot: MatrixSnapshot | undefined }, state: ClusterState, log: readonly LoggedBatch[]): ComputedGeneration {
+    let reason = "first generation of this process";
+    if (this.inc && previous.snapshot && previous.snapshot === this.produced) {
+      const change = worldChange(previous.state, state, log);
+      if (change === "too many") reason = `more than ${MAX_INCREMENTAL_OBJECTS} objects changed`;
+      else {
+        let update: ReturnType<IncrementalMatrix["apply"]>;
+        try {
+          update = this.inc.apply(change);
+        } catch (err) {
+          // The engine state may be half-updated: never build on it again.
+          this.log.error({ err }, "incremental recompute failed; recomputing from scratch");
+          update = { method: "fallback", reason: "the incremental recompute failed" };
+        }
+        if (update.method === "incremental") return this.incremental(previous.snapshot, update, state);
+        reason = update.reason;
+      }
+    }
+    return this.full(state, reason);
+  }
+
+  private full(state: ClusterState, reason: string): ComputedGeneration {
+    this.reset();
+    const analysis = analyze(state);
+    const signatures = classSignatures(analysis.matrix);
+    const snapshot = toMatrixSnapshot(analysis.matrix, signatures);
+    this.inc = new IncrementalMatrix(analysis.matrix, analysis.diagnostics, signatures);
+    this.produced = snapshot;
+    this.unresolvedPeerRules = analysis.matrix.stats.unresolvedPeerRules;
+    return {
+      analysis,
+      snapshot,
+      method: "full",
+      reason,
+      stats: {
+        classes: analysis.matrix.stats.classes,
+        entries: analysis.matrix.stats.entries,
+        pods: analysis.world.pods.length,
+        policies: analysis.world.networkPolicies.length,
+        tieredPolicies: analysis.world.tieredPolicies.length,
+        unresolvedPeerRules: analysis.matrix.stats.unresolvedPeerRules,
+      },
+    };
+  }
+
+  private incremental(previous: MatrixSnapshot, update: IncrementalUpdate, state: ClusterState): ComputedGeneration {
+    const inc = this.inc!;
+    const classes = new Map(previous.classes);
+    const connections = new Map(previous.connections);
+    const keys = new Map<string, ClassKey>();
+    const keyOf = (sig: string) => {
+      let k = keys.get(sig);
+      if (k === undefined) keys.set(sig, (k = classKeyOf(sig)));
+      return k;
+    };
+    for (const sig of update.removedClasses) classes.delete(keyOf(sig));
+    for (const c of [...update.addedClasses, ...update.changedMembers]) classes.set(keyOf(c.sig), toMatrixClass(keyOf(c.sig), c, update));
+    for (const c of update.connections) {
+      const k = `${keyOf(c.src)}\u0000${keyOf(c.dst)}`;
+      if (c.conn) connections.set(k, c.conn.key);
+      else connections.delete(k);
+    }
+    const snapshot: MatrixSnapshot = { classes, connections };
+    this.produced = snapshot;
+    const world = update.world;
+    let full: Analysis | undefined;
+    let estimate: number | undefined;
+    // Readers of the class matrix itself (impacts of small clusters) get one computed from scratch, on demand.
+    const fullAnalysis = () => (full ??= analyze(state));
+    const analysis: Analysis = {
+      world,
+      diagnostics: update.diagnostics,
+      get matrix() {
+        return fullAnalysis().matrix;
+      },
+      connectivity: () => fullAnalysis().connectivity(),
+      // Memoised at the first call (this generation's impacts, before the next change moves the engine state).
+      estimatedRows: () => (estimate ??= estimateRows(inc, update)),
+    };
+    return {
+      analysis,
+      snapshot,
+      method: "incremental",
+      touchedPods: update.stats.touchedPods,
+      evaluatedPairs: update.stats.evaluatedPairs,
+      stats: {
+        classes: inc.stats.classes,
+        entries: inc.stats.entries,
+        pods: world.pods.length,
+        policies: world.networkPolicies.length,
+        tieredPolicies: world.tieredPolicies.length,
+        unresolvedPeerRules: this.unresolvedPeerRules,
+      },
+    };
+  }
+}
+
+/** The change between two states, from the objects the log names (each compared before/after). */
+function worldChange(before: ClusterState, after: ClusterState, log: readonly LoggedBatch[]): WorldChange | "too many" {
+  const seen = new Set<string>();
+  const namespaces: ChangePair<NamespaceInput>[] = [];
+  const pods: ChangePair<PodInput>[] = [];
+  const networkPolicies: ChangePair<NetworkPolicyInput>[] = [];
+  let tieredPolicies = 0;
+  for (const batch of log)
+    for (const c of batch.changes) {
+      const { kind } = c.object;
+      const id = `${kind}\u0000${c.object.meta.uid}`;
+      if (seen.has(id)) continue;
+      seen.add(id);
+      if (seen.size > MAX_INCREMENTAL_OBJECTS) return "too many";
+      const b = before.get(kind, c.object.meta.uid);
+      const a = after.get(kind, c.object.meta.uid);
+      if (b === a) continue;
+      if (isTieredKind(kind)) tieredPolicies++;
+      else if (kind === "Namespace") namespaces.push(pair(b, a, (o) => namespaceInput(o as NamespaceObject)));
+      else if (kind === "Pod") pods.push(pair(b, a, (o) => podInput(o as PodObject)));
+      else networkPolicies.push(pair(b, a, (o) => networkPolicyInput(o as PolicyObject)));
+    }
+  return { namespaces, pods, networkPolicies, tieredPolicies };
+}
+
+function pair<T>(b: ClusterObject | undefined, a: ClusterObject | undefined, to: (o: ClusterObject) => T): ChangePair<T> {
+  return { before: b && to(b), after: a && to(a) };
+}
+
+function toMatrixClass(key: ClassKey, c: SigClass, update: IncrementalUpdate): MatrixClass {
+  const members: ClassMember[] = [];
+  if (c.kind === "pod") {
+    const counts = new Map<string, { ref: { namespace: string; kind: string; name: string }; pods: number }>();
+    for (const k of c.pods) {
+      const w = update.world.podByKey.get(k)!.workload;
+      const wk = workloadKey(w);
+      const hit = counts.get(wk);
+      if (hit) hit.pods++;
+      else counts.set(wk, { ref: w, pods: 1 });
+    }
+    for (const { ref, pods } of counts.values()) members.push({ type: "workload", namespace: ref.namespace, kind: ref.kind, name: ref.name, pods });
+  } else throw new Error(`external class ${c.sig} changed members: the engine falls back for ipBlock changes`);
+  return { key, kind: c.kind, members };
+}
+
+/** estimatedRows of analysis.ts from the signature matrix: workloads (or atoms) per class, over the connections. */
+function estimateRows(inc: IncrementalMatrix, update: IncrementalUpdate): number {
+  const size = new Map<string, number>();
+  for (const c of inc.allClasses()) {
+    if (c.kind === "external") size.set(c.sig, c.ranges.length);
+    else size.set(c.sig, new Set([...c.pods].map((k) => workloadKey(update.world.podByKey.get(k)!.workload))).size);
+  }
+  let total = 0;
+  for (const c of inc.connections()) total += size.get(c.src)! * size.get(c.dst)!;
+  return total;
+}
+

@@ -1,0 +1,94 @@
+/**
+ * A recompute that fails (the analysis throws: an input too large for the engine, a bug) is a sync
+ * error with lag, never a fencing conflict; the changes it held wait for the next recompute, which
+ * commits them with their revisions' impacts once the offending object is gone (issue 12 item 9).
+ */
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { silentLogger } from "../../../src/app/logger.js";
+import { IN_MEMORY, openStore } from "../../../src/store/index.js";
+import type { Store } from "../../../src/store/types.js";
+import { toClusterObject } from "../../../src/sync/kube/toClusterObject.js";
+import type { ClusterObject, PodObject } from "../../../src/sync/objects.js";
+import type { ClusterSource, SourceHandler } from "../../../src/sync/source.js";
+import { SyncService, type GenerationEvent } from "../../../src/sync/SyncService.js";
+import { namespace, networkPolicy, pod, type KubeObject } from "../../helpers/fakeKubeApi.js";
+import { waitFor } from "../kube/helpers.js";
+
+let store: Store;
+beforeAll(async () => {
+  store = await openStore({ dataDir: IN_MEMORY });
+}, 120_000);
+afterAll(async () => {
+  await store?.close();
+});
+
+const withIds = (o: KubeObject, uid: string, rv: number): KubeObject => ({ ...o, metadata: { ...o.metadata, uid, resourceVersion: String(rv) } });
+
+/**
+ * A pod the engine cannot process: its container ports serialise (the store writes them) but
+ * throw when the analysis iterates them, as the engine did on a policy with 200k ipBlocks.
+ */
+function poisonPod(rv: number): ClusterObject {
+  const base = toClusterObject("Pod", withIds(pod({ namespace: "shop", name: "poison", labels: { app: "poison" }, ip: "10.0.0.99" }), "pod-poison", rv)) as PodObject;
+  const boom = () => {
+    throw new RangeError("Invalid array length (test: an input the engine cannot process)");
+  };
+  const ports = Object.assign([] as unknown[], { toJSON: () => [], [Symbol.iterator]: boom, map: boom, forEach: boom, filter: boom, some: boom, flatMap: boom });
+  Object.defineProperty(ports, 0, { get: boom, enumerable: true });
+  return { ...base, containerPorts: ports as unknown as PodObject["containerPorts"] };
+}
+
+describe("SyncService: a failed recompute", () => {
+  it("is a sync error with lag, holds no generation number, and its changes and impacts land with the next successful recompute", async () => {
+    const id = "recompute-failure";
+    const policy = (port: number, rv: number) =>
+      toClusterObject("NetworkPolicy", withIds(networkPolicy({ namespace: "shop", name: "p", spec: { podSelector: { matchLabels: { app: "a" } }, ingress: [{ ports: [{ port }] }] } }), "np", rv));
+    let handler: SourceHandler | undefined;
+    const source: ClusterSource = {
+      description: "scripted",
+      async start(h: SourceHandler) {
+        handler = h;
+        await h.list("Namespace", [toClusterObject("Namespace", withIds(namespace("shop"), "ns", 1))], "list");
+        await h.list("Pod", [toClusterObject("Pod", withIds(pod({ namespace: "shop", name: "a", labels: { app: "a" }, ip: "10.0.0.1" }), "pod-a", 2))], "list");
+        await h.list("NetworkPolicy", [policy(80, 3)], "list");
+      },
+      stop: async () => undefined,
+      status: () => ({ description: "scripted", kinds: [] }),
+    };
+    const events: GenerationEvent[] = [];
+    let fenced = false;
+    const svc = new SyncService({ clusterId: id, source, store, logger: silentLogger(), debounceMs: 50, maxWaitMs: 300, onGeneration: (e) => events.push(e), onFenced: () => (fenced = true) });
+    await svc.start();
+    expect(events.map((e) => e.generation)).toEqual([1]);
+    expect(svc.status().behindSince).toBeUndefined();
+
+    // The poison pod: the recompute fails. A policy change then: it fails again, holding that change.
+    await handler!.upsert(poisonPod(4));
+    await waitFor(() => svc.status().recomputeError !== undefined, "the recompute to fail", 10_000);
+    await handler!.upsert(policy(81, 5));
+    const failed = svc.status();
+    expect(failed.recomputeError).toMatch(/^recompute failed: Invalid array length/);
+    expect(failed.behindSince).toBeInstanceOf(Date); // lag grows from the first change not committed
+    expect(failed.generation).toBe(1);
+    expect(fenced).toBe(false);
+    // Another change while failing: still failing, still not fenced.
+    await handler!.upsert(policy(82, 6));
+    await new Promise((r) => setTimeout(r, 500));
+    expect(svc.status().recomputeError).toBeDefined();
+    expect(fenced).toBe(false);
+
+    // The offending pod goes: the next recompute commits generation 2 (not 3: the failed ones held no number).
+    await handler!.remove(poisonPod(7));
+    await waitFor(() => events.length === 2, "generation 2", 10_000);
+    expect(events[1]!.generation).toBe(2);
+    expect(fenced).toBe(false);
+    const ok = svc.status();
+    expect(ok.recomputeError).toBeUndefined();
+    expect(ok.behindSince).toBeUndefined();
+    // Both policy revisions belong to generation 2 and have their impact, the one from the failed window included.
+    const revisions = (await store.revisions.list(id, { limit: 10 })).filter((r) => r.operation === "UPDATE");
+    expect(revisions).toHaveLength(2);
+    for (const r of revisions) expect((await store.impacts.forRevisions([r.id])).length, `impacts of revision ${r.resourceVersion}`).toBeGreaterThan(0);
+    await svc.stop();
+  });
+});
