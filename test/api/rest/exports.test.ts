@@ -236,7 +236,7 @@ describe("kubereach audit verify --export", () => {
     expect(t.code).toBe(0);
     expect(t.stdout).toContain("OK: 2 revisions verified");
     expect(t.stdout).toContain("1 linked to the revision before them");
-    expect((await verify(since, "--cluster", "other")).code).toBe(1);
+    expect((await verify(since, "--cluster-id", "other")).code).toBe(1);
   });
 
   describe("tampered complete export (ndjson): fails at the right revision", () => {
