@@ -89,7 +89,7 @@ describe("history and audit verify on a store", () => {
     expect(unknown.code).toBe(1);
     expect(unknown.stderr).toMatch(/no cluster nope in pglite .* \(clusters: example\)/);
     const ok = await runCli(["audit", "verify", "--data-dir", db, "--cluster-id", "example"]);
-    expect(ok.stdout).toMatch(/^cluster example: OK, 1 revisions verified/);
+    expect(ok.stdout).toMatch(/^cluster example: OK, 1 revision verified/);
     const old = await runCli(["audit", "verify", "--data-dir", db, "--cluster", "example"]);
     expect(old.stderr).toContain("warning: --cluster is deprecated here: use --cluster-id");
     expect(old.code).toBe(0);

@@ -51,13 +51,13 @@ export function registerAudit(program: Command, io: CliIo): void {
       for (const c of wanted) {
         const result = await verifyChain(store.revisions.iterate(c));
         if (result.ok) {
-          io.stdout.write(`cluster ${c}: OK, ${result.count} revisions verified${result.count ? `, head seq ${result.head.seq} ${result.head.hash}` : ""}\n`);
+          io.stdout.write(`cluster ${c}: OK, ${revisions(result.count)} verified${result.count ? `, head seq ${result.head.seq} ${result.head.hash}` : ""}\n`);
           continue;
         }
         broken++;
         const [rev] = await store.revisions.list(c, { afterSeq: result.broken.seq - 1n, limit: 1 });
         const what = rev && rev.seq === result.broken.seq ? ` (${rev.operation} ${rev.objectKind} ${rev.namespace ? `${rev.namespace}/` : ""}${rev.name}, observed ${rev.observedAt.toISOString()})` : "";
-        io.stdout.write(`cluster ${c}: BROKEN at seq ${result.broken.seq}${what}: ${result.broken.reason}: ${result.broken.message}; ${result.count} revisions before it verified\n`);
+        io.stdout.write(`cluster ${c}: BROKEN at seq ${result.broken.seq}${what}: ${result.broken.reason}: ${result.broken.message}; ${revisions(result.count)} before it verified\n`);
       }
       if (broken > 0) throw new IntegrityError(`the history of ${broken} cluster(s) does not verify`);
     } finally {
@@ -79,18 +79,18 @@ async function verifyExport(io: CliIo, file: string, cluster: string | undefined
     const row = b.row;
     const what = row ? ` (${row.operation} ${row.objectKind} ${row.namespace ? `${row.namespace}/` : ""}${row.name}, observed ${row.observedAt})` : "";
     const where = b.seq !== undefined ? `at seq ${b.seq}${what}` : "at the end of the file";
-    io.stdout.write(`BROKEN ${where}: ${b.reason}: ${b.message}; ${r.verified} revisions before it verified\n`);
+    io.stdout.write(`BROKEN ${where}: ${b.reason}: ${b.message}; ${revisions(r.verified)} before it verified\n`);
     throw new IntegrityError(`the export ${file} does not verify`);
   }
   const range = r.firstSeq !== undefined ? `, seq ${r.firstSeq}..${r.lastSeq}` : "";
   if (h.complete) {
-    io.stdout.write(`OK: ${r.verified} revisions verified${range}: the whole chain from seq 1 recomputes and ends at the chain head\n`);
+    io.stdout.write(`OK: ${revisions(r.verified)} verified${range}: the whole chain from seq 1 recomputes and ends at the chain head\n`);
     io.stdout.write(
       "guarantees: no revision up to the chain head was changed, removed, inserted or reordered.\n" +
         "not shown: that the chain head is the real one; compare it with the server's (kubereach audit verify, or GraphQL).\n",
     );
   } else {
-    io.stdout.write(`OK: ${r.verified} revisions verified${range}; ${r.linked} linked to the revision before them\n`);
+    io.stdout.write(`OK: ${revisions(r.verified)} verified${range}; ${r.linked} linked to the revision before them\n`);
     io.stdout.write(
       "guarantees: each revision's fields are exactly what was hashed (hash = sha256(prevHash || canonical)); revisions are in seq order; consecutive seqs link; every revision matches the export's filter.\n" +
         "not shown (filtered export): that a missing seq was filtered out rather than deleted, or that the revisions belong to the chain with this head; verify a complete export (no filter, unscoped token) for that.\n",
@@ -107,4 +107,9 @@ function describeFilter(r: ExportVerification): string {
     f.tokenNamespaces !== null ? `token namespaces=${f.tokenNamespaces.join(",") || "(none)"}` : "",
   ].filter(Boolean);
   return parts.join(", ") || "no filter named";
+}
+
+/** "1 revision", "2 revisions". */
+function revisions(n: number | bigint): string {
+  return `${n} revision${n === 1 || n === 1n ? "" : "s"}`;
 }
