@@ -23,7 +23,8 @@ COPY . .
 RUN --mount=type=cache,target=/root/.npm,sharing=locked \
     npm ci --strict-allow-scripts --no-audit --no-fund \
  && test -f src/generated/prisma/client.ts \
- && test -f dist/cli/main.js
+ && test -f dist/cli/main.js \
+ && test -f web/dist/index.html
 
 # ---------------------------------------------------------------------------------------------
 FROM node:${NODE_VERSION}-bookworm-slim AS deps
@@ -72,6 +73,8 @@ COPY --from=build /app/src ./src
 COPY --from=build /app/dist ./dist
 COPY --from=build /app/prisma ./prisma
 COPY --from=build /app/examples ./examples
+# The web view at /ui, built from web/ by the install (npm run build:ui).
+COPY --from=build /app/web/dist ./web/dist
 
 USER 10001:10001
 EXPOSE 4000

@@ -8,7 +8,7 @@ const prisma = { group: ["@prisma/*", "**/generated/prisma/**", "pglite-prisma-a
 const restrict = (...patterns) => ({ "no-restricted-imports": ["error", { patterns }] });
 
 export default tseslint.config(
-  { ignores: ["node_modules/", "dist/", "dist.new/", "src/generated/", "coverage/", ".scratch/"] },
+  { ignores: ["node_modules/", "dist/", "dist.new/", "src/generated/", "coverage/", ".scratch/", "web/dist/"] },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {
@@ -28,6 +28,16 @@ export default tseslint.config(
       ),
       "no-restricted-globals": ["error", { name: "process", message: "src/engine is pure: no env, no clock." }],
       "no-restricted-properties": ["error", { object: "Date", property: "now", message: "src/engine is pure: no clock." }],
+    },
+  },
+  {
+    // f(...items) passes each item as an argument: an input-driven array of ~100k items overflows the stack.
+    files: ["src/**/*.ts"],
+    rules: {
+      "no-restricted-syntax": [
+        "error",
+        { selector: "CallExpression > SpreadElement, NewExpression > SpreadElement", message: "No spread into call arguments (input-sized arrays overflow the stack): use appendAll(target, items) or a loop." },
+      ],
     },
   },
   { files: ["src/api/**/*.ts", "src/cli/**/*.ts", "src/app/**/*.ts"], rules: restrict(k8s, prisma) },

@@ -11,7 +11,7 @@ import { ApolloServerPluginCacheControlDisabled, ApolloServerPluginLandingPageDi
 import { expressMiddleware } from "@as-integrations/express5";
 import { ApolloArmor } from "@escape.tech/graphql-armor";
 import express, { type Express, type NextFunction, type Request, type Response } from "express";
-import { GraphQLError, NoSchemaIntrospectionCustomRule, parse, specifiedRules, validate, type ExecutionArgs } from "graphql";
+import { getOperationAST, GraphQLError, NoSchemaIntrospectionCustomRule, parse, specifiedRules, validate, type ExecutionArgs } from "graphql";
 import { useServer } from "graphql-ws/use/ws";
 import type { Logger } from "pino";
 import { pinoHttp } from "pino-http";
@@ -23,8 +23,9 @@ import { TokenAuthenticator } from "./auth.js";
 import type { ApiEvents } from "./events.js";
 import { impactLoader, type GraphQLContext } from "./graphql/context.js";
 import { buildSchema } from "./graphql/schema.js";
-import { formatGraphQLError, httpStatusOf } from "./http/errors.js";
+import { formatGraphQLError, httpStatusOf, publicMessage } from "./http/errors.js";
 import { registerHealth } from "./http/health.js";
+import { OriginPolicy } from "./http/origin.js";
 import { bindHttpServer, listenHost, type BoundServer } from "./listen.js";
 import type { QueryService } from "./query/QueryService.js";
 import type { Scope } from "./query/scope.js";
@@ -75,12 +76,23 @@ function withoutSuggestions(e: GraphQLError): GraphQLError {
   return message === e.message ? e : new GraphQLError(message, { nodes: e.nodes, source: e.source, positions: e.positions, path: e.path, extensions: e.extensions });
 }
 
+/** A body-parser refusal of the request (http-errors with `expose`, 4xx), with a message to show; undefined otherwise. */
+function bodyParserClientError(err: unknown): { status: number; message: string } | undefined {
+  const e = err as { type?: unknown; status?: unknown; expose?: unknown; message?: unknown };
+  if (typeof e.type !== "string" || typeof e.status !== "number" || e.status < 400 || e.status > 499 || e.expose !== true) return undefined;
+  if (e.type === "parameters.too.many") return { status: 413, message: "the form has too many fields (the chat form takes at most 50)" };
+  return { status: e.status, message: typeof e.message === "string" ? e.message : "the request body cannot be read" };
+}
+
 export async function startApiServer(options: ApiServerOptions): Promise<ApiServer> {
   const { config, logger } = options;
   const auth = new TokenAuthenticator(config.tokens);
   listenHost(config); // refuses a non-local address without tokens, before any work
   const app = express();
   app.disable("x-powered-by");
+  // /API/v1/... and /GRAPHQL are not routes: one spelling per route, so per-path rules (cache
+  // headers, deadlines, CORS) cannot be sidestepped by changing case.
+  app.enable("case sensitive routing");
   app.use(
     pinoHttp({
       logger: logger.child({ component: "http" }),
@@ -102,7 +114,10 @@ export async function startApiServer(options: ApiServerOptions): Promise<ApiServ
     }),
   );
 
+  // DNS rebinding and cross-site WebSocket defences (see http/origin.ts), after the security headers and before any route.
+  const originPolicy = new OriginPolicy({ allowedHosts: config.allowedHosts, corsOrigins: config.corsOrigins, tokens: auth.enabled });
   for (const use of options.middleware ?? []) use(app);
+  originPolicy.register(app);
 
   // Bound before the rest is built (and, from startService, before the database opens).
   const bound = options.bound ?? (await bindHttpServer(config));
@@ -132,7 +147,16 @@ export async function startApiServer(options: ApiServerOptions): Promise<ApiServ
   });
 
   // Subscriptions: graphql-ws on the same port and path, authenticated at connection_init.
-  const wsServer = new WebSocketServer({ server: httpServer, path: "/graphql", maxPayload: config.maxBodyBytes });
+  const wsServer = new WebSocketServer({
+    server: httpServer,
+    path: "/graphql",
+    maxPayload: config.maxBodyBytes,
+    verifyClient: (info, done) => {
+      const refusal = originPolicy.verifyUpgrade(info.req);
+      if (refusal) logger.warn({ host: info.req.headers.host, origin: info.origin }, refusal);
+      done(refusal === undefined, 403, refusal);
+    },
+  });
   const formatWsError = (e: GraphQLError) => {
     // graphql-js's errors about the request itself (variable values) have no path and no thrown cause.
     const aboutRequest = !e.path && !e.extensions["code"] && (!e.originalError || e.originalError instanceof GraphQLError);
@@ -152,7 +176,15 @@ export async function startApiServer(options: ApiServerOptions): Promise<ApiServ
         }
       },
       context: (ctx) => contextFor(ctx.extra.scope!, randomUUID()),
-      onSubscribe: (_ctx, _id, payload) => {
+      onSubscribe: (ctx, _id, payload) => {
+        // Each subscription re-runs its query on every generation: one socket must not hold
+        // thousands (graphql-ws lists this one already, pending, in ctx.subscriptions).
+        if (Object.keys(ctx.subscriptions).length > config.maxSubscriptionsPerConnection)
+          return [
+            new GraphQLError(`too many subscriptions on this connection: at most ${config.maxSubscriptionsPerConnection} (server.maxSubscriptionsPerConnection); complete some, or open another connection`, {
+              extensions: { code: "TOO_MANY_SUBSCRIPTIONS" },
+            }),
+          ];
         // The same rules as over HTTP: token limit, armor rules, no introspection and no field
         // suggestions unless introspection is on, error codes clients can act on.
         let document;
@@ -163,6 +195,11 @@ export async function startApiServer(options: ApiServerOptions): Promise<ApiServ
         }
         const errors = validate(schema, document, wsRules);
         if (errors.length) return errors.map((e) => withCode(config.introspection ? e : withoutSuggestions(e), "GRAPHQL_VALIDATION_FAILED"));
+        // The socket is for subscriptions; queries and mutations go over HTTP, where CSRF
+        // prevention, request deadlines and per-request logging apply.
+        const operation = getOperationAST(document, payload.operationName ?? undefined);
+        if (operation?.operation !== "subscription")
+          return [new GraphQLError("only subscriptions are served over WebSocket: send queries and mutations as HTTP POST to /graphql", { extensions: { code: "BAD_REQUEST" } })];
         return { schema, document, variableValues: payload.variables ?? undefined, operationName: payload.operationName ?? undefined } as ExecutionArgs;
       },
       // Results and errors go through the same masking as over HTTP: nothing internal reaches the client.
@@ -198,7 +235,7 @@ export async function startApiServer(options: ApiServerOptions): Promise<ApiServ
   });
   await apollo.start();
 
-  registerHealth(app, { store: options.store, runtime: options.runtime });
+  registerHealth(app, { store: options.store, runtime: options.runtime, logger });
 
   const jsonBody = express.json({ limit: config.maxBodyBytes });
   const scopes = new WeakMap<Request, Scope>();
@@ -238,9 +275,17 @@ export async function startApiServer(options: ApiServerOptions): Promise<ApiServ
   app.use((err: unknown, req: Request, res: Response, _next: NextFunction) => {
     const bodyTooLarge = (err as { type?: string }).type === "entity.too.large";
     const badJson = (err as { type?: string }).type === "entity.parse.failed";
+    // body-parser's other refusals (too many form fields, an unsupported charset or encoding, an
+    // aborted upload) are client errors with safe messages: their own 4xx, never a 500.
+    const parserStatus = bodyParserClientError(err);
+    if (parserStatus && !bodyTooLarge && !badJson) {
+      req.log.warn({ err }, "request body refused");
+      if (!res.headersSent) res.status(parserStatus.status).json({ error: { code: "BAD_INPUT", message: parserStatus.message, requestId: String(req.id) } });
+      return;
+    }
     const status = bodyTooLarge ? 413 : badJson ? 400 : httpStatusOf(err);
     if (status >= 500) req.log.error({ err }, "request failed");
-    const message = isAppError(err) ? err.message : bodyTooLarge ? `request body larger than ${config.maxBodyBytes} bytes` : badJson ? "request body is not valid JSON" : "internal server error";
+    const message = isAppError(err) ? publicMessage(err) : bodyTooLarge ? `request body larger than ${config.maxBodyBytes} bytes` : badJson ? "request body is not valid JSON" : "internal server error";
     const code = isAppError(err) ? err.code : bodyTooLarge ? "PAYLOAD_TOO_LARGE" : badJson ? "BAD_INPUT" : "INTERNAL";
     if (status === 401) res.setHeader("www-authenticate", 'Bearer realm="kubereach"');
     if (!res.headersSent) res.status(status).json({ error: { code, message, requestId: String(req.id) } });

@@ -37,6 +37,8 @@ export const ConfigSchema = z.object({
       .regex(/^postgres(ql)?:\/\//, "must be a postgresql:// URL (leave it unset for the embedded database)")
       .optional(),
     dataDir: z.string().min(1).default("./.kubereach/db"),
+    /** The owner role that runs migrations; database.url's role then gets INSERT/SELECT on history only (docs/security.md). */
+    migrationUrl: z.string().regex(/^postgres(ql)?:\/\//, "must be a postgresql:// URL of the same database, as its owner role").optional(),
   }),
   server: z.object({
     port: z.number().int().min(0).max(65535).default(4000),
@@ -52,6 +54,14 @@ export const ConfigSchema = z.object({
     corsOrigins: z
       .array(z.string().regex(/^https?:\/\/[^/\s*?#]+$/, 'must be an origin: scheme://host[:port], without "*", path or trailing slash'))
       .default([]),
+    /**
+     * Host names (no port) the API answers to, besides IP addresses and localhost: a request whose
+     * Host header names anything else is refused (DNS rebinding). Checked when no tokens are
+     * configured, and whenever this list is set. See docs/security.md.
+     */
+    /** Active subscriptions one WebSocket may hold; one more is refused with TOO_MANY_SUBSCRIPTIONS. */
+    maxSubscriptionsPerConnection: z.number().int().min(1).max(10_000).default(100),
+    allowedHosts: z.array(z.string().regex(/^[A-Za-z0-9]([A-Za-z0-9.-]*[A-Za-z0-9])?$/, "must be a host name without port, scheme or path")).default([]),
   }),
   sync: z.object({
     debounceMs: z.number().int().min(0).default(200),
@@ -96,8 +106,10 @@ export const ENVIRONMENT: Readonly<Record<string, { path: string; parse?: (v: st
   KUBEREACH_CLUSTER_ID: { path: "clusterId" },
   DATABASE_URL: { path: "database.url" },
   KUBEREACH_DATA_DIR: { path: "database.dataDir" },
+  DATABASE_MIGRATION_URL: { path: "database.migrationUrl" },
   PORT: { path: "server.port", parse: numberish },
   HOST: { path: "server.host" },
+  KUBEREACH_ALLOWED_HOSTS: { path: "server.allowedHosts", parse: (v) => v.split(",").map((h) => h.trim()).filter((h) => h !== "") },
   KUBEREACH_INTROSPECTION: { path: "server.introspection", parse: boolish },
   KUBEREACH_LOG_LEVEL: { path: "log.level" },
   LOG_LEVEL: { path: "log.level" },
@@ -227,7 +239,7 @@ export function unknownSettings(value: unknown, schema: z.ZodType): string[] {
       // A discriminated union (source): the keys of the variant named by `type`, else of them all.
       const variants = def.options!.map((o) => unwrap(o)).filter((o): o is z.ZodObject => o._zod.def.type === "object");
       const chosen = variants.find((o) => (o.shape["type"] as z.ZodType | undefined)?.safeParse(v["type"]).success);
-      shape = chosen ? chosen.shape : Object.assign({}, ...variants.map((o) => o.shape));
+      shape = chosen ? chosen.shape : variants.reduce<Record<string, z.ZodType>>((all, o) => Object.assign(all, o.shape), {});
     }
     if (!shape) return;
     for (const [key, child] of Object.entries(v)) {
@@ -307,9 +319,20 @@ export function redactedConfig(config: Config): unknown {
       safeUrl = "REDACTED";
     }
   }
+  const migrationUrl = config.database.migrationUrl;
+  let safeMigrationUrl = migrationUrl;
+  if (migrationUrl) {
+    try {
+      const u = new URL(migrationUrl);
+      if (u.password) u.password = "REDACTED";
+      safeMigrationUrl = u.toString();
+    } catch {
+      safeMigrationUrl = "REDACTED";
+    }
+  }
   return {
     ...config,
-    database: { ...config.database, url: safeUrl },
+    database: { ...config.database, url: safeUrl, ...(migrationUrl ? { migrationUrl: safeMigrationUrl } : {}) },
     server: { ...config.server, tokens: config.server.tokens.map((t) => ({ ...t, sha256: "REDACTED" })) },
   };
 }

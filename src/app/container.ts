@@ -40,7 +40,7 @@ export interface SyncAppOptions {
 export async function openSyncApp(config: Config, options: SyncAppOptions): Promise<SyncApp> {
   const { logger } = options;
   if (!options.store) logger.info({ database: databaseTarget(config) }, `opening the database: ${databaseTarget(config)}`);
-  const store = options.store ?? (await openStore({ databaseUrl: config.database.url, dataDir: config.database.dataDir }));
+  const store = options.store ?? (await openStore({ databaseUrl: config.database.url, migrationUrl: config.database.migrationUrl, dataDir: config.database.dataDir }));
   logger.info({ store: store.description }, "database ready");
   try {
     const runner = new ClusterSyncRunner({

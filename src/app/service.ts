@@ -125,6 +125,7 @@ export async function startService(config: Config, options: ServiceOptions): Pro
           errors: [
             ...(s?.lastError ? [s.lastError] : []),
             ...(s?.recomputeError ? [s.recomputeError] : []),
+            ...(r.sourceStatus?.lastError ? [r.sourceStatus.lastError] : []),
             ...kinds.flatMap((k) => (k.lastError ? [`${k.kind}: ${k.lastError}`] : [])),
           ],
           informerRestarts: kinds.reduce((n, k) => n + k.restarts, 0),

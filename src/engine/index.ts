@@ -46,7 +46,7 @@ export {
 export { classSignatures } from "./matrix/classSignature.js";
 export { expandEdges, type ClassEdge } from "./matrix/expandEdges.js";
 export { diffConnectivity, type DiffRow, type DiffType } from "./diff/diffConnectivity.js";
-export { explain, type Explanation, type ExplainResult, type SideExplanation, type RuleReason, type TierRuleReason, type DecidedIn, type Verdict } from "./explain/explain.js";
+export { explain, HIDDEN_TIERED_POLICY, type ExplainOptions, type Explanation, type ExplainResult, type SideExplanation, type RuleReason, type TierRuleReason, type DecidedIn, type Verdict } from "./explain/explain.js";
 export { describePeer, describeRulePorts, describeTierPeer, describeTierRule } from "./explain/describe.js";
 export { parseEndpointQuery, resolveEndpoint, resolveWorkload, type EndpointQuery, type WorkloadQuery, type Resolved } from "./query/resolve.js";
 export type * from "./whatif/types.js";
@@ -74,3 +74,5 @@ export { FAIL_ON_RULES, FAIL_ON_DESCRIPTIONS, isFailOnRule, rowTrips, checkFailO
 export { SEVERITIES, FINDING_KINDS, severityRank, type Severity, type FindingKind, type Finding, type FindingObject } from "./findings/types.js";
 export { findings, compareFindings, type FindingsOptions } from "./findings/findings.js";
 export { IncrementalMatrix, type WorldChange, type ChangePair, type SigClass, type ConnectionChange, type IncrementalUpdate, type Fallback } from "./incremental/IncrementalMatrix.js";
+export { appendAll } from "./util/appendAll.js";
+export { measureInput, type InputSize } from "./compile/inputSize.js";

@@ -13,6 +13,7 @@ import { openGeneration, readObjectsAt, writeObjectVersions, type VersionChange 
 import { mapStoreErrors } from "./errors.js";
 import { TX_OPTIONS, jsonTexts, type Db, type Tx } from "./prisma.js";
 import type { ApplyOptions, ClusterId, ObjectChange, ObjectRepository, RevisionInput, StoredRevision, StoredWorkload } from "./types.js";
+import { appendAll } from "../engine/util/appendAll.js";
 
 type Labels = Readonly<Record<string, string>>;
 
@@ -213,14 +214,14 @@ async function writePods(tx: Tx, cluster: ClusterId, plan: KindPlan<PodObject>):
       SELECT namespace, workload_kind AS kind, workload_name AS name FROM up
       UNION
       SELECT old.namespace, old.workload_kind, old.workload_name FROM old JOIN up USING (uid)`;
-    touched.push(...rows);
+    appendAll(touched, rows);
   }
   if (plan.deletes.length > 0) {
     const rows = await tx.$queryRaw<{ namespace: string; kind: string; name: string }[]>`
       WITH d AS (DELETE FROM pods WHERE cluster_id = ${cluster} AND uid = ANY(${plan.deletes}::text[])
                  RETURNING namespace, workload_kind, workload_name)
       SELECT DISTINCT namespace, workload_kind AS kind, workload_name AS name FROM d`;
-    touched.push(...rows);
+    appendAll(touched, rows);
   }
   return { namespaces: touched.map((t) => t.namespace), kinds: touched.map((t) => t.kind), names: touched.map((t) => t.name) };
 }

@@ -61,8 +61,17 @@ const PRISMA_TO_SQLSTATE: Readonly<Record<string, string>> = { P2002: "23505", P
 
 const UNREACHABLE_ERRNOS = new Set(["ECONNREFUSED", "ECONNRESET", "ETIMEDOUT", "EHOSTUNREACH", "ENETUNREACH", "ENOTFOUND", "EAI_AGAIN", "EPIPE"]);
 
-/** What `pg` says, without a code, when a connection dies or cannot be made. */
-const PG_CONNECTION_MESSAGES = /Connection terminated|connection timeout|Client has encountered a connection error/i;
+/** What `pg` says, without a code (or with a generic one), when a connection dies or cannot be made. */
+const PG_CONNECTION_MESSAGES = /Connection terminated|connection timeout|Client has encountered a connection error|timeout exceeded when trying to connect|is not currently accepting connections/i;
+
+/**
+ * SQLSTATEs that mean "the database cannot serve us now" rather than "this statement is wrong":
+ * the login was refused or revoked (class 28), the database is gone (3D000), the server is out of
+ * resources or connections (class 53), a statement or lock waited past its timeout (57014, 55P03),
+ * the server is shutting down or restarting (57P01-57P03). Plus Prisma's connection-level codes.
+ */
+const UNAVAILABLE_SQLSTATES = /^(08|28|53)|^(3D000|57014|55P03|57P01|57P02|57P03)$/;
+const UNAVAILABLE_PRISMA = new Set(["P1000", "P1001", "P1002", "P1003", "P1008", "P1011", "P1017", "P2024"]);
 
 type Loose = Record<string, unknown> | undefined;
 
@@ -100,11 +109,14 @@ export function dbErrorInfo(e: unknown): DbErrorInfo | undefined {
   return { code, prismaCode, message: message.trim(), detail };
 }
 
-/** True when the failure means "the server is not there" rather than "the statement was wrong". */
+/**
+ * True when the failure means "the database cannot serve us now" (not there, refusing the login,
+ * dropped, overloaded, timing out) rather than "the statement was wrong": a 503 for API clients.
+ */
 export function isUnreachable(info: DbErrorInfo): boolean {
   const c = info.code;
-  if (c && (UNREACHABLE_ERRNOS.has(c) || /^08/.test(c) || c === "57P01" || c === "57P02" || c === "57P03")) return true;
-  if (info.prismaCode === "P1001" || info.prismaCode === "P1017") return true;
+  if (c && (UNREACHABLE_ERRNOS.has(c) || UNAVAILABLE_SQLSTATES.test(c))) return true;
+  if (info.prismaCode && UNAVAILABLE_PRISMA.has(info.prismaCode)) return true;
   return PG_CONNECTION_MESSAGES.test(info.message);
 }
 

@@ -75,7 +75,11 @@ export function readMigrations(dir: string = defaultMigrationsDir()): Migration[
 export async function applyMigrations(session: SqlSession, migrations: readonly Migration[]): Promise<MigrationResult> {
   await session.query(`SELECT pg_advisory_lock(${MIGRATION_LOCK_KEY})`);
   try {
-    await session.exec(`CREATE TABLE IF NOT EXISTS kubereach_migrations (
+    // Created only when missing: a runtime role without CREATE (database.migrationUrl migrated
+    // for it) then checks the recorded migrations without needing any DDL right.
+    const [exists] = await session.query<{ t: string | null }>("SELECT to_regclass('kubereach_migrations')::text AS t");
+    if (!exists?.t)
+      await session.exec(`CREATE TABLE IF NOT EXISTS kubereach_migrations (
       name text PRIMARY KEY,
       checksum text NOT NULL,
       applied_at timestamptz(3) NOT NULL DEFAULT now()

@@ -23,6 +23,7 @@ import { PrismaClient, type Prisma } from "../generated/prisma/client.js";
 import { lockDataDir } from "./dataDirLock.js";
 import { DatabaseUnavailableError, dbErrorInfo, isUnreachable } from "./errors.js";
 import { applyMigrations, readMigrations, type SqlSession } from "./migrate.js";
+import { grantRuntimeRole } from "./runtimeRole.js";
 import { PrismaClusterRepository } from "./PrismaClusterRepository.js";
 import { PrismaImpactRepository } from "./PrismaImpactRepository.js";
 import { PrismaMatrixRepository } from "./PrismaMatrixRepository.js";
@@ -46,6 +47,13 @@ export interface OpenStoreOptions {
   readonly createDatabase?: boolean;
   /** Where the migrations are (default: the package's prisma/migrations). */
   readonly migrationsDir?: string;
+  /**
+   * A postgresql:// URL of the owner role that runs the migrations (database.migrationUrl). Then
+   * `databaseUrl`'s role only serves and syncs: after migrating, the owner gives it the runtime
+   * privileges (src/store/runtimeRole.ts: INSERT and SELECT on the history). Unset: the one role
+   * of `databaseUrl` migrates and owns everything.
+   */
+  readonly migrationUrl?: string;
   /** How long to wait for a PostgreSQL connection before reporting the server unavailable (default 10 s). */
   readonly connectTimeoutMs?: number;
 }
@@ -78,9 +86,17 @@ interface PgTarget {
 async function openPostgres(url: string, options: OpenStoreOptions): Promise<Store> {
   const target = pgTarget(url);
   const migrations = readMigrations(options.migrationsDir);
-  const client = await connectPostgres(url, target, options);
+  const migrationUrl = options.migrationUrl?.trim();
+  if (migrationUrl !== undefined && migrationUrl !== "" && !/^postgres(ql)?:\/\//i.test(migrationUrl))
+    throw new BadInputError(`Unsupported migration database URL ${redact(migrationUrl)}: use postgresql://owner@host:5432/db`);
+  const ownerUrl = migrationUrl || url;
+  const owner = pgTarget(ownerUrl);
+  if (owner.host !== target.host || owner.port !== target.port || owner.database !== target.database)
+    throw new BadInputError(`The migration URL must name the same server and database as the database URL (${owner.host}:${owner.port}/${owner.database} vs ${target.host}:${target.port}/${target.database})`);
+  const client = await connectPostgres(ownerUrl, owner, options);
   try {
     await applyMigrations(pgSession(client), migrations);
+    if (owner.user !== target.user) await grantRuntimeRole(pgSession(client), target.user);
   } finally {
     await client.end().catch(() => undefined);
   }

@@ -18,6 +18,7 @@ import { OBJECT_KINDS, POLICY_KINDS, TIERED_POLICY_KINDS, type ClusterObject, ty
 import type { SyncStore } from "./ports.js";
 import type { ClusterSource, SourceHandler } from "./source.js";
 import { Mutex } from "./Mutex.js";
+import { appendAll } from "../engine/util/appendAll.js";
 
 export interface SyncServiceOptions {
   readonly clusterId: ClusterId;
@@ -324,7 +325,7 @@ export class SyncService {
         }
         if (c.op === "delete" || c.revision) material = true;
       }
-      changes.push(...cs);
+      appendAll(changes, cs);
     }
     return { changes, working, material };
   }

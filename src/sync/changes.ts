@@ -8,6 +8,7 @@ import type { LabelSelector } from "../engine/index.js";
 import type { ObjectChange, RevisionInput, RevisionOperation } from "../store/types.js";
 import type { ClusterState } from "./ClusterState.js";
 import { isPolicyObject, type ClusterObject, type JsonValue, type ObjectKind, type ObservedVia } from "./objects.js";
+import { appendAll } from "../engine/util/appendAll.js";
 
 export interface ChangeContext {
   readonly observedAt: Date;
@@ -27,7 +28,7 @@ export function changesForUpsert(state: ClusterState, obj: ClusterObject, ctx: C
   const out: ObjectChange[] = [];
   // Same name, new uid: the object was deleted and recreated (possibly while nobody watched).
   const sameName = state.findByName(obj.kind, obj.meta.namespace, obj.meta.name);
-  if (sameName) out.push(...changesForDelete(sameName, ctx, ctx.via !== "watch" && ctx.via !== "manifest"));
+  if (sameName) appendAll(out, changesForDelete(sameName, ctx, ctx.via !== "watch" && ctx.via !== "manifest"));
   out.push({ op: "upsert", object: obj, revision: isPolicyObject(obj) ? revision(obj, "CREATE", null, obj.spec, ctx, false) : undefined });
   return out;
 }
@@ -43,7 +44,7 @@ export function changesForDelete(obj: ClusterObject, ctx: ChangeContext, finalSt
 export function changesForListing(state: ClusterState, kind: ObjectKind, objects: readonly ClusterObject[], ctx: ChangeContext): ObjectChange[] {
   const listed = new Set(objects.map((o) => o.meta.uid));
   const out: ObjectChange[] = [];
-  for (const o of state.all(kind)) if (!listed.has(o.meta.uid)) out.push(...changesForDelete(o, ctx, ctx.via !== "manifest"));
+  for (const o of state.all(kind)) if (!listed.has(o.meta.uid)) appendAll(out, changesForDelete(o, ctx, ctx.via !== "manifest"));
   const working = state.clone();
   for (const c of out) working.delete(c.object);
   for (const o of objects) {
@@ -52,7 +53,7 @@ export function changesForListing(state: ClusterState, kind: ObjectKind, objects
       if (c.op === "delete") working.delete(c.object);
       else working.put(c.object);
     }
-    out.push(...cs);
+    appendAll(out, cs);
   }
   return out;
 }

@@ -78,6 +78,8 @@ export function describePermission(p: KindPermission): string {
 
 export interface SourceStatus {
   readonly description: string;
+  /** A problem of the whole source (a manifest tree that cannot be applied), reported once rather than per kind. */
+  readonly lastError?: string;
   readonly kinds: readonly KindStatus[];
 }
 

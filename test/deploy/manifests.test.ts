@@ -238,7 +238,8 @@ describe("deploy/ manifests", () => {
         expect(code).toBe(0);
         expect(config!.source).toMatchObject({ type: "kubernetes", inCluster: true });
         expect(config!.source.kubeconfig).toBeUndefined();
-        expect(config!.database.url).toBe("postgresql://kubereach:REDACTED@postgres.example.internal:5432/kubereach");
+        expect(config!.database.url).toBe("postgresql://kubereach_runtime:REDACTED@postgres.example.internal:5432/kubereach");
+        expect(config!.database.migrationUrl).toBe("postgresql://kubereach:REDACTED@postgres.example.internal:5432/kubereach");
         expect(config!.server).toMatchObject({ port: 4000, host: "0.0.0.0", tokens: [{ name: "example-client", namespaces: ["default"] }] });
         // Placeholders only: no usable credential in the example.
         expect(env["DATABASE_URL"]).toContain("CHANGE-ME");

@@ -93,13 +93,20 @@ describe("docker-compose.yml", () => {
       expect(db.healthcheck?.test[1]).toBe("pg_isready");
       expect(db.healthcheck?.test).toEqual(expect.arrayContaining([`--username=${db.environment!["POSTGRES_USER"]}`, `--dbname=${db.environment!["POSTGRES_DB"]}`]));
 
-      const url = new URL(app.environment!["DATABASE_URL"]!);
-      expect(url.protocol).toBe("postgresql:");
-      expect(url.hostname).toBe("postgres");
-      expect(url.port).toBe("5432");
-      expect(decodeURIComponent(url.username)).toBe(db.environment!["POSTGRES_USER"]);
-      expect(decodeURIComponent(url.password)).toBe(db.environment!["POSTGRES_PASSWORD"]);
-      expect(url.pathname).toBe(`/${db.environment!["POSTGRES_DB"]}`);
+      // The owner (POSTGRES_USER) migrates; the runtime role created by docker/postgres-init serves.
+      const owner = new URL(app.environment!["DATABASE_MIGRATION_URL"]!);
+      const runtime = new URL(app.environment!["DATABASE_URL"]!);
+      for (const url of [owner, runtime]) {
+        expect(url.protocol).toBe("postgresql:");
+        expect(url.hostname).toBe("postgres");
+        expect(url.port).toBe("5432");
+        expect(url.pathname).toBe(`/${db.environment!["POSTGRES_DB"]}`);
+      }
+      expect(decodeURIComponent(owner.username)).toBe(db.environment!["POSTGRES_USER"]);
+      expect(decodeURIComponent(owner.password)).toBe(db.environment!["POSTGRES_PASSWORD"]);
+      expect(decodeURIComponent(runtime.username)).toBe("kubereach_runtime");
+      expect(decodeURIComponent(runtime.password)).toBe(db.environment!["KUBEREACH_RUNTIME_PASSWORD"]);
+      expect(readFileSync(join(REPO, "docker/postgres-init/10-kubereach-runtime-role.sh"), "utf8")).toContain("CREATE ROLE kubereach_runtime LOGIN");
       expect(db.environment!["POSTGRES_PASSWORD"]).toBe(env["POSTGRES_PASSWORD"] ?? "kubereach");
       for (const s of Object.values(services)) expect(s.restart).toBe("unless-stopped");
     }
@@ -140,7 +147,8 @@ describe("docker-compose.yml", () => {
     expect(stderr).toBe("");
     expect(code).toBe(0);
     expect(config!.source).toMatchObject({ type: "kubernetes", kubeconfig: "/kube/config", inCluster: false });
-    expect(config!.database.url).toBe("postgresql://kubereach:REDACTED@postgres:5432/kubereach");
+    expect(config!.database.url).toBe("postgresql://kubereach_runtime:REDACTED@postgres:5432/kubereach");
+    expect(config!.database.migrationUrl).toBe("postgresql://kubereach:REDACTED@postgres:5432/kubereach");
     expect(config!.server).toMatchObject({ port: 4000, host: "0.0.0.0", tokens: [{ name: "admin", sha256: "REDACTED" }] });
   });
 });

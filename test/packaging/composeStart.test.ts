@@ -72,6 +72,9 @@ describe("docker compose up, without Docker", () => {
       // The compose file's database user, as the postgres image creates it.
       await admin.query("DO $$ BEGIN CREATE ROLE kubereach LOGIN PASSWORD 'kubereach'; EXCEPTION WHEN duplicate_object THEN NULL; END $$");
       await admin.query(`CREATE DATABASE "${dbName}" OWNER kubereach`);
+      // The runtime role docker/postgres-init creates, with the compose file's default password.
+      await admin.query("DO $$ BEGIN CREATE ROLE kubereach_runtime LOGIN; EXCEPTION WHEN duplicate_object THEN NULL; END $$");
+      await admin.query("ALTER ROLE kubereach_runtime LOGIN PASSWORD 'kubereach-runtime'");
     } finally {
       await admin.end();
     }
@@ -97,11 +100,15 @@ describe("docker compose up, without Docker", () => {
     const app = interpolate(raw, { ...readDotenv(join(dir, ".env")), KUBECONFIG: kubeconfig }).services["kubereach"]!;
     const mount = app.volumes.find((v) => v.endsWith(":/kube/config:ro"))!.split(":");
     const port = await freePort();
-    const url = new URL(app.environment["DATABASE_URL"]!);
-    expect(url.hostname).toBe("postgres");
-    url.hostname = "127.0.0.1";
-    url.pathname = `/${dbName}`;
-    const env = { PATH, HOME: "/nonexistent", TMPDIR: dir, ...image.env, ...app.environment, DATABASE_URL: url.toString(), PORT: String(port) };
+    // The compose file's own database URLs (runtime role and owner), pointed at this machine's server.
+    const here = (name: string) => {
+      const url = new URL(app.environment[name]!);
+      expect(url.hostname).toBe("postgres");
+      url.hostname = "127.0.0.1";
+      url.pathname = `/${dbName}`;
+      return url.toString();
+    };
+    const env = { PATH, HOME: "/nonexistent", TMPDIR: dir, ...image.env, ...app.environment, DATABASE_URL: here("DATABASE_URL"), DATABASE_MIGRATION_URL: here("DATABASE_MIGRATION_URL"), PORT: String(port) };
     expect(app.environment["HOST"]).toBe("0.0.0.0");
     const argv = [...image.entrypoint!, ...app.command.map((a) => (a === mount[1] ? mount[0]! : a))];
     const proc = await runAsContainer({ argv, cwd: REPO, env, user: app.user });

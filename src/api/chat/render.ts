@@ -5,6 +5,7 @@
  * each renderer escapes it for its markup: Slack's control characters (&, <, >) always, Markdown's
  * specials in text, backticks in code. No name can inject a link, a mention or formatting.
  */
+import { appendAll } from "../../engine/util/appendAll.js";
 
 export type Segment = { readonly t: "text"; readonly v: string } | { readonly t: "code"; readonly v: string } | { readonly t: "bold"; readonly v: string };
 export type Line = readonly Segment[];
@@ -86,8 +87,8 @@ const MAX_BLOCKS = 50;
 
 export function render(m: ChatMessage): ChatAnswer {
   const md: string[] = [`**${toMarkdown(m.title)}**`];
-  if (m.items?.length) md.push("", ...m.items.map((l) => `- ${toMarkdown(l)}`));
-  if (m.notes?.length) md.push("", ...m.notes.map(toMarkdown));
+  if (m.items?.length) appendAll(md, ["", ...m.items.map((l) => `- ${toMarkdown(l)}`)]);
+  if (m.notes?.length) appendAll(md, ["", ...m.notes.map(toMarkdown)]);
   if (m.context) md.push("", `_${toMarkdown(m.context)}_`);
 
   const blocks: SlackBlock[] = [{ type: "section", text: { type: "mrkdwn", text: `*${toSlack(m.title)}*` } }];

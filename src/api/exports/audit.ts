@@ -12,7 +12,7 @@ import { BadInputError, NotFoundError } from "../../app/errors.js";
 import type { StoredRevision } from "../../store/types.js";
 import { attachment, fileStamp, formatParam, optionalCluster, optionalNamespace, optionalTime, queryParams } from "../http/params.js";
 import { streamBody } from "../http/stream.js";
-import { inScope, type Scope } from "../query/scope.js";
+import { canSeeObject, inScope, type Scope } from "../query/scope.js";
 import type { RouteDeps } from "../server.js";
 import {
   AUDIT_COLUMNS,
@@ -91,7 +91,7 @@ async function* revisionsOf(
   headSeq: bigint,
   filter: { namespace?: string; since?: Date; until?: Date },
 ): AsyncGenerator<StoredRevision> {
-  const visible = (r: StoredRevision) => (r.namespace === "" ? scope.all : inScope(scope, r.namespace));
+  const visible = (r: StoredRevision) => canSeeObject(scope, r);
   if (!filter.namespace && !filter.since && !filter.until) {
     for await (const r of deps.store.revisions.iterate(cluster, { pageSize: PAGE })) {
       if (r.seq > headSeq) return;

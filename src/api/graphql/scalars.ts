@@ -1,11 +1,12 @@
-/** DateTime (ISO 8601 <-> Date) and JSON (any JSON value) scalars. */
+/** DateTime (ISO 8601 <-> Date, parsed as the REST routes parse times) and JSON (any JSON value) scalars. */
 import { GraphQLError, GraphQLScalarType, Kind, type ValueNode } from "graphql";
+import { parseTime } from "../http/params.js";
 
+/** The same parser as the REST routes' `since`/`until`: calendar-exact (2026-02-31 is refused), UTC when no offset is given. */
 function parseDate(value: unknown): Date {
-  if (typeof value !== "string" || !/^\d{4}-\d{2}-\d{2}(T\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:\d{2})?)?$/.test(value))
-    throw new GraphQLError(`DateTime must be an ISO 8601 date or date-time, e.g. 2026-11-27T10:00:00Z (got ${JSON.stringify(value)})`, { extensions: { code: "BAD_USER_INPUT" } });
-  const d = new Date(value);
-  if (Number.isNaN(d.getTime())) throw new GraphQLError(`DateTime ${JSON.stringify(value)} is not a valid time`, { extensions: { code: "BAD_USER_INPUT" } });
+  const d = typeof value === "string" ? parseTime(value) : undefined;
+  if (!d)
+    throw new GraphQLError(`DateTime must be an ISO 8601 date or date-time of the calendar, e.g. 2026-11-27 or 2026-11-27T10:00:00Z (got ${JSON.stringify(value)})`, { extensions: { code: "BAD_USER_INPUT" } });
   return d;
 }
 

@@ -11,6 +11,7 @@ import { Namespace, NetworkPolicy, objectQueries, Workload } from "./resolvers/o
 import { reachabilityQueries } from "./resolvers/reachability.js";
 import { statusQueries } from "./resolvers/status.js";
 import { findingsQueries } from "./resolvers/findings.js";
+import { graphQueries, graphSubscriptions } from "./resolvers/graph.js";
 import { simulateMutations } from "./resolvers/simulate.js";
 import { Subscription } from "./resolvers/subscriptions.js";
 import { DateTimeScalar, JsonScalar } from "./scalars.js";
@@ -24,9 +25,9 @@ export function typeDefs(): string {
 export const resolvers: Resolvers = {
   DateTime: DateTimeScalar,
   JSON: JsonScalar,
-  Query: { ...reachabilityQueries, ...objectQueries, ...historyQueries, ...statusQueries, ...findingsQueries },
+  Query: { ...reachabilityQueries, ...objectQueries, ...historyQueries, ...statusQueries, ...findingsQueries, ...graphQueries },
   Mutation: { ...simulateMutations },
-  Subscription,
+  Subscription: { ...Subscription, ...graphSubscriptions },
   Namespace,
   Workload,
   NetworkPolicy,

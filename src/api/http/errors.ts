@@ -4,7 +4,19 @@
  */
 import type { GraphQLFormattedError } from "graphql";
 import { unwrapResolverError } from "@apollo/server/errors";
-import { isAppError, type AppErrorCode } from "../../app/errors.js";
+import { isAppError, type AppError, type AppErrorCode } from "../../app/errors.js";
+import { DatabaseUnavailableError } from "../../store/errors.js";
+
+/**
+ * What API clients are told when the database fails, on every route (health included): the
+ * driver's text names hosts, ports, roles, databases and Prisma's invocation; the log keeps it.
+ */
+export const DATABASE_UNAVAILABLE = "the database is unavailable; try again later (the server log has the details under this request's id)";
+
+/** The message a client may see for an AppError: its own, except for database failures. */
+export function publicMessage(err: AppError): string {
+  return err instanceof DatabaseUnavailableError ? DATABASE_UNAVAILABLE : err.message;
+}
 
 const HTTP_STATUS: Record<AppErrorCode, number> = {
   BAD_INPUT: 400,
@@ -36,8 +48,8 @@ export function httpStatusOf(err: unknown): number {
 export function formatGraphQLError(formatted: GraphQLFormattedError, error: unknown, log: (err: unknown) => void): GraphQLFormattedError {
   const original = unwrapResolverError(error);
   if (isAppError(original)) {
-    if (original.code === "INTEGRITY") log(original);
-    return { message: original.message, path: formatted.path, extensions: { code: GRAPHQL_CODE[original.code] } };
+    if (original.code === "INTEGRITY" || original.code === "UPSTREAM_UNAVAILABLE") log(original);
+    return { message: publicMessage(original), path: formatted.path, extensions: { code: GRAPHQL_CODE[original.code] } };
   }
   const code = formatted.extensions?.["code"];
   // Parse, validation, bad input and Apollo's own client errors are safe to show as they are.

@@ -1,8 +1,9 @@
 /**
  * Request hardening shared by every route, registered before authentication:
  * - security headers: `X-Content-Type-Options: nosniff` and `Referrer-Policy: no-referrer` on
- *   everything; `Cache-Control: no-store` on API answers (/api, /graphql, /metrics, health), so no
- *   proxy or browser keeps reachability data or audit history;
+ *   everything; `Cache-Control: no-store` on every answer (API, health, metrics, errors and 404s;
+ *   only the explorer's static assets replace it), so no proxy or browser keeps reachability data
+ *   or audit history, whatever the spelling of the path (routes are case-sensitive: server.ts);
  * - CORS: off unless `server.corsOrigins` lists origins; then exactly those origins may call
  *   /graphql and /api (preflight answered before authentication; no cookies are involved, the
  *   token travels in the Authorization header);
@@ -14,8 +15,6 @@ import type { Express, NextFunction, Request, Response } from "express";
 
 export const DEFAULT_REQUEST_TIMEOUT_MS = 30_000;
 
-/** Paths whose answers must not be cached. */
-const NO_STORE = /^\/(api|graphql|metrics|healthz|readyz)(\/|$|\?)/;
 /** Streaming routes, exempt from the response deadline. */
 const EXPORTS = /^\/api\/v1\/exports(\/|$|\?)/;
 
@@ -27,10 +26,10 @@ export interface HardeningOptions {
 }
 
 export function registerHardening(app: Express, options: HardeningOptions): void {
-  app.use((req: Request, res: Response, next: NextFunction) => {
+  app.use((_req: Request, res: Response, next: NextFunction) => {
     res.setHeader("x-content-type-options", "nosniff");
     res.setHeader("referrer-policy", "no-referrer");
-    if (NO_STORE.test(req.originalUrl)) res.setHeader("cache-control", "no-store");
+    res.setHeader("cache-control", "no-store");
     next();
   });
 

@@ -5,10 +5,18 @@
  * shutting down; otherwise 503 with the reasons (docs/sync-health.md).
  */
 import type { Express } from "express";
+import type { Logger } from "pino";
 import type { Store } from "../../store/types.js";
 import { clusterHealth, type RuntimeStatus } from "../runtime.js";
 
-export function registerHealth(app: Express, deps: { store: Store; runtime: RuntimeStatus }): void {
+export interface HealthDeps {
+  readonly store: Store;
+  readonly runtime: RuntimeStatus;
+  /** Where a database failure's detail goes: /readyz is unauthenticated and says only "database unavailable". */
+  readonly logger?: Logger;
+}
+
+export function registerHealth(app: Express, deps: HealthDeps): void {
   app.get("/healthz", (_req, res) => {
     res.json({ status: "ok" });
   });
@@ -20,14 +28,23 @@ export function registerHealth(app: Express, deps: { store: Store; runtime: Runt
 }
 
 /** Why the process is not ready (empty when it is): what /readyz and the kubereach_ready metric report. */
-export async function notReadyReasons(deps: { store: Store; runtime: RuntimeStatus }, now = Date.now()): Promise<string[]> {
+export async function notReadyReasons(deps: HealthDeps, now = Date.now()): Promise<string[]> {
   const reasons: string[] = [];
   if (!deps.runtime.accepting()) reasons.push("shutting down");
-  for (const c of deps.runtime.clusters()) reasons.push(...clusterHealth(c, now).reasons);
+  for (const c of deps.runtime.clusters()) for (const reason of clusterHealth(c, now).reasons) reasons.push(reason);
   try {
     await deps.store.clusters.listClusters();
+    lastLogged.delete(deps);
   } catch (err) {
-    reasons.push(`database unreachable: ${(err as Error).message}`);
+    reasons.push("database unavailable");
+    // Probes come every few seconds: log each distinct failure once, not every probe.
+    const text = String((err as Error).message);
+    if (lastLogged.get(deps) !== text) {
+      lastLogged.set(deps, text);
+      deps.logger?.warn({ err }, "readiness: the database is unavailable");
+    }
   }
   return reasons;
 }
+
+const lastLogged = new WeakMap<HealthDeps, string>();

@@ -2,6 +2,7 @@
  * The REST side of the API, as the server's `middleware` and `routes` hooks:
  *   GET  /metrics                    Prometheus metrics (no token: no namespace data)
  *   GET  /explorer, /explorer/assets/:file   offline GraphiQL (no token: the page holds no data)
+ *   GET  /ui, /ui/assets/:file       the web view (no token: the page holds no data; it asks /graphql)
  *   GET  /api/v1/exports/audit       the recorded history, streamed (token scope applies)
  *   GET  /api/v1/exports/matrix      the connectivity list of a generation, streamed
  *   POST /api/v1/chat                chatops questions (JSON or Slack's form post)
@@ -14,6 +15,7 @@ import { registerMatrixExport } from "../exports/matrix.js";
 import type { RouteDeps } from "../server.js";
 import { registerExplorer } from "./explorer.js";
 import { registerHardening } from "./hardening.js";
+import { registerWebView } from "./webview.js";
 import type { ServiceMetrics } from "./metrics.js";
 
 export interface RestOptions {
@@ -34,6 +36,7 @@ export function restApi(options: RestOptions): { middleware: ((app: Express) => 
     routes: [
       (app) => options.metrics.registerRoute(app),
       (app) => registerExplorer(app, { introspection: options.introspection === true }),
+      (app, deps) => registerWebView(app, { tokenRequired: deps.auth.enabled }),
       (app, deps) => registerAuditExport(app, deps),
       (app, deps) => registerMatrixExport(app, deps),
       (app, deps) => registerChat(app, deps),

@@ -10,6 +10,7 @@ import type {
 import {
   explain,
   expandEdges,
+  formatConnEndpoint,
   parseConnectionSet,
   parseSelectorString,
   PROTOCOLS,
@@ -27,7 +28,7 @@ import {
 import type { ClassKey, MatrixConnectionRow, Store, StoredRevision } from "../../store/types.js";
 import { GenerationIndex } from "./GenerationIndex.js";
 import { toEndpoint } from "./members.js";
-import { inScope, type Scope } from "./scope.js";
+import { canSeeClusterScoped, canSeeObject, explainOptions, inScope, type Scope } from "./scope.js";
 import { WorldCache, type WorldSnapshot } from "./WorldCache.js";
 
 export interface GenerationRef {
@@ -47,6 +48,15 @@ export interface CanConnectAnswer extends GenerationRef {
 
 export interface MatrixPage extends GenerationRef {
   readonly rows: readonly ConnectivityRow[];
+  readonly offset: number;
+  readonly totalCount: number;
+  readonly hasNextPage: boolean;
+}
+
+export interface GraphPage extends GenerationRef {
+  /** Workloads first (the world's order), then external ranges: edges refer to them by index. */
+  readonly nodes: readonly ConnEndpoint[];
+  readonly edges: readonly { readonly src: number; readonly dst: number; readonly conn: ConnectionSet }[];
   readonly offset: number;
   readonly totalCount: number;
   readonly hasNextPage: boolean;
@@ -295,7 +305,7 @@ export class QueryService {
     const ref = await this.generation(options);
     for (const e of [from, to]) if (e.type === "workload") assertVisible(scope, e.namespace, `${e.namespace}/${e.name}`);
     const snapshot = await this.world(ref);
-    const r = explain(snapshot.world, from, to, port, protocol);
+    const r = explain(snapshot.world, from, to, port, protocol, explainOptions(scope));
     if (!r.ok) throw r.code === "NOT_FOUND" ? new NotFoundError(`${r.message} (cluster ${ref.cluster}, generation ${ref.generation})`) : new BadInputError(r.message);
     return { ...ref, explanation: r.explanation };
   }
@@ -315,6 +325,45 @@ export class QueryService {
     const all = (await this.connectivity(ref, options.namespace ?? undefined)).filter((r) => visibleRow(scope, r));
     const rows = all.slice(offset, offset + options.first);
     return { ...ref, rows, offset, totalCount: all.length, hasNextPage: offset + rows.length < all.length };
+  }
+
+  /**
+   * The reachability graph of a generation, for drawing: every workload the caller may see (with a
+   * namespace, that namespace's workloads and the peers of its rows) and the external ranges of the
+   * rows as nodes, in a fixed order; a page of the rows (port filter applied) as edges between them.
+   * Paginated like matrixPage (the cursor holds the generation), with larger pages.
+   */
+  async graphPage(scope: Scope, options: QueryOptions & PortFilter & { namespace?: string | null; first: number; after?: string | null }): Promise<GraphPage> {
+    if (!Number.isInteger(options.first) || options.first < 1 || options.first > MAX_GRAPH_PAGE) throw new BadInputError(`first must be between 1 and ${MAX_GRAPH_PAGE}`);
+    let ref: GenerationRef;
+    let offset = 0;
+    if (options.after) {
+      const c = decodeCursor(options.after);
+      ref = await this.generationRef(await this.resolveCluster(options.cluster), c.g);
+      offset = c.o + 1;
+    } else ref = await this.generation(options);
+    const namespace = options.namespace ?? undefined;
+    if (namespace) assertVisible(scope, namespace, `namespace ${namespace}`);
+    const [rowsOfGeneration, snapshot] = await Promise.all([this.connectivity(ref, namespace), this.world(ref)]);
+    const rows = rowsOfGeneration.filter((r) => visibleRow(scope, r) && matchesPort(r.conn, options));
+    const nodes: ConnEndpoint[] = [];
+    const index = new Map<string, number>();
+    const add = (e: ConnEndpoint) => {
+      const id = formatConnEndpoint(e);
+      if (!index.has(id)) index.set(id, nodes.push(e) - 1);
+    };
+    for (const w of snapshot.workloads) if (inScope(scope, w.ref.namespace) && (!namespace || w.ref.namespace === namespace)) add({ kind: "workload", ref: w.ref });
+    for (const r of rows) for (const e of [r.src, r.dst]) if (e.kind === "workload") add(e);
+    for (const r of rows) for (const e of [r.src, r.dst]) if (e.kind === "external") add(e);
+    const page = rows.slice(offset, offset + options.first);
+    return {
+      ...ref,
+      nodes,
+      edges: page.map((r) => ({ src: index.get(formatConnEndpoint(r.src))!, dst: index.get(formatConnEndpoint(r.dst))!, conn: r.conn })),
+      offset,
+      totalCount: rows.length,
+      hasNextPage: offset + page.length < rows.length,
+    };
   }
 
   /** Every row of a generation (one namespace's rows when given), for exports; scope applied. */
@@ -395,7 +444,7 @@ export class QueryService {
     const snapshot = await this.world(ref);
     const policies = snapshot.world.networkPolicies.filter((p) => inScope(scope, p.namespace) && (!options.namespace || p.namespace === options.namespace));
     // Cluster-scoped policies belong to no namespace: listed for tokens that see everything, without a namespace filter.
-    const tiered = scope.all && !options.namespace ? snapshot.world.tieredPolicies : [];
+    const tiered = canSeeClusterScoped(scope) && !options.namespace ? snapshot.world.tieredPolicies : [];
     return { ref, snapshot, policies: [...policies, ...tiered] };
   }
 
@@ -432,7 +481,7 @@ export class QueryService {
       });
       for (const r of batch) {
         if (out.length > options.first) break;
-        if (r.namespace === "" ? scope.all : inScope(scope, r.namespace)) out.push(r);
+        if (canSeeObject(scope, r)) out.push(r);
       }
       if (out.length > options.first || batch.length < options.first + 1) break;
       afterSeq = batch[batch.length - 1]!.seq;
@@ -447,6 +496,8 @@ export class QueryService {
 
 /** How long the cluster list behind a request without `cluster` may be reused. */
 const CLUSTER_LIST_TTL_MS = 1000;
+/** Largest page of reachabilityGraph edges (about 60 bytes each in a response). */
+const MAX_GRAPH_PAGE = 50_000;
 /** Cached reachability rows, all answers together (about 100 bytes each). */
 const MAX_CACHED_REACH_ROWS = 500_000;
 

@@ -12,6 +12,7 @@ import {
   compileWorld,
   findings,
   formatDiagnostic,
+  measureInput,
   planProposal,
   prepareWhatIf,
   splitDeletions,
@@ -26,9 +27,10 @@ import {
 } from "../../engine/index.js";
 import type { Store } from "../../store/types.js";
 import { ClusterState } from "../../sync/ClusterState.js";
-import { parseManifestText, toWorldInput } from "../../sync/manifests/index.js";
+import { parseManifestText, REQUEST_MANIFEST_LIMITS, toWorldInput } from "../../sync/manifests/index.js";
+import { overLimits } from "./limits.js";
 import { visibleRow, type GenerationRef, type QueryService } from "../query/QueryService.js";
-import { inScope, type Scope } from "../query/scope.js";
+import { canSeeFinding, canSeeObject, findingsVisibility, inScope, scopeKey, type Scope } from "../query/scope.js";
 
 export interface SimulationAnswer extends GenerationRef {
   readonly mode: WhatIfMode;
@@ -45,8 +47,12 @@ export interface FindingsAnswer extends GenerationRef {
 
 interface GenerationEntry {
   readonly base: Promise<WhatIfBase>;
-  findings?: Promise<Finding[]>;
+  /** Findings per scope (scopeKey): messages name and count only what the scope sees. */
+  readonly findings: Map<string, Promise<Finding[]>>;
 }
+
+/** Scopes whose findings are kept per generation (a token set is small; the cap bounds memory). */
+const MAX_FINDINGS_SCOPES = 16;
 
 /** Diagnostics shown in a refusal, at most. */
 const MAX_SHOWN_ERRORS = 5;
@@ -74,7 +80,7 @@ export class SimulationService {
       ...ref,
       mode: options.mode,
       method: result.method,
-      policyChanges: result.policyChanges.filter((c) => c.ref.namespace === "" ? scope.all : inScope(scope, c.ref.namespace)),
+      policyChanges: result.policyChanges.filter((c) => canSeeObject(scope, c.ref)),
       rows: result.rows.filter((r) => visibleRow(scope, { src: r.src, dst: r.dst, conn: r.after })),
       warnings: result.diagnostics.filter((d) => d.severity === "warning").map(formatDiagnostic),
     };
@@ -84,13 +90,16 @@ export class SimulationService {
     const ref = await this.query.generation({ cluster: options.cluster });
     if (options.namespace && !inScope(scope, options.namespace)) return { ...ref, findings: [] };
     const entry = this.entry(ref);
-    if (!entry.findings) {
-      entry.findings = entry.base.then((b) => findings(b.world, { matrix: b.matrix }));
-      entry.findings.catch(() => (entry.findings = undefined));
+    const key = scopeKey(scope);
+    let computed = entry.findings.get(key);
+    if (!computed) {
+      computed = entry.base.then((b) => findings(b.world, { matrix: b.matrix, visibleNamespace: findingsVisibility(scope) }));
+      computed.catch(() => entry.findings.delete(key));
+      entry.findings.set(key, computed);
+      while (entry.findings.size > MAX_FINDINGS_SCOPES) entry.findings.delete(entry.findings.keys().next().value!);
     }
-    const all = await entry.findings;
-    const visible = (f: Finding) => f.objects.every((o) => (o.kind === "Namespace" ? inScope(scope, o.name) : o.namespace === "" ? scope.all : inScope(scope, o.namespace)));
-    return { ...ref, findings: all.filter((f) => (!options.namespace || f.namespace === options.namespace) && visible(f)) };
+    const all = await computed;
+    return { ...ref, findings: all.filter((f) => (!options.namespace || f.namespace === options.namespace) && canSeeFinding(scope, f)) };
   }
 
   private entry(ref: GenerationRef): GenerationEntry {
@@ -102,7 +111,7 @@ export class SimulationService {
       return hit;
     }
     const base = this.query.world(ref).then((snapshot) => prepareWhatIf(snapshot.world, buildMatrix(snapshot.world)));
-    hit = { base };
+    hit = { base, findings: new Map() };
     base.catch(() => this.entries.delete(key));
     this.entries.set(key, hit);
     while (this.entries.size > this.capacity) this.entries.delete(this.entries.keys().next().value!);
@@ -110,11 +119,18 @@ export class SimulationService {
   }
 }
 
-/** The manifests of a request as a proposal; errors in them refuse it (BAD_USER_INPUT), naming the first few. */
+/**
+ * The manifests of a request as a proposal; errors in them refuse it (BAD_USER_INPUT), naming the
+ * first few. Every bound (the text's size, nodes and depth; the proposal's rules, peers and CIDRs)
+ * is checked before the work it protects: nothing past a bound is compiled.
+ */
 export function parseProposal(manifests: string): Proposal {
-  const parsed = parseManifestText(manifests, "manifests");
+  const parsed = parseManifestText(manifests, "manifests", REQUEST_MANIFEST_LIMITS);
+  if (parsed.overLimit) throw new BadInputError(`the manifests are too large to simulate: ${parsed.diagnostics.map(formatDiagnostic).join("; ")} (docs/input-limits.md)`);
   const { keep, deletions } = splitDeletions(parsed.objects);
   const mapped = toWorldInput(keep);
+  const over = overLimits(measureInput(mapped.world));
+  if (over.length > 0) throw new BadInputError(`the manifests are too large to simulate: ${over.join("; ")} (docs/input-limits.md)`);
   const own = compileWorld(mapped.world);
   const errors = [...parsed.diagnostics, ...mapped.diagnostics, ...own.diagnostics].filter((d) => d.severity === "error");
   if (errors.length > 0) {

@@ -42,7 +42,7 @@ export function registerAudit(program: Command, io: CliIo): void {
     if (flags.export !== undefined) return verifyExport(io, flags.export, clusterId);
     const config = await configFromFlags(flags);
     const { openStore, verifyChain } = await import("../../store/index.js");
-    const store = await openStore({ databaseUrl: config.database.url, dataDir: config.database.dataDir });
+    const store = await openStore({ databaseUrl: config.database.url, migrationUrl: config.database.migrationUrl, dataDir: config.database.dataDir });
     try {
       const clusters = (await store.clusters.listClusters()).map((c) => c.id);
       const wanted = clusterId ? [clusterId] : clusters;

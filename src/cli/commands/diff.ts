@@ -51,7 +51,7 @@ export function parseSeconds(text: string): number {
   return n;
 }
 
-const width = Math.max(...FAIL_ON_RULES.map((r) => r.length));
+const width = FAIL_ON_RULES.reduce((w, r) => Math.max(w, r.length), 0);
 const HELP = `
 States:
   --base PATH --head PATH     two complete manifest trees (e.g. two git checkouts)

@@ -75,7 +75,7 @@ export function registerHistory(program: Command, io: CliIo): void {
       const { clusterId, ...flags } = opts;
       const config = await configFromFlags(flags);
       const [{ openStore }, { writeResult }] = await Promise.all([import("../../store/index.js"), import("../io.js")]);
-      const store = await openStore({ databaseUrl: config.database.url, dataDir: config.database.dataDir });
+      const store = await openStore({ databaseUrl: config.database.url, migrationUrl: config.database.migrationUrl, dataDir: config.database.dataDir });
       try {
         const clusters = (await store.clusters.listClusters()).map((c) => c.id);
         const cluster = clusterId ?? (clusters.length === 1 ? clusters[0] : undefined);

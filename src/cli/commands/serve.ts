@@ -1,5 +1,6 @@
 /** `kubereach serve`: sync a cluster (or manifests) and serve the GraphQL and REST API. */
 import type { Command } from "commander";
+import { installProcessGuards } from "../processGuards.js";
 import type { CliIo } from "../io.js";
 import { addServerOptions, addSourceOptions, addStoreOptions, configFromFlags, type ServiceFlags } from "../serviceOptions.js";
 import { waitForShutdown } from "../signals.js";
@@ -25,6 +26,7 @@ export function registerServe(program: Command, _io: CliIo): void {
     // Apollo, Express, Prisma: loaded only by the command that serves.
     const [{ createLogger }, { startService }] = await Promise.all([import("../../app/logger.js"), import("../../app/service.js")]);
     const logger = createLogger({ level: config.log.level });
+    const guards = installProcessGuards(logger);
     const shutdown = waitForShutdown();
     try {
       const service = await startService(config, { logger });
@@ -40,6 +42,7 @@ export function registerServe(program: Command, _io: CliIo): void {
       }
     } finally {
       shutdown.dispose();
+      guards.dispose();
     }
   });
 }

@@ -14,6 +14,7 @@ import { KubeClusterSource } from "../../sync/kube/index.js";
 import { listManifestFiles, parseManifestText, readManifests, sortByOrigin, toWorldInput } from "../../sync/manifests/index.js";
 import type { ClusterObject, ObjectKind } from "../../sync/objects.js";
 import type { CliIo } from "../io.js";
+import { appendAll } from "../../engine/util/appendAll.js";
 
 export interface ReadOptions {
   readonly skipInvalid?: boolean;
@@ -51,8 +52,8 @@ export async function readProposal(path: string, options: ReadOptions, io: CliIo
       throw new BadInputError(`${file}: cannot read: ${e instanceof Error ? e.message : String(e)}`, { cause: e });
     });
     const parsed = parseManifestText(text.startsWith("\uFEFF") ? text.slice(1) : text, shown[i]!);
-    objects.push(...parsed.objects);
-    diagnostics.push(...parsed.diagnostics);
+    appendAll(objects, parsed.objects);
+    appendAll(diagnostics, parsed.diagnostics);
   }
   const { keep, deletions } = splitDeletions(objects);
   const mapped = toWorldInput(keep);

@@ -2,6 +2,7 @@
 import type { Command } from "commander";
 import type { SyncApp } from "../../app/container.js";
 import { UpstreamUnavailableError } from "../../app/errors.js";
+import { installProcessGuards } from "../processGuards.js";
 import type { CliIo } from "../io.js";
 import { addSourceOptions, addStoreOptions, configFromFlags, type ServiceFlags } from "../serviceOptions.js";
 import { waitForShutdown } from "../signals.js";
@@ -27,6 +28,7 @@ export function registerSync(program: Command, io: CliIo): void {
     const [{ openSyncApp }, { createLogger }] = await Promise.all([import("../../app/container.js"), import("../../app/logger.js")]);
     // Logs go to stderr: stdout carries the summary of --once.
     const logger = createLogger({ level: config.log.level, stderr: true });
+    const guards = installProcessGuards(logger);
     const app = await openSyncApp(config, { logger });
     const shutdown = flags.once ? undefined : waitForShutdown();
     try {
@@ -48,6 +50,7 @@ export function registerSync(program: Command, io: CliIo): void {
     } finally {
       shutdown?.dispose();
       await app.close();
+      guards.dispose();
     }
   });
 }

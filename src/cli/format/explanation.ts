@@ -5,6 +5,7 @@
  */
 import { formatPolicy, policyKey, type CompiledWorld, type Explanation, type PolicyRef } from "../../engine/index.js";
 import { UnreachableFormat } from "./common.js";
+import { appendAll } from "../../engine/util/appendAll.js";
 
 import { EXPLAIN_FORMATS, type ExplainFormat } from "./formats.js";
 export { EXPLAIN_FORMATS, type ExplainFormat };
@@ -21,7 +22,7 @@ export function formatExplanation(e: Explanation, world: CompiledWorld, format: 
       return `${JSON.stringify({ ...e, policies }, null, 2)}\n`;
     case "text": {
       const lines = [`${e.verdict}: ${e.from} => ${e.to} on ${e.protocol} ${e.port}`, "reasons:", ...e.summary.slice(1).map((s) => `  - ${s}`)];
-      if (policies.length > 0) lines.push("policies involved:", ...policies.map((p) => `  - ${p.policy}${p.origin ? ` (${p.origin})` : ""}`));
+      if (policies.length > 0) appendAll(lines, ["policies involved:", ...policies.map((p) => `  - ${p.policy}${p.origin ? ` (${p.origin})` : ""}`)]);
       return `${lines.join("\n")}\n`;
     }
     default:

@@ -11,6 +11,7 @@ import { IpSet } from "../net/IpSet.js";
 import { compileLabelSelector, LabelSelector } from "../selectors/LabelSelector.js";
 import type { CompiledNetworkPolicy, CompiledPeer, CompiledPort, CompiledRule, Direction } from "./model.js";
 import { isRecord, isValidPortName, isValidPortNumber, type ObjectContext } from "./validation.js";
+import { appendAll } from "../util/appendAll.js";
 
 export interface PeerIds {
   next(): number;
@@ -55,7 +56,7 @@ export function compileNetworkPolicy(
   const ingress = rules("ingress");
   const egress = rules("egress");
   if (!ingress || !egress) return undefined;
-  peersOut.push(...localPeers);
+  appendAll(peersOut, localPeers);
   return {
     index,
     ref,

@@ -32,6 +32,7 @@ import type {
   TierSubject,
 } from "./model.js";
 import { isRecord, isValidPortNumber, type ObjectContext } from "./validation.js";
+import { appendAll } from "../util/appendAll.js";
 
 export const POLICY_API_GROUP = "policy.networking.k8s.io";
 /** apiVersions accepted per kind (v1beta1 ClusterNetworkPolicy has the v1alpha2 schema). */
@@ -140,7 +141,7 @@ export function compileTieredPolicy(input: TieredPolicyInput, ctx: ObjectContext
   const ingress = rules("ingress");
   const egress = rules("egress");
   if (!ingress || !egress) return undefined;
-  peersOut.push(...localPeers);
+  appendAll(peersOut, localPeers);
   return { ref, key: policyKey(ref), kind: d.kind, apiVersion, tier, priority, subject, ingress, egress, origin: input.origin };
 }
 

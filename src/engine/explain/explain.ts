@@ -3,8 +3,8 @@
  * recorded (the tiered rules that decided or passed each side, the NetworkPolicies that isolate it
  * and the rules that matched), never re-derived.
  */
-import type { CompiledPod, CompiledTierRule, CompiledWorld, Direction, Tier, TierAction } from "../compile/model.js";
-import { formatTierAction } from "../compile/model.js";
+import type { CompiledPod, CompiledTieredPolicy, CompiledTierRule, CompiledWorld, Direction, Tier, TierAction } from "../compile/model.js";
+import { formatTier, formatTierAction } from "../compile/model.js";
 import { evaluatePair, type DirectionVerdict, type PairVerdict, type RuleMatch, type TierMatch } from "../eval/evaluatePair.js";
 import { externalEndpoint, formatEndpoint, podEndpoint, type Endpoint } from "../eval/endpoint.js";
 import { formatPolicy, formatWorkload, type PolicyRef } from "../model/ids.js";
@@ -14,6 +14,7 @@ import { ConnectionSet } from "../ports/ConnectionSet.js";
 import { PortSet } from "../ports/PortSet.js";
 import { resolveEndpoint, type EndpointQuery } from "../query/resolve.js";
 import { describePeer, describeRulePorts, describeTierPeer, describeTierRule } from "./describe.js";
+import { appendAll } from "../util/appendAll.js";
 
 /**
  * UNKNOWN: the answer depends on a fact kubereach does not hold: a denial that a named port on an
@@ -106,7 +107,20 @@ function toSide(world: CompiledWorld, q: EndpointQuery): { ok: true; side: Side 
   return { ok: true, side: { label, endpoints: r.pods.map((p: CompiledPod) => podEndpoint(p)) } };
 }
 
-export function explain(world: CompiledWorld, from: EndpointQuery, to: EndpointQuery, port: number, protocol: Protocol): ExplainResult {
+export interface ExplainOptions {
+  /**
+   * False for a caller who may not see cluster-scoped policies (a token scoped to namespaces): a
+   * decision of the Admin or Baseline tier is still reported, by tier and action, but the policy's
+   * name, priority, rule and peers are not (see HIDDEN_TIERED_POLICY).
+   */
+  readonly showClusterScoped?: boolean;
+}
+
+/** What stands for a cluster-scoped policy's name, rule and peer when the caller may not see them. */
+export const HIDDEN_TIERED_POLICY = "(a cluster-scoped policy not visible to this token)";
+
+export function explain(world: CompiledWorld, from: EndpointQuery, to: EndpointQuery, port: number, protocol: Protocol, options: ExplainOptions = {}): ExplainResult {
+  const hide = options.showClusterScoped === false;
   const a = toSide(world, from);
   if (!a.ok) return a;
   const b = toSide(world, to);
@@ -124,12 +138,12 @@ export function explain(world: CompiledWorld, from: EndpointQuery, to: EndpointQ
     }
   const allowedPairs = verdicts.filter((v) => !v.allowed.intersect(probe).isEmpty());
   // Pairs whose answer an unresolved tiered peer (nodes, domainNames) could turn around.
-  const flips = new Map(verdicts.map((v) => [v, unresolvedFlips(world, v, probe)]));
+  const flips = new Map(verdicts.map((v) => [v, unresolvedFlips(world, v, probe, hide)]));
   const certainlyAllowed = allowedPairs.filter((v) => flips.get(v)!.length === 0);
   // The workload-level answer is the union over member pods (as the connectivity list): show an allowing pair if any.
   const shown = certainlyAllowed[0] ?? allowedPairs[0] ?? verdicts[0]!;
-  const egress = explainSide(shown.egress, shown, probe, port, protocol);
-  const ingress = explainSide(shown.ingress, shown, probe, port, protocol);
+  const egress = explainSide(shown.egress, shown, probe, port, protocol, hide);
+  const ingress = explainSide(shown.ingress, shown, probe, port, protocol, hide);
   let unknowns: string[];
   if (certainlyAllowed.length > 0) unknowns = [];
   else if (allowedPairs.length > 0) unknowns = [...new Set(allowedPairs.flatMap((v) => flips.get(v)!))];
@@ -140,7 +154,7 @@ export function explain(world: CompiledWorld, from: EndpointQuery, to: EndpointQ
   const summary: string[] = [`${fromLabel} => ${toLabel} on ${protocol} ${port}: ${verdict}`];
   if (shown.self) summary.push("a pod's traffic to itself is always allowed (\"a pod cannot block access to itself\", Kubernetes NetworkPolicy docs)");
   else summary.push(egress.reason, ingress.reason);
-  summary.push(...unknowns.map((u) => `unknown: ${u}`));
+  appendAll(summary, unknowns.map((u) => `unknown: ${u}`));
   if (verdicts.length > 1 && allowedPairs.length !== 0 && allowedPairs.length !== verdicts.length)
     summary.push(`only ${allowedPairs.length} of ${verdicts.length} member pod pairs allow it (the pods are treated differently, e.g. by ipBlocks or named ports); shown: ${formatEndpoint(shown.src)} => ${formatEndpoint(shown.dst)}`);
   return {
@@ -165,7 +179,9 @@ function ruleReason(m: RuleMatch, direction: Direction): RuleReason {
   return { policy: m.policy.ref, rule: m.rule.field, peer: describePeer(m.peer, direction), ports: describeRulePorts(m.rule) };
 }
 
-function tierReason(m: TierMatch, direction: Direction): TierRuleReason {
+function tierReason(m: TierMatch, direction: Direction, hide: boolean): TierRuleReason {
+  if (hide)
+    return { tier: m.tier, policy: { kind: "(hidden)", namespace: "", name: HIDDEN_TIERED_POLICY }, priority: undefined, rule: "", ruleName: undefined, action: m.rule.action, peer: HIDDEN_TIERED_POLICY, ports: HIDDEN_TIERED_POLICY };
   return {
     tier: m.tier,
     policy: m.policy.ref,
@@ -179,7 +195,8 @@ function tierReason(m: TierMatch, direction: Direction): TierRuleReason {
 }
 
 /** `ClusterNetworkPolicy x (Admin tier, priority 10) rule spec.ingress[0] "name" (Deny; from: ...; ports: ...)` */
-function tierRuleSentence(m: TierMatch, direction: Direction): string {
+function tierRuleSentence(m: TierMatch, direction: Direction, hide: boolean): string {
+  if (hide) return hiddenTierRule(m.policy, m.rule);
   const text = describeTierRule(m.policy, m.rule);
   return `${text.slice(0, -1)}; ${direction === "ingress" ? "from" : "to"}: ${describeTierPeer(m.peer, direction)}; ports: ${describeRulePorts(m.rule)})`;
 }
@@ -189,7 +206,12 @@ function tierDecision(v: DirectionVerdict, tier: Tier, probe: ConnectionSet): Ti
   return v.tierMatches.find((m) => m.tier === tier && !m.decided.intersect(probe).isEmpty());
 }
 
-function explainSide(v: DirectionVerdict, pair: PairVerdict, probe: ConnectionSet, port: number, protocol: Protocol): SideExplanation {
+/** A tiered rule as a caller who may not see cluster-scoped policies reads it: tier and action only. */
+function hiddenTierRule(policy: CompiledTieredPolicy, rule: CompiledTierRule): string {
+  return `a rule of a cluster-scoped policy of the ${formatTier(policy.tier)} tier (${formatTierAction(policy, rule.action)}; not visible to this token)`;
+}
+
+function explainSide(v: DirectionVerdict, pair: PairVerdict, probe: ConnectionSet, port: number, protocol: Protocol, hide: boolean): SideExplanation {
   const subject = formatEndpoint(v.subject);
   const other = formatEndpoint(v.direction === "egress" ? pair.dst : pair.src);
   const dir = v.direction;
@@ -201,12 +223,12 @@ function explainSide(v: DirectionVerdict, pair: PairVerdict, probe: ConnectionSe
     subject,
     governed: v.governed,
     passedBy,
-    tieredPolicies: v.tiered.map((p) => p.ref),
+    tieredPolicies: hide ? [] : v.tiered.map((p) => p.ref),
     isolatedBy: v.isolating.map((p) => p.ref),
     admittedBy: admitting.map((m) => ruleReason(m, dir)),
     nearMisses: near.map((m) => ruleReason(m, dir)),
   };
-  const side = (decidedIn: DecidedIn, allowed: boolean, reason: string, decidedBy?: TierMatch) => ({ ...base, decidedIn, decidedBy: decidedBy && tierReason(decidedBy, dir), allowed, reason });
+  const side = (decidedIn: DecidedIn, allowed: boolean, reason: string, decidedBy?: TierMatch) => ({ ...base, decidedIn, decidedBy: decidedBy && tierReason(decidedBy, dir, hide), allowed, reason });
   if (!v.governed) return side("ungoverned", true, `${dir} of ${subject} is not governed by NetworkPolicy (an address outside the cluster's pods)`);
 
   // The Admin tier first: an Accept or Deny is final; a Pass hands the connection on.
@@ -214,11 +236,11 @@ function explainSide(v: DirectionVerdict, pair: PairVerdict, probe: ConnectionSe
   const admin = tierDecision(v, "admin", probe);
   if (admin && admin.rule.action !== "pass") {
     const allowed = admin.rule.action === "accept";
-    return side("admin", allowed, `${dir} ${allowed ? "allowed" : "denied"} by the Admin tier: ${tierRuleSentence(admin, dir)}, before any NetworkPolicy`, admin);
+    return side("admin", allowed, `${dir} ${allowed ? "allowed" : "denied"} by the Admin tier: ${tierRuleSentence(admin, dir, hide)}, before any NetworkPolicy`, admin);
   }
   if (admin) {
-    passedBy.push(tierReason(admin, dir));
-    prefix = `the Admin tier passes ${dir} ${dir === "ingress" ? "from" : "to"} ${other} on to the next tier (${tierRuleSentence(admin, dir)}); then `;
+    passedBy.push(tierReason(admin, dir, hide));
+    prefix = `the Admin tier passes ${dir} ${dir === "ingress" ? "from" : "to"} ${other} on to the next tier (${tierRuleSentence(admin, dir, hide)}); then `;
   } else if (v.tiered.some((p) => p.tier === "admin")) prefix = `no Admin-tier rule matches ${other} on ${protocol} ${port}; then `;
 
   if (v.isolating.length === 0) {
@@ -226,11 +248,11 @@ function explainSide(v: DirectionVerdict, pair: PairVerdict, probe: ConnectionSe
     const baseline = tierDecision(v, "baseline", probe);
     if (baseline && baseline.rule.action !== "pass") {
       const allowed = baseline.rule.action === "accept";
-      return side("baseline", allowed, `${prefix}no NetworkPolicy selects ${subject} for ${dir}, and ${dir} is ${allowed ? "allowed" : "denied"} by the Baseline tier: ${tierRuleSentence(baseline, dir)}`, baseline);
+      return side("baseline", allowed, `${prefix}no NetworkPolicy selects ${subject} for ${dir}, and ${dir} is ${allowed ? "allowed" : "denied"} by the Baseline tier: ${tierRuleSentence(baseline, dir, hide)}`, baseline);
     }
     if (baseline) {
-      passedBy.push(tierReason(baseline, dir));
-      return side("default", true, `${prefix}no NetworkPolicy selects ${subject} for ${dir}; the Baseline tier passes it (${tierRuleSentence(baseline, dir)}), so it is allowed by default`);
+      passedBy.push(tierReason(baseline, dir, hide));
+      return side("default", true, `${prefix}no NetworkPolicy selects ${subject} for ${dir}; the Baseline tier passes it (${tierRuleSentence(baseline, dir, hide)}), so it is allowed by default`);
     }
     if (v.tiered.length > 0)
       return side("default", true, `${prefix}no NetworkPolicy selects ${subject} for ${dir} and no Baseline-tier rule matches ${other} on ${protocol} ${port}, so it is allowed by default`);
@@ -253,7 +275,8 @@ function explainSide(v: DirectionVerdict, pair: PairVerdict, probe: ConnectionSe
  * `probe` around if their peer matched: each is re-evaluated as matching (alone, then all together),
  * with the same evaluator.
  */
-function unresolvedFlips(world: CompiledWorld, v: PairVerdict, probe: ConnectionSet): string[] {
+function unresolvedFlips(world: CompiledWorld, v: PairVerdict, probe: ConnectionSet, hide: boolean): string[] {
+  const ruleText = (u: { policy: CompiledTieredPolicy; rule: CompiledTierRule }) => (hide ? hiddenTierRule(u.policy, u.rule) : describeTierRule(u.policy, u.rule));
   if (v.self) return [];
   const candidates = [...v.egress.unresolved, ...v.ingress.unresolved].filter((u) => !u.conn.intersect(probe).isEmpty());
   if (candidates.length === 0) return [];
@@ -263,13 +286,14 @@ function unresolvedFlips(world: CompiledWorld, v: PairVerdict, probe: Connection
   for (const u of candidates) {
     if (!flipsWith(new Set([u.rule]))) continue;
     const other = formatEndpoint(u.rule.direction === "egress" ? v.dst : v.src);
-    const what = u.peer.kind === "nodes" ? `the node addresses of ${describeTierPeer(u.peer, u.rule.direction)}` : `what ${describeTierPeer(u.peer, u.rule.direction)} resolve to`;
+    const peerText = hide ? (u.peer.kind === "nodes" ? "nodes" : "domain names") : describeTierPeer(u.peer, u.rule.direction);
+    const what = u.peer.kind === "nodes" ? `the node addresses of ${peerText}` : `what ${peerText} resolve to`;
     out.push(
-      `${describeTierRule(u.policy, u.rule)} names ${describeTierPeer(u.peer, u.rule.direction)}, which kubereach cannot resolve; if ${other} is among ${what}, its ${formatTierAction(u.policy, u.rule.action)} would make the connection ${allowed ? "denied" : "allowed"}`,
+      `${ruleText(u)} names ${peerText}, which kubereach cannot resolve; if ${other} is among ${what}, its ${formatTierAction(u.policy, u.rule.action)} would make the connection ${allowed ? "denied" : "allowed"}`,
     );
   }
   if (out.length === 0 && candidates.length > 1 && flipsWith(new Set(candidates.map((u) => u.rule))))
-    out.push(`${candidates.map((u) => describeTierRule(u.policy, u.rule)).join(", ")} name nodes or domain names kubereach cannot resolve; if they all matched, the connection would be ${allowed ? "denied" : "allowed"}`);
+    out.push(`${candidates.map(ruleText).join(", ")} name nodes or domain names kubereach cannot resolve; if they all matched, the connection would be ${allowed ? "denied" : "allowed"}`);
   return out;
 }
 

@@ -47,11 +47,19 @@ const MAX_OBJECTS = 20;
 export interface FindingsOptions {
   /** The world's class matrix, when the caller has it. */
   readonly matrix?: ClassMatrix;
+  /**
+   * The namespaces the reader may see (default: all). Messages then name and count only pods and
+   * namespaces the reader sees: a policy's peer that matches nothing is reported without naming
+   * the other namespaces it looked in, and an ipBlock that contains pod IPs lists only visible pods
+   * (no finding when it contains none). Which findings a reader gets at all is the caller's rule.
+   */
+  readonly visibleNamespace?: (namespace: string) => boolean;
 }
 
 export function findings(world: CompiledWorld, options: FindingsOptions = {}): Finding[] {
   const ctx = findingsContext(world, options.matrix ?? buildMatrix(world));
-  const out: Finding[] = [...isolation(ctx), ...defaultDeny(ctx), ...policies(ctx), ...redundantRules(ctx), ...exposure(ctx), ...podIpsInBlocks(ctx), ...adminShadowedRules(ctx)];
+  const visible = options.visibleNamespace ?? (() => true);
+  const out: Finding[] = [...isolation(ctx), ...defaultDeny(ctx), ...policies(ctx, visible), ...redundantRules(ctx), ...exposure(ctx), ...podIpsInBlocks(ctx, visible), ...adminShadowedRules(ctx)];
   return out.sort(compareFindings);
 }
 
@@ -130,7 +138,7 @@ function defaultDeny(ctx: FindingsContext): Finding[] {
 
 // --- policies and rules --------------------------------------------------------------------------
 
-function policies(ctx: FindingsContext): Finding[] {
+function policies(ctx: FindingsContext, visible: (namespace: string) => boolean): Finding[] {
   const { world, matrix } = ctx;
   const out: Finding[] = [];
   const podsIn = new Set(world.pods.map((p) => p.namespace.name));
@@ -155,7 +163,9 @@ function policies(ctx: FindingsContext): Finding[] {
             const why =
               peer.namespaceSelector && nsMatch.length === 0
                 ? `its namespaceSelector ${peer.namespaceSelector} matches no namespace`
-                : `no pod matches its podSelector ${peer.podSelector} in ${nsMatch.length === 1 ? `namespace ${nsMatch[0]!.name}` : `the ${nsMatch.length} namespaces its namespaceSelector matches`}`;
+                : !nsMatch.every((n) => visible(n.name))
+                  ? `no pod matches its podSelector ${peer.podSelector} in the namespaces its namespaceSelector matches`
+                  : `no pod matches its podSelector ${peer.podSelector} in ${nsMatch.length === 1 ? `namespace ${nsMatch[0]!.name}` : `the ${nsMatch.length} namespaces its namespaceSelector matches`}`;
             out.push({
               kind: "PEER_MATCHES_NOTHING",
               severity: "medium",
@@ -240,7 +250,7 @@ function exposureFinding(p: CompiledNetworkPolicy, direction: Direction, field: 
   return { kind, severity, direction, namespace: p.namespace, message, hint, objects: [policyObject(p, field), ...targets] };
 }
 
-function podIpsInBlocks(ctx: FindingsContext): Finding[] {
+function podIpsInBlocks(ctx: FindingsContext, visible: (namespace: string) => boolean): Finding[] {
   const { world, matrix } = ctx;
   const out: Finding[] = [];
   for (const p of world.networkPolicies)
@@ -256,7 +266,7 @@ function podIpsInBlocks(ctx: FindingsContext): Finding[] {
             .peerClasses(peer)
             .filter((c) => ctx.isPodClass(c))
             .flatMap((c) => matrix.classes.classes[c]!.pods.map((i) => world.pods[i]!))
-            .filter((pod) => !pod.hostNetwork && pod.ip !== undefined)
+            .filter((pod) => !pod.hostNetwork && pod.ip !== undefined && visible(pod.ref.namespace))
             .sort((a, b) => compareWorkloads(a.workload, b.workload) || (a.ref.name < b.ref.name ? -1 : 1));
           if (pods.length === 0) return;
           const names = pods.map((pod) => `${pod.ref.namespace}/${pod.ref.name} (${formatIp(pod.ip!)})`);

@@ -11,6 +11,7 @@ import { formatPolicy, type PolicyKey } from "../model/ids.js";
 import { formatIp } from "../net/ip.js";
 import type { ConnectionSet } from "../ports/ConnectionSet.js";
 import type { ChangeCause, PolicyChangeKind } from "./types.js";
+import { appendAll } from "../util/appendAll.js";
 
 const DIRS: readonly Direction[] = ["egress", "ingress"];
 
@@ -26,8 +27,8 @@ export function pairCauses(base: PairVerdict, head: PairVerdict, changeOf: Reado
     const sideLost = sb.allowed.subtract(sh.allowed).intersect(lost);
     const o = dir === "egress" ? head.dst : head.src;
     const other = o.kind === "external" ? `addresses such as ${formatIp(o.ip)}` : formatEndpoint(o);
-    if (!sideGained.isEmpty()) out.push(...gainCauses(sb, sh, sideGained, other, changeOf));
-    if (!sideLost.isEmpty()) out.push(...lossCauses(sb, sh, sideLost, other, changeOf));
+    if (!sideGained.isEmpty()) appendAll(out, gainCauses(sb, sh, sideGained, other, changeOf));
+    if (!sideLost.isEmpty()) appendAll(out, lossCauses(sb, sh, sideLost, other, changeOf));
   }
   return out;
 }

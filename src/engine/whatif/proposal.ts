@@ -27,6 +27,7 @@ import { compareWorlds } from "./full.js";
 import { simulatePolicyEdit } from "./incremental.js";
 import { mentionedFamilies } from "./splice.js";
 import type { WhatIfResult } from "./types.js";
+import { appendAll } from "../util/appendAll.js";
 
 import { WHATIF_MODES, type WhatIfMode } from "./modes.js";
 export { WHATIF_MODES, type WhatIfMode };
@@ -164,14 +165,14 @@ export function applyProposal(base: WorldInput, proposal: Proposal, plan: Planne
 
   const givenNamespaces = new Map(input.namespaces.map((n) => [n.name, n]));
   const namespaces: NamespaceInput[] = base.namespaces.filter((n) => !deletedNamespaces.has(n.name) && !givenNamespaces.has(n.name));
-  namespaces.push(...input.namespaces.filter((n) => !deletedNamespaces.has(n.name)));
+  appendAll(namespaces, input.namespaces.filter((n) => !deletedNamespaces.has(n.name)));
 
   const pods: PodInput[] = base.pods.filter((p) => {
     if (deletedNamespaces.has(p.namespace) || deletedPods.has(podKey(p)) || replacedPods.has(podKey(p))) return false;
     const w = workloadKey(p.workload ?? { namespace: p.namespace, kind: "Pod", name: p.name });
     return !deletedWorkloads.has(w) && !replacedWorkloads.has(w);
   });
-  pods.push(...input.pods.filter((p) => !deletedNamespaces.has(p.namespace)));
+  appendAll(pods, input.pods.filter((p) => !deletedNamespaces.has(p.namespace)));
 
   const dropped = new Set<PolicyKey>(plan.policyDeletes);
   const upserts = new Map(input.networkPolicies.map((p) => [npKey(p.namespace, p.name), p]));

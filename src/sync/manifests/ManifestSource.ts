@@ -3,8 +3,9 @@
  * policy-as-code repository gets a history per change (and per git commit when the tree is in git).
  * Each read delivers complete listings; objects get a synthetic uid (hash of kind/namespace/name,
  * stable across reads) and a resourceVersion that is the hash of their content, so an unchanged file
- * produces no revision and an edit is an UPDATE. A read with errors is NOT applied: half a tree
- * would look like deletions, so the last good state stays and the errors are reported.
+ * produces no revision and an edit is an UPDATE. A read with errors (syntax, bounds, or an object
+ * compileWorld refuses, as `analyze` would) is NOT applied: half a tree would look like deletions
+ * and a refused policy like a deleted one, so the last good state stays and the errors are reported.
  */
 import { execFile } from "node:child_process";
 import { createHash } from "node:crypto";
@@ -12,9 +13,11 @@ import { watch, type FSWatcher } from "node:fs";
 import { stat } from "node:fs/promises";
 import { dirname } from "node:path";
 import type { Logger } from "pino";
-import { formatDiagnostic, type WorldInput } from "../../engine/index.js";
+import { BadInputError } from "../../app/errors.js";
+import { compileWorld, formatDiagnostic, type WorldInput } from "../../engine/index.js";
 import { OBJECT_KINDS, type ClusterObject, type JsonValue, type ObjectKind, type PolicyKind } from "../objects.js";
 import type { ClusterSource, KindStatus, SourceHandler, SourceStatus } from "../source.js";
+import { sortByOrigin } from "./origin.js";
 import { readManifests } from "./readManifests.js";
 
 export interface ManifestSourceOptions {
@@ -80,16 +83,15 @@ export class ManifestSource implements ClusterSource {
       lastEventAt: this.lastReadAt,
       restarts: 0,
       relists: Math.max(0, this.reads - 1),
-      lastError: this.lastError,
     }));
-    return { description: this.description, kinds };
+    return { description: this.description, kinds, ...(this.lastError !== undefined && { lastError: this.lastError }) };
   }
 
   private schedule(): void {
     if (this.timer) clearTimeout(this.timer);
     this.timer = setTimeout(() => {
       this.timer = undefined;
-      void this.readOnce({ initial: false });
+      this.readOnce({ initial: false }).catch(() => undefined); // read() keeps and logs its failures
     }, this.options.debounceMs ?? 300);
   }
 
@@ -102,53 +104,66 @@ export class ManifestSource implements ClusterSource {
       this.reading = undefined;
       if (this.rereadRequested && this.handler) {
         this.rereadRequested = false;
-        void this.readOnce({ initial: false });
+        this.readOnce({ initial: false }).catch(() => undefined);
       }
     });
     return this.reading;
   }
 
+  /**
+   * One read, applied only if the whole tree is valid. Nothing escapes a re-read: whatever goes
+   * wrong (an unreadable tree, errors in it, a failing handler) is logged and kept in status() for
+   * syncStatus.errors, and the last good state stays. Only the first read throws, so a service
+   * started on a broken tree says so.
+   */
   private async read(initial: boolean): Promise<void> {
-    const log = this.options.logger;
-    let result;
     try {
-      result = await readManifests(this.options.path);
+      await this.readAndApply(initial);
     } catch (err) {
-      this.lastError = (err as Error).message;
+      const message = err instanceof ManifestReadError ? err.summary : err instanceof Error ? err.message : String(err);
+      this.lastError = message;
       if (initial) throw err;
-      log?.error({ err, path: this.options.path }, "manifests could not be read; keeping the last good state");
-      return;
+      this.options.logger?.warn({ err, path: this.options.path }, `manifests not applied, keeping the last good state: ${message}`);
     }
-    const errors = result.diagnostics.filter((d) => d.severity === "error");
+  }
+
+  private async readAndApply(initial: boolean): Promise<void> {
+    const log = this.options.logger;
+    const result = await readManifests(this.options.path);
+    // Compiled as `analyze` compiles them: an object Kubernetes would reject (a port 70000, a bad
+    // selector operator) makes the read fail like a syntax error, instead of its policy vanishing.
+    const compiled = compileWorld(result.world);
+    const errors = sortByOrigin([...result.diagnostics, ...compiled.diagnostics], result.files).filter((d) => d.severity === "error");
     if (errors.length > 0) {
-      this.lastError = `${errors.length} error(s) in ${this.options.path}: ${formatDiagnostic(errors[0]!)}`;
       for (const d of errors) log?.error({ diagnostic: d }, formatDiagnostic(d));
-      if (initial) throw new ManifestReadError(this.options.path, errors.map(formatDiagnostic));
-      log?.warn({ path: this.options.path, errors: errors.length }, "manifest tree has errors; not applied, keeping the last good state");
-      return;
+      throw new ManifestReadError(this.options.path, errors.map(formatDiagnostic));
     }
     for (const w of result.warnings) log?.warn({ warning: w }, w.message);
-    this.gitHead = await gitHead(this.options.path);
     const objects = toClusterObjects(result.world);
     const handler = this.handler;
     if (!handler) return;
+    this.gitHead = await gitHead(this.options.path);
     await Promise.all(KINDS.map((kind) => handler.list(kind, objects.filter((o) => o.kind === kind), "manifest")));
     this.reads++;
     this.synced = true;
     this.lastReadAt = new Date();
     this.lastError = undefined;
-    log?.info({ path: this.options.path, ...result.stats, commit: this.gitHead }, "manifests read");
+    log?.info({ path: this.options.path, ...result.stats, commit: this.gitHead, initial }, "manifests read");
   }
 }
 
-export class ManifestReadError extends Error {
-  readonly code = "BAD_INPUT";
+/** A BadInputError, so the CLI prints it as a validation message (exit 1), not as an internal error. */
+export class ManifestReadError extends BadInputError {
   constructor(
     readonly path: string,
     readonly problems: readonly string[],
   ) {
     super(`${path} has ${problems.length} error(s):\n${problems.map((p) => `  ${p}`).join("\n")}`);
-    this.name = "ManifestReadError";
+  }
+
+  /** One line for status: the count and the first problem. */
+  get summary(): string {
+    return `${this.problems.length} error(s) in ${this.path}: ${this.problems[0] ?? ""}`;
   }
 }
 

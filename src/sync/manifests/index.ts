@@ -9,3 +9,4 @@ export { listManifestFiles } from "./listManifestFiles.js";
 export { climbOwners } from "./ownership.js";
 export { documentOrigin, itemOrigin, sortByOrigin } from "./origin.js";
 export type { ManifestObject, ManifestStats, ManifestWarning, MappingResult, MappingStats, ReadResult } from "./types.js";
+export { DEFAULT_MANIFEST_LIMITS, REQUEST_MANIFEST_LIMITS, formatBytes, type ManifestLimits } from "./limits.js";

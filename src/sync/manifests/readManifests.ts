@@ -5,15 +5,17 @@
  * files (syntax, an unreadable file in a directory, a mistyped field) are diagnostics, so a caller
  * can choose to skip what is broken and use the rest.
  */
-import { readFile, stat } from "node:fs/promises";
+import { open, stat } from "node:fs/promises";
 import { sep } from "node:path";
 import { BadInputError, NotFoundError } from "../../app/errors.js";
 import type { Diagnostic } from "../../engine/index.js";
+import { DEFAULT_MANIFEST_LIMITS, formatBytes, type ManifestLimits } from "./limits.js";
 import { listManifestFiles } from "./listManifestFiles.js";
 import { sortByOrigin } from "./origin.js";
 import { parseManifestText } from "./parseManifestText.js";
 import { toWorldInput, type MappingOptions } from "./toWorldInput.js";
 import type { ManifestObject, ManifestWarning, ReadResult } from "./types.js";
+import { appendAll } from "../../engine/util/appendAll.js";
 
 export interface ReadProgress {
   readonly filesRead: number;
@@ -25,6 +27,8 @@ export interface ReadProgress {
 export interface ReadManifestsOptions extends MappingOptions {
   /** Called after each file; callers decide whether and how often to show it. */
   readonly onProgress?: (progress: ReadProgress) => void;
+  /** Bounds on each file (docs/input-limits.md). */
+  readonly limits?: ManifestLimits;
 }
 
 export async function readManifests(path: string, options: ReadManifestsOptions = {}): Promise<ReadResult> {
@@ -37,6 +41,7 @@ export async function readManifests(path: string, options: ReadManifestsOptions 
       })
     : [path];
 
+  const limits = options.limits ?? DEFAULT_MANIFEST_LIMITS;
   const shownFiles = files.map((f) => f.split(sep).join("/"));
   const objects: ManifestObject[] = [];
   const diagnostics: Diagnostic[] = [];
@@ -44,10 +49,16 @@ export async function readManifests(path: string, options: ReadManifestsOptions 
   for (const [i, file] of files.entries()) {
     const shown = shownFiles[i]!;
     try {
-      const text = await readFile(file, "utf8");
-      const parsed = parseManifestText(text.startsWith("\uFEFF") ? text.slice(1) : text, shown);
-      objects.push(...parsed.objects);
-      diagnostics.push(...parsed.diagnostics);
+      const text = await readBounded(file, limits);
+      if (text === undefined) {
+        // Refused before reading: a file this large is not a manifest anyone wrote by hand.
+        diagnostics.push({ severity: "error", code: "INVALID_OBJECT", object: "file", field: "(file)", message: `the file is larger than ${formatBytes(limits.maxBytes)}; it is not read`, origin: shown });
+        options.onProgress?.({ filesRead: i + 1, filesTotal: files.length, documents });
+        continue;
+      }
+      const parsed = parseManifestText(text.startsWith("\uFEFF") ? text.slice(1) : text, shown, limits);
+      appendAll(objects, parsed.objects);
+      appendAll(diagnostics, parsed.diagnostics);
       documents += parsed.documents;
     } catch (e) {
       if (!info.isDirectory()) throw fsError(path, e);
@@ -67,6 +78,27 @@ export async function readManifests(path: string, options: ReadManifestsOptions 
     warnings,
     stats: { files: files.length, documents, ...mapped.stats },
   };
+}
+
+/** The file's text, or undefined when it is larger than the limit (its size is checked before it is read). */
+async function readBounded(file: string, limits: ManifestLimits): Promise<string | undefined> {
+  const handle = await open(file, "r");
+  try {
+    const { size } = await handle.stat();
+    if (size > limits.maxBytes) return undefined;
+    // Read at most one byte past the limit: the file may have grown since it was measured.
+    const buffer = Buffer.alloc(Math.min(size, limits.maxBytes) + 1);
+    let length = 0;
+    while (length < buffer.length) {
+      const { bytesRead } = await handle.read(buffer, length, buffer.length - length, length);
+      if (bytesRead === 0) break;
+      length += bytesRead;
+    }
+    if (length > limits.maxBytes) return undefined;
+    return buffer.subarray(0, length).toString("utf8");
+  } finally {
+    await handle.close();
+  }
 }
 
 function fsError(path: string, e: unknown): Error {

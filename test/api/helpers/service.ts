@@ -37,6 +37,10 @@ export interface TestServiceOptions {
   readonly eventPollMs?: number;
   /** QueryService's latest-generation TTL (default: the service's). 0 where a test breaks the store under a warm service. */
   readonly latestGenerationTtlMs?: number;
+  /** More `server` settings (allowedHosts, corsOrigins, ...). */
+  readonly server?: Readonly<Record<string, unknown>>;
+  /** The service's logger (default: silent, or KUBEREACH_TEST_LOG's level). */
+  readonly logger?: Logger;
 }
 
 export interface TestService {
@@ -80,11 +84,12 @@ export async function startTestService(options: TestServiceOptions): Promise<Tes
         tokens: (options.tokens ?? []).map((t) => ({ name: t.name, sha256: hashToken(t.token), ...(t.namespaces ? { namespaces: [...t.namespaces] } : {}) })),
         introspection: options.introspection ?? false,
         ...(options.maxBodyBytes !== undefined ? { maxBodyBytes: options.maxBodyBytes } : {}),
+        ...options.server,
       },
       sync: { debounceMs: 10, maxWaitMs: 100 },
       log: { level: "silent" },
     });
-    service = await startService(config, { logger: testLogger(), routes: options.routes, eventPollMs: options.eventPollMs ?? 25, latestGenerationTtlMs: options.latestGenerationTtlMs });
+    service = await startService(config, { logger: options.logger ?? testLogger(), routes: options.routes, eventPollMs: options.eventPollMs ?? 25, latestGenerationTtlMs: options.latestGenerationTtlMs });
     const running = service;
     // Subscriptions are fed by a poller of the database: note what it has announced (without
     // adding a listener, so tests can count the subscriptions' own), to wait for it after changes.

@@ -15,7 +15,7 @@ import {
   type CompiledTieredPolicy,
 } from "../../../engine/index.js";
 import type { NamespaceResolvers, NetworkPolicyResolvers, QueryResolvers, WorkloadResolvers } from "../../../generated/graphql.js";
-import { inScope } from "../../query/scope.js";
+import { canSeeClusterScoped, inScope } from "../../query/scope.js";
 import type { WorldSnapshot } from "../../query/WorldCache.js";
 import type { GraphQLContext } from "../context.js";
 import type { GenerationScoped, PolicyView, WorkloadView } from "../models.js";
@@ -65,7 +65,7 @@ export const Workload: WorkloadResolvers = {
     if (!entry) return [];
     const namespaced = (snap.world.policiesByNamespace.get(w.ref.namespace) ?? []).filter((p) => entry.pods.some((pod) => policySelectsPod(p, pod)));
     // Cluster-scoped policies whose subject holds these pods, for tokens that see cluster-scoped objects.
-    const tiered = ctx.scope.all ? snap.world.tieredPolicies.filter((p) => entry.pods.some((pod) => tieredPolicySelectsPod(p, pod))) : [];
+    const tiered = canSeeClusterScoped(ctx.scope) ? snap.world.tieredPolicies.filter((p) => entry.pods.some((pod) => tieredPolicySelectsPod(p, pod))) : [];
     return [...namespaced, ...tiered].map((p) => policyView(w, p));
   },
   isolatedForIngress: async (w, _, ctx) => {

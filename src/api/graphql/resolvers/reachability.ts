@@ -5,7 +5,7 @@ import type { QueryResolvers } from "../../../generated/graphql.js";
 import type { ReachabilityAnswer } from "../../query/QueryService.js";
 import { connectionsOut, endpointOut, toEndpointQuery, toWorkloadQuery } from "./shared.js";
 
-function checkPort(port: number | null | undefined): void {
+export function checkPort(port: number | null | undefined): void {
   if (port !== null && port !== undefined && !(Number.isInteger(port) && port >= MIN_PORT && port <= MAX_PORT))
     throw new BadInputError(`port ${port} is out of range: must be ${MIN_PORT}-${MAX_PORT}`);
 }

@@ -5,7 +5,7 @@
  */
 import { formatConnEndpoint, type ConnectivityRow } from "../../../engine/index.js";
 import type { SubscriptionResolvers } from "../../../generated/graphql.js";
-import { inScope } from "../../query/scope.js";
+import { canSeeObject, inScope } from "../../query/scope.js";
 import type { GraphQLContext } from "../context.js";
 import type { RevisionView } from "../models.js";
 import { connectionsOut, endpointOut, toWorkloadQuery } from "./shared.js";
@@ -59,7 +59,7 @@ export const Subscription: SubscriptionResolvers = {
           if (cluster && e.cluster !== cluster) continue;
           for (const r of e.revisions) {
             if (args.namespace && r.namespace !== args.namespace) continue;
-            if (r.namespace === "" ? !ctx.scope.all : !inScope(ctx.scope, r.namespace)) continue;
+            if (!canSeeObject(ctx.scope, r)) continue;
             yield { policyChanged: r satisfies RevisionView };
           }
         }
@@ -72,7 +72,7 @@ export const Subscription: SubscriptionResolvers = {
  * next event: a closed subscription would keep its listener (and run its query on the next
  * generation) until then. return() here aborts the wait at once, so the subscription ends now.
  */
-function cancellable<T>(run: (signal: AbortSignal) => AsyncGenerator<T>): AsyncIterableIterator<T> {
+export function cancellable<T>(run: (signal: AbortSignal) => AsyncGenerator<T>): AsyncIterableIterator<T> {
   const abort = new AbortController();
   const it = run(abort.signal);
   return {

@@ -1,0 +1,130 @@
+/**
+ * Two PostgreSQL roles, as docs/security.md tells operators to run kubereach: an owner that
+ * migrates (database.migrationUrl) and a runtime role (database.url). The real service runs on
+ * them, syncs a manifest tree through several generations and serves; then the runtime role, used
+ * directly as an attacker holding its credentials would, cannot UPDATE, DELETE, TRUNCATE or ALTER
+ * the history tables, cannot change a matrix row's content, and cannot create tables.
+ */
+import pg from "pg";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { runtimeGrants } from "../../src/store/runtimeRole.js";
+import type { ApiBackend } from "../api/helpers/backends.js";
+import { httpClient, ok } from "../api/helpers/graphql.js";
+import { HISTORY, initialFiles } from "../api/helpers/scenario.js";
+import { startTestService, type TestService } from "../api/helpers/service.js";
+import { PG_ADMIN_URL, pgAdmin } from "./helpers/backends.js";
+
+const suffix = `${process.pid}_${Math.random().toString(36).slice(2, 7)}`;
+const OWNER = `harden_owner_${suffix}`;
+const RUNTIME = `harden_rt_${suffix}`;
+const DATABASE = `harden_roles_${suffix}`;
+
+const urlAs = (user: string) => {
+  const u = new URL(PG_ADMIN_URL);
+  u.username = user;
+  u.password = "";
+  u.pathname = `/${DATABASE}`;
+  return u.toString();
+};
+
+const twoRoles: ApiBackend = {
+  name: "postgres",
+  async database() {
+    const admin = await pgAdmin();
+    try {
+      await admin.query(`CREATE ROLE "${OWNER}" LOGIN`);
+      await admin.query(`CREATE ROLE "${RUNTIME}" LOGIN`);
+      await admin.query(`CREATE DATABASE "${DATABASE}" OWNER "${OWNER}"`);
+    } finally {
+      await admin.end();
+    }
+    return { config: { url: urlAs(RUNTIME), migrationUrl: urlAs(OWNER), dataDir: ":memory:" } as { url: string; dataDir: string }, drop: async () => undefined };
+  },
+};
+
+let s: TestService;
+let runtime: pg.Client;
+
+beforeAll(async () => {
+  s = await startTestService({ backend: twoRoles, name: "roles", files: initialFiles(), tokens: [{ name: "admin", token: "roles-admin-token" }], latestGenerationTtlMs: 0 });
+  runtime = new pg.Client({ connectionString: urlAs(RUNTIME) });
+  await runtime.connect();
+}, 120_000);
+
+afterAll(async () => {
+  await runtime?.end().catch(() => undefined);
+  await s?.stop().catch(() => undefined);
+  const admin = await pgAdmin();
+  try {
+    await admin.query(`DROP DATABASE IF EXISTS "${DATABASE}" WITH (FORCE)`);
+    await admin.query(`DROP ROLE IF EXISTS "${RUNTIME}"`);
+    await admin.query(`DROP ROLE IF EXISTS "${OWNER}"`);
+  } finally {
+    await admin.end();
+  }
+});
+
+/** The SQLSTATE a statement fails with as the runtime role (undefined when it succeeds). */
+async function asRuntime(sql: string): Promise<string | undefined> {
+  try {
+    await runtime.query(sql);
+    return undefined;
+  } catch (e) {
+    return (e as { code?: string }).code;
+  }
+}
+
+describe("an owner role that migrates and a runtime role that only appends to history", () => {
+  it("the service syncs every scripted change and serves the history as the runtime role", async () => {
+    for (const step of HISTORY) {
+      step.apply(s.manifests);
+      await s.reread();
+    }
+    const data = await ok<{ auditLog: { edges: unknown[] } }>(httpClient(s.graphqlUrl, "roles-admin-token"), `{ auditLog(first: 100) { edges { cursor } } }`);
+    expect(data.auditLog.edges.length).toBeGreaterThanOrEqual(5);
+    const owners = await runtime.query<{ tablename: string; tableowner: string }>(`SELECT tablename, tableowner FROM pg_tables WHERE schemaname = 'public'`);
+    expect(owners.rows.length).toBeGreaterThan(10);
+    for (const t of owners.rows) expect(t.tableowner, t.tablename).toBe(OWNER);
+  });
+
+  it.each([
+    ["UPDATE policy_revisions SET name = 'forged'"],
+    ["DELETE FROM policy_revisions"],
+    ["TRUNCATE policy_revisions"],
+    ["ALTER TABLE policy_revisions DISABLE TRIGGER ALL"],
+    ["ALTER TABLE policy_revisions DISABLE TRIGGER USER"],
+    ["ALTER TABLE policy_revisions DISABLE TRIGGER policy_revisions_append_only"],
+    ["UPDATE reachability_impacts SET exact = false"],
+    ["DELETE FROM reachability_impacts"],
+    ["UPDATE matrix_generations SET connection_count = 0"],
+    ["DELETE FROM matrix_generations"],
+    ["UPDATE matrix_connections SET conn = 'All Connections'"],
+    ["DELETE FROM matrix_connections"],
+    ["UPDATE matrix_class_members SET namespace = 'x'"],
+    ["DELETE FROM matrix_classes"],
+    ["UPDATE object_versions SET data = '{}'::jsonb"],
+    ["ALTER TABLE matrix_connections ADD COLUMN x int"],
+    ["DROP TABLE policy_revisions"],
+    ["CREATE TABLE evil (x int)"],
+    ["UPDATE kubereach_migrations SET checksum = 'x'"],
+  ])("the runtime role cannot: %s", async (sql) => {
+    expect(await asRuntime(sql)).toBe("42501"); // insufficient_privilege
+  });
+
+  it("the owner can (which is why the owner's credentials stay with the migration job)", async () => {
+    const owner = new pg.Client({ connectionString: urlAs(OWNER) });
+    await owner.connect();
+    try {
+      await owner.query("BEGIN");
+      await owner.query("ALTER TABLE policy_revisions DISABLE TRIGGER USER");
+      await owner.query("ROLLBACK");
+    } finally {
+      await owner.end();
+    }
+  });
+
+  it("the grants are the documented ones", () => {
+    expect(runtimeGrants("rt")).toContain(`GRANT SELECT, INSERT ON policy_revisions, reachability_impacts, matrix_generations TO "rt"`);
+    expect(runtimeGrants('a"b')).toContain(`"a""b"`);
+  });
+});

@@ -1,0 +1,180 @@
+/**
+ * The WebGL graph (sigma.js over a graphology graph). Workload nodes sit in their namespace's disc
+ * (layout.ts); zoomed out past AGGREGATE_RATIO (or always, when asked) the view switches to one node
+ * per namespace and one edge per pair of namespaces, labelled with the number of workload pairs.
+ * Filters and selection are reducers over the same graph: nothing is rebuilt when they change.
+ */
+import Graph from "graphology";
+import { useEffect, useRef } from "react";
+import Sigma from "sigma";
+import { EdgeArrowProgram } from "sigma/rendering";
+import type { Layout } from "./layout";
+import { isIsolated, isWideOpen, namespaceColor, type GraphData } from "./model";
+
+export type Grouping = "auto" | "namespaces" | "workloads";
+
+export interface GraphView {
+  /** Per node / edge index: 1 when the filters let it through. */
+  readonly nodeVisible: Uint8Array;
+  readonly edgeVisible: Uint8Array;
+  readonly selected: number | null;
+  readonly grouping: Grouping;
+}
+
+interface Props {
+  readonly data: GraphData;
+  readonly layout: Layout;
+  readonly view: GraphView;
+  onSelect(index: number | null): void;
+  /** Called once the first frame with this data is drawn. */
+  onDrawn?(info: { aggregated: boolean }): void;
+}
+
+const COLORS = { isolated: "#a8a8a8", open: "#d62728", external: "#444444", dim: "#e4e4e4", incoming: "#1f77b4", outgoing: "#ff7f0e", edge: "#b9c2cc", selected: "#111111" };
+/** Camera ratio beyond which "auto" shows namespaces (1 = the whole graph fits). */
+const AGGREGATE_RATIO = 1.6;
+/** With more workloads than this, "auto" starts with namespaces until zoomed in. */
+const BIG = 400;
+
+export function GraphCanvas({ data, layout, view, onSelect, onDrawn }: Props) {
+  const container = useRef<HTMLDivElement>(null);
+  const sigmaRef = useRef<Sigma | null>(null);
+  const viewRef = useRef(view);
+  const aggregatedRef = useRef(false);
+  const selectRef = useRef(onSelect);
+  selectRef.current = onSelect;
+  viewRef.current = view;
+
+  useEffect(() => {
+    const el = container.current!;
+    const g = new Graph({ type: "directed", multi: false, allowSelfLoops: false });
+    const workloads = data.nodes.filter((n) => !n.external).length;
+    for (const n of data.nodes) {
+      const color = n.external ? COLORS.external : isIsolated(data, n) ? COLORS.isolated : isWideOpen(n) ? COLORS.open : namespaceColor(n.namespace);
+      g.addNode(String(n.index), { x: layout.x[n.index], y: layout.y[n.index], size: n.external ? 5 : 4, color, label: n.external ? n.name : n.name, kind: "node" });
+    }
+    data.edges.forEach((e, i) => {
+      if (e.src !== e.dst) g.addEdgeWithKey(`e${i}`, String(e.src), String(e.dst), { size: 1, color: COLORS.edge, index: i });
+    });
+    // Namespace level: a node per group, an edge per pair of groups with the number of workload pairs.
+    const groupOf = new Int32Array(data.nodes.length);
+    layout.groups.forEach((grp, gi) => {
+      for (const m of grp.members) groupOf[m] = gi;
+      g.addNode(`ns${gi}`, { x: grp.x, y: grp.y, size: 6 + 2 * Math.sqrt(grp.members.length), color: grp.namespace ? namespaceColor(grp.namespace) : COLORS.external, label: `${grp.name} (${grp.members.length})`, kind: "group", group: gi });
+      // The namespace's name above its disc, in the workload view.
+      g.addNode(`label${gi}`, { x: grp.x, y: grp.y + grp.radius + 6, size: 0.5, color: "#ffffff", label: grp.name, kind: "label", forceLabel: true });
+    });
+    const pairs = new Map<string, number>();
+    for (const e of data.edges) {
+      const a = groupOf[e.src]!;
+      const b = groupOf[e.dst]!;
+      if (a === b) continue;
+      const k = `${a}>${b}`;
+      pairs.set(k, (pairs.get(k) ?? 0) + 1);
+    }
+    for (const [k, count] of pairs) {
+      const [a, b] = k.split(">");
+      g.addEdgeWithKey(`g${k}`, `ns${a}`, `ns${b}`, { size: Math.min(6, 1 + Math.log2(count)), color: "#8a96a3", label: `${count}`, kind: "group", count });
+    }
+
+    const aggregatedFor = (ratio: number) => {
+      const v = viewRef.current;
+      return v.grouping === "namespaces" || (v.grouping === "auto" && (ratio > AGGREGATE_RATIO || (workloads > BIG && ratio > 0.45)));
+    };
+    // Big graphs open on the namespace view, zoomed so that one step in shows workloads.
+    aggregatedRef.current = aggregatedFor(1);
+
+    const sigma = new Sigma(g, el, {
+      defaultEdgeType: "arrow",
+      edgeProgramClasses: { arrow: EdgeArrowProgram },
+      renderEdgeLabels: false,
+      hideEdgesOnMove: data.edges.length > 5000,
+      labelRenderedSizeThreshold: 7,
+      labelDensity: 0.5,
+      zIndex: true,
+      // The graph tab may be hidden (another screen shown) when a new generation is drawn.
+      allowInvalidContainer: true,
+      minCameraRatio: 0.02,
+      maxCameraRatio: 8,
+      nodeReducer: (key, attrs) => {
+        const v = viewRef.current;
+        const agg = aggregatedRef.current;
+        if (attrs["kind"] === "group") {
+          const grp = layout.groups[attrs["group"] as number]!;
+          return agg && grp.members.some((m) => v.nodeVisible[m]) ? attrs : { ...attrs, hidden: true };
+        }
+        if (attrs["kind"] === "label") return agg ? { ...attrs, hidden: true } : attrs;
+        const i = Number(key);
+        if (agg || !v.nodeVisible[i]) return { ...attrs, hidden: true };
+        if (v.selected === null) return attrs;
+        if (i === v.selected) return { ...attrs, size: 9, color: COLORS.selected, highlighted: true, forceLabel: true, zIndex: 2 };
+        const peer = data.incoming[v.selected]!.some((e) => data.edges[e]!.src === i) || data.outgoing[v.selected]!.some((e) => data.edges[e]!.dst === i);
+        return peer ? { ...attrs, forceLabel: true, zIndex: 1 } : { ...attrs, color: COLORS.dim, label: null, zIndex: 0 };
+      },
+      edgeReducer: (_key, attrs) => {
+        const v = viewRef.current;
+        const agg = aggregatedRef.current;
+        if (attrs["kind"] === "group") return agg ? attrs : { ...attrs, hidden: true };
+        const i = attrs["index"] as number;
+        if (agg || !v.edgeVisible[i]) return { ...attrs, hidden: true };
+        if (v.selected === null) return attrs;
+        const e = data.edges[i]!;
+        if (e.dst === v.selected) return { ...attrs, color: COLORS.incoming, size: 2, zIndex: 1 };
+        if (e.src === v.selected) return { ...attrs, color: COLORS.outgoing, size: 2, zIndex: 1 };
+        return { ...attrs, hidden: true };
+      },
+    });
+    sigmaRef.current = sigma;
+    sigma.on("clickNode", ({ node }) => {
+      const attrs = g.getNodeAttributes(node);
+      if (attrs["kind"] === "group") {
+        // Into the namespace: centre on it, close enough for its workloads.
+        const d = sigma.getNodeDisplayData(node);
+        if (d) void sigma.getCamera().animate({ x: d.x, y: d.y, ratio: 0.3 }, { duration: 300 });
+      } else if (attrs["kind"] === "node") selectRef.current(Number(node));
+    });
+    sigma.on("clickStage", () => selectRef.current(null));
+    sigma.getCamera().on("updated", (state) => {
+      const agg = aggregatedFor(state.ratio);
+      if (agg !== aggregatedRef.current) {
+        aggregatedRef.current = agg;
+        el.dataset["aggregated"] = String(agg);
+        sigma.refresh({ skipIndexation: true });
+      }
+    });
+    el.dataset["aggregated"] = String(aggregatedRef.current);
+    el.dataset["nodes"] = String(data.nodes.length);
+    el.dataset["edges"] = String(data.edges.length);
+    sigma.once("afterRender", () => onDrawn?.({ aggregated: aggregatedRef.current }));
+    sigma.refresh();
+    // Shown again (tab switch) or resized: fit the canvas to its box.
+    const resized = new ResizeObserver(() => {
+      sigma.resize();
+      sigma.refresh({ skipIndexation: true });
+    });
+    resized.observe(el);
+    return () => {
+      resized.disconnect();
+      sigma.kill();
+      sigmaRef.current = null;
+    };
+  }, [data, layout]);
+
+  // Filters, selection and grouping: reducers only.
+  useEffect(() => {
+    const sigma = sigmaRef.current;
+    if (!sigma) return;
+    const camera = sigma.getCamera();
+    const v = view;
+    const agg = v.grouping === "namespaces" || (v.grouping === "auto" && (camera.ratio > AGGREGATE_RATIO || (data.nodes.length > BIG && camera.ratio > 0.45)));
+    aggregatedRef.current = agg && v.selected === null ? agg : v.grouping === "namespaces";
+    container.current!.dataset["aggregated"] = String(aggregatedRef.current);
+    sigma.refresh({ skipIndexation: true });
+    if (v.selected !== null && !aggregatedRef.current) {
+      const d = sigma.getNodeDisplayData(String(v.selected));
+      if (d) void camera.animate({ x: d.x, y: d.y, ratio: Math.min(camera.ratio, 0.45) }, { duration: 250 });
+    }
+  }, [view, data]);
+
+  return <div ref={container} className="graph-canvas" data-testid="graph-canvas" aria-hidden="true" />;
+}
