@@ -1,14 +1,15 @@
 # kubereach container image: `docker build -t kubereach:0.1.0 .` (BuildKit, the default builder
 # since Docker 23: RUN --mount caches npm downloads between builds).
 #
-# Three stages. `build` installs everything (dev dependencies included) and generates the Prisma
-# client (package.json "postinstall"); `deps` installs the production dependencies alone; the
-# final stage copies the production node_modules, the sources and the generated client, and runs
-# as an unprivileged user with node as PID 1.
+# Three stages. `build` installs everything (dev dependencies included), generates the Prisma
+# client and compiles the sources into dist/ (package.json "postinstall": `npm run build`);
+# `deps` installs the production dependencies alone; the final stage copies the production
+# node_modules, the compiled JavaScript and the sources, and runs as an unprivileged user with
+# node as PID 1.
 #
-# No compile step: bin/kubereach.js runs the TypeScript sources through tsx (a production
-# dependency), exactly as a checkout does, so the image cannot run a build that differs from the
-# sources. test/packaging/ checks this file and runs the start command below (see README).
+# bin/kubereach.js runs dist/ (nothing is transpiled at start); the sources stay in the image so
+# it would fall back to them through tsx if dist/ were ever older than a source file.
+# test/packaging/ checks this file and runs the start command below (see README).
 
 ARG NODE_VERSION=20.20.2
 
@@ -20,8 +21,9 @@ WORKDIR /app
 COPY . .
 # Install scripts run as package.json "allowScripts" and .npmrc (strict-allow-scripts) say.
 RUN --mount=type=cache,target=/root/.npm,sharing=locked \
-    npm ci --no-audit --no-fund \
+    npm ci --strict-allow-scripts --no-audit --no-fund \
  && test -f src/generated/prisma/client.ts \
+ && test -f dist/cli/main.js \
  && test -f web/dist/index.html
 
 # ---------------------------------------------------------------------------------------------
@@ -68,6 +70,7 @@ COPY --from=deps /app/node_modules ./node_modules
 COPY --from=build /app/package.json /app/tsconfig.json /app/schema.graphql ./
 COPY --from=build /app/bin ./bin
 COPY --from=build /app/src ./src
+COPY --from=build /app/dist ./dist
 COPY --from=build /app/prisma ./prisma
 COPY --from=build /app/examples ./examples
 # The web view at /ui, built from web/ by the install (npm run build:ui).

@@ -8,7 +8,7 @@ const prisma = { group: ["@prisma/*", "**/generated/prisma/**", "pglite-prisma-a
 const restrict = (...patterns) => ({ "no-restricted-imports": ["error", { patterns }] });
 
 export default tseslint.config(
-  { ignores: ["node_modules/", "dist/", "src/generated/", "coverage/", ".scratch/", "web/dist/"] },
+  { ignores: ["node_modules/", "dist/", "dist.new/", "src/generated/", "coverage/", ".scratch/", "web/dist/"] },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {

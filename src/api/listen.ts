@@ -11,10 +11,15 @@ import { BadInputError } from "../app/errors.js";
 
 const LOCALHOST = new Set(["127.0.0.1", "localhost", "::1"]);
 
-/** The address to bind: the configured one, else 127.0.0.1 without tokens and 0.0.0.0 with. */
+/** The configured address, else 127.0.0.1 without tokens and 0.0.0.0 with (not checked). */
+export function effectiveHost(config: Config["server"]): string {
+  return config.host ?? (config.tokens.length > 0 ? "0.0.0.0" : "127.0.0.1");
+}
+
+/** The address to bind: effectiveHost, refused when it is not loopback and there are no tokens. */
 export function listenHost(config: Config["server"]): string {
   const authenticated = config.tokens.length > 0;
-  const host = config.host ?? (authenticated ? "0.0.0.0" : "127.0.0.1");
+  const host = effectiveHost(config);
   if (!authenticated && !LOCALHOST.has(host))
     throw new BadInputError(
       `refusing to listen on ${host} without API tokens: anyone who can reach the port could read the cluster's reachability. Configure API tokens (KUBEREACH_TOKENS or KUBEREACH_TOKENS_FILE in the environment, or server.tokens in the config file: the sha256 of each token) or listen on 127.0.0.1`,

@@ -140,7 +140,7 @@ export async function startService(config: Config, options: ServiceOptions): Pro
     },
   };
   metrics.attach({ runtime, store: app.store });
-  const rest = restApi({ metrics, corsOrigins: config.server.corsOrigins, requestTimeoutMs: options.requestTimeoutMs });
+  const rest = restApi({ metrics, corsOrigins: config.server.corsOrigins, introspection: config.server.introspection, requestTimeoutMs: options.requestTimeoutMs });
   let api: ApiServer;
   try {
     await poller.start();

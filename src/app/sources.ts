@@ -28,7 +28,7 @@ export function createSource(config: Config, logger: Logger): SourceChoice {
     case "manifests": {
       const path = s.type === "example" ? BUNDLED_EXAMPLE : s.path;
       const source = new ManifestSource({ path, watch: s.type === "manifests" && s.watch, logger: log });
-      return { source, clusterId: config.clusterId ?? (s.type === "example" ? "example" : "default"), sourceRef: () => source.sourceRef() };
+      return { source, clusterId: effectiveClusterId(config), sourceRef: () => source.sourceRef() };
     }
     case "kubernetes": {
       const source = new KubeClusterSource({
@@ -37,9 +37,17 @@ export function createSource(config: Config, logger: Logger): SourceChoice {
         resyncIntervalMs: s.resyncSeconds * 1000,
         absentRetryMs: s.crdRetrySeconds * 1000,
       });
-      return { source, clusterId: config.clusterId ?? clusterIdFromContext(s.context) };
+      return { source, clusterId: effectiveClusterId(config) };
     }
   }
+}
+
+/** The id the cluster is stored under: clusterId, else derived from the source (`config print` shows it). */
+export function effectiveClusterId(config: Config): string {
+  const s = config.source;
+  if (config.clusterId) return config.clusterId;
+  if (s.type === "kubernetes") return clusterIdFromContext(s.context);
+  return s.type === "example" ? "example" : "default";
 }
 
 /** A context name made into a cluster id (lowercase letters, digits, - _ .), "default" when none. */

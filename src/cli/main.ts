@@ -9,13 +9,14 @@ import { Command, CommanderError } from "commander";
 import { isAppError } from "../app/errors.js";
 import { registerAnalyze } from "./commands/analyze.js";
 import { registerExplain } from "./commands/explain.js";
-import { registerWhoCanReach } from "./commands/whoCanReach.js";
+import { registerReachableFrom, registerWhoCanReach } from "./commands/whoCanReach.js";
 import { registerAudit } from "./commands/audit.js";
 import { registerConfig } from "./commands/config.js";
 import { registerServe } from "./commands/serve.js";
 import { registerSync } from "./commands/sync.js";
 import { registerDiff } from "./commands/diff.js";
 import { registerFindings } from "./commands/findings.js";
+import { registerHistory } from "./commands/history.js";
 import { processIo, type CliIo } from "./io.js";
 
 export const EXIT_OK = 0;
@@ -46,10 +47,12 @@ export async function main(argv: readonly string[], io: CliIo = processIo()): Pr
   registerAnalyze(program, io);
   registerExplain(program, io);
   registerWhoCanReach(program, io);
+  registerReachableFrom(program, io);
   registerDiff(program, io);
   registerFindings(program, io);
   registerServe(program, io);
   registerSync(program, io);
+  registerHistory(program, io);
   registerAudit(program, io);
   registerConfig(program, io);
 

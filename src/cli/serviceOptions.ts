@@ -3,7 +3,7 @@
  * config): they become the command-line layer of the configuration (src/app/config.ts).
  */
 import { type Command } from "commander";
-import { loadConfig, type Config } from "../app/config.js";
+import type { Config } from "../app/config.js";
 import { BadInputError } from "../app/errors.js";
 import { parsePort } from "./options.js";
 
@@ -31,11 +31,11 @@ export function addSourceOptions(cmd: Command): Command {
     .option("--in-cluster", "use the pod's service account (when running inside the cluster)");
 }
 
-export function addStoreOptions(cmd: Command): Command {
+export function addStoreOptions(cmd: Command, clusterIdHelp?: string): Command {
   return cmd
     .option("--database-url <url>", "PostgreSQL URL (env DATABASE_URL); default: the embedded database in --data-dir")
     .option("--data-dir <dir>", "embedded database directory (env KUBEREACH_DATA_DIR)", undefined)
-    .option("--cluster-id <id>", "the id the cluster is stored under (default: the --context name; else 'example' for the bundled example, 'default' otherwise)")
+    .option("--cluster-id <id>", clusterIdHelp ?? "the id the cluster is stored under (default: the --context name; else 'example' for the bundled example, 'default' otherwise)")
     .option("-c, --config <file>", "a YAML or JSON configuration file (env KUBEREACH_CONFIG)")
     .option("--log-level <level>", "fatal, error, warn, info, debug, trace or silent (env LOG_LEVEL)");
 }
@@ -47,7 +47,9 @@ export function addServerOptions(cmd: Command): Command {
 }
 
 /** The effective configuration: defaults < config file < environment < these flags. */
-export function configFromFlags(flags: ServiceFlags, env: NodeJS.ProcessEnv = process.env): Config {
+export async function configFromFlags(flags: ServiceFlags, env: NodeJS.ProcessEnv = process.env): Promise<Config> {
+  // Loaded when a command runs (zod, yaml), not when the commands are registered (--help).
+  const { loadConfig } = await import("../app/config.js");
   const cli: Record<string, unknown> = {
     clusterId: flags.clusterId,
     "database.url": flags.databaseUrl,

@@ -162,9 +162,10 @@ export class SyncService {
   async stop(deadlineMs = 10_000): Promise<void> {
     if (this.stopped) return;
     if (this.listing) {
-      // Stopped during the initial listing (Ctrl-C while starting): nothing is committed yet and the
-      // database is about to close, so give up the listing instead of retrying writes for ever.
+      // The initial sync has not finished (a slow or unreachable API server): nothing is worth
+      // committing yet. Stopping the source rejects start() and ends every retry timer and request.
       this.stopped = true;
+      // And no write is retried on a database that is about to close.
       this.aborted = true;
       await this.options.source.stop();
       return;

@@ -36,7 +36,8 @@ describe("tokens from the environment", () => {
     const r = await effectiveConfig(["--config", config], { KUBEREACH_TOKENS_FILE: file });
     expect(r.stderr).toBe("");
     expect(r.config!.server.tokens.map((t) => t.name)).toEqual(["dashboards", "team"]);
-    expect(r.config!.server.host).toBeUndefined();
+    // config print shows the address kubereach derives: 0.0.0.0 once there are tokens.
+    expect(r.config!.server.host).toBe("0.0.0.0");
   });
 
   it("errors name the variable and entry, never the value, and exit 1", async () => {
@@ -55,5 +56,12 @@ describe("tokens from the environment", () => {
       expect(r.stderr).toMatch(message);
       expect(r.stderr).not.toContain("my-secret-token");
     }
+  });
+
+  it("config print shows the derived cluster id and host", async () => {
+    const r = await effectiveConfig(["--context", "Prod/EU"], {});
+    expect(r.config).toMatchObject({ clusterId: "prod-eu", server: { host: "127.0.0.1" } });
+    const example = await effectiveConfig([], {});
+    expect(example.config).toMatchObject({ clusterId: "example" });
   });
 });

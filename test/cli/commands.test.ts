@@ -11,13 +11,13 @@ const EXT = "0.0.0.0-255.255.255.255[External]";
 
 describe("analyze: formats", () => {
   it("text: one `src => dst : conn` line per flow", async () => {
-    const r = await runCli(["analyze", "--manifests", SEED, "--format", "text"]);
+    const r = await runCli(["analyze", "--manifests", SEED, "-o", "text"]);
     expect(r.code).toBe(0);
     expect(r.stdout.split("\n")).toContain("default/frontend[Deployment] => default/backend[Deployment] : TCP 80");
   });
 
   it("json: an array of {src, dst, conn}", async () => {
-    const r = await runCli(["analyze", "--manifests", SEED, "--format", "json"]);
+    const r = await runCli(["analyze", "--manifests", SEED, "-o", "json"]);
     expect(JSON.parse(r.stdout)).toEqual([
       { src: EXT, dst: "default/frontend[Deployment]", conn: "All Connections" },
       { src: "default/backend[Deployment]", dst: EXT, conn: "All Connections" },
@@ -28,7 +28,7 @@ describe("analyze: formats", () => {
   });
 
   it("csv: a src,dst,conn header, CRLF rows, quoting where a cell needs it", async () => {
-    const r = await runCli(["analyze", "--manifests", scenario("named-ports"), "--format", "csv", "--focus", "app/server"]);
+    const r = await runCli(["analyze", "--manifests", scenario("named-ports"), "-o", "csv", "--focus", "app/server"]);
     expect(r.stdout).toBe(
       [
         "src,dst,conn",
@@ -44,7 +44,7 @@ describe("analyze: formats", () => {
   });
 
   it("md: a Markdown table", async () => {
-    const r = await runCli(["analyze", "--manifests", SEED, "--format", "md", "--focus", "default/backend"]);
+    const r = await runCli(["analyze", "--manifests", SEED, "-o", "md", "--focus", "default/backend"]);
     expect(r.stdout).toBe(
       [
         "| src | dst | conn |",
@@ -58,7 +58,7 @@ describe("analyze: formats", () => {
   });
 
   it("dot: one cluster per namespace, externals outside, edges labelled with the connections", async () => {
-    const r = await runCli(["analyze", "--manifests", scenario("egress-dns"), "--format", "dot"]);
+    const r = await runCli(["analyze", "--manifests", scenario("egress-dns"), "-o", "dot"]);
     const dot = r.stdout;
     expect(dot.startsWith("digraph kubereach {\n")).toBe(true);
     expect(dot.trimEnd().endsWith("}")).toBe(true);
@@ -73,7 +73,7 @@ describe("analyze: formats", () => {
   });
 
   it("dot: workloads without any flow still appear", async () => {
-    const r = await runCli(["analyze", "--manifests", scenario("cross-namespace"), "--format", "dot"]);
+    const r = await runCli(["analyze", "--manifests", scenario("cross-namespace"), "-o", "dot"]);
     expect(r.stdout).toContain('"api/server[Deployment]" [label="server[Deployment]"];');
   });
 
@@ -125,7 +125,7 @@ describe("explain", () => {
   });
 
   it("json: the engine's explanation with the policies involved", async () => {
-    const r = await runCli([...base, "--from", "203.0.113.7", "--to", "default/backend", "--port", "80", "--format", "json"]);
+    const r = await runCli([...base, "--from", "203.0.113.7", "--to", "default/backend", "--port", "80", "-o", "json"]);
     const e = JSON.parse(r.stdout) as { verdict: string; protocol: string; port: number; ingress: { allowed: boolean; isolatedBy: unknown[] }; policies: unknown[]; summary: string[] };
     expect(e).toMatchObject({ verdict: "DENIED", protocol: "TCP", port: 80, ingress: { allowed: false, isolatedBy: [{ kind: "NetworkPolicy", namespace: "default", name: "backend-allow-frontend" }] } });
     expect(e.policies).toEqual([{ policy: "NetworkPolicy default/backend-allow-frontend", origin: `${SEED}/backend-allow-frontend.yaml#0` }]);
@@ -164,7 +164,7 @@ describe("who-can-reach", () => {
   it("--port keeps the sources allowed on that port (TCP unless --protocol says otherwise)", async () => {
     const tcp = await runCli(["who-can-reach", "app/api", "--manifests", dns, "--port", "8080"]);
     expect(tcp.stdout).toBe(`${EXT} : All Connections\napp/web[Deployment] : TCP 8080\nkube-system/coredns[Deployment] : All Connections\nother/fake-dns[Deployment] : All Connections\n`);
-    const udp = await runCli(["who-can-reach", "kube-system/coredns", "--manifests", dns, "--port", "53", "--protocol", "UDP", "--format", "json"]);
+    const udp = await runCli(["who-can-reach", "kube-system/coredns", "--manifests", dns, "--port", "53", "--protocol", "UDP", "-o", "json"]);
     expect(JSON.parse(udp.stdout)).toEqual([
       { src: EXT, conn: "All Connections" },
       { src: "app/api[Deployment]", conn: "TCP 53,UDP 53" },
@@ -181,7 +181,7 @@ describe("who-can-reach", () => {
   it("says so on stderr when nothing can reach the workload (exit 0, empty output)", async () => {
     const r = await runCli(["who-can-reach", "default/backend", "--manifests", SEED, "--port", "8080"]);
     expect(r).toEqual({ code: 0, stdout: "", stderr: "no source can reach default/backend[Deployment] on TCP 8080\n" });
-    const json = await runCli(["who-can-reach", "default/backend", "--manifests", SEED, "--port", "8080", "--format", "json"]);
+    const json = await runCli(["who-can-reach", "default/backend", "--manifests", SEED, "--port", "8080", "-o", "json"]);
     expect(json.stdout).toBe("[]\n");
   });
 

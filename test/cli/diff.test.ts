@@ -91,7 +91,7 @@ describe("diff of two trees", () => {
   });
 
   it("json: rows {diff_type, src, dst, conn_before, conn_after}, the same rows as the text", async () => {
-    const r = await diff("--base", BASE, "--head", HEAD, "--format", "json");
+    const r = await diff("--base", BASE, "--head", HEAD, "-o", "json");
     const rows = JSON.parse(r.stdout) as Record<string, string>[];
     for (const row of rows) expect(Object.keys(row)).toEqual(["diff_type", "src", "dst", "conn_before", "conn_after"]);
     expect(rows.find((x) => x["diff_type"] === "changed")).toEqual({
@@ -107,13 +107,13 @@ describe("diff of two trees", () => {
   });
 
   it("json --explain adds the rules responsible; csv and md have the same columns", async () => {
-    const r = await diff("--base", BASE, "--head", HEAD, "--format", "json", "--explain");
+    const r = await diff("--base", BASE, "--head", HEAD, "-o", "json", "--explain");
     const rows = JSON.parse(r.stdout) as { explanation: string[] }[];
     expect(rows.every((x) => x.explanation.length > 0)).toBe(true);
-    const csv = await diff("--base", BASE, "--head", HEAD, "--format", "csv");
+    const csv = await diff("--base", BASE, "--head", HEAD, "-o", "csv");
     expect(csv.stdout.split("\r\n")[0]).toBe("diff_type,src,dst,conn_before,conn_after");
     expect(csv.stdout.split("\r\n")[1]).toBe("added,pay/api[Deployment],shop/frontend[Deployment],No Connections,All Connections");
-    const md = await diff("--base", BASE, "--head", HEAD, "--format", "md", "--explain");
+    const md = await diff("--base", BASE, "--head", HEAD, "-o", "md", "--explain");
     expect(md.stdout.split("\n")[0]).toBe("| diff_type | src | dst | conn_before | conn_after | explanation |");
   });
 
@@ -173,7 +173,7 @@ describe("--fail-on", () => {
   });
 
   it("usage errors: no base, two bases, --kubeconfig without --cluster, no --head", async () => {
-    for (const args of [["--head", HEAD], ["--base", BASE, "--cluster", "c", "--head", HEAD], ["--base", BASE, "--kubeconfig", "k", "--head", HEAD], ["--base", BASE]]) {
+    for (const args of [["--head", HEAD], ["--base", BASE, "--context", "c", "--head", HEAD], ["--base", BASE, "--kubeconfig", "k", "--head", HEAD], ["--base", BASE]]) {
       const r = await diff(...args);
       expect(r.code, args.join(" ")).toBe(2);
     }
@@ -193,7 +193,7 @@ describe("--mode: a proposal applied to the base", () => {
     return path;
   };
   const rows = async (...args: string[]) => {
-    const r = await diff(...args, "--format", "json");
+    const r = await diff(...args, "-o", "json");
     expect(r.code, r.stderr).toBe(0);
     return JSON.parse(r.stdout) as unknown[];
   };
@@ -301,7 +301,7 @@ describe("--cluster: the live cluster as the base", () => {
 
   it("lists the cluster once and applies --head to it (apply by default): as with the same state in manifests", async () => {
     const proposal = join(HEAD, "policies.yaml");
-    const live = await diff("--cluster", "fake", "--kubeconfig", kubeconfig.path, "--head", proposal, "--fail-on", "added-external-ingress");
+    const live = await diff("--context", "fake", "--kubeconfig", kubeconfig.path, "--head", proposal, "--fail-on", "added-external-ingress");
     const files = await diff("--base", tree, "--head", proposal, "--mode", "apply", "--fail-on", "added-external-ingress");
     expect(live.stderr).toBe(files.stderr);
     expect(live.stdout).toBe(files.stdout);
@@ -313,7 +313,7 @@ describe("--cluster: the live cluster as the base", () => {
   it("a cluster that never answers times out (exit 1) with what it waited for", async () => {
     await api.stop();
     try {
-      const r = await diff("--cluster", "fake", "--kubeconfig", kubeconfig.path, "--head", HEAD, "--timeout", "1");
+      const r = await diff("--context", "fake", "--kubeconfig", kubeconfig.path, "--head", HEAD, "--timeout", "1");
       expect(r.code).toBe(1);
       expect(r.stderr).toMatch(/no complete listing of cluster fake .* within 1 s/);
     } finally {

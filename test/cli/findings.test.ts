@@ -32,7 +32,7 @@ function golden(dir: string, actual: string): void {
 }
 
 const json = async (args: string[]) => {
-  const r = await runCli(["findings", ...args, "--format", "json"]);
+  const r = await runCli(["findings", ...args, "-o", "json"]);
   expect(r.code, r.stderr).toBe(0);
   return JSON.parse(r.stdout) as Finding[];
 };
@@ -110,11 +110,11 @@ describe("findings options", () => {
   });
 
   it("csv and md have one row per finding under a header", async () => {
-    const csv = await runCli(["findings", "-m", exposure, "-f", "csv"]);
+    const csv = await runCli(["findings", "-m", exposure, "-o", "csv"]);
     const lines = csv.stdout.trimEnd().split("\r\n");
     expect(lines[0]).toBe("severity,kind,namespace,objects,message,hint");
     expect(lines).toHaveLength(11);
-    const md = await runCli(["findings", "-m", exposure, "-f", "md"]);
+    const md = await runCli(["findings", "-m", exposure, "-o", "md"]);
     expect(md.stdout.split("\n")[0]).toBe("| severity | kind | namespace | objects | message | hint |");
   });
 
@@ -134,7 +134,7 @@ describe("findings options", () => {
   });
 
   it("usage errors exit 2: no state, two states, --kubeconfig without --cluster, a bad severity", async () => {
-    for (const args of [[], ["-m", exposure, "--cluster", "x"], ["-m", exposure, "--kubeconfig", "k"], ["-m", exposure, "--fail-on", "urgent"]]) {
+    for (const args of [[], ["-m", exposure, "--context", "x"], ["-m", exposure, "--kubeconfig", "k"], ["-m", exposure, "--fail-on", "urgent"]]) {
       const r = await runCli(["findings", ...args]);
       expect(r.code, args.join(" ")).toBe(2);
     }
@@ -164,7 +164,7 @@ describe("findings on a live cluster (--cluster, --kubeconfig)", () => {
   });
 
   it("lists the cluster once and reports on it", async () => {
-    const r = await runCli(["findings", "--cluster", "fake", "--kubeconfig", kubeconfig.path, "--format", "json", "--min-severity", "medium"]);
+    const r = await runCli(["findings", "--context", "fake", "--kubeconfig", kubeconfig.path, "-o", "json", "--min-severity", "medium"]);
     expect(r.code, r.stderr).toBe(0);
     const list = JSON.parse(r.stdout) as Finding[];
     expect(list.map((f) => `${f.kind} ${f.objects.map((o) => o.name).join(",")}`)).toEqual([
@@ -176,7 +176,7 @@ describe("findings on a live cluster (--cluster, --kubeconfig)", () => {
   });
 
   it("an unknown context is bad input (exit 1), naming it", async () => {
-    const r = await runCli(["findings", "--cluster", "nope", "--kubeconfig", kubeconfig.path]);
+    const r = await runCli(["findings", "--context", "nope", "--kubeconfig", kubeconfig.path]);
     expect(r.code).toBe(1);
     expect(r.stderr).toContain("nope");
   });

@@ -46,9 +46,9 @@ describe("kubereach --version and --help", () => {
   });
 
   it.each([
-    ["analyze", ["--manifests <path>", "--format <format>", 'default: "text"', '"csv"', '"md"', '"dot"', "--focus <workload>", "--skip-invalid", "-o, --output <file>", "Examples:", "kubereach analyze -m ./k8s --focus shop/backend"]],
-    ["explain", ["--from <endpoint>", "--to <endpoint>", "--port <port>", "--protocol <protocol>", 'default: "TCP"', 'default: "text"', "exit code is 0 whether the connection is allowed or denied", "Examples:"]],
-    ["who-can-reach", ["<workload>", "--port <port>", "--protocol <protocol>", "default: TCP when --port is given", 'default: "text"', "Examples:", "kubereach who-can-reach shop/db --port 5432"]],
+    ["analyze", ["--manifests <path>", "-o, --output <format>", "output format: text, json, csv, md, dot (default: text)", "--focus <workload>", "--skip-invalid", "--output-file <file>", "Examples:", "kubereach analyze -m ./k8s --focus shop/backend"]],
+    ["explain", ["--from <endpoint>", "--to <endpoint>", "--port <port>", "--protocol <protocol>", 'default: "TCP"', "-o, --output <format>", "(default: text)", "--output-file <file>", "exit code is 0 whether the connection is allowed or denied", "Examples:"]],
+    ["who-can-reach", ["<workload>", "--port <port>", "--protocol <protocol>", "default: TCP when --port is given", "-o, --output <format>", "(default: text)", "Examples:", "kubereach who-can-reach shop/db --port 5432"]],
   ])("%s --help shows its description, options with defaults, and examples", async (command, expected) => {
     const r = await runCli([command, "--help"]);
     expect(r.code).toBe(0);
@@ -64,8 +64,8 @@ describe("exit code 2: usage errors", () => {
     ["an unknown command", ["analyse", "--manifests", SEED], /unknown command 'analyse'/],
     ["an unknown option", ["analyze", "--manifests", SEED, "--colour"], /unknown option '--colour'/],
     ["a missing --manifests", ["analyze"], /required option '-m, --manifests <path>' not specified/],
-    ["a bad --format", ["analyze", "--manifests", SEED, "--format", "xml"], /Allowed choices are text, json, csv, md, dot/],
-    ["a format explain does not have", ["explain", "-m", SEED, "--from", "default/frontend", "--to", "default/backend", "--port", "80", "--format", "dot"], /Allowed choices are text, json/],
+    ["a bad --format", ["analyze", "--manifests", SEED, "-o", "xml"], /expected one of text, json, csv, md, dot\./],
+    ["a format explain does not have", ["explain", "-m", SEED, "--from", "default/frontend", "--to", "default/backend", "--port", "80", "-o", "dot"], /expected one of text, json\./],
     ["a bad NS/NAME for --focus", ["analyze", "--manifests", SEED, "--focus", "frontend"], /expected a workload as NS\/NAME/],
     ["an IP where a workload is needed", ["who-can-reach", "10.0.0.1", "--manifests", SEED], /expected a workload as NS\/NAME/],
     ["a bad endpoint for --from", ["explain", "-m", SEED, "--from", "a/b/c", "--to", "default/backend", "--port", "80"], /expected a workload as NS\/NAME .* or an IP address/],
@@ -182,7 +182,7 @@ describe("--skip-invalid, warnings and progress", () => {
     const files: Record<string, string> = {};
     for (let i = 0; i < 120; i++) files[`p${String(i).padStart(3, "0")}.yaml`] = `apiVersion: v1\nkind: Pod\nmetadata: {name: p${i}, namespace: big, labels: {app: a}}\n---\napiVersion: v1\nkind: ConfigMap\nmetadata: {name: c${i}, namespace: big}\n`;
     const dir = await manifestDir("large", files);
-    const r = await runCli(["analyze", "--manifests", dir, "--format", "json"], { stderrIsTty: true });
+    const r = await runCli(["analyze", "--manifests", dir, "-o", "json"], { stderrIsTty: true });
     expect(r.code).toBe(0);
     expect(r.stderr.split("\n")).toContain("read 240 objects from 120 files: 0 namespaces, 120 pods, 0 workloads (0 pod templates used), 0 network policies, 120 ignored, 0 invalid");
     expect(r.stderr).toMatch(/^warning: ignored 120 ConfigMap objects \(v1\), first in .*p000\.yaml#1/m);
@@ -191,14 +191,14 @@ describe("--skip-invalid, warnings and progress", () => {
 
 describe("-o FILE", () => {
   it("writes the result to the file instead of stdout, relative to the working directory", async () => {
-    const r = await runCli(["analyze", "--manifests", SEED, "--format", "json", "-o", "out.json"], { cwd: tmp });
+    const r = await runCli(["analyze", "--manifests", SEED, "-o", "json", "--output-file", "out.json"], { cwd: tmp });
     expect(r).toEqual({ code: 0, stdout: "", stderr: "" });
     const written = JSON.parse(await readFile(join(tmp, "out.json"), "utf8")) as unknown[];
     expect(written).toHaveLength(5);
   });
 
   it("fails with exit code 1 when the file cannot be written", async () => {
-    const r = await runCli(["analyze", "--manifests", SEED, "-o", join(tmp, "no-such-dir", "out.txt")]);
+    const r = await runCli(["analyze", "--manifests", SEED, "--output-file", join(tmp, "no-such-dir", "out.txt")]);
     expect(r.code).toBe(1);
     expect(r.stderr).toMatch(/^error: cannot write .*no-such-dir\/out\.txt: /);
     noStack(r.stderr);

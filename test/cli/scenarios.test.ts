@@ -40,7 +40,7 @@ describe("golden scenarios", () => {
     const dir = join(ROOT, name);
     const manifests = join(dir, "manifests");
 
-    it("analyze --format text", async () => {
+    it("analyze -o text", async () => {
       const r = await runCli(["analyze", "--manifests", manifests]);
       expect(r.code).toBe(0);
       golden(dir, "expected.txt", "actual-text.txt", r.stdout);
@@ -49,8 +49,8 @@ describe("golden scenarios", () => {
       else expect(stderr).toBe("");
     });
 
-    it("analyze --format json, and it lists the same flows as the text", async () => {
-      const r = await runCli(["analyze", "--manifests", manifests, "--format", "json"]);
+    it("analyze -o json, and it lists the same flows as the text", async () => {
+      const r = await runCli(["analyze", "--manifests", manifests, "-o", "json"]);
       expect(r.code).toBe(0);
       golden(dir, "expected.json", "actual-json.txt", r.stdout);
       const records = JSON.parse(r.stdout) as { src: string; dst: string; conn: string }[];

@@ -8,6 +8,7 @@ import { ENVIRONMENT } from "../../src/app/config.js";
 import { main } from "../../src/cli/main.js";
 
 export interface EffectiveConfig {
+  readonly clusterId?: string;
   readonly source: { readonly type: string; readonly kubeconfig?: string; readonly inCluster?: boolean };
   readonly database: { readonly url?: string; readonly migrationUrl?: string; readonly dataDir: string };
   readonly server: { readonly port: number; readonly host?: string; readonly tokens: ReadonlyArray<{ readonly name: string; readonly namespaces?: readonly string[] }> };

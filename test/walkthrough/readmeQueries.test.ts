@@ -1,5 +1,6 @@
 /**
- * The README's GraphQL examples, run for real. Every ```graphql block of README.md must be one
+ * The documentation's GraphQL examples, run for real. Every ```graphql block of README.md and of
+ * docs/*.md (the catalogue is docs/graphql.md) must be one
  * named operation without variables (arguments are literals, so a block runs as pasted) and valid
  * against schema.graphql, subscriptions included. Every query and mutation must then answer over
  * HTTP, through the GraphQL client the API tests use, with no errors and with data in each of its
@@ -8,7 +9,7 @@
  * must be accepted by that service: it starts listening for its event without an error. Each test
  * names its block by operation and README line, so a drifting example says which one broke.
  */
-import { readFileSync } from "node:fs";
+import { readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { buildSchema, GraphQLError, Kind, parse, validate, type DocumentNode, type OperationDefinitionNode } from "graphql";
 import type { Client } from "graphql-ws";
@@ -21,21 +22,26 @@ import { gql, httpClient, listeners, Subscription, wsClient } from "../api/helpe
 const repo = new URL("../..", import.meta.url).pathname;
 
 interface Block {
-  /** 1-based line of the block's first GraphQL line in README.md. */
+  /** 1-based line of the block's first GraphQL line in its file. */
   readonly line: number;
+  /** README.md or docs/NAME.md. */
+  readonly file: string;
   readonly text: string;
   /** `query Name (README.md line N)`, for test names and failure messages. */
   readonly label: string;
 }
 
 function readmeBlocks(): Block[] {
-  const readme = readFileSync(join(repo, "README.md"), "utf8");
+  const files = ["README.md", ...readdirSync(join(repo, "docs")).filter((f) => f.endsWith(".md")).map((f) => `docs/${f}`)];
   const blocks: Block[] = [];
-  for (const m of readme.matchAll(/^```graphql[ \t]*\n([\s\S]*?)^```[ \t]*$/gm)) {
-    const line = readme.slice(0, m.index).split("\n").length + 1;
-    const text = m[1]!;
-    const head = /^\s*(query|mutation|subscription)\s+(\w+)/m.exec(text);
-    blocks.push({ line, text, label: `${head ? `${head[1]} ${head[2]}` : "block"} (README.md line ${line})` });
+  for (const file of files) {
+    const readme = readFileSync(join(repo, file), "utf8");
+    for (const m of readme.matchAll(/^```graphql[ \t]*\n([\s\S]*?)^```[ \t]*$/gm)) {
+      const line = readme.slice(0, m.index).split("\n").length + 1;
+      const text = m[1]!;
+      const head = /^\s*(query|mutation|subscription)\s+(\w+)/m.exec(text);
+      blocks.push({ line, file, text, label: `${head ? `${head[1]} ${head[2]}` : "block"} (${file} line ${line})` });
+    }
   }
   return blocks;
 }
@@ -46,7 +52,7 @@ function parseBlock(block: Block): DocumentNode {
     return parse(block.text);
   } catch (err) {
     const loc = err instanceof GraphQLError ? err.locations?.[0] : undefined;
-    throw new Error(`${block.label}: not valid GraphQL${loc ? ` at README.md line ${block.line + loc.line - 1}` : ""}: ${(err as Error).message}`);
+    throw new Error(`${block.label}: not valid GraphQL${loc ? ` at ${block.file} line ${block.line + loc.line - 1}` : ""}: ${(err as Error).message}`);
   }
 }
 
@@ -81,11 +87,12 @@ function kindOf(b: Block): string | undefined {
   }
 }
 
-describe("README GraphQL examples", () => {
+describe("GraphQL examples of README.md and docs/", () => {
   it("has examples: queries, a mutation and a subscription", () => {
-    expect(blocks.length, "README.md should have at least five ```graphql blocks").toBeGreaterThanOrEqual(5);
+    expect(blocks.length, "README.md and docs/ should have at least five ```graphql blocks").toBeGreaterThanOrEqual(5);
     const kinds = new Set(blocks.map(kindOf));
     expect([...kinds].sort()).toEqual(["mutation", "query", "subscription"]);
+    expect(blocks.some((b) => b.file === "README.md"), "the README shows one").toBe(true);
   });
 
   describe.each(blocks)("$label", (block) => {
@@ -97,7 +104,7 @@ describe("README GraphQL examples", () => {
         op.variableDefinitions?.map((v) => v.variable.name.value) ?? [],
         `${block.label}: write arguments as literals, so the block runs as pasted`,
       ).toEqual([]);
-      const errors = validate(schema, doc).map((e) => `${e.message}${e.locations?.[0] ? ` (README.md line ${block.line + e.locations[0].line - 1})` : ""}`);
+      const errors = validate(schema, doc).map((e) => `${e.message}${e.locations?.[0] ? ` (${block.file} line ${block.line + e.locations[0].line - 1})` : ""}`);
       expect(errors, `${block.label} is not valid against schema.graphql`).toEqual([]);
     });
   });

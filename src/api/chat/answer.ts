@@ -168,12 +168,17 @@ async function whatChanged(query: QueryService, scope: Scope, cmd: Extract<ChatC
   }
   const where: Line = cmd.namespace ? [text(" in "), code(cmd.namespace)] : [];
   const title: Line = total
-    ? [text(`${capped ? "More than " : ""}${total} change${total === 1 ? "" : "s"}`), ...where, text(` since ${cmd.sinceText}`)]
-    : [text("No changes"), ...where, text(` since ${cmd.sinceText}`)];
+    ? [text(`${capped ? "More than " : ""}${total} change${total === 1 ? "" : "s"}`), ...where, text(sincePhrase(cmd.sinceText))]
+    : [text("No changes"), ...where, text(sincePhrase(cmd.sinceText))];
   return {
     title,
     items: shown.map(revisionLine),
     notes: [...(capped ? [[text(`\u2026and more (GET /api/v1/exports/audit has them all)`)]] : more(total, shown.length, "GET /api/v1/exports/audit has them all")), ...scopeNote(scope)],
     context: [text("cluster "), code(cluster), text(` \u00b7 since ${cmd.since.toISOString()}`)],
   };
+}
+
+/** "since yesterday (00:00 UTC)", but "in the last 3 days" (not "since the last 3 days"). */
+function sincePhrase(text: string): string {
+  return /^the last /.test(text) ? ` in ${text}` : ` since ${text}`;
 }

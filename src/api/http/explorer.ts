@@ -9,6 +9,10 @@
  * is kept in sessionStorage only (gone when the tab closes), sent as the Authorization header and
  * as the WebSocket's connection parameter, never put in the URL or in GraphiQL's persisted state.
  * A Content-Security-Policy lets the page load and connect to this origin only.
+ *
+ * With introspection off (kubereach's default) the page does not ask for the schema (GraphiQL would,
+ * and show Apollo's refusal, which names an Apollo option rather than kubereach's setting): it opens
+ * clean and says how to turn the schema docs on. The favicon is inline, so a load makes no failed request.
  */
 import { existsSync } from "node:fs";
 import { createRequire } from "node:module";
@@ -57,7 +61,15 @@ export function resolveVendorAssets(): { files: Map<string, string> } | { missin
   return { files };
 }
 
-export function registerExplorer(app: Express): void {
+export interface ExplorerOptions {
+  /** server.introspection: GraphiQL fetches the schema (docs, completion) only when it is on. */
+  readonly introspection: boolean;
+}
+
+export const SCHEMA_DOCS_OFF =
+  "Schema docs and completion are off because the server runs with introspection off. Turn them on with KUBEREACH_INTROSPECTION=true, or server.introspection: true in the config file; the schema is schema.graphql in the repository.";
+
+export function registerExplorer(app: Express, options: ExplorerOptions = { introspection: false }): void {
   const vendor = resolveVendorAssets();
   const pageHeaders = (res: Response) => {
     res.setHeader("content-security-policy", CSP);
@@ -73,7 +85,7 @@ export function registerExplorer(app: Express): void {
   }
   app.get("/explorer", (_req: Request, res: Response) => {
     pageHeaders(res);
-    res.type("html").send(PAGE);
+    res.type("html").send(page(options.introspection));
   });
   app.get("/explorer/assets/:file", (req: Request, res: Response) => {
     const file = String(req.params["file"]);
@@ -86,13 +98,14 @@ export function registerExplorer(app: Express): void {
   });
 }
 
-const PAGE = `<!doctype html>
+const page = (introspection: boolean) => `<!doctype html>
 <html lang="en">
 <head>
 <meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <meta name="referrer" content="no-referrer">
 <title>kubereach GraphQL explorer</title>
+<link rel="icon" href="data:,">
 <link rel="stylesheet" href="/explorer/assets/graphiql.min.css">
 <link rel="stylesheet" href="/explorer/assets/explorer.css">
 </head>
@@ -105,7 +118,8 @@ const PAGE = `<!doctype html>
 <button type="button" id="forget">Forget</button>
 <span id="token-state" role="status"></span>
 </form>
-<div id="graphiql"><p class="loading">Loading the explorer&hellip;</p></div>
+${introspection ? "" : `<p id="schema-note" role="note">${SCHEMA_DOCS_OFF}</p>`}
+<div id="graphiql" data-introspection="${introspection}"><p class="loading">Loading the explorer&hellip;</p></div>
 <noscript>The explorer needs JavaScript. GraphQL itself is served at /graphql.</noscript>
 <script src="/explorer/assets/react.production.min.js"></script>
 <script src="/explorer/assets/react-dom.production.min.js"></script>
@@ -120,6 +134,7 @@ body { display: flex; flex-direction: column; font-family: system-ui, sans-serif
 #token-bar { display: flex; gap: 0.5rem; align-items: center; padding: 0.4rem 0.75rem; border-bottom: 1px solid #ddd; font-size: 0.85rem; }
 #token-bar input { flex: 0 1 28rem; font: inherit; padding: 0.2rem 0.4rem; }
 #token-state { color: #555; }
+#schema-note { margin: 0; padding: 0.3rem 0.75rem; font-size: 0.8rem; background: #fff8e1; border-bottom: 1px solid #eee; }
 #graphiql { flex: 1; min-height: 0; }
 .loading { padding: 1rem; }
 `;
@@ -145,15 +160,20 @@ const BOOTSTRAP = `(function () {
     var auth = t ? { authorization: "Bearer " + t } : {};
     return GraphiQL.createFetcher({ url: "/graphql", headers: auth, subscriptionUrl: wsUrl(), wsConnectionParams: auth });
   }
-  var root = ReactDOM.createRoot(document.getElementById("graphiql"));
+  var host = document.getElementById("graphiql");
+  // With introspection off, schema: null keeps GraphiQL from asking for the schema (and failing).
+  var introspection = host.getAttribute("data-introspection") === "true";
+  var root = ReactDOM.createRoot(host);
   function render() {
     state.textContent = token() ? "token set for this tab" : "no token (enough when the server runs without tokens)";
-    root.render(React.createElement(GraphiQL, {
+    var props = {
       fetcher: fetcher(),
       isHeadersEditorEnabled: false,
       shouldPersistHeaders: false,
-      defaultQuery: "# kubereach: who can talk to what. Schema docs need server.introspection: true.\\n{\\n  syncStatus { cluster ready generation lagSeconds errors }\\n}\\n"
-    }));
+      defaultQuery: "# kubereach: who can talk to what. Run this query with the play button.\\n{\\n  syncStatus { cluster ready generation lagSeconds errors }\\n}\\n"
+    };
+    if (!introspection) props.schema = null;
+    root.render(React.createElement(GraphiQL, props));
   }
   document.getElementById("token-bar").addEventListener("submit", function (event) {
     event.preventDefault();

@@ -21,6 +21,8 @@ import type { ServiceMetrics } from "./metrics.js";
 export interface RestOptions {
   readonly metrics: ServiceMetrics;
   readonly corsOrigins: readonly string[];
+  /** server.introspection: the explorer shows schema docs only when it is on. */
+  readonly introspection?: boolean;
   /** Deadline for /api answers other than exports (default 30 s). */
   readonly requestTimeoutMs?: number;
 }
@@ -33,7 +35,7 @@ export function restApi(options: RestOptions): { middleware: ((app: Express) => 
     ],
     routes: [
       (app) => options.metrics.registerRoute(app),
-      (app) => registerExplorer(app),
+      (app) => registerExplorer(app, { introspection: options.introspection === true }),
       (app, deps) => registerWebView(app, { tokenRequired: deps.auth.enabled }),
       (app, deps) => registerAuditExport(app, deps),
       (app, deps) => registerMatrixExport(app, deps),

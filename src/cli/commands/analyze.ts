@@ -1,16 +1,12 @@
-/** `kubereach analyze`: the connectivity list of the whole input, or of one workload (--focus). */
+/** `kubereach analyze`: the connectivity list of the whole input, or of some workloads (--focus). */
 import type { Command } from "commander";
-import { buildConnectivity, buildMatrix, buildWorkloadIndex, workloadKey, type WorkloadQuery } from "../../engine/index.js";
-import { CONNECTIVITY_FORMATS, formatConnectivity, type ConnectivityFormat } from "../format/connectivity.js";
-import { writeResult, type CliIo } from "../io.js";
-import { loadWorld } from "../loadWorld.js";
-import { addInputOptions, formatOption, parseWorkload, type InputOptions } from "../options.js";
-import { resolveTargetWorkload } from "../resolveTarget.js";
+import type { ConnEndpoint, ConnectivityRow, WorkloadQuery } from "../../engine/index.js";
+import { CONNECTIVITY_FORMATS, type ConnectivityFormat } from "../format/formats.js";
+import type { CliIo } from "../io.js";
+import { addInputOptions, addOutputOptions, deprecation, outputOf, parseWorkload, type InputOptions, type OutputFlags } from "../options.js";
 
-interface AnalyzeOptions extends InputOptions {
-  readonly format: ConnectivityFormat;
-  readonly focus?: WorkloadQuery;
-  readonly output?: string;
+interface AnalyzeOptions extends InputOptions, OutputFlags {
+  readonly focus: readonly WorkloadQuery[];
 }
 
 const EXAMPLES = `
@@ -20,23 +16,42 @@ external range a.b.c.d-e.f.g.h[External], and conn is e.g. "TCP 80,8080-8090,UDP
 
 Examples:
   $ kubereach analyze --manifests examples/seed
-  $ kubereach analyze -m ./k8s --format json -o connectivity.json
-  $ kubereach analyze -m ./k8s --focus shop/backend --format md
-  $ kubereach analyze -m ./k8s --format dot | dot -Tsvg > connectivity.svg`;
+  $ kubereach analyze -m ./k8s -o json --output-file connectivity.json
+  $ kubereach analyze -m ./k8s --focus shop/backend --focus shop/db -o md
+  $ kubereach analyze -m ./k8s -o dot | dot -Tsvg > connectivity.svg`;
+
+/** `--focus a --focus b` and `--focus a,b` alike. */
+function collectWorkloads(value: string, previous: readonly WorkloadQuery[]): WorkloadQuery[] {
+  return [...previous, ...value.split(",").filter(Boolean).map(parseWorkload)];
+}
 
 export function registerAnalyze(program: Command, io: CliIo): void {
   const cmd = program.command("analyze").description("print who can talk to whom: the allowed connections between workloads and external ranges");
-  addInputOptions(cmd)
-    .addOption(formatOption(CONNECTIVITY_FORMATS, "text"))
-    .option("--focus <workload>", "only flows from or to this workload (NS/NAME or NS/NAME[Kind])", parseWorkload)
-    .option("-o, --output <file>", "write the result to this file instead of stdout")
+  addInputOptions(cmd);
+  addOutputOptions(cmd, CONNECTIVITY_FORMATS, "text")
+    .option("--focus <workload>", "only flows from or to this workload (NS/NAME or NS/NAME[Kind]); repeat it, or separate with commas, for several", collectWorkloads, [])
     .addHelpText("after", EXAMPLES)
     .action(async (opts: AnalyzeOptions) => {
+      const { format, file } = outputOf<ConnectivityFormat>(opts, "text", deprecation(io));
+      // Loaded when the command runs, not when it is registered: --help stays fast.
+      const [{ buildConnectivity, buildMatrix, buildWorkloadIndex, workloadKey }, { formatConnectivity }, { writeResult }, { loadWorld }, { resolveTargetWorkload }] = await Promise.all([
+        import("../../engine/index.js"),
+        import("../format/connectivity.js"),
+        import("../io.js"),
+        import("../loadWorld.js"),
+        import("../resolveTarget.js"),
+      ]);
       const world = await loadWorld(opts, io);
-      const focus = opts.focus ? resolveTargetWorkload(world, opts.focus, io) : undefined;
+      const focus = opts.focus.map((q) => resolveTargetWorkload(world, q, io));
       const matrix = buildMatrix(world);
       const index = buildWorkloadIndex(matrix);
-      const rows = buildConnectivity(matrix, focus ? { focus: workloadKey(focus) } : {}, index);
-      await writeResult(io, formatConnectivity(rows, opts.format, focus ? [focus] : index.workloads), opts.output);
+      let rows: ConnectivityRow[];
+      if (focus.length <= 1) rows = buildConnectivity(matrix, focus[0] ? { focus: workloadKey(focus[0]) } : {}, index);
+      else {
+        const keys = new Set(focus.map(workloadKey));
+        const touches = (e: ConnEndpoint) => e.kind === "workload" && keys.has(workloadKey(e.ref));
+        rows = buildConnectivity(matrix, {}, index).filter((r) => touches(r.src) || touches(r.dst));
+      }
+      await writeResult(io, formatConnectivity(rows, format, focus.length ? focus : index.workloads), file);
     });
 }

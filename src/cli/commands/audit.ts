@@ -3,12 +3,11 @@
  * revision, in the database or (--export FILE) in an audit export, offline.
  */
 import { resolve } from "node:path";
-import type { Command } from "commander";
+import { Option, type Command } from "commander";
 import { BadInputError, IntegrityError, UsageError } from "../../app/errors.js";
 import { readAnchors, readPublicKey, type Anchor } from "../../store/audit/anchor.js";
 import type { Store } from "../../store/types.js";
-import { verifyExportFile, type ExportVerification } from "../../api/exports/verify.js";
-import { openStore, verifyChain } from "../../store/index.js";
+import type { ExportVerification } from "../../api/exports/verify.js";
 import type { CliIo } from "../io.js";
 import { addStoreOptions, configFromFlags, type ServiceFlags } from "../serviceOptions.js";
 
@@ -29,7 +28,7 @@ deleted. In both cases compare the printed chain head with the one the server re
 
 Examples:
   $ kubereach audit verify
-  $ kubereach audit verify --cluster prod --database-url postgresql://postgres@127.0.0.1:5432/kubereach
+  $ kubereach audit verify --cluster-id prod --database-url postgresql://postgres@127.0.0.1:5432/kubereach
   $ curl -sH "Authorization: Bearer $TOKEN" 'http://127.0.0.1:4000/api/v1/exports/audit?format=ndjson' > audit.ndjson
   $ kubereach audit verify --export audit.ndjson`;
 
@@ -38,29 +37,33 @@ export function registerAudit(program: Command, io: CliIo): void {
   const verify = audit
     .command("verify")
     .description("verify the tamper-evident hash chain of the recorded history (in the database, or in an exported file)")
-    .option("--cluster <id>", "only this cluster (default: every cluster); with --export: the export must be of this cluster")
+    .addOption(new Option("--cluster <id>", "deprecated: use --cluster-id").hideHelp())
     .option("--export <file>", "verify an audit export file (json, ndjson or csv) offline instead of the database")
     .option("--anchor <file>", "also check the signed chain-head anchors of this file (audit.anchorFile) against the database")
     .option("--anchor-key <pem>", "the Ed25519 key the anchors are signed with (public or private PEM; needed with --anchor)");
-  addStoreOptions(verify);
-  verify.addHelpText("after", HELP).action(async (flags: ServiceFlags & { cluster?: string; export?: string; anchor?: string; anchorKey?: string }) => {
-    if (flags.export !== undefined) return verifyExport(io, flags.export, flags.cluster);
+  addStoreOptions(verify, "only the cluster stored under this id (default: every cluster); with --export: the export must be of this cluster");
+  verify.addHelpText("after", HELP).action(async (opts: ServiceFlags & { cluster?: string; export?: string; anchor?: string; anchorKey?: string }) => {
+    if (opts.cluster !== undefined) io.stderr.write("warning: --cluster is deprecated here: use --cluster-id (the stored cluster's id)\n");
+    // --cluster-id selects the cluster to verify; it is not a configuration setting here.
+    const { clusterId, ...flags } = { ...opts, clusterId: opts.clusterId ?? opts.cluster };
+    if (flags.export !== undefined) return verifyExport(io, flags.export, clusterId);
     if ((flags.anchor === undefined) !== (flags.anchorKey === undefined)) throw new UsageError("--anchor and --anchor-key go together: the anchor file and the key it is signed with");
     const anchors = flags.anchor !== undefined ? readAnchors(resolve(io.cwd, flags.anchor), readPublicKey(resolve(io.cwd, flags.anchorKey!))) : undefined;
     if (anchors && anchors.problems.length > 0) {
       io.stdout.write(`anchor file ${flags.anchor}: BROKEN: ${anchors.problems.join("; ")}\n`);
     }
-    const config = configFromFlags(flags);
+    const config = await configFromFlags(flags);
+    const { openStore, verifyChain } = await import("../../store/index.js");
     const store = await openStore({ databaseUrl: config.database.url, migrationUrl: config.database.migrationUrl, dataDir: config.database.dataDir });
     try {
       const clusters = (await store.clusters.listClusters()).map((c) => c.id);
-      const wanted = flags.cluster ? [flags.cluster] : clusters;
-      if (flags.cluster && !clusters.includes(flags.cluster)) throw new BadInputError(`no cluster ${flags.cluster} in ${store.description} (clusters: ${clusters.join(", ") || "none"})`);
+      const wanted = clusterId ? [clusterId] : clusters;
+      if (clusterId && !clusters.includes(clusterId)) throw new BadInputError(`no cluster ${clusterId} in ${store.description} (clusters: ${clusters.join(", ") || "none"})`);
       let broken = 0;
       for (const c of wanted) {
         const result = await verifyChain(store.revisions.iterate(c));
         if (result.ok) {
-          io.stdout.write(`cluster ${c}: OK, ${result.count} revisions verified${result.count ? `, head seq ${result.head.seq} ${result.head.hash}` : ""}\n`);
+          io.stdout.write(`cluster ${c}: OK, ${revisions(result.count)} verified${result.count ? `, head seq ${result.head.seq} ${result.head.hash}` : ""}\n`);
           // Each generation's matrix content, bound to the revision chain it was committed on.
           const generations = await store.matrix.verifyGenerations(c);
           if (generations.ok) {
@@ -76,7 +79,7 @@ export function registerAudit(program: Command, io: CliIo): void {
         broken++;
         const [rev] = await store.revisions.list(c, { afterSeq: result.broken.seq - 1n, limit: 1 });
         const what = rev && rev.seq === result.broken.seq ? ` (${rev.operation} ${rev.objectKind} ${rev.namespace ? `${rev.namespace}/` : ""}${rev.name}, observed ${rev.observedAt.toISOString()})` : "";
-        io.stdout.write(`cluster ${c}: BROKEN at seq ${result.broken.seq}${what}: ${result.broken.reason}: ${result.broken.message}; ${result.count} revisions before it verified\n`);
+        io.stdout.write(`cluster ${c}: BROKEN at seq ${result.broken.seq}${what}: ${result.broken.reason}: ${result.broken.message}; ${revisions(result.count)} before it verified\n`);
       }
       if (anchors && anchors.problems.length > 0) broken++;
       if (broken > 0) throw new IntegrityError(`the history of ${broken} cluster(s) does not verify`);
@@ -119,6 +122,7 @@ async function checkAnchors(io: CliIo, store: Store, cluster: string, anchors: r
 }
 
 async function verifyExport(io: CliIo, file: string, cluster: string | undefined): Promise<void> {
+  const { verifyExportFile } = await import("../../api/exports/verify.js");
   const r = await verifyExportFile(resolve(io.cwd, file));
   const h = r.header;
   if (cluster !== undefined && h.cluster !== cluster) throw new BadInputError(`${file} is an export of cluster ${h.cluster}, not ${cluster}`);
@@ -130,18 +134,18 @@ async function verifyExport(io: CliIo, file: string, cluster: string | undefined
     const row = b.row;
     const what = row ? ` (${row.operation} ${row.objectKind} ${row.namespace ? `${row.namespace}/` : ""}${row.name}, observed ${row.observedAt})` : "";
     const where = b.seq !== undefined ? `at seq ${b.seq}${what}` : "at the end of the file";
-    io.stdout.write(`BROKEN ${where}: ${b.reason}: ${b.message}; ${r.verified} revisions before it verified\n`);
+    io.stdout.write(`BROKEN ${where}: ${b.reason}: ${b.message}; ${revisions(r.verified)} before it verified\n`);
     throw new IntegrityError(`the export ${file} does not verify`);
   }
   const range = r.firstSeq !== undefined ? `, seq ${r.firstSeq}..${r.lastSeq}` : "";
   if (h.complete) {
-    io.stdout.write(`OK: ${r.verified} revisions verified${range}: the whole chain from seq 1 recomputes and ends at the chain head\n`);
+    io.stdout.write(`OK: ${revisions(r.verified)} verified${range}: the whole chain from seq 1 recomputes and ends at the chain head\n`);
     io.stdout.write(
       "guarantees: no revision up to the chain head was changed, removed, inserted or reordered.\n" +
         "not shown: that the chain head is the real one; compare it with the server's (kubereach audit verify, or GraphQL).\n",
     );
   } else {
-    io.stdout.write(`OK: ${r.verified} revisions verified${range}; ${r.linked} linked to the revision before them\n`);
+    io.stdout.write(`OK: ${revisions(r.verified)} verified${range}; ${r.linked} linked to the revision before them\n`);
     io.stdout.write(
       "guarantees: each revision's fields are exactly what was hashed (hash = sha256(prevHash || canonical)); revisions are in seq order; consecutive seqs link; every revision matches the export's filter.\n" +
         "not shown (filtered export): that a missing seq was filtered out rather than deleted, or that the revisions belong to the chain with this head; verify a complete export (no filter, unscoped token) for that.\n",
@@ -158,4 +162,9 @@ function describeFilter(r: ExportVerification): string {
     f.tokenNamespaces !== null ? `token namespaces=${f.tokenNamespaces.join(",") || "(none)"}` : "",
   ].filter(Boolean);
   return parts.join(", ") || "no filter named";
+}
+
+/** "1 revision", "2 revisions". */
+function revisions(n: number | bigint): string {
+  return `${n} revision${n === 1 || n === 1n ? "" : "s"}`;
 }

@@ -1,40 +1,31 @@
 /**
  * `kubereach diff`: the semantic diff between two states (added, removed and changed connections,
  * each with the rules responsible), and CI gating with --fail-on. The base is a manifest tree
- * (--base) or a live cluster listed once (--cluster); the head is a complete tree, or with --mode a
+ * (--base) or a live cluster listed once (--context); the head is a complete tree, or with --mode a
  * proposal applied to the base. The engine's what-if computes it (incremental when only
  * NetworkPolicies differ).
  */
 import { InvalidArgumentError, Option, type Command } from "commander";
 import { AppError, UsageError } from "../../app/errors.js";
-import {
-  checkFailOn,
-  diffStates,
-  FAIL_ON_DESCRIPTIONS,
-  FAIL_ON_RULES,
-  isFailOnRule,
-  prepareWhatIf,
-  WHATIF_MODES,
-  whatIf,
-  type FailOnRule,
-  type WhatIfMode,
-  type WhatIfResult,
-} from "../../engine/index.js";
-import { DIFF_FORMATS, formatDiff, formatFailOn, type DiffFormat } from "../format/diff.js";
-import { writeResult, type CliIo } from "../io.js";
-import { formatOption } from "../options.js";
-import { readCluster, readProposal, readState, type ReadOptions } from "./stateInput.js";
+// Small engine modules only at registration (--help); the engine and readers load in the action.
+import type { WhatIfResult } from "../../engine/index.js";
+import { FAIL_ON_DESCRIPTIONS, FAIL_ON_RULES, isFailOnRule, type FailOnRule } from "../../engine/whatif/gates.js";
+import { WHATIF_MODES, type WhatIfMode } from "../../engine/whatif/modes.js";
+import { DIFF_FORMATS, type DiffFormat } from "../format/formats.js";
+import type { CliIo } from "../io.js";
+import { addOutputOptions, deprecation, outputOf, type OutputFlags } from "../options.js";
+import type { ReadOptions } from "./stateInput.js";
 
-interface DiffOptions extends ReadOptions {
+interface DiffOptions extends ReadOptions, OutputFlags {
   readonly base?: string;
+  readonly context?: string;
+  /** Deprecated spelling of --context. */
   readonly cluster?: string;
   readonly kubeconfig?: string;
   readonly head: string;
   readonly mode?: WhatIfMode;
-  readonly format: DiffFormat;
   readonly failOn?: readonly FailOnRule[];
   readonly explain?: boolean;
-  readonly output?: string;
   readonly timeout: number;
 }
 
@@ -64,7 +55,7 @@ const width = FAIL_ON_RULES.reduce((w, r) => Math.max(w, r.length), 0);
 const HELP = `
 States:
   --base PATH --head PATH     two complete manifest trees (e.g. two git checkouts)
-  --cluster CONTEXT --head PATH
+  --context NAME --head PATH
                               the live cluster of that kubeconfig context (listed once, read-only)
                               and the manifests at PATH applied to it (--mode apply unless given)
   --base PATH --head PATH --mode MODE
@@ -93,31 +84,41 @@ Exit codes: 0 no rule tripped (whatever the diff), 1 a --fail-on rule tripped or
 Examples:
   $ kubereach diff --base main/k8s --head pr/k8s
   $ kubereach diff --base main/k8s --head pr/k8s --fail-on added-external-ingress,added-cross-namespace,removed-any
-  $ kubereach diff --cluster prod --kubeconfig ~/.kube/config --head ./policies --mode replace-namespace -f md
-  $ kubereach diff --base main/k8s --head change.yaml --mode apply --format json --explain`;
+  $ kubereach diff --context prod --kubeconfig ~/.kube/config --head ./policies --mode replace-namespace -o md
+  $ kubereach diff --base main/k8s --head change.yaml --mode apply -o json --explain`;
 
 export function registerDiff(program: Command, io: CliIo): void {
-  program
+  const cmd = program
     .command("diff")
     .description("what a change does to connectivity: connections added, removed and changed between two states, with the rules responsible")
     .option("--base <path>", "the base state: a manifest file or directory (complete)")
-    .option("--cluster <context>", "the base state: the live cluster of this kubeconfig context, listed once")
-    .option("--kubeconfig <file>", "with --cluster: the kubeconfig file (default: $KUBECONFIG, then ~/.kube/config)")
-    .requiredOption("--head <path>", "the proposed state: a complete manifest tree, or with --mode (or --cluster) the objects to apply")
-    .addOption(new Option("--mode <mode>", "apply --head to the base in this mode (default with --cluster: apply)").choices(WHATIF_MODES))
-    .addOption(formatOption(DIFF_FORMATS, "text"))
+    .option("--context <name>", "the base state: the live cluster of this kubeconfig context, listed once")
+    .addOption(new Option("--cluster <context>", "deprecated: use --context").hideHelp())
+    .option("--kubeconfig <file>", "with --context: the kubeconfig file (default: $KUBECONFIG, then ~/.kube/config)")
+    .requiredOption("--head <path>", "the proposed state: a complete manifest tree, or with --mode (or --context) the objects to apply")
+    .addOption(new Option("--mode <mode>", "apply --head to the base in this mode (default with --context: apply)").choices(WHATIF_MODES))
     .option("--fail-on <rules>", "comma-separated rules (listed below): exit 1 when one trips", parseFailOn)
     .option("--explain", "json, csv, md: add the rules responsible for each row")
-    .option("--timeout <seconds>", "with --cluster: how long to wait for the listing", parseSeconds, 60)
+    .option("--timeout <seconds>", "with --context: how long to wait for the listing", parseSeconds, 60)
     .option("--skip-invalid", "leave out objects with errors (listed on stderr) instead of failing")
-    .option("-v, --verbose", "report what was read on stderr")
-    .option("-o, --output <file>", "write the diff to this file instead of stdout")
+    .option("-v, --verbose", "report what was read on stderr");
+  addOutputOptions(cmd, DIFF_FORMATS, "text", "the diff")
     .addHelpText("after", HELP)
     .action(async (opts: DiffOptions) => {
-      if ((opts.base === undefined) === (opts.cluster === undefined)) throw new UsageError("give the base state: exactly one of --base PATH and --cluster CONTEXT");
-      if (opts.kubeconfig !== undefined && opts.cluster === undefined) throw new UsageError("--kubeconfig goes with --cluster");
-      const base = opts.base !== undefined ? await readState(opts.base, opts, io) : await readCluster({ context: opts.cluster!, kubeconfig: opts.kubeconfig, timeoutMs: opts.timeout * 1000 }, io, opts.verbose);
-      const mode = opts.mode ?? (opts.cluster !== undefined ? "apply" : undefined);
+      const warn = deprecation(io);
+      const { format, file } = outputOf<DiffFormat>(opts, "text", warn);
+      if (opts.cluster !== undefined) warn("--cluster is deprecated: use --context (the kubeconfig context)");
+      const context = opts.context ?? opts.cluster;
+      const [{ checkFailOn, diffStates, prepareWhatIf, whatIf }, { formatDiff, formatFailOn }, { writeResult }, { readCluster, readProposal, readState }] = await Promise.all([
+        import("../../engine/index.js"),
+        import("../format/diff.js"),
+        import("../io.js"),
+        import("./stateInput.js"),
+      ]);
+      if ((opts.base === undefined) === (context === undefined)) throw new UsageError("give the base state: exactly one of --base PATH and --context NAME");
+      if (opts.kubeconfig !== undefined && context === undefined) throw new UsageError("--kubeconfig goes with --context");
+      const base = opts.base !== undefined ? await readState(opts.base, opts, io) : await readCluster({ context: context!, kubeconfig: opts.kubeconfig, timeoutMs: opts.timeout * 1000 }, io, opts.verbose);
+      const mode = opts.mode ?? (context !== undefined ? "apply" : undefined);
       const prepared = prepareWhatIf(base.world);
       let result: WhatIfResult;
       if (mode) {
@@ -125,7 +126,7 @@ export function registerDiff(program: Command, io: CliIo): void {
         result = whatIf(prepared, proposal, mode, { baseInput: () => base.input }).result;
       } else result = diffStates(prepared, (await readState(opts.head, opts, io)).world);
       if (opts.verbose) io.stderr.write(`diff of ${base.label} and ${opts.head}${mode ? ` (${mode})` : ""}: ${result.method} what-if, ${result.rows.length} rows\n`);
-      await writeResult(io, formatDiff(result.rows, opts.format, { explain: opts.explain === true, policyChanges: result.policyChanges }), opts.output);
+      await writeResult(io, formatDiff(result.rows, format, { explain: opts.explain === true, policyChanges: result.policyChanges }), file);
       const tripped = checkFailOn(result.rows, opts.failOn ?? []);
       if (tripped.length > 0) {
         io.stderr.write(formatFailOn(tripped));

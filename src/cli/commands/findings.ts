@@ -4,22 +4,22 @@
  */
 import { Option, type Command } from "commander";
 import { AppError, UsageError } from "../../app/errors.js";
-import { findings, SEVERITIES, type Severity } from "../../engine/index.js";
-import { atLeast, FINDINGS_FORMATS, formatFindings, type FindingsFormat } from "../format/findings.js";
-import { writeResult, type CliIo } from "../io.js";
-import { formatOption } from "../options.js";
+import { SEVERITIES, type Severity } from "../../engine/findings/types.js";
+import { FINDINGS_FORMATS, type FindingsFormat } from "../format/formats.js";
+import type { CliIo } from "../io.js";
+import { addOutputOptions, deprecation, outputOf, type OutputFlags } from "../options.js";
 import { parseSeconds } from "./diff.js";
-import { readCluster, readState, type ReadOptions } from "./stateInput.js";
+import type { ReadOptions } from "./stateInput.js";
 
-interface FindingsOptions extends ReadOptions {
+interface FindingsOptions extends ReadOptions, OutputFlags {
   readonly manifests?: string;
+  readonly context?: string;
+  /** Deprecated spelling of --context. */
   readonly cluster?: string;
   readonly kubeconfig?: string;
   readonly namespace?: string;
   readonly minSeverity: Severity;
   readonly failOn?: Severity;
-  readonly format: FindingsFormat;
-  readonly output?: string;
   readonly timeout: number;
 }
 
@@ -53,34 +53,44 @@ input, 2 usage error.
 
 Examples:
   $ kubereach findings -m ./k8s
-  $ kubereach findings -m ./k8s --min-severity medium --format md -o findings.md
-  $ kubereach findings --cluster prod --kubeconfig ~/.kube/config --namespace shop --fail-on high`;
+  $ kubereach findings -m ./k8s --min-severity medium -o md --output-file findings.md
+  $ kubereach findings --context prod --kubeconfig ~/.kube/config --namespace shop --fail-on high`;
 
 export function registerFindings(program: Command, io: CliIo): void {
-  program
+  const cmd = program
     .command("findings")
     .description("weak spots of the policies: unisolated workloads, policies and peers that match nothing, redundant rules, broad exposure")
     .option("-m, --manifests <path>", "a manifest file or a directory of them")
-    .option("--cluster <context>", "the live cluster of this kubeconfig context, listed once")
-    .option("--kubeconfig <file>", "with --cluster: the kubeconfig file (default: $KUBECONFIG, then ~/.kube/config)")
+    .option("--context <name>", "the live cluster of this kubeconfig context, listed once")
+    .addOption(new Option("--cluster <context>", "deprecated: use --context").hideHelp())
+    .option("--kubeconfig <file>", "with --context: the kubeconfig file (default: $KUBECONFIG, then ~/.kube/config)")
     .option("-n, --namespace <namespace>", "only findings about this namespace")
     .addOption(new Option("--min-severity <severity>", "leave out findings below this severity").choices(SEVERITIES).default("info"))
     .addOption(new Option("--fail-on <severity>", "exit 1 when a finding has this severity or a higher one").choices(SEVERITIES))
-    .addOption(formatOption(FINDINGS_FORMATS, "text"))
-    .option("--timeout <seconds>", "with --cluster: how long to wait for the listing", parseSeconds, 60)
+    .option("--timeout <seconds>", "with --context: how long to wait for the listing", parseSeconds, 60)
     .option("--skip-invalid", "leave out objects with errors (listed on stderr) instead of failing")
-    .option("-v, --verbose", "report what was read on stderr")
-    .option("-o, --output <file>", "write the findings to this file instead of stdout")
+    .option("-v, --verbose", "report what was read on stderr");
+  addOutputOptions(cmd, FINDINGS_FORMATS, "text", "the findings")
     .addHelpText("after", HELP)
     .action(async (opts: FindingsOptions) => {
-      if ((opts.manifests === undefined) === (opts.cluster === undefined)) throw new UsageError("give the state: exactly one of --manifests PATH and --cluster CONTEXT");
-      if (opts.kubeconfig !== undefined && opts.cluster === undefined) throw new UsageError("--kubeconfig goes with --cluster");
+      const warn = deprecation(io);
+      const { format, file } = outputOf<FindingsFormat>(opts, "text", warn);
+      if (opts.cluster !== undefined) warn("--cluster is deprecated: use --context (the kubeconfig context)");
+      const context = opts.context ?? opts.cluster;
+      const [{ findings }, { atLeast, formatFindings }, { writeResult }, { readCluster, readState }] = await Promise.all([
+        import("../../engine/index.js"),
+        import("../format/findings.js"),
+        import("../io.js"),
+        import("./stateInput.js"),
+      ]);
+      if ((opts.manifests === undefined) === (context === undefined)) throw new UsageError("give the state: exactly one of --manifests PATH and --context NAME");
+      if (opts.kubeconfig !== undefined && context === undefined) throw new UsageError("--kubeconfig goes with --context");
       const state =
         opts.manifests !== undefined
           ? await readState(opts.manifests, opts, io)
-          : await readCluster({ context: opts.cluster!, kubeconfig: opts.kubeconfig, timeoutMs: opts.timeout * 1000 }, io, opts.verbose);
+          : await readCluster({ context: context!, kubeconfig: opts.kubeconfig, timeoutMs: opts.timeout * 1000 }, io, opts.verbose);
       const list = findings(state.world).filter((f) => atLeast(f.severity, opts.minSeverity) && (opts.namespace === undefined || f.namespace === opts.namespace));
-      await writeResult(io, formatFindings(list, opts.format), opts.output);
+      await writeResult(io, formatFindings(list, format), file);
       const failing = opts.failOn ? list.filter((f) => atLeast(f.severity, opts.failOn!)) : [];
       if (failing.length > 0) throw new FindingsTripped(`${failing.length} finding${failing.length === 1 ? "" : "s"} at severity ${opts.failOn} or higher (--fail-on ${opts.failOn})`);
     });

@@ -1,8 +1,6 @@
 /** `kubereach serve`: sync a cluster (or manifests) and serve the GraphQL and REST API. */
 import type { Command } from "commander";
-import { createLogger } from "../../app/logger.js";
 import { installProcessGuards } from "../processGuards.js";
-import { startService } from "../../app/service.js";
 import type { CliIo } from "../io.js";
 import { addServerOptions, addSourceOptions, addStoreOptions, configFromFlags, type ServiceFlags } from "../serviceOptions.js";
 import { waitForShutdown } from "../signals.js";
@@ -24,7 +22,9 @@ export function registerServe(program: Command, _io: CliIo): void {
   addStoreOptions(cmd);
   addServerOptions(cmd);
   cmd.addHelpText("after", HELP).action(async (flags: ServiceFlags) => {
-    const config = configFromFlags(flags);
+    const config = await configFromFlags(flags);
+    // Apollo, Express, Prisma: loaded only by the command that serves.
+    const [{ createLogger }, { startService }] = await Promise.all([import("../../app/logger.js"), import("../../app/service.js")]);
     const logger = createLogger({ level: config.log.level });
     const guards = installProcessGuards(logger);
     const shutdown = waitForShutdown();

@@ -1,8 +1,7 @@
 /** `kubereach sync [--once]`: keep the database in sync with a cluster or manifests, without serving the API. */
 import type { Command } from "commander";
-import { openSyncApp, type SyncApp } from "../../app/container.js";
+import type { SyncApp } from "../../app/container.js";
 import { ForbiddenError, UpstreamUnavailableError } from "../../app/errors.js";
-import { createLogger } from "../../app/logger.js";
 import { installProcessGuards } from "../processGuards.js";
 import type { CliIo } from "../io.js";
 import { addSourceOptions, addStoreOptions, configFromFlags, type ServiceFlags } from "../serviceOptions.js";
@@ -28,7 +27,8 @@ export function registerSync(program: Command, io: CliIo): void {
   addSourceOptions(cmd);
   addStoreOptions(cmd);
   cmd.addHelpText("after", HELP).action(async (flags: ServiceFlags & { once?: boolean }) => {
-    const config = configFromFlags(flags);
+    const config = await configFromFlags(flags);
+    const [{ openSyncApp }, { createLogger }] = await Promise.all([import("../../app/container.js"), import("../../app/logger.js")]);
     // Logs go to stderr: stdout carries the summary of --once.
     const logger = createLogger({ level: config.log.level, stderr: true });
     const guards = installProcessGuards(logger);

@@ -4,8 +4,8 @@ import { UnreachableFormat } from "./common.js";
 import { toDot } from "./dot.js";
 import { toCsv, toMarkdown } from "./table.js";
 
-export const CONNECTIVITY_FORMATS = ["text", "json", "csv", "md", "dot"] as const;
-export type ConnectivityFormat = (typeof CONNECTIVITY_FORMATS)[number];
+import { CONNECTIVITY_FORMATS, type ConnectivityFormat } from "./formats.js";
+export { CONNECTIVITY_FORMATS, type ConnectivityFormat };
 
 export interface ConnRecord {
   readonly src: string;

@@ -6,8 +6,8 @@ import { FAIL_ON_DESCRIPTIONS, formatConnEndpoint, formatPolicy, type ImpactRow,
 import { UnreachableFormat } from "./common.js";
 import { toCsv, toMarkdown } from "./table.js";
 
-export const DIFF_FORMATS = ["text", "json", "csv", "md"] as const;
-export type DiffFormat = (typeof DIFF_FORMATS)[number];
+import { DIFF_FORMATS, type DiffFormat } from "./formats.js";
+export { DIFF_FORMATS, type DiffFormat };
 
 export interface DiffRecord {
   readonly diff_type: "added" | "removed" | "changed";

@@ -7,8 +7,8 @@ import { formatPolicy, policyKey, type CompiledWorld, type Explanation, type Pol
 import { UnreachableFormat } from "./common.js";
 import { appendAll } from "../../engine/util/appendAll.js";
 
-export const EXPLAIN_FORMATS = ["text", "json"] as const;
-export type ExplainFormat = (typeof EXPLAIN_FORMATS)[number];
+import { EXPLAIN_FORMATS, type ExplainFormat } from "./formats.js";
+export { EXPLAIN_FORMATS, type ExplainFormat };
 
 interface InvolvedPolicy {
   readonly policy: string;

@@ -3,8 +3,8 @@ import { SEVERITIES, type Finding, type FindingObject, type Severity } from "../
 import { UnreachableFormat } from "./common.js";
 import { toCsv, toMarkdown } from "./table.js";
 
-export const FINDINGS_FORMATS = ["text", "json", "csv", "md"] as const;
-export type FindingsFormat = (typeof FINDINGS_FORMATS)[number];
+import { FINDINGS_FORMATS, type FindingsFormat } from "./formats.js";
+export { FINDINGS_FORMATS, type FindingsFormat };
 
 export function formatObject(o: FindingObject): string {
   const name = o.namespace ? `${o.namespace}/${o.name}` : o.name;

@@ -29,8 +29,8 @@ import { mentionedFamilies } from "./splice.js";
 import type { WhatIfResult } from "./types.js";
 import { appendAll } from "../util/appendAll.js";
 
-export const WHATIF_MODES = ["apply", "replace-namespace", "replace-all"] as const;
-export type WhatIfMode = (typeof WHATIF_MODES)[number];
+import { WHATIF_MODES, type WhatIfMode } from "./modes.js";
+export { WHATIF_MODES, type WhatIfMode };
 
 /** `metadata.annotations["kubereach.io/delete"] = "true"` marks an object of a proposal for deletion. */
 export const DELETE_ANNOTATION = "kubereach.io/delete";

@@ -122,6 +122,8 @@ describe("what changed", () => {
     expect(lines[2]).toMatch(/^- `\d{4}-\d\d-\d\dT\d\d:\d\dZ` CREATE NetworkPolicy `prod\/db-allow` \(seq 1\)$/);
     expect(lines[3]).toMatch(/^- `[^`]+` UPDATE NetworkPolicy `prod\/db-allow` \(seq 2, 2 changes\)$/);
     expect((await ask("what changed in prod in the last 3 days")).markdown).toContain("**2 changes in `prod`");
+    expect((await ask("what changed in prod in the last 3 days")).markdown).toMatch(/ in the last 3 days/);
+    expect((await ask("what changed in prod in the last 3 days")).markdown).not.toContain("since the last");
     expect((await ask("what changed in many since yesterday")).markdown).toMatch(/^\*\*No changes in `many` since yesterday \(00:00 UTC\)\*\*/);
     expect((await ask("what changed since 2026-01-01")).markdown).toMatch(/^\*\*2 changes since 2026-01-01T00:00:00\.000Z\*\*/);
   });

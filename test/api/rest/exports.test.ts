@@ -236,7 +236,7 @@ describe("kubereach audit verify --export", () => {
     expect(t.code).toBe(0);
     expect(t.stdout).toContain("OK: 2 revisions verified");
     expect(t.stdout).toContain("1 linked to the revision before them");
-    expect((await verify(since, "--cluster", "other")).code).toBe(1);
+    expect((await verify(since, "--cluster-id", "other")).code).toBe(1);
   });
 
   describe("tampered complete export (ndjson): fails at the right revision", () => {
@@ -371,7 +371,7 @@ describe("GET /api/v1/exports/matrix", () => {
     const audit = await ndjson("/api/v1/exports/audit?format=ndjson&namespace=prod");
     expect(doc).toMatchObject({ format: "kubereach-matrix-export/v1", cluster: "rest", generation: 2, namespace: null, chainHead: audit.header["chainHead"], count: doc.rows.length });
     expect(Date.parse(doc["computedAt"] as string)).toBeGreaterThan(mid.getTime());
-    const cli = await runCli(["analyze", "--manifests", dir, "--format", "json"]);
+    const cli = await runCli(["analyze", "--manifests", dir, "-o", "json"]);
     expect(cli.code).toBe(0);
     expect(doc.rows).toEqual(JSON.parse(cli.stdout));
     expect(doc.rows).toContainEqual({ src: "prod/api[Deployment]", dst: "prod/db[StatefulSet]", conn: "TCP 5433" });

@@ -209,6 +209,7 @@ describe("GET /explorer", () => {
     expect(html).not.toMatch(/\/\/[a-z0-9.-]+\.[a-z]{2,}\//i);
     const refs = [...html.matchAll(/\b(?:src|href)="([^"]+)"/g)].map((m) => m[1]);
     expect(refs).toEqual([
+      "data:,", // the favicon, inline: no request, no 404
       "/explorer/assets/graphiql.min.css",
       "/explorer/assets/explorer.css",
       "/explorer/assets/react.production.min.js",
@@ -227,7 +228,7 @@ describe("GET /explorer", () => {
       "graphiql.min.js": join(dirname(require.resolve("graphiql/package.json")), "graphiql.min.js"),
       "graphiql.min.css": join(dirname(require.resolve("graphiql/package.json")), "graphiql.min.css"),
     };
-    for (const [, path] of html.matchAll(/\b(?:src|href)="([^"]+)"/g)) {
+    for (const [, path] of html.matchAll(/\b(?:src|href)="(\/[^"]+)"/g)) {
       const res = await fetch(`${svc.url}${path}`);
       expect(res.status, path).toBe(200);
       expect(res.headers.get("content-type"), path).toMatch(path!.endsWith(".css") ? /^text\/css/ : /^(application|text)\/javascript/);

@@ -73,7 +73,7 @@ const asDiffRows = (s: Simulation) =>
   s.changes.map((c) => ({ diff_type: c.diffType.toLowerCase(), src: c.src.display, dst: c.dst.display, conn_before: c.before.text, conn_after: c.after.text }));
 
 async function cliDiff(head: string, mode?: string): Promise<unknown[]> {
-  const r = await runCli(["diff", "--base", BASE, "--head", head, ...(mode ? ["--mode", mode] : []), "--format", "json"]);
+  const r = await runCli(["diff", "--base", BASE, "--head", head, ...(mode ? ["--mode", mode] : []), "-o", "json"]);
   expect(r.code, r.stderr).toBe(0);
   return JSON.parse(r.stdout) as unknown[];
 }
@@ -227,7 +227,7 @@ describe.each(API_BACKENDS)("simulate and findings over HTTP on $name", (backend
         "LOW EGRESS_NOT_ISOLATED shop",
         "LOW NAMESPACE_WITHOUT_DEFAULT_DENY shop",
       ]);
-      const cli = await runCli(["findings", "-m", BASE, "--format", "json"]);
+      const cli = await runCli(["findings", "-m", BASE, "-o", "json"]);
       expect((JSON.parse(cli.stdout) as FindingOut[]).map((f) => `${f.severity.toUpperCase()} ${f.kind} ${f.namespace}`)).toEqual(r.findings.map((f) => `${f.severity} ${f.kind} ${f.namespace}`));
       const medium = (await ok<{ findings: { findings: FindingOut[] } }>(admin(), FINDINGS, { min: "MEDIUM" })).findings.findings;
       expect(medium.map((f) => f.severity)).toEqual(["MEDIUM", "MEDIUM", "MEDIUM"]);

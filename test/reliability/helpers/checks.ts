@@ -217,8 +217,8 @@ export async function checkLatestGeneration(db: TestDatabase, store: Store, clus
 
 /** (d) `kubereach audit verify` on the database (the real CLI): exit 0 and the whole chain verified. */
 export async function auditVerify(url: string, cluster: string): Promise<{ code: number | null; stdout: string; stderr: string; verified: number | undefined }> {
-  const r = await KubereachProcess.run("audit verify", ["audit", "verify", "--database-url", url, "--cluster", cluster]);
-  const m = /OK, (\d+) revisions verified/.exec(r.stdout);
+  const r = await KubereachProcess.run("audit verify", ["audit", "verify", "--database-url", url, "--cluster-id", cluster]);
+  const m = /OK, (\d+) revisions? verified/.exec(r.stdout);
   return { ...r, verified: m ? Number(m[1]) : undefined };
 }
 
