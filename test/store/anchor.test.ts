@@ -77,7 +77,7 @@ function finalFiles(): Record<string, Manifest[]> {
   return files;
 }
 
-const verify = (...more: string[]) => runCli(["audit", "verify", "--cluster", "test", "--database-url", pgUrl(DATABASE), ...more]);
+const verify = (...more: string[]) => runCli(["audit", "verify", "--cluster-id", "test", "--database-url", pgUrl(DATABASE), ...more]);
 const withAnchors = () => verify("--anchor", ANCHORS, "--anchor-key", PUBLIC);
 
 interface RevRow {

@@ -125,7 +125,7 @@ describe("the service checks the chain head it appends to", () => {
   });
 
   it("history rewritten and re-hashed from seq 1: the revision chain verifies, but appending is refused and audit verify catches it", async () => {
-    const verifyBefore = await runCli(["audit", "verify", "--cluster", s.clusterId, "--database-url", s.config.database.url!]);
+    const verifyBefore = await runCli(["audit", "verify", "--cluster-id", s.clusterId, "--database-url", s.config.database.url!]);
     expect(verifyBefore.code).toBe(0);
     const original = await rows();
     await asOwner(async () => {
@@ -138,7 +138,7 @@ describe("the service checks the chain head it appends to", () => {
         prevHash = hash;
       }
     });
-    const verify = await runCli(["audit", "verify", "--cluster", s.clusterId, "--database-url", s.config.database.url!]);
+    const verify = await runCli(["audit", "verify", "--cluster-id", s.clusterId, "--database-url", s.config.database.url!]);
     expect(verify.stdout).toMatch(/cluster test: OK, \d+ revisions verified/); // the attack of issue 12 item 6
     expect(verify.stdout).toMatch(/generations BROKEN at generation 1: the revision chain at seq \d+ is not the one this generation was committed on/);
     expect(verify.code).toBe(1);
@@ -156,6 +156,6 @@ describe("the service checks the chain head it appends to", () => {
     await waitFor(() => lastError() === undefined, "the sync to recover", 40_000);
     await s.reread();
     expect(await count()).toBe(original.length + 1);
-    expect((await runCli(["audit", "verify", "--cluster", s.clusterId, "--database-url", s.config.database.url!])).code).toBe(0);
+    expect((await runCli(["audit", "verify", "--cluster-id", s.clusterId, "--database-url", s.config.database.url!])).code).toBe(0);
   }, 90_000);
 });

@@ -40,7 +40,7 @@ afterAll(async () => {
   await s?.stop();
 });
 
-const verify = () => runCli(["audit", "verify", "--cluster", s.clusterId, "--database-url", s.config.database.url!]);
+const verify = () => runCli(["audit", "verify", "--cluster-id", s.clusterId, "--database-url", s.config.database.url!]);
 
 describe("audit verify checks every generation's matrix content", () => {
   it("an untouched history verifies: revisions and all generations", async () => {

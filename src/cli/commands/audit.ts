@@ -5,7 +5,7 @@
 import { resolve } from "node:path";
 import { Option, type Command } from "commander";
 import { BadInputError, IntegrityError, UsageError } from "../../app/errors.js";
-import { readAnchors, readPublicKey, type Anchor } from "../../store/audit/anchor.js";
+import type { Anchor } from "../../store/audit/anchor.js";
 import type { Store } from "../../store/types.js";
 import type { ExportVerification } from "../../api/exports/verify.js";
 import type { CliIo } from "../io.js";
@@ -48,6 +48,8 @@ export function registerAudit(program: Command, io: CliIo): void {
     const { clusterId, ...flags } = { ...opts, clusterId: opts.clusterId ?? opts.cluster };
     if (flags.export !== undefined) return verifyExport(io, flags.export, clusterId);
     if ((flags.anchor === undefined) !== (flags.anchorKey === undefined)) throw new UsageError("--anchor and --anchor-key go together: the anchor file and the key it is signed with");
+    // Loaded only when asked for: `--help` and the other commands must not load the store.
+    const { readAnchors, readPublicKey } = await import("../../store/audit/anchor.js");
     const anchors = flags.anchor !== undefined ? readAnchors(resolve(io.cwd, flags.anchor), readPublicKey(resolve(io.cwd, flags.anchorKey!))) : undefined;
     if (anchors && anchors.problems.length > 0) {
       io.stdout.write(`anchor file ${flags.anchor}: BROKEN: ${anchors.problems.join("; ")}\n`);

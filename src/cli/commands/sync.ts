@@ -6,7 +6,6 @@ import { installProcessGuards } from "../processGuards.js";
 import type { CliIo } from "../io.js";
 import { addSourceOptions, addStoreOptions, configFromFlags, type ServiceFlags } from "../serviceOptions.js";
 import { waitForShutdown } from "../signals.js";
-import { requiredPermissionProblem } from "../../sync/source.js";
 
 const HELP = `
 Without a source option, the bundled example manifests are synced (into the embedded database
@@ -63,6 +62,8 @@ export function registerSync(program: Command, io: CliIo): void {
  * (right for `serve`, where RBAC may get fixed). Fail instead, naming the permission.
  */
 async function untilSyncedOrRefused(app: SyncApp): Promise<void> {
+  // Loaded here, not at the top: `--help` and the other commands must not load the sync layer.
+  const { requiredPermissionProblem } = await import("../../sync/source.js");
   let timer: NodeJS.Timeout | undefined;
   const refused = new Promise<never>((_, reject) => {
     const check = () => {
