@@ -153,13 +153,12 @@ export class SimulationPool {
     });
     worker.on("error", (err: Error & { code?: string }) => {
       this.discard(running);
-      failed(new Error(`the simulation worker failed to start: ${err.message}`, { cause: err }));
-      running.settle?.({
-        error:
-          err.code === "ERR_WORKER_OUT_OF_MEMORY"
-            ? new BadInputError(`the simulation needed more memory than its budget of ${this.options.heapMb} MB and was stopped (server.simulateHeapMb); simulate a smaller change`)
-            : new Error(`the simulation worker failed: ${err.message}`, { cause: err }),
-      });
+      const error =
+        err.code === "ERR_WORKER_OUT_OF_MEMORY"
+          ? new BadInputError(`the simulation needed more memory than its budget of ${this.options.heapMb} MB and was stopped (server.simulateHeapMb); simulate a smaller change`)
+          : new Error(`the simulation worker failed: ${err.message}`, { cause: err });
+      failed(error);
+      running.settle?.({ error });
     });
     worker.on("exit", (code) => {
       this.discard(running);
