@@ -14,7 +14,7 @@ import { ClusterState } from "../../sync/ClusterState.js";
 import type { GenerationRef, QueryService } from "../query/QueryService.js";
 import { canSeeFinding, findingsVisibility, inScope, scopeKey, type Scope } from "../query/scope.js";
 import { SimulationPool } from "./SimulationPool.js";
-import { rowFromWire } from "./wire.js";
+import { rowsFromWire } from "./wire.js";
 
 export { checkScope, parseProposal } from "./proposal.js";
 
@@ -59,7 +59,7 @@ export class SimulationService {
       mode: options.mode,
       scope,
     });
-    return { ...ref, mode: options.mode, method: outcome.method, policyChanges: outcome.policyChanges, rows: outcome.rows.map(rowFromWire), warnings: outcome.warnings };
+    return { ...ref, mode: options.mode, method: outcome.method, policyChanges: outcome.policyChanges, rows: rowsFromWire(outcome.rows), warnings: outcome.warnings };
   }
 
   /** Stops the simulation worker. */

@@ -3,7 +3,7 @@
  * clones, which keep plain data (bigint, Set, Map) but not classes: a ConnectionSet travels as its
  * canonical key and is parsed back, so the rows the API renders equal the engine's.
  */
-import { parseConnectionSet, type ChangeCause, type ImpactRow, type PolicyChange, type WhatIfMode, type WorldInput } from "../../engine/index.js";
+import { parseConnectionSet, type ChangeCause, type ConnectionSet, type ImpactRow, type PolicyChange, type WhatIfMode, type WorldInput } from "../../engine/index.js";
 import type { Scope } from "../query/scope.js";
 
 /** Posted once when the worker has loaded its modules: budgets start only then. */
@@ -52,15 +52,26 @@ export function rowToWire(r: ImpactRow): WireRow {
   };
 }
 
-export function rowFromWire(r: WireRow): ImpactRow {
-  return {
+/**
+ * Rows back from the wire. A simulation's rows and causes repeat few distinct connection sets
+ * (hundreds of thousands of causes, a handful of keys): each key is parsed once per answer, which
+ * keeps decoding on the API's event loop short.
+ */
+export function rowsFromWire(rows: readonly WireRow[]): ImpactRow[] {
+  const parsed = new Map<string, ConnectionSet>();
+  const conn = (key: string) => {
+    let c = parsed.get(key);
+    if (!c) parsed.set(key, (c = parseConnectionSet(key)));
+    return c;
+  };
+  return rows.map((r) => ({
     diffType: r.diffType,
     src: r.src,
     dst: r.dst,
-    before: parseConnectionSet(r.before),
-    after: parseConnectionSet(r.after),
-    gained: parseConnectionSet(r.gained),
-    lost: parseConnectionSet(r.lost),
-    causes: r.causes.map((c) => ({ ...c, conn: parseConnectionSet(c.conn) })),
-  };
+    before: conn(r.before),
+    after: conn(r.after),
+    gained: conn(r.gained),
+    lost: conn(r.lost),
+    causes: r.causes.map((c) => ({ ...c, conn: conn(c.conn) })),
+  }));
 }

@@ -9,6 +9,7 @@ import { BadInputError, ForbiddenError, UpstreamUnavailableError } from "../../.
 import { computeSimulation, prepareBase } from "../../../src/api/whatif/compute.js";
 import { SimulationPool, type SimulationRequest } from "../../../src/api/whatif/SimulationPool.js";
 import { FULL_SCOPE, type Scope } from "../../../src/api/query/scope.js";
+import { rowsFromWire } from "../../../src/api/whatif/wire.js";
 import { readManifests } from "../../../src/sync/manifests/index.js";
 
 const SEED = new URL("../../../examples/seed", import.meta.url).pathname;
@@ -44,6 +45,12 @@ describe("SimulationPool", () => {
     expect(inThread.rows.length).toBeGreaterThan(0);
     expect(await p.run(request(OPEN))).toEqual(inThread);
     expect(await p.run(request(OPEN))).toEqual(inThread); // the base is kept by the worker
+    // Connection sets travel as their canonical keys and come back equal.
+    const rows = rowsFromWire(inThread.rows);
+    expect(rows.map((r) => [r.before.key, r.after.key, r.gained.key, r.lost.key, ...r.causes.map((c) => c.conn.key)])).toEqual(
+      inThread.rows.map((r) => [r.before, r.after, r.gained, r.lost, ...r.causes.map((c) => c.conn)]),
+    );
+    expect(rows.some((r) => !r.gained.isEmpty())).toBe(true);
   }, 120_000);
 
   it("keeps the error types of the manifests and of the scope", async () => {
