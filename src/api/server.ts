@@ -17,6 +17,7 @@ import type { Logger } from "pino";
 import { pinoHttp } from "pino-http";
 import { WebSocketServer } from "ws";
 import type { Config } from "../app/config.js";
+import { configureSimulation } from "./graphql/resolvers/simulate.js";
 import { isAppError } from "../app/errors.js";
 import type { Store } from "../store/types.js";
 import { TokenAuthenticator } from "./auth.js";
@@ -87,6 +88,7 @@ function bodyParserClientError(err: unknown): { status: number; message: string 
 export async function startApiServer(options: ApiServerOptions): Promise<ApiServer> {
   const { config, logger } = options;
   const auth = new TokenAuthenticator(config.tokens);
+  const simulation = configureSimulation(options.query, options.store, { timeoutMs: config.simulateTimeoutMs, heapMb: config.simulateHeapMb, maxQueued: config.simulateMaxQueued });
   listenHost(config); // refuses a non-local address without tokens, before any work
   const app = express();
   app.disable("x-powered-by");
@@ -307,6 +309,7 @@ export async function startApiServer(options: ApiServerOptions): Promise<ApiServ
       closed = true;
       await apollo.stop(); // drains HTTP and the websocket server
       await new Promise<void>((r) => httpServer.close(() => r()));
+      await simulation.close();
     },
   };
 }

@@ -63,6 +63,10 @@ export const ConfigSchema = z.object({
      */
     /** Active subscriptions one WebSocket may hold; one more is refused with TOO_MANY_SUBSCRIPTIONS. */
     maxSubscriptionsPerConnection: z.number().int().min(1).max(10_000).default(100),
+    /** A simulation runs in a worker thread with these budgets (docs/simulation-worker.md). */
+    simulateTimeoutMs: z.number().int().min(1).max(600_000).default(10_000),
+    simulateHeapMb: z.number().int().min(64).max(16_384).default(512),
+    simulateMaxQueued: z.number().int().min(0).max(1_000).default(8),
     allowedHosts: z.array(z.string().regex(/^[A-Za-z0-9]([A-Za-z0-9.-]*[A-Za-z0-9])?$/, "must be a host name without port, scheme or path")).default([]),
   }),
   sync: z.object({

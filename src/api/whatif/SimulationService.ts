@@ -1,36 +1,22 @@
 /**
  * What-if and findings over stored generations, for the GraphQL API. The base of a what-if is the
  * compiled world of a generation (QueryService's WorldCache) with its class matrix, built once per
- * generation and kept (generations are immutable); each simulation then costs only the engine's
- * incremental what-if. Nothing here writes: a simulation never reaches the store or the history.
+ * generation and kept (generations are immutable). Simulations run in a worker thread
+ * (SimulationPool), which compiles and keeps the base of a generation itself and is sent only the
+ * request's manifests; a heavy simulation never holds this event loop, and has a time and memory
+ * budget. Nothing here writes: a simulation never reaches the store or the history.
  * Scope rules are QueryService's: a scoped token may only propose objects in its namespaces and
  * sees rows and findings whose workloads and objects are all in them.
  */
-import { BadInputError, ForbiddenError } from "../../app/errors.js";
-import {
-  buildMatrix,
-  compileWorld,
-  findings,
-  formatDiagnostic,
-  measureInput,
-  planProposal,
-  prepareWhatIf,
-  splitDeletions,
-  whatIf,
-  type Finding,
-  type ImpactRow,
-  type PolicyChange,
-  type Proposal,
-  type WhatIfBase,
-  type WhatIfMode,
-  type WorldInput,
-} from "../../engine/index.js";
+import { buildMatrix, findings, prepareWhatIf, type Finding, type ImpactRow, type PolicyChange, type WhatIfBase, type WhatIfMode } from "../../engine/index.js";
 import type { Store } from "../../store/types.js";
 import { ClusterState } from "../../sync/ClusterState.js";
-import { parseManifestText, REQUEST_MANIFEST_LIMITS, toWorldInput } from "../../sync/manifests/index.js";
-import { overLimits } from "./limits.js";
-import { visibleRow, type GenerationRef, type QueryService } from "../query/QueryService.js";
-import { canSeeFinding, canSeeObject, findingsVisibility, inScope, scopeKey, type Scope } from "../query/scope.js";
+import type { GenerationRef, QueryService } from "../query/QueryService.js";
+import { canSeeFinding, findingsVisibility, inScope, scopeKey, type Scope } from "../query/scope.js";
+import { SimulationPool } from "./SimulationPool.js";
+import { rowsFromWire } from "./wire.js";
+
+export { checkScope, parseProposal } from "./proposal.js";
 
 export interface SimulationAnswer extends GenerationRef {
   readonly mode: WhatIfMode;
@@ -54,9 +40,6 @@ interface GenerationEntry {
 /** Scopes whose findings are kept per generation (a token set is small; the cap bounds memory). */
 const MAX_FINDINGS_SCOPES = 16;
 
-/** Diagnostics shown in a refusal, at most. */
-const MAX_SHOWN_ERRORS = 5;
-
 export class SimulationService {
   private readonly entries = new Map<string, GenerationEntry>();
 
@@ -64,26 +47,24 @@ export class SimulationService {
     private readonly query: QueryService,
     private readonly store: Pick<Store, "objects">,
     private readonly capacity = 2,
+    private readonly pool = new SimulationPool(),
   ) {}
 
   async simulate(scope: Scope, options: { cluster?: string | null; manifests: string; mode: WhatIfMode }): Promise<SimulationAnswer> {
     const ref = await this.query.generation({ cluster: options.cluster });
-    const proposal = parseProposal(options.manifests);
-    const entry = this.entry(ref);
-    const base = await entry.base;
-    const plan = planProposal(base.world, proposal, options.mode);
-    checkScope(scope, proposal, plan.namespaces, options.mode);
-    // The full recomputation (pods or namespaces change) needs the generation's objects as input.
-    const baseInput: WorldInput | undefined = plan.incremental ? undefined : ClusterState.from(await this.store.objects.loadObjectsAt(ref.cluster, ref.generation)).toWorldInput();
-    const { result } = whatIf(base, proposal, options.mode, { baseInput: () => baseInput! });
-    return {
-      ...ref,
+    const outcome = await this.pool.run({
+      baseKey: `${ref.cluster}\u0000${ref.generation}`,
+      loadBase: async () => ClusterState.from(await this.store.objects.loadObjectsAt(ref.cluster, ref.generation)).toWorldInput(),
+      manifests: options.manifests,
       mode: options.mode,
-      method: result.method,
-      policyChanges: result.policyChanges.filter((c) => canSeeObject(scope, c.ref)),
-      rows: result.rows.filter((r) => visibleRow(scope, { src: r.src, dst: r.dst, conn: r.after })),
-      warnings: result.diagnostics.filter((d) => d.severity === "warning").map(formatDiagnostic),
-    };
+      scope,
+    });
+    return { ...ref, mode: options.mode, method: outcome.method, policyChanges: outcome.policyChanges, rows: rowsFromWire(outcome.rows), warnings: outcome.warnings };
+  }
+
+  /** Stops the simulation worker. */
+  close(): Promise<void> {
+    return this.pool.close();
   }
 
   async findings(scope: Scope, options: { cluster?: string | null; namespace?: string | null }): Promise<FindingsAnswer> {
@@ -119,35 +100,3 @@ export class SimulationService {
   }
 }
 
-/**
- * The manifests of a request as a proposal; errors in them refuse it (BAD_USER_INPUT), naming the
- * first few. Every bound (the text's size, nodes and depth; the proposal's rules, peers and CIDRs)
- * is checked before the work it protects: nothing past a bound is compiled.
- */
-export function parseProposal(manifests: string): Proposal {
-  const parsed = parseManifestText(manifests, "manifests", REQUEST_MANIFEST_LIMITS);
-  if (parsed.overLimit) throw new BadInputError(`the manifests are too large to simulate: ${parsed.diagnostics.map(formatDiagnostic).join("; ")} (docs/input-limits.md)`);
-  const { keep, deletions } = splitDeletions(parsed.objects);
-  const mapped = toWorldInput(keep);
-  const over = overLimits(measureInput(mapped.world));
-  if (over.length > 0) throw new BadInputError(`the manifests are too large to simulate: ${over.join("; ")} (docs/input-limits.md)`);
-  const own = compileWorld(mapped.world);
-  const errors = [...parsed.diagnostics, ...mapped.diagnostics, ...own.diagnostics].filter((d) => d.severity === "error");
-  if (errors.length > 0) {
-    const shown = errors.slice(0, MAX_SHOWN_ERRORS).map(formatDiagnostic).join("; ");
-    throw new BadInputError(`${errors.length} error${errors.length === 1 ? "" : "s"} in the manifests: ${shown}${errors.length > MAX_SHOWN_ERRORS ? "; ..." : ""}`);
-  }
-  if (mapped.world.networkPolicies.length + mapped.world.pods.length + mapped.world.namespaces.length + (mapped.world.tieredPolicies?.length ?? 0) + deletions.length === 0)
-    throw new BadInputError("the manifests hold no object kubereach reads (NetworkPolicy, Namespace, Pod, workloads, tiered policies), and no deletion");
-  return { input: mapped.world, deletions };
-}
-
-/** A scoped token may touch only its namespaces: not REPLACE_ALL, not cluster-scoped objects. */
-function checkScope(scope: Scope, proposal: Proposal, touched: readonly string[], mode: WhatIfMode): void {
-  if (scope.all) return;
-  if (mode === "replace-all") throw new ForbiddenError("REPLACE_ALL replaces the policies of every namespace: it needs a token for all namespaces");
-  const clusterScoped = (proposal.input.tieredPolicies?.length ?? 0) > 0 || proposal.deletions.some((d) => d.namespace === "" && d.kind !== "Namespace");
-  if (clusterScoped) throw new ForbiddenError("cluster-scoped policies need a token for all namespaces");
-  const outside = touched.filter((ns) => !inScope(scope, ns));
-  if (outside.length > 0) throw new ForbiddenError(`the manifests touch namespace${outside.length === 1 ? "" : "s"} outside this token's scope: ${outside.join(", ")}`);
-}

@@ -3,6 +3,9 @@ import type { ChangeCause, ImpactRow, PolicyChangeKind as EnginePolicyChangeKind
 import type { CauseEffect, MutationResolvers, PolicyChangeKind, SimulationMode } from "../../../generated/graphql.js";
 import type { GenerationScoped } from "../models.js";
 import type { GraphQLContext } from "../context.js";
+import type { QueryService } from "../../query/QueryService.js";
+import type { Store } from "../../../store/types.js";
+import { SimulationPool, type SimulationPoolOptions } from "../../whatif/SimulationPool.js";
 import { SimulationService } from "../../whatif/SimulationService.js";
 import { connectionsOut, endpointOut } from "./shared.js";
 
@@ -22,6 +25,13 @@ const services = new WeakMap<object, SimulationService>();
 export function simulationService(ctx: GraphQLContext): SimulationService {
   let s = services.get(ctx.query);
   if (!s) services.set(ctx.query, (s = new SimulationService(ctx.query, ctx.store)));
+  return s;
+}
+
+/** The running API's service, with its worker's budgets (startApiServer calls it, and closes it). */
+export function configureSimulation(query: QueryService, store: Store, options: SimulationPoolOptions): SimulationService {
+  const s = new SimulationService(query, store, undefined, new SimulationPool(options));
+  services.set(query, s);
   return s;
 }
 
