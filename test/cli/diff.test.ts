@@ -257,6 +257,34 @@ describe("--mode: a proposal applied to the base", () => {
     expect(applied).toContainEqual({ diff_type: "removed", src: "shop/frontend[Deployment]", dst: "shop/backend[Deployment]", conn_before: "TCP 80", conn_after: "No Connections" });
   });
 
+  it("a deletion of an object the base does not have is a warning naming it, not a silent no-op", async () => {
+    const proposal = write(
+      "missing.yaml",
+      [
+        "apiVersion: networking.k8s.io/v1",
+        "kind: NetworkPolicy",
+        "metadata: {name: default-denyy, namespace: pay, annotations: {kubereach.io/delete: 'true'}}",
+        "---",
+        "apiVersion: apps/v1",
+        "kind: Deployment",
+        "metadata: {name: frontend, namespace: shopp, annotations: {kubereach.io/delete: 'true'}}",
+        "---",
+        "apiVersion: networking.k8s.io/v1",
+        "kind: NetworkPolicy",
+        "metadata: {name: api-ingress, namespace: pay, annotations: {kubereach.io/delete: 'true'}}",
+        "",
+      ].join("\n"),
+    );
+    const r = await diff("--base", BASE, "--head", proposal, "--mode", "apply");
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stderr.trimEnd().split("\n")).toEqual([
+      "warning: NetworkPolicy pay/default-denyy: metadata.annotations[kubereach.io/delete]: the proposal deletes NetworkPolicy pay/default-denyy, which the base state does not have: nothing is deleted (check the kind, namespace and name)",
+      "warning: Deployment shopp/frontend: metadata.annotations[kubereach.io/delete]: the proposal deletes Deployment shopp/frontend, which the base state does not have: nothing is deleted (check the kind, namespace and name)",
+    ]);
+    // The deletion that matches (pay/api-ingress) is made and named, and draws no warning.
+    expect(r.stdout.split("\n")[0]).toBe("policies: deleted NetworkPolicy pay/api-ingress");
+  });
+
   it("errors in the proposal fail the command (exit 1) unless --skip-invalid", async () => {
     const proposal = write("bad.yaml", "apiVersion: networking.k8s.io/v1\nkind: NetworkPolicy\nmetadata: {name: x, namespace: shop}\nspec: {podSelector: {}, policyTypes: [Sideways]}\n");
     const r = await diff("--base", BASE, "--head", proposal, "--mode", "apply");

@@ -150,6 +150,18 @@ describe.each(API_BACKENDS)("simulate and findings over HTTP on $name", (backend
       expect(s.changes.length).toBeGreaterThan(0);
     });
 
+    it("a deletion of a policy the base does not have: a warning naming its kind, namespace and name; no change", async () => {
+      const typo = "apiVersion: networking.k8s.io/v1\nkind: NetworkPolicy\nmetadata: {name: default-denyy, namespace: pay, annotations: {kubereach.io/delete: 'true'}}\n";
+      const s = await simulate(typo, "APPLY");
+      expect(s.policyChanges).toEqual([]);
+      expect(s.changes).toEqual([]);
+      expect(s.warnings).toEqual([
+        "warning: NetworkPolicy pay/default-denyy: metadata.annotations[kubereach.io/delete]: the proposal deletes NetworkPolicy pay/default-denyy, which the base state does not have: nothing is deleted (check the kind, namespace and name)",
+      ]);
+      // A deletion that matches draws no warning.
+      expect((await simulate(DELETE_AND_CHANGE, "APPLY")).warnings).toEqual([]);
+    });
+
     it("REPLACE_NAMESPACE: the policies of the namespaces mentioned go when not given", async () => {
       const ns = "apiVersion: v1\nkind: Namespace\nmetadata: {name: pay, labels: {team: b}}\n";
       const s = await simulate(ns, "REPLACE_NAMESPACE");
