@@ -178,6 +178,16 @@ describe.each(API_BACKENDS)("simulate and findings over HTTP on $name", (backend
       expect(s.changes.some((c) => c.causes.some((x) => x.effect === "WORLD_CHANGE"))).toBe(true);
     });
 
+    it("a new workload: its new external row names the policy rule that admits it", async () => {
+      const workload =
+        "apiVersion: apps/v1\nkind: Deployment\nmetadata: {name: frontend2, namespace: shop}\nspec: {selector: {matchLabels: {app: frontend}}, template: {metadata: {labels: {app: frontend}}, spec: {containers: [{name: web, image: web}]}}}\n";
+      const s = await simulate(workload, "APPLY");
+      const row = s.changes.find((c) => c.src.display === "shop/frontend2[Deployment]" && c.dst.display === "203.0.113.0-203.0.113.255[External]")!;
+      expect(row).toMatchObject({ diffType: "ADDED", gained: { text: "TCP 443" } });
+      expect(row.causes.map((c) => `${c.effect} ${c.direction} ${c.policy?.namespace}/${c.policy?.name} ${c.policyChange} ${c.rule}`)).toEqual(["ADMITS EGRESS shop/frontend-egress null spec.egress[1]"]);
+      expect(asDiffRows(s)).toEqual(await cliDiffOf(workload, "apply"));
+    });
+
     it("nothing is written: the generation, the history and later answers are unchanged", async () => {
       const generation = svc().generation();
       const audit = (await ok<{ auditLog: { edges: unknown[] } }>(admin(), AUDIT)).auditLog.edges.length;
