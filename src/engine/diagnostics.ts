@@ -28,7 +28,9 @@ export type DiagnosticCode =
   /** A `nodes` or `domainNames` peer: kubereach cannot resolve it, and answers UNKNOWN where it matters (warning). */
   | "UNRESOLVED_PEER"
   /** A peer of a kind kubereach does not know (a newer CRD): the rule fails closed, as the API asks (warning). */
-  | "UNSUPPORTED_PEER";
+  | "UNSUPPORTED_PEER"
+  /** A what-if deletes an object the base state does not have: nothing is deleted (warning). */
+  | "NOT_IN_BASE";
 
 export interface Diagnostic {
   readonly severity: DiagnosticSeverity;

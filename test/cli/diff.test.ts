@@ -257,6 +257,57 @@ describe("--mode: a proposal applied to the base", () => {
     expect(applied).toContainEqual({ diff_type: "removed", src: "shop/frontend[Deployment]", dst: "shop/backend[Deployment]", conn_before: "TCP 80", conn_after: "No Connections" });
   });
 
+  it("a deletion of an object the base does not have is a warning naming it, not a silent no-op", async () => {
+    const proposal = write(
+      "missing.yaml",
+      [
+        "apiVersion: networking.k8s.io/v1",
+        "kind: NetworkPolicy",
+        "metadata: {name: default-denyy, namespace: pay, annotations: {kubereach.io/delete: 'true'}}",
+        "---",
+        "apiVersion: apps/v1",
+        "kind: Deployment",
+        "metadata: {name: frontend, namespace: shopp, annotations: {kubereach.io/delete: 'true'}}",
+        "---",
+        "apiVersion: networking.k8s.io/v1",
+        "kind: NetworkPolicy",
+        "metadata: {name: api-ingress, namespace: pay, annotations: {kubereach.io/delete: 'true'}}",
+        "",
+      ].join("\n"),
+    );
+    const r = await diff("--base", BASE, "--head", proposal, "--mode", "apply");
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stderr.trimEnd().split("\n")).toEqual([
+      "warning: NetworkPolicy pay/default-denyy: metadata.annotations[kubereach.io/delete]: the proposal deletes NetworkPolicy pay/default-denyy, which the base state does not have: nothing is deleted (check the kind, namespace and name)",
+      "warning: Deployment shopp/frontend: metadata.annotations[kubereach.io/delete]: the proposal deletes Deployment shopp/frontend, which the base state does not have: nothing is deleted (check the kind, namespace and name)",
+    ]);
+    // The deletion that matches (pay/api-ingress) is made and named, and draws no warning.
+    expect(r.stdout.split("\n")[0]).toBe("policies: deleted NetworkPolicy pay/api-ingress");
+  });
+
+  it("a new workload's rows name the rules that admit them, a new external row included", async () => {
+    const proposal = write(
+      "new-workload.yaml",
+      "apiVersion: apps/v1\nkind: Deployment\nmetadata: {name: frontend2, namespace: shop}\nspec: {selector: {matchLabels: {app: frontend}}, template: {metadata: {labels: {app: frontend}}, spec: {containers: [{name: web, image: web}]}}}\n",
+    );
+    const r = await diff("--base", BASE, "--head", proposal, "--mode", "apply", "-o", "json", "--explain");
+    expect(r.code, r.stderr).toBe(0);
+    const rows = JSON.parse(r.stdout) as { src: string; dst: string; diff_type: string; conn_after: string; explanation: string[] }[];
+    const external = rows.find((x) => x.src === "shop/frontend2[Deployment]" && x.dst === "203.0.113.0-203.0.113.255[External]");
+    expect(external).toMatchObject({ diff_type: "added", conn_after: "TCP 443" });
+    expect(external!.explanation).toEqual([
+      "shop/frontend2[Deployment] is new: NetworkPolicy shop/frontend-egress spec.egress[1] admits TCP 443 to ipBlock 203.0.113.0/24 (ports: TCP 443)",
+    ]);
+    const toBackend = rows.find((x) => x.src === "shop/frontend2[Deployment]" && x.dst === "shop/backend[Deployment]");
+    expect(toBackend!.explanation).toEqual([
+      "shop/frontend2[Deployment] is new: NetworkPolicy shop/frontend-egress spec.egress[0] admits TCP 80 to pods matching app=backend in namespace shop (ports: TCP 80)",
+      "shop/frontend2[Deployment] is new: NetworkPolicy shop/backend-ingress spec.ingress[0] admits TCP 80 from pods matching app=frontend in namespace shop (ports: TCP 80)",
+    ]);
+    // Nothing isolates the new workload for ingress: no rule to name, the row says why it changed.
+    const fromOutside = rows.find((x) => x.src === "0.0.0.0-255.255.255.255[External]" && x.dst === "shop/frontend2[Deployment]");
+    expect(fromOutside!.explanation).toEqual(["shop/frontend2[Deployment] is new: pods, labels or namespaces changed"]);
+  });
+
   it("errors in the proposal fail the command (exit 1) unless --skip-invalid", async () => {
     const proposal = write("bad.yaml", "apiVersion: networking.k8s.io/v1\nkind: NetworkPolicy\nmetadata: {name: x, namespace: shop}\nspec: {podSelector: {}, policyTypes: [Sideways]}\n");
     const r = await diff("--base", BASE, "--head", proposal, "--mode", "apply");

@@ -255,3 +255,33 @@ describe("--fail-on rules", () => {
     expect(tripped.map((t) => `${t.rule}:${t.rows.length}`)).toEqual(["added-all-connections:1", "removed-any:2"]);
   });
 });
+
+describe("a deletion of an object the base does not have: a NOT_IN_BASE warning naming it", () => {
+  const warnings = (deletions: Proposal["deletions"]) =>
+    whatIf(base(), proposal({}, deletions), "apply", { baseInput: () => BASE })
+      .result.diagnostics.filter((d) => d.code === "NOT_IN_BASE")
+      .map((d) => `${d.severity} ${d.object}`);
+  it.each([
+    { kind: "NetworkPolicy", namespace: "pay", name: "default-deny", present: true },
+    { kind: "NetworkPolicy", namespace: "pay", name: "default-denyy", present: false },
+    { kind: "NetworkPolicy", namespace: "shop", name: "default-deny", present: false },
+    { kind: "Namespace", namespace: "", name: "pay", present: true },
+    { kind: "Namespace", namespace: "", name: "payy", present: false },
+    { kind: "Pod", namespace: "shop", name: "backend", present: true },
+    { kind: "Pod", namespace: "shop", name: "backend-0", present: false },
+    { kind: "Deployment", namespace: "shop", name: "backend", present: false },
+    { kind: "AdminNetworkPolicy", namespace: "", name: "deny-all", present: false },
+  ])("$kind $namespace/$name: warned unless present ($present)", ({ present, ...ref }) => {
+    const shown = ref.namespace === "" ? ref.name : `${ref.namespace}/${ref.name}`;
+    expect(warnings([ref])).toEqual(present ? [] : [`warning ${ref.kind} ${shown}`]);
+  });
+
+  it("the message says nothing is deleted and what to check; the result has no change", () => {
+    const { result } = whatIf(base(), proposal({}, [{ kind: "NetworkPolicy", namespace: "pay", name: "nope" }]), "apply");
+    expect(result.policyChanges).toEqual([]);
+    expect(result.rows).toEqual([]);
+    expect(result.diagnostics.map((d) => d.message)).toEqual([
+      "the proposal deletes NetworkPolicy pay/nope, which the base state does not have: nothing is deleted (check the kind, namespace and name)",
+    ]);
+  });
+});

@@ -109,7 +109,7 @@ export function registerDiff(program: Command, io: CliIo): void {
       const { format, file } = outputOf<DiffFormat>(opts, "text", warn);
       if (opts.cluster !== undefined) warn("--cluster is deprecated: use --context (the kubeconfig context)");
       const context = opts.context ?? opts.cluster;
-      const [{ checkFailOn, diffStates, prepareWhatIf, whatIf }, { formatDiff, formatFailOn }, { writeResult }, { readCluster, readProposal, readState }] = await Promise.all([
+      const [{ checkFailOn, diffStates, formatDiagnostic, prepareWhatIf, whatIf }, { formatDiff, formatFailOn }, { writeResult }, { readCluster, readProposal, readState }] = await Promise.all([
         import("../../engine/index.js"),
         import("../format/diff.js"),
         import("../io.js"),
@@ -124,6 +124,8 @@ export function registerDiff(program: Command, io: CliIo): void {
       if (mode) {
         const proposal = await readProposal(opts.head, opts, io);
         result = whatIf(prepared, proposal, mode, { baseInput: () => base.input }).result;
+        // readProposal reported the proposal's own diagnostics; a deletion of nothing is known only here.
+        for (const d of result.diagnostics) if (d.code === "NOT_IN_BASE") io.stderr.write(`${formatDiagnostic(d)}\n`);
       } else result = diffStates(prepared, (await readState(opts.head, opts, io)).world);
       if (opts.verbose) io.stderr.write(`diff of ${base.label} and ${opts.head}${mode ? ` (${mode})` : ""}: ${result.method} what-if, ${result.rows.length} rows\n`);
       await writeResult(io, formatDiff(result.rows, format, { explain: opts.explain === true, policyChanges: result.policyChanges }), file);

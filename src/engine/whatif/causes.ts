@@ -97,6 +97,30 @@ function ruleCauses(matches: readonly RuleMatch[], conn: ConnectionSet, changeOf
   return out;
 }
 
+/**
+ * Why a row of a workload that exists in one world only (new, or removed) has its connections: the
+ * rules of the world it exists in that admit them, changed or not (an unchanged policy admitting a
+ * new workload's traffic to an ipBlock is the answer a reviewer needs). `verdict` is the pair in
+ * that world; `what` says which workload is new or removed. Empty when no NetworkPolicy rule
+ * admits them (the subject is not isolated, or a tiered policy decides).
+ */
+export function presenceCauses(verdict: PairVerdict, conn: ConnectionSet, changeOf: ReadonlyMap<PolicyKey, PolicyChangeKind>, what: string, gained: boolean): ChangeCause[] {
+  const out: ChangeCause[] = [];
+  for (const dir of DIRS) {
+    const side = verdict[dir];
+    if (!side.governed || side.isolating.length === 0) continue;
+    for (const m of side.matches) {
+      const part = m.conn.intersect(conn);
+      if (part.isEmpty()) continue;
+      const change = changeOf.get(m.policy.key);
+      const peer = `${dir === "ingress" ? "from" : "to"} ${describePeer(m.peer, dir)} (ports: ${describeRulePorts(m.rule)})`;
+      const text = `${what}: ${formatPolicy(m.policy.ref)}${change ? ` (${change})` : ""} ${m.rule.field} ${gained ? "admits" : "admitted"} ${part.key} ${peer}`;
+      out.push({ effect: gained ? "admits" : "no-longer-admits", direction: dir, policy: m.policy.ref, ...(change ? { policyChange: change } : {}), rule: m.rule.field, conn: part, text });
+    }
+  }
+  return out;
+}
+
 function worldChange(direction: Direction, conn: ConnectionSet, what: string): ChangeCause {
   return { effect: "world-change", direction, conn, text: `${what}: pods, labels or namespaces changed` };
 }

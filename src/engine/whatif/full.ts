@@ -15,7 +15,8 @@ import { formatWorkload, workloadKey, type PolicyKey, type WorkloadKey } from ".
 import { familyMax, type IpFamily } from "../net/ip.js";
 import { ConnectionSet } from "../ports/ConnectionSet.js";
 import type { WhatIfBase } from "./base.js";
-import { mergeCauses, pairCauses } from "./causes.js";
+import { mergeCauses, pairCauses, presenceCauses } from "./causes.js";
+import { appendAll } from "../util/appendAll.js";
 import { policyFingerprint } from "./splice.js";
 import type { ChangeCause, ImpactRow, PolicyChange, PolicyChangeKind, WhatIfResult } from "./types.js";
 
@@ -150,7 +151,9 @@ class RowExplainer {
       const conn = row.after.subtract(row.before).isEmpty() ? row.before.subtract(row.after) : row.after.subtract(row.before);
       if (inBase.length === 0 || inHead.length === 0) {
         const text = `${formatWorkload(e.ref)} ${inBase.length === 0 ? "is new" : "is removed"}`;
-        missing.push({ effect: "world-change", direction: e === row.src ? "egress" : "ingress", conn, text: `${text}: pods, labels or namespaces changed` });
+        const named = this.presence(row, inBase.length === 0, conn, text);
+        if (named.length > 0) appendAll(missing, named);
+        else missing.push({ effect: "world-change", direction: e === row.src ? "egress" : "ingress", conn, text: `${text}: pods, labels or namespaces changed` });
         return [];
       }
       const byKey = new Map(inBase.map((p) => [p.key, p]));
@@ -181,6 +184,24 @@ class RowExplainer {
         lists.push(pairCauses(vb, vh, this.changeOf));
       }
     return mergeCauses(lists);
+  }
+
+  /**
+   * The rules admitting a row of a new (or removed) workload, evaluated on one pod of each side in
+   * the world where the row's connections exist (head for a new workload, base for a removed one).
+   */
+  private presence(row: DiffRow, isNew: boolean, conn: ConnectionSet, what: string): ChangeCause[] {
+    const world = isNew ? this.head : this.base;
+    const pods = isNew ? this.headPods : this.basePods;
+    const endpoint = (e: ConnEndpoint): Endpoint | undefined => {
+      if (e.kind === "external") return externalEndpoint({ family: e.range.family, value: e.range.start });
+      const p = pods.get(workloadKey(e.ref))?.[0];
+      return p ? podEndpoint(p) : undefined;
+    };
+    const src = endpoint(row.src);
+    const dst = endpoint(row.dst);
+    if (!src || !dst) return [];
+    return presenceCauses(evaluatePair(world, src, dst), conn, this.changeOf, what, isNew);
   }
 }
 

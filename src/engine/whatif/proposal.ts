@@ -25,6 +25,7 @@ import { formatIp } from "../net/ip.js";
 import type { WhatIfBase } from "./base.js";
 import { compareWorlds } from "./full.js";
 import { simulatePolicyEdit } from "./incremental.js";
+import { missingDeletions } from "./missing.js";
 import { mentionedFamilies } from "./splice.js";
 import type { WhatIfResult } from "./types.js";
 import { appendAll } from "../util/appendAll.js";
@@ -208,12 +209,13 @@ export interface WhatIfOptions {
 /**
  * The impact of a proposal on a base: incremental when only NetworkPolicies change, otherwise the
  * full recomputation (which needs `baseInput`). Diagnostics are those of the proposal's own
- * objects; objects with errors are left out of the change.
+ * objects (objects with errors are left out of the change), then a NOT_IN_BASE warning for each
+ * deletion that matches nothing in the base.
  */
 export function whatIf(base: WhatIfBase, proposal: Proposal, mode: WhatIfMode, options: WhatIfOptions = {}): { plan: PlannedChange; result: WhatIfResult } {
   const plan = planProposal(base.world, proposal, mode);
   const own = compileWorld(proposal.input);
-  const diagnostics: Diagnostic[] = [...own.diagnostics];
+  const diagnostics: Diagnostic[] = [...own.diagnostics, ...missingDeletions(base.world, proposal.deletions)];
   if (plan.incremental) {
     const result = simulatePolicyEdit(base, { upserts: own.world.networkPolicies, deletes: plan.policyDeletes, mentionedFamilies: mentionedFamilies(own.world) }, diagnostics);
     return { plan, result };

@@ -25,6 +25,9 @@ export interface PolicyChange {
  * - `isolates`: an added or modified policy now isolates the pod for the direction, and no rule admits them;
  * - `no-longer-isolates`: the deleted or modified policies that isolated the pod no longer do;
  * - `world-change`: no policy changed on this side: pods, labels or namespaces did (full recompute only).
+ * A row of a workload that is new (or removed) names, as `admits` (or `no-longer-admits`), the rules
+ * of the world it exists in that admit its connections, with `policyChange` undefined when that
+ * policy did not change (full recompute only).
  */
 export type CauseEffect = "admits" | "no-longer-admits" | "isolates" | "no-longer-isolates" | "world-change";
 

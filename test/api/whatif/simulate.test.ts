@@ -150,6 +150,18 @@ describe.each(API_BACKENDS)("simulate and findings over HTTP on $name", (backend
       expect(s.changes.length).toBeGreaterThan(0);
     });
 
+    it("a deletion of a policy the base does not have: a warning naming its kind, namespace and name; no change", async () => {
+      const typo = "apiVersion: networking.k8s.io/v1\nkind: NetworkPolicy\nmetadata: {name: default-denyy, namespace: pay, annotations: {kubereach.io/delete: 'true'}}\n";
+      const s = await simulate(typo, "APPLY");
+      expect(s.policyChanges).toEqual([]);
+      expect(s.changes).toEqual([]);
+      expect(s.warnings).toEqual([
+        "warning: NetworkPolicy pay/default-denyy: metadata.annotations[kubereach.io/delete]: the proposal deletes NetworkPolicy pay/default-denyy, which the base state does not have: nothing is deleted (check the kind, namespace and name)",
+      ]);
+      // A deletion that matches draws no warning.
+      expect((await simulate(DELETE_AND_CHANGE, "APPLY")).warnings).toEqual([]);
+    });
+
     it("REPLACE_NAMESPACE: the policies of the namespaces mentioned go when not given", async () => {
       const ns = "apiVersion: v1\nkind: Namespace\nmetadata: {name: pay, labels: {team: b}}\n";
       const s = await simulate(ns, "REPLACE_NAMESPACE");
@@ -164,6 +176,16 @@ describe.each(API_BACKENDS)("simulate and findings over HTTP on $name", (backend
       expect(s.method).toBe("FULL");
       expect(asDiffRows(s)).toEqual(await cliDiffOf(workload, "apply"));
       expect(s.changes.some((c) => c.causes.some((x) => x.effect === "WORLD_CHANGE"))).toBe(true);
+    });
+
+    it("a new workload: its new external row names the policy rule that admits it", async () => {
+      const workload =
+        "apiVersion: apps/v1\nkind: Deployment\nmetadata: {name: frontend2, namespace: shop}\nspec: {selector: {matchLabels: {app: frontend}}, template: {metadata: {labels: {app: frontend}}, spec: {containers: [{name: web, image: web}]}}}\n";
+      const s = await simulate(workload, "APPLY");
+      const row = s.changes.find((c) => c.src.display === "shop/frontend2[Deployment]" && c.dst.display === "203.0.113.0-203.0.113.255[External]")!;
+      expect(row).toMatchObject({ diffType: "ADDED", gained: { text: "TCP 443" } });
+      expect(row.causes.map((c) => `${c.effect} ${c.direction} ${c.policy?.namespace}/${c.policy?.name} ${c.policyChange} ${c.rule}`)).toEqual(["ADMITS EGRESS shop/frontend-egress null spec.egress[1]"]);
+      expect(asDiffRows(s)).toEqual(await cliDiffOf(workload, "apply"));
     });
 
     it("nothing is written: the generation, the history and later answers are unchanged", async () => {
