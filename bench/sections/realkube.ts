@@ -19,7 +19,7 @@ import { generateCluster } from "../generateCluster.js";
 import { fmtInt, fmtMs, median, table, worst } from "../lib/stats.js";
 import { ADMIN_URL, admin } from "../lib/pgAdmin.js";
 import { openStore } from "../../src/store/openStore.js";
-import type { Store } from "../../src/store/types.js";
+import type { Store } from "../../src/domain/repositories.js";
 import { KubeClusterSource } from "../../src/sync/kube/KubeClusterSource.js";
 import { SyncService, type GenerationEvent } from "../../src/sync/SyncService.js";
 import type { WorldInput } from "../../src/engine/index.js";

@@ -15,8 +15,8 @@ import { Rng } from "../prng.js";
 import { best, fmtInt, fmtMs, median, table } from "../lib/stats.js";
 import { openStore } from "../../src/store/openStore.js";
 import { connectionKey } from "../../src/store/matrixDelta.js";
-import type { ClassMember, MatrixClass, MatrixSnapshot, ObjectChange, Store } from "../../src/store/types.js";
-import type { JsonValue, NamespaceObject, PodObject, PolicyObject } from "../../src/sync/objects.js";
+import type { ClassMember, MatrixClass, MatrixSnapshot, ObjectChange, Store } from "../../src/domain/repositories.js";
+import type { JsonValue, NamespaceObject, PodObject, PolicyObject } from "../../src/domain/objects.js";
 import { parseSize, type BenchOptions, type BenchSection, type TargetResult } from "./types.js";
 import { ADMIN_URL, admin } from "../lib/pgAdmin.js";
 

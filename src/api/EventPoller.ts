@@ -4,7 +4,7 @@
  * noticed within one interval. History before start is not replayed.
  */
 import type { Logger } from "pino";
-import type { Store } from "../store/types.js";
+import type { Store } from "../domain/repositories.js";
 import type { ApiEvents } from "./events.js";
 
 export interface EventPollerOptions {

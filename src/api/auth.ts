@@ -4,8 +4,8 @@
  * localhost only (enforced where it binds).
  */
 import { createHash, timingSafeEqual } from "node:crypto";
-import { UnauthenticatedError } from "../app/errors.js";
-import type { Config } from "../app/config.js";
+import { UnauthenticatedError } from "../domain/errors.js";
+import type { Config } from "../domain/config.js";
 import { FULL_SCOPE, type Scope } from "./query/scope.js";
 
 type TokenConfig = Config["server"]["tokens"][number];

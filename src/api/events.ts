@@ -3,7 +3,7 @@
  * Fed in-process by the sync service, or by a poller on API-only replicas.
  */
 import { EventEmitter, on } from "node:events";
-import type { StoredRevision } from "../store/types.js";
+import type { StoredRevision } from "../domain/repositories.js";
 
 export interface GenerationCommitted {
   readonly cluster: string;

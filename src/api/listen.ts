@@ -6,8 +6,8 @@
  */
 import { createServer, type IncomingMessage, type RequestListener, type Server, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
-import type { Config } from "../app/config.js";
-import { BadInputError } from "../app/errors.js";
+import type { Config } from "../domain/config.js";
+import { BadInputError } from "../domain/errors.js";
 
 const LOCALHOST = new Set(["127.0.0.1", "localhost", "::1"]);
 

@@ -6,7 +6,7 @@
  * stand by and serve reads.
  */
 import type { Logger } from "pino";
-import type { Lease, Store, StoredRevision } from "../store/types.js";
+import type { Lease, Store, StoredRevision } from "../domain/repositories.js";
 import type { ClusterSource } from "../sync/source.js";
 import { SyncService, type GenerationEvent, type SyncServiceStatus } from "../sync/SyncService.js";
 import type { Config } from "./config.js";

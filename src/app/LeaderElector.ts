@@ -9,7 +9,7 @@
 import { randomUUID } from "node:crypto";
 import { hostname } from "node:os";
 import type { Logger } from "pino";
-import type { Lease, LeaseRepository } from "../store/types.js";
+import type { Lease, LeaseRepository } from "../domain/repositories.js";
 
 export interface LeaderElectorOptions {
   readonly leases: LeaseRepository;

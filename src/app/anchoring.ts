@@ -7,7 +7,7 @@
  */
 import type { Logger } from "pino";
 import { AnchorLog, readPrivateKey } from "../store/audit/anchor.js";
-import type { Store, StoredRevision } from "../store/types.js";
+import type { Store, StoredRevision } from "../domain/repositories.js";
 import type { Config } from "./config.js";
 
 export class ChainAnchoring {

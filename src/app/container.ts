@@ -6,12 +6,12 @@
 import { resolve } from "node:path";
 import type { Logger } from "pino";
 import { openStore } from "../store/index.js";
-import type { Store, StoredRevision } from "../store/types.js";
+import type { Store, StoredRevision } from "../domain/repositories.js";
 import type { ClusterSource } from "../sync/source.js";
 import type { GenerationEvent, SyncService } from "../sync/SyncService.js";
 import { ClusterSyncRunner } from "./ClusterSyncRunner.js";
 import type { Config } from "./config.js";
-import { UpstreamUnavailableError } from "./errors.js";
+import { UpstreamUnavailableError } from "../domain/errors.js";
 import { ChainAnchoring } from "./anchoring.js";
 
 export interface SyncApp {

@@ -4,7 +4,7 @@
  */
 import { writeFile } from "node:fs/promises";
 import { resolve } from "node:path";
-import { BadInputError } from "../app/errors.js";
+import { BadInputError } from "../domain/errors.js";
 
 export interface OutputStream {
   write(chunk: string): unknown;

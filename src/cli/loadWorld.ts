@@ -4,7 +4,7 @@
  * errors either as a failure (BadInputError, exit 1, after every diagnostic is printed) or, with
  * --skip-invalid, as the list of objects left out.
  */
-import { BadInputError } from "../app/errors.js";
+import { BadInputError } from "../domain/errors.js";
 import { compileWorld, formatDiagnostic, type CompiledWorld, type Diagnostic } from "../engine/index.js";
 import { readManifests, sortByOrigin, type ManifestStats, type ReadProgress } from "../sync/manifests/index.js";
 import type { CliIo } from "./io.js";

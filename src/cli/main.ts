@@ -6,7 +6,7 @@
  */
 import { readFile } from "node:fs/promises";
 import { Command, CommanderError } from "commander";
-import { isAppError } from "../app/errors.js";
+import { isAppError } from "../domain/errors.js";
 import { registerAnalyze } from "./commands/analyze.js";
 import { registerExplain } from "./commands/explain.js";
 import { registerReachableFrom, registerWhoCanReach } from "./commands/whoCanReach.js";

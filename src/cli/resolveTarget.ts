@@ -1,5 +1,5 @@
 /** Turns a workload named on the command line into the workload the connectivity list is keyed by. */
-import { BadInputError, NotFoundError } from "../app/errors.js";
+import { BadInputError, NotFoundError } from "../domain/errors.js";
 import { formatWorkload, resolveWorkload, type CompiledWorld, type WorkloadQuery, type WorkloadRef } from "../engine/index.js";
 import type { CliIo } from "./io.js";
 

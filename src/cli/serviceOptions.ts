@@ -4,7 +4,7 @@
  */
 import { type Command } from "commander";
 import type { Config } from "../app/config.js";
-import { BadInputError } from "../app/errors.js";
+import { BadInputError } from "../domain/errors.js";
 import { parsePort } from "./options.js";
 
 export interface ServiceFlags {

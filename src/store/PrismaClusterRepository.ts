@@ -1,7 +1,7 @@
 /** Clusters: the key every other table hangs off. */
 import { mapStoreErrors } from "./errors.js";
 import type { Db } from "./prisma.js";
-import type { ClusterId, ClusterRecord, ClusterRepository } from "./types.js";
+import type { ClusterId, ClusterRecord, ClusterRepository } from "../domain/repositories.js";
 
 export class PrismaClusterRepository implements ClusterRepository {
   constructor(private readonly db: Db) {}

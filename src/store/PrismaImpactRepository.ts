@@ -1,10 +1,10 @@
 /** Reachability impacts of revisions: derived data, insert-only (triggers refuse UPDATE/DELETE). */
 import type { ReachabilityImpact } from "../generated/prisma/client.js";
-import type { JsonValue } from "../sync/objects.js";
+import type { JsonValue } from "../domain/objects.js";
 import { mapStoreErrors } from "./errors.js";
 import { checkFence } from "./PrismaLeaseRepository.js";
 import { TX_OPTIONS, jsonInput, type Db } from "./prisma.js";
-import type { ClusterId, Fence, ImpactInput, ImpactRepository, StoredImpact } from "./types.js";
+import type { ClusterId, Fence, ImpactInput, ImpactRepository, StoredImpact } from "../domain/repositories.js";
 
 export class PrismaImpactRepository implements ImpactRepository {
   constructor(private readonly db: Db) {}

@@ -2,10 +2,10 @@
  * Sync leases (schema: SyncLease): at most one writer per cluster, fenced by an epoch that grows
  * at every takeover. All times come from the database's clock, so replicas' clocks do not matter.
  */
-import { ConflictError } from "../app/errors.js";
+import { ConflictError } from "../domain/errors.js";
 import { mapStoreErrors } from "./errors.js";
 import type { Db, Tx } from "./prisma.js";
-import type { ClusterId, Fence, Lease, LeaseRepository } from "./types.js";
+import type { ClusterId, Fence, Lease, LeaseRepository } from "../domain/repositories.js";
 
 interface LeaseRow {
   holder: string;

@@ -9,12 +9,12 @@
  * half-written one, and past generations stay readable.
  */
 import { Prisma } from "../generated/prisma/client.js";
-import type { JsonValue } from "../sync/objects.js";
-import { ConflictError } from "../app/errors.js";
+import type { JsonValue } from "../domain/objects.js";
+import { ConflictError } from "../domain/errors.js";
 import { ChainIntegrityError, mapStoreErrors } from "./errors.js";
 import { readChainHead } from "./appendRevisions.js";
-import { hashGeneration, matrixDigest, verifyGenerationChain, type ChainedGeneration, type GenerationChainResult } from "./audit/generationChain.js";
-import { GENESIS_HASH } from "./audit/hashChain.js";
+import { hashGeneration, matrixDigest, verifyGenerationChain, type ChainedGeneration, type GenerationChainResult } from "../domain/audit/generationChain.js";
+import { GENESIS_HASH } from "../domain/audit/hashChain.js";
 import { checkFence } from "./PrismaLeaseRepository.js";
 import { computeMatrixDelta, connectionKey, deltaCounts, type MatrixDelta } from "./matrixDelta.js";
 import { LOCK_NS, TX_OPTIONS, jsonInput, type Db, type Tx } from "./prisma.js";
@@ -31,7 +31,7 @@ import type {
   MatrixSnapshot,
   StoredGeneration,
   WorkloadClassRow,
-} from "./types.js";
+} from "../domain/repositories.js";
 
 type Reader = Pick<Tx, "$queryRaw">;
 

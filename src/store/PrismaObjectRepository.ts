@@ -5,15 +5,15 @@
  * size: bulk upserts and deletes through unnest arrays, one workload refresh, one chain append.
  */
 import type { ContainerPortInput } from "../engine/index.js";
-import type { ClusterObject, JsonValue, NamespaceObject, PodObject, PolicyKind, PolicyObject } from "../sync/objects.js";
-import { ConflictError } from "../app/errors.js";
+import type { ClusterObject, JsonValue, NamespaceObject, PodObject, PolicyKind, PolicyObject } from "../domain/objects.js";
+import { ConflictError } from "../domain/errors.js";
 import { appendRevisions } from "./appendRevisions.js";
 import { ChainGuard } from "./chainGuard.js";
 import { checkFence } from "./PrismaLeaseRepository.js";
 import { openGeneration, readObjectsAt, writeObjectVersions, type VersionChange } from "./objectVersions.js";
 import { mapStoreErrors } from "./errors.js";
 import { TX_OPTIONS, jsonTexts, type Db, type Tx } from "./prisma.js";
-import type { ApplyOptions, ClusterId, ObjectChange, ObjectRepository, RevisionInput, StoredRevision, StoredWorkload } from "./types.js";
+import type { ApplyOptions, ClusterId, ObjectChange, ObjectRepository, RevisionInput, StoredRevision, StoredWorkload } from "../domain/repositories.js";
 import { appendAll } from "../engine/util/appendAll.js";
 
 type Labels = Readonly<Record<string, string>>;

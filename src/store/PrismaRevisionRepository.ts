@@ -1,10 +1,10 @@
 /** Reading the policy history. Writing happens only in applyChanges (appendRevisions.ts). */
 import type { PolicyRevision } from "../generated/prisma/client.js";
-import type { JsonValue, ObjectKind, ObservedVia } from "../sync/objects.js";
+import type { JsonValue, ObjectKind, ObservedVia } from "../domain/objects.js";
 import { readChainHead } from "./appendRevisions.js";
 import { mapStoreErrors } from "./errors.js";
 import type { Db } from "./prisma.js";
-import type { ChainHead, ClusterId, RevisionOperation, RevisionQuery, RevisionRepository, StoredRevision } from "./types.js";
+import type { ChainHead, ClusterId, RevisionOperation, RevisionQuery, RevisionRepository, StoredRevision } from "../domain/repositories.js";
 
 const DEFAULT_PAGE = 1000;
 

@@ -1,8 +1,8 @@
 /** Sync runs: one row per (re)list / reconcile pass of a source, with its outcome and counts. */
 import { mapStoreErrors } from "./errors.js";
 import { jsonInput, type Db } from "./prisma.js";
-import type { ClusterId, SyncOutcome, SyncRunRecord, SyncRunRepository } from "./types.js";
-import type { JsonValue } from "../sync/objects.js";
+import type { ClusterId, SyncOutcome, SyncRunRecord, SyncRunRepository } from "../domain/repositories.js";
+import type { JsonValue } from "../domain/objects.js";
 
 export class PrismaSyncRunRepository implements SyncRunRepository {
   constructor(private readonly db: Db) {}

@@ -9,11 +9,11 @@
  * skips a row anyway (a writer that bypassed the lock), the transaction is aborted rather than
  * leaving a gap in the chain.
  */
-import { GENESIS_HASH, hashRevision } from "./audit/hashChain.js";
+import { GENESIS_HASH, hashRevision } from "../domain/audit/hashChain.js";
 import type { ChainGuard } from "./chainGuard.js";
 import { ChainIntegrityError } from "./errors.js";
 import { LOCK_NS, jsonTexts, type Tx } from "./prisma.js";
-import type { ChainHead, ClusterId, RevisionInput, StoredRevision } from "./types.js";
+import type { ChainHead, ClusterId, RevisionInput, StoredRevision } from "../domain/repositories.js";
 
 export async function readChainHead(db: Pick<Tx, "$queryRaw">, cluster: ClusterId): Promise<ChainHead> {
   const rows = await db.$queryRaw<{ seq: bigint; hash: string }[]>`

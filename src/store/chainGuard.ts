@@ -11,16 +11,16 @@
  * retries, and keeps refusing until an operator restores the history (`kubereach audit verify`
  * names the row).
  */
-import { canonicalRevision, chainHash, GENESIS_HASH } from "./audit/hashChain.js";
+import { canonicalRevision, chainHash, GENESIS_HASH } from "../domain/audit/hashChain.js";
 import { ChainIntegrityError } from "./errors.js";
 import type { Tx } from "./prisma.js";
 import { toStoredRevision } from "./PrismaRevisionRepository.js";
-import type { ChainHead, ClusterId } from "./types.js";
+import type { ChainHead, ChainHeadGuard, ClusterId } from "../domain/repositories.js";
 
 /** Rows checked at most between a known head and the current one (a replica may have appended many). */
 const MAX_CHECKED_ROWS = 50_000;
 
-export class ChainGuard {
+export class ChainGuard implements ChainHeadGuard {
   private readonly known = new Map<ClusterId, ChainHead>();
 
   /** A head this process trusts (its own append, or an anchored one). Only moves forward. */

@@ -14,7 +14,7 @@
 import { randomUUID } from "node:crypto";
 import { linkSync, readFileSync, renameSync, rmSync, unlinkSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { ConflictError } from "../app/errors.js";
+import { ConflictError } from "../domain/errors.js";
 
 export const LOCK_FILE = "kubereach.lock";
 

@@ -16,7 +16,7 @@ import {
   IntegrityError,
   NotFoundError,
   UpstreamUnavailableError,
-} from "../app/errors.js";
+} from "../domain/errors.js";
 
 /** The database cannot be reached or refused the connection: start it, or fix the URL. */
 export class DatabaseUnavailableError extends UpstreamUnavailableError {}

@@ -4,8 +4,8 @@
  */
 export { openStore, DEFAULT_DATA_DIR, IN_MEMORY, type OpenStoreOptions } from "./openStore.js";
 export { DataDirInUseError, LOCK_FILE } from "./dataDirLock.js";
-export type * from "./types.js";
-export { SYNC_OUTCOMES } from "./types.js";
+export type * from "../domain/repositories.js";
+export { SYNC_OUTCOMES } from "../domain/repositories.js";
 export {
   AppendOnlyViolationError,
   ChainIntegrityError,
@@ -24,5 +24,5 @@ export {
   type ChainBreakReason,
   type ChainRecord,
   type ChainVerification,
-} from "./audit/hashChain.js";
+} from "../domain/audit/hashChain.js";
 export { computeMatrixDelta, connectionKey, splitConnectionKey, memberKey, type MatrixDelta, type MatrixDeltaCounts } from "./matrixDelta.js";

@@ -7,7 +7,7 @@
  * (source class, destination class). A row whose identity survives but whose content changed
  * (a class's kind, a workload's pod count, a connection set) is closed and reopened.
  */
-import type { ClassKey, ClassMember, MatrixClass, MatrixSnapshot } from "./types.js";
+import type { ClassKey, ClassMember, MatrixClass, MatrixSnapshot } from "../domain/repositories.js";
 
 export interface OpenMember {
   readonly classKey: ClassKey;

@@ -5,9 +5,9 @@
  * generation g and so never belonged to a committed one), and the new version opens at g.
  * Re-applying a change whose resourceVersion is already the open version writes nothing.
  */
-import type { ClusterObject } from "../sync/objects.js";
+import type { ClusterObject } from "../domain/objects.js";
 import type { Tx } from "./prisma.js";
-import type { ClusterId } from "./types.js";
+import type { ClusterId } from "../domain/repositories.js";
 
 export interface VersionChange {
   readonly object: ClusterObject;

@@ -18,7 +18,7 @@ import { PGlite } from "@electric-sql/pglite";
 import { PrismaPg } from "@prisma/adapter-pg";
 import pg from "pg";
 import { PrismaPGlite } from "pglite-prisma-adapter";
-import { BadInputError } from "../app/errors.js";
+import { BadInputError } from "../domain/errors.js";
 import { PrismaClient, type Prisma } from "../generated/prisma/client.js";
 import { lockDataDir } from "./dataDirLock.js";
 import { DatabaseUnavailableError, dbErrorInfo, isUnreachable } from "./errors.js";
@@ -31,7 +31,7 @@ import { PrismaObjectRepository } from "./PrismaObjectRepository.js";
 import { PrismaRevisionRepository } from "./PrismaRevisionRepository.js";
 import { PrismaSyncRunRepository } from "./PrismaSyncRunRepository.js";
 import { PrismaLeaseRepository } from "./PrismaLeaseRepository.js";
-import type { Store, StoreBackend } from "./types.js";
+import type { Store, StoreBackend } from "../domain/repositories.js";
 
 export const DEFAULT_DATA_DIR = "./.kubereach/db";
 export const IN_MEMORY = ":memory:";

@@ -7,7 +7,7 @@
  * - public methods are wrapped in `mapStoreErrors`.
  */
 import { Prisma, type PrismaClient } from "../generated/prisma/client.js";
-import type { JsonValue } from "../sync/objects.js";
+import type { JsonValue } from "../domain/objects.js";
 
 export type Db = PrismaClient;
 export type Tx = Prisma.TransactionClient;

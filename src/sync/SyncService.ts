@@ -8,13 +8,13 @@
  */
 import type { Logger } from "pino";
 import type { LabelSelector } from "../engine/index.js";
-import type { ClusterId, Fence, MatrixSnapshot, ObjectChange, StoredRevision } from "../store/types.js";
+import type { ClusterId, Fence, MatrixSnapshot, ObjectChange, StoredRevision } from "../domain/repositories.js";
 import { analyze, type Analysis } from "./analysis.js";
 import { changesForDelete, changesForListing, changesForUpsert, type ChangeContext } from "./changes.js";
-import { ClusterState } from "./ClusterState.js";
+import { ClusterState } from "../domain/ClusterState.js";
 import { computeImpacts, type LoggedBatch } from "./impact.js";
 import { MatrixMaintainer } from "./recompute.js";
-import { OBJECT_KINDS, POLICY_KINDS, TIERED_POLICY_KINDS, type ClusterObject, type JsonValue, type ObjectKind, type ObservedVia } from "./objects.js";
+import { OBJECT_KINDS, POLICY_KINDS, TIERED_POLICY_KINDS, type ClusterObject, type JsonValue, type ObjectKind, type ObservedVia } from "../domain/objects.js";
 import type { SyncStore } from "./ports.js";
 import type { ClusterSource, SourceHandler } from "./source.js";
 import { Mutex } from "./Mutex.js";

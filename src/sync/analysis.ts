@@ -1,6 +1,6 @@
 /** One analysis of a cluster state through the engine: compile, class matrix, connectivity list. */
 import { buildConnectivity, buildMatrix, buildWorkloadIndex, compileWorld, type ClassMatrix, type CompiledWorld, type ConnectivityRow, type Diagnostic } from "../engine/index.js";
-import type { ClusterState } from "./ClusterState.js";
+import type { ClusterState } from "../domain/ClusterState.js";
 
 export interface Analysis {
   readonly world: CompiledWorld;

@@ -5,9 +5,9 @@
  */
 import jsonpatch from "fast-json-patch";
 import type { LabelSelector } from "../engine/index.js";
-import type { ObjectChange, RevisionInput, RevisionOperation } from "../store/types.js";
-import type { ClusterState } from "./ClusterState.js";
-import { isPolicyObject, type ClusterObject, type JsonValue, type ObjectKind, type ObservedVia } from "./objects.js";
+import type { ObjectChange, RevisionInput, RevisionOperation } from "../domain/repositories.js";
+import type { ClusterState } from "../domain/ClusterState.js";
+import { isPolicyObject, type ClusterObject, type JsonValue, type ObjectKind, type ObservedVia } from "../domain/objects.js";
 import { appendAll } from "../engine/util/appendAll.js";
 
 export interface ChangeContext {

@@ -5,10 +5,10 @@
  * initial sync, a reconcile after a gap) gets one impact attributed to all its revisions jointly.
  */
 import { diffConnectivity, formatConnEndpoint, type ConnectivityRow, type DiffRow } from "../engine/index.js";
-import type { ImpactInput, ObjectChange, StoredRevision } from "../store/types.js";
-import type { JsonValue } from "./objects.js";
+import type { ImpactInput, ObjectChange, StoredRevision } from "../domain/repositories.js";
+import type { JsonValue } from "../domain/objects.js";
 import { analyze } from "./analysis.js";
-import type { ClusterState } from "./ClusterState.js";
+import type { ClusterState } from "../domain/ClusterState.js";
 
 /** Revisions replayed one by one at most; beyond this a batch gets a joint impact. */
 export const MAX_EXACT_REVISIONS = 8;

@@ -5,7 +5,7 @@
  */
 import { createHash } from "node:crypto";
 import { buildWorkloadIndex, classSignatures, formatIp, workloadKey, type ClassMatrix, type IpRange } from "../engine/index.js";
-import type { ClassKey, ClassMember, MatrixClass, MatrixSnapshot } from "../store/types.js";
+import type { ClassKey, ClassMember, MatrixClass, MatrixSnapshot } from "../domain/repositories.js";
 
 export function classKeyOf(signature: string): ClassKey {
   return createHash("sha256").update(signature).digest("hex").slice(0, 32);

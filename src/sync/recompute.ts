@@ -9,12 +9,12 @@
  */
 import type { Logger } from "pino";
 import { classSignatures, IncrementalMatrix, workloadKey, type ChangePair, type IncrementalUpdate, type NamespaceInput, type NetworkPolicyInput, type PodInput, type SigClass, type WorldChange } from "../engine/index.js";
-import type { ClassKey, ClassMember, MatrixClass, MatrixSnapshot } from "../store/types.js";
+import type { ClassKey, ClassMember, MatrixClass, MatrixSnapshot } from "../domain/repositories.js";
 import { analyze, type Analysis } from "./analysis.js";
-import { namespaceInput, networkPolicyInput, podInput, type ClusterState } from "./ClusterState.js";
+import { namespaceInput, networkPolicyInput, podInput, type ClusterState } from "../domain/ClusterState.js";
 import type { LoggedBatch } from "./impact.js";
 import { classKeyOf, toMatrixSnapshot } from "./matrixSnapshot.js";
-import { isTieredKind, type ClusterObject, type NamespaceObject, type PodObject, type PolicyObject } from "./objects.js";
+import { isTieredKind, type ClusterObject, type NamespaceObject, type PodObject, type PolicyObject } from "../domain/objects.js";
 
 export interface GenerationStats {
   readonly classes: number;

@@ -11,7 +11,7 @@
  *   point readiness gates on) and rejects only for configuration errors; transient failures are
  *   retried with backoff and reported through `status()`.
  */
-import type { ClusterObject, ObjectKind } from "./objects.js";
+import type { ClusterObject, ObjectKind } from "../domain/objects.js";
 
 export interface SourceHandler {
   list(kind: ObjectKind, objects: readonly ClusterObject[], via: "list" | "relist" | "manifest"): Promise<void>;

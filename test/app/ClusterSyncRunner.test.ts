@@ -11,7 +11,7 @@ import { ClusterSyncRunner } from "../../src/app/ClusterSyncRunner.js";
 import { loadConfig } from "../../src/app/config.js";
 import { silentLogger } from "../../src/app/logger.js";
 import { openStore } from "../../src/store/index.js";
-import type { Store } from "../../src/store/types.js";
+import type { Store } from "../../src/domain/repositories.js";
 import { dropDatabase, pgAdmin, pgUrl, uniqueDbName } from "../store/helpers/backends.js";
 import { waitFor } from "../sync/kube/helpers.js";
 

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { APP_ERROR_CODES, AppError, BadInputError, ConflictError, isAppError, NotFoundError, UpstreamUnavailableError, UsageError } from "../../src/app/errors.js";
+import { APP_ERROR_CODES, AppError, BadInputError, ConflictError, isAppError, NotFoundError, UpstreamUnavailableError, UsageError } from "../../src/domain/errors.js";
 
 describe("AppError", () => {
   it.each([

@@ -16,7 +16,7 @@ import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import type { Store } from "../../src/store/types.js";
+import type { Store } from "../../src/domain/repositories.js";
 import { FakeKubeApi } from "../helpers/fakeKubeApi.js";
 import { TempKubeconfig } from "../sync/kube/helpers.js";
 import { checkAll, dbObjects, driveChanges, waitCaughtUp, watchPolicies } from "./helpers/checks.js";

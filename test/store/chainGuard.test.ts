@@ -11,9 +11,9 @@
  */
 import pg from "pg";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { canonicalRevision, chainHash, GENESIS_HASH } from "../../src/store/audit/hashChain.js";
+import { canonicalRevision, chainHash, GENESIS_HASH } from "../../src/domain/audit/hashChain.js";
 import { ManifestSource } from "../../src/sync/manifests/ManifestSource.js";
-import type { JsonValue } from "../../src/sync/objects.js";
+import type { JsonValue } from "../../src/domain/objects.js";
 import { POSTGRES } from "../api/helpers/backends.js";
 import { httpClient, ok, waitFor } from "../api/helpers/graphql.js";
 import { backendAllow, initialFiles } from "../api/helpers/scenario.js";

@@ -4,9 +4,9 @@
  * time. The chain must stay gapless and intact, and generations must not collide.
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { verifyChain } from "../../src/store/audit/hashChain.js";
+import { verifyChain } from "../../src/domain/audit/hashChain.js";
 import { connectionKey } from "../../src/store/matrixDelta.js";
-import type { Store } from "../../src/store/types.js";
+import type { Store } from "../../src/domain/repositories.js";
 import { postgresBackend } from "./helpers/backends.js";
 import { at, cloneSnapshot, makeSnapshot, normalizeSnapshot, policy, upsert } from "./helpers/fixtures.js";
 

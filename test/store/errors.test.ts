@@ -1,6 +1,6 @@
 /** Which database failures are "unavailable" (503 for API clients) and which are the statement's own fault. */
 import { describe, expect, it } from "vitest";
-import { ConflictError } from "../../src/app/errors.js";
+import { ConflictError } from "../../src/domain/errors.js";
 import { DatabaseError, DatabaseUnavailableError, isUnreachable, toStoreError } from "../../src/store/errors.js";
 
 const pgError = (code: string, message: string) => Object.assign(new Error(message), { code });

@@ -1,7 +1,7 @@
 /** The pure matrix delta: which stored rows a recompute closes and opens. */
 import { describe, expect, it } from "vitest";
 import { computeMatrixDelta, connectionKey, deltaCounts, isEmptyDelta, memberKey, splitConnectionKey } from "../../src/store/matrixDelta.js";
-import type { ClassMember, MatrixClass, MatrixSnapshot } from "../../src/store/types.js";
+import type { ClassMember, MatrixClass, MatrixSnapshot } from "../../src/domain/repositories.js";
 
 const wl = (name: string, pods = 1, kind = "Deployment"): ClassMember => ({ type: "workload", namespace: "ns", kind, name, pods });
 const ext = (start: string, end: string): ClassMember => ({ type: "external", family: 4, start, end });

@@ -1,8 +1,8 @@
 import { describe, expect, it } from "vitest";
 import { LabelSelector } from "../../src/engine/index.js";
 import { changesForDelete, changesForListing, changesForUpsert, type ChangeContext } from "../../src/sync/changes.js";
-import { ClusterState } from "../../src/sync/ClusterState.js";
-import type { NamespaceObject, PodObject, PolicyObject } from "../../src/sync/objects.js";
+import { ClusterState } from "../../src/domain/ClusterState.js";
+import type { NamespaceObject, PodObject, PolicyObject } from "../../src/domain/objects.js";
 
 const at = new Date("2026-11-27T10:00:00.000Z");
 const ctx = (over: Partial<ChangeContext> = {}): ChangeContext => ({ observedAt: at, via: "watch", sourceRef: null, namespaceSelectors: [], ...over });

@@ -268,7 +268,7 @@ ALTER TABLE "matrix_connections" ADD CONSTRAINT "matrix_connections_cluster_id_f
 --    A BEFORE UPDATE OR DELETE row trigger and a BEFORE TRUNCATE statement trigger raise SQLSTATE
 --    KR001 (mapped to AppendOnlyViolationError in src/store/errors.ts). They are ENABLE ALWAYS, so
 --    `SET session_replication_role = replica` does not switch them off. The table owner or a
---    superuser can still DISABLE them: the hash chain (src/store/audit/hashChain.ts) makes that
+--    superuser can still DISABLE them: the hash chain (src/domain/audit/hashChain.ts) makes that
 --    kind of tampering evident. Production should run kubereach as a role that does not own these
 --    tables, with TRUNCATE revoked (shared/RELIABILITY.md 2.3).
 -- 2. Partial unique indexes on the matrix tables: at most one open row (valid_to IS NULL) per

@@ -1,4 +1,4 @@
--- The generation chain (src/store/audit/generationChain.ts): each matrix generation carries the
+-- The generation chain (src/domain/audit/generationChain.ts): each matrix generation carries the
 -- digest of its content, the revision chain head it was committed on, and a hash linking it to
 -- the generation before it. Rows committed before this migration keep NULLs (reported as
 -- unchained by `kubereach audit verify`).

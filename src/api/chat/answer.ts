@@ -3,9 +3,9 @@
  * Long answers are capped (the first CHAT_LIMIT entries, then "and N more"). A name outside the
  * caller's namespaces is answered exactly like a name that does not exist.
  */
-import { isAppError } from "../../app/errors.js";
+import { isAppError } from "../../domain/errors.js";
 import { formatConnEndpoint, formatWorkload, type EndpointQuery } from "../../engine/index.js";
-import type { StoredRevision } from "../../store/types.js";
+import type { StoredRevision } from "../../domain/repositories.js";
 import type { GenerationRef, QueryService } from "../query/QueryService.js";
 import type { Scope } from "../query/scope.js";
 import type { ChatCommand } from "./parse.js";

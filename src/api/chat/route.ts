@@ -6,7 +6,7 @@
  * chat client shows the text); only a malformed request is 400.
  */
 import express, { type Express, type Request, type Response } from "express";
-import { BadInputError } from "../../app/errors.js";
+import { BadInputError } from "../../domain/errors.js";
 import type { RouteDeps } from "../server.js";
 import { answerChat } from "./answer.js";
 import { parseChat } from "./parse.js";

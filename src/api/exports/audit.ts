@@ -8,8 +8,8 @@
  * never "complete". Each export is logged as an access to the audit trail.
  */
 import type { Express, Request, Response } from "express";
-import { BadInputError, NotFoundError } from "../../app/errors.js";
-import type { StoredRevision } from "../../store/types.js";
+import { BadInputError, NotFoundError } from "../../domain/errors.js";
+import type { StoredRevision } from "../../domain/repositories.js";
 import { attachment, fileStamp, formatParam, optionalCluster, optionalNamespace, optionalTime, queryParams } from "../http/params.js";
 import { streamBody } from "../http/stream.js";
 import { canSeeObject, inScope, type Scope } from "../query/scope.js";

@@ -2,7 +2,7 @@
  * The audit and matrix export formats: what the exporter writes and the offline verifier reads.
  *
  * Audit export (kubereach-audit-export/v1). Every revision row carries the fields its hash covers,
- * under the names of the hash chain (src/store/audit/hashChain.ts: ChainRecord), with `seq` and
+ * under the names of the hash chain (src/domain/audit/hashChain.ts: ChainRecord), with `seq` and
  * `id` as decimal strings and `observedAt` as ISO 8601, plus `prevHash`, `hash` and `canonical`
  * (the exact text that was hashed).
  * - json:   {"format", "cluster", "exportedAt", "filter", "complete", "chainHead", "revisions": [...], "count"}
@@ -13,8 +13,8 @@
  *           JSON text), and a last line `# end count=N`. Lines end with CRLF (RFC 4180).
  * The count/trailer lets a verifier tell a download that was cut short from a short export.
  */
-import type { JsonValue } from "../../sync/objects.js";
-import type { ChainHead, StoredRevision } from "../../store/types.js";
+import type { JsonValue } from "../../domain/objects.js";
+import type { ChainHead, StoredRevision } from "../../domain/repositories.js";
 
 export const AUDIT_FORMAT = "kubereach-audit-export/v1";
 export const MATRIX_FORMAT = "kubereach-matrix-export/v1";

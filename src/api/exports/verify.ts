@@ -1,6 +1,6 @@
 /**
  * Offline verification of an audit export (json, ndjson or csv), with nothing but the file: the
- * hash chain functions of src/store/audit/hashChain.ts, no database, no server.
+ * hash chain functions of src/domain/audit/hashChain.ts, no database, no server.
  *
  * COMPLETE export (no filter, unscoped token: every revision from seq 1 to the chain head):
  *   the whole chain is recomputed from seq 1 exactly as `kubereach audit verify` does on the
@@ -24,8 +24,8 @@
 import { createReadStream } from "node:fs";
 import { open, readFile } from "node:fs/promises";
 import { createInterface } from "node:readline";
-import { BadInputError } from "../../app/errors.js";
-import { canonicalize, canonicalRevision, chainHash, ChainVerifier, GENESIS_HASH, type ChainBreakReason } from "../../store/audit/hashChain.js";
+import { BadInputError } from "../../domain/errors.js";
+import { canonicalize, canonicalRevision, chainHash, ChainVerifier, GENESIS_HASH, type ChainBreakReason } from "../../domain/audit/hashChain.js";
 import { CsvReader, CsvSyntaxError, type CsvRecord } from "./csvReader.js";
 import { AUDIT_COLUMNS, AUDIT_FORMAT, auditCellText, parseCommentLine, unguardCell, type AuditFilter, type AuditHeader, type ExportRevision } from "./format.js";
 

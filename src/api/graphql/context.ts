@@ -1,7 +1,7 @@
 /** The per-request GraphQL context: who is asking, what they may see, and the read services. */
 import DataLoader from "dataloader";
 import type { Logger } from "pino";
-import type { Store, StoredImpact } from "../../store/types.js";
+import type { Store, StoredImpact } from "../../domain/repositories.js";
 import type { ApiEvents } from "../events.js";
 import type { QueryService } from "../query/QueryService.js";
 import type { Scope } from "../query/scope.js";

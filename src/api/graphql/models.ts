@@ -3,7 +3,7 @@
  * references into a stored generation, resolved lazily against that generation's world.
  */
 import type { CompiledNetworkPolicy, CompiledTieredPolicy, InvalidPolicy, WorkloadRef } from "../../engine/index.js";
-import type { StoredRevision } from "../../store/types.js";
+import type { StoredRevision } from "../../domain/repositories.js";
 
 export interface GenerationScoped {
   readonly cluster: string;

@@ -4,7 +4,7 @@
  */
 import type { GraphQLFormattedError } from "graphql";
 import { unwrapResolverError } from "@apollo/server/errors";
-import { isAppError, type AppError, type AppErrorCode } from "../../app/errors.js";
+import { isAppError, type AppError, type AppErrorCode } from "../../domain/errors.js";
 import { DatabaseUnavailableError } from "../../store/errors.js";
 
 /**

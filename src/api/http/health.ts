@@ -6,7 +6,7 @@
  */
 import type { Express } from "express";
 import type { Logger } from "pino";
-import type { Store } from "../../store/types.js";
+import type { Store } from "../../domain/repositories.js";
 import { clusterHealth, type RuntimeStatus } from "../runtime.js";
 
 export interface HealthDeps {

@@ -20,7 +20,7 @@
  */
 import type { Express, NextFunction, Request, Response } from "express";
 import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from "prom-client";
-import type { Store } from "../../store/types.js";
+import type { Store } from "../../domain/repositories.js";
 import { clusterHealth, type RuntimeStatus } from "../runtime.js";
 import { notReadyReasons } from "./health.js";
 

@@ -15,7 +15,7 @@
 import { isIP } from "node:net";
 import type { IncomingMessage } from "node:http";
 import type { Express, NextFunction, Request, Response } from "express";
-import { ForbiddenError } from "../../app/errors.js";
+import { ForbiddenError } from "../../domain/errors.js";
 
 export interface OriginPolicyOptions {
   /** Host names (without port) this server answers to, besides IP literals and localhost. */

@@ -1,6 +1,6 @@
 /** Query-string parameters of the REST routes, validated with messages that say what is expected. */
 import type { Request } from "express";
-import { BadInputError } from "../../app/errors.js";
+import { BadInputError } from "../../domain/errors.js";
 
 /** A Kubernetes namespace name (RFC 1123 label). */
 const NAMESPACE = /^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$/;

@@ -5,7 +5,7 @@
  * answered from memory instead of three database reads per workload (the difference between a
  * dashboard's first pass taking seconds and taking one snapshot read).
  */
-import type { ClassKey, ClassMember, MatrixConnectionRow, MatrixSnapshot, WorkloadClassRow } from "../../store/types.js";
+import type { ClassKey, ClassMember, MatrixConnectionRow, MatrixSnapshot, WorkloadClassRow } from "../../domain/repositories.js";
 
 export class GenerationIndex {
   private readonly workloads: Map<string, WorkloadClassRow[]>;

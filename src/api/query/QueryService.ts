@@ -4,7 +4,7 @@
  * expanded by the engine's expandEdges); explanations from the engine's explain over the world of
  * the same generation. Nothing here applies a policy rule itself.
  */
-import { BadInputError, NotFoundError } from "../../app/errors.js";
+import { BadInputError, NotFoundError } from "../../domain/errors.js";
 import type {
   ConnectionSet} from "../../engine/index.js";
 import {
@@ -25,7 +25,7 @@ import {
   type WorkloadQuery,
   type WorkloadRef,
 } from "../../engine/index.js";
-import type { ClassKey, MatrixConnectionRow, MatrixSnapshot, Store, StoredRevision } from "../../store/types.js";
+import type { ClassKey, MatrixConnectionRow, MatrixSnapshot, Store, StoredRevision } from "../../domain/repositories.js";
 import { GenerationIndex } from "./GenerationIndex.js";
 import { toEndpoint } from "./members.js";
 import { canSeeClusterScoped, canSeeObject, explainOptions, inScope, type Scope } from "./scope.js";

@@ -5,9 +5,9 @@
  * of the same generation was computed from.
  */
 import { compileWorld, policyKey, workloadKey, type CompiledPod, type CompiledWorld, type PolicyKey, type WorkloadKey, type WorkloadRef } from "../../engine/index.js";
-import type { Store } from "../../store/types.js";
-import { ClusterState } from "../../sync/ClusterState.js";
-import { isPolicyObject, type ClusterObject, type PolicyObject } from "../../sync/objects.js";
+import type { Store } from "../../domain/repositories.js";
+import { ClusterState } from "../../domain/ClusterState.js";
+import { isPolicyObject, type ClusterObject, type PolicyObject } from "../../domain/objects.js";
 
 export interface WorkloadEntry {
   readonly ref: WorkloadRef;

@@ -1,6 +1,6 @@
 /** Stored class members -> the engine's connectivity endpoints. */
 import { parseIp, type ConnEndpoint } from "../../engine/index.js";
-import type { ClassMember } from "../../store/types.js";
+import type { ClassMember } from "../../domain/repositories.js";
 
 export function toEndpoint(m: ClassMember): ConnEndpoint {
   if (m.type === "workload") return { kind: "workload", ref: { namespace: m.namespace, kind: m.kind, name: m.name } };

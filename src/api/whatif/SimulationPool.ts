@@ -8,7 +8,7 @@
 import { createRequire } from "node:module";
 import { pathToFileURL } from "node:url";
 import { Worker } from "node:worker_threads";
-import { BadInputError, ForbiddenError, UpstreamUnavailableError } from "../../app/errors.js";
+import { BadInputError, ForbiddenError, UpstreamUnavailableError } from "../../domain/errors.js";
 import type { WhatIfMode, WorldInput } from "../../engine/index.js";
 import type { Scope } from "../query/scope.js";
 import { WORKER_READY, type SimulateJob, type SimulateOutcome, type WorkerReply } from "./wire.js";

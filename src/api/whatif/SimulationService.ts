@@ -9,8 +9,8 @@
  * sees rows and findings whose workloads and objects are all in them.
  */
 import { buildMatrix, findings, prepareWhatIf, type Finding, type ImpactRow, type PolicyChange, type WhatIfBase, type WhatIfMode } from "../../engine/index.js";
-import type { Store } from "../../store/types.js";
-import { ClusterState } from "../../sync/ClusterState.js";
+import type { Store } from "../../domain/repositories.js";
+import { ClusterState } from "../../domain/ClusterState.js";
 import type { GenerationRef, QueryService } from "../query/QueryService.js";
 import { canSeeFinding, findingsVisibility, inScope, scopeKey, type Scope } from "../query/scope.js";
 import { SimulationPool } from "./SimulationPool.js";

@@ -3,7 +3,7 @@
  * follow. Runs in the simulation worker (simulateWorker.ts): parsing and compiling the text is
  * input-driven work that must not hold the API's event loop.
  */
-import { BadInputError, ForbiddenError } from "../../app/errors.js";
+import { BadInputError, ForbiddenError } from "../../domain/errors.js";
 import { compileWorld, formatDiagnostic, measureInput, splitDeletions, type Proposal, type WhatIfMode } from "../../engine/index.js";
 import { parseManifestText, REQUEST_MANIFEST_LIMITS, toWorldInput } from "../../sync/manifests/index.js";
 import { overLimits } from "./limits.js";

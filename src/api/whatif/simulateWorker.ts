@@ -5,7 +5,7 @@
  * again with the base's world input.
  */
 import { parentPort } from "node:worker_threads";
-import { isAppError } from "../../app/errors.js";
+import { isAppError } from "../../domain/errors.js";
 import { computeSimulation, prepareBase, type PreparedBase } from "./compute.js";
 import { WORKER_READY, type SimulateJob, type WorkerReply } from "./wire.js";
 

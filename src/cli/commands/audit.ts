@@ -4,9 +4,9 @@
  */
 import { resolve } from "node:path";
 import { Option, type Command } from "commander";
-import { BadInputError, IntegrityError, UsageError } from "../../app/errors.js";
+import { BadInputError, IntegrityError, UsageError } from "../../domain/errors.js";
 import type { Anchor } from "../../store/audit/anchor.js";
-import type { Store } from "../../store/types.js";
+import type { Store } from "../../domain/repositories.js";
 import type { ExportVerification } from "../../api/exports/verify.js";
 import type { CliIo } from "../io.js";
 import { addStoreOptions, configFromFlags, type ServiceFlags } from "../serviceOptions.js";

@@ -6,7 +6,7 @@
  * NetworkPolicies differ).
  */
 import { InvalidArgumentError, Option, type Command } from "commander";
-import { AppError, UsageError } from "../../app/errors.js";
+import { AppError, UsageError } from "../../domain/errors.js";
 // Small engine modules only at registration (--help); the engine and readers load in the action.
 import type { WhatIfResult } from "../../engine/index.js";
 import { FAIL_ON_DESCRIPTIONS, FAIL_ON_RULES, isFailOnRule, type FailOnRule } from "../../engine/whatif/gates.js";

@@ -1,6 +1,6 @@
 /** `kubereach explain`: is one connection allowed, and which policies and rules decide it. */
 import type { Command } from "commander";
-import { BadInputError, NotFoundError } from "../../app/errors.js";
+import { BadInputError, NotFoundError } from "../../domain/errors.js";
 import type { EndpointQuery, Protocol } from "../../engine/index.js";
 import { EXPLAIN_FORMATS, type ExplainFormat } from "../format/formats.js";
 import type { CliIo } from "../io.js";

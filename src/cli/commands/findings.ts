@@ -3,7 +3,7 @@
  * once), each with a severity, the objects involved and a fix hint.
  */
 import { Option, type Command } from "commander";
-import { AppError, UsageError } from "../../app/errors.js";
+import { AppError, UsageError } from "../../domain/errors.js";
 import { SEVERITIES, type Severity } from "../../engine/findings/types.js";
 import { FINDINGS_FORMATS, type FindingsFormat } from "../format/formats.js";
 import type { CliIo } from "../io.js";

@@ -4,9 +4,9 @@
  * changes, as text or JSON. Each line is one revision of the hash chain (`audit verify` checks it).
  */
 import { InvalidArgumentError, type Command } from "commander";
-import { BadInputError } from "../../app/errors.js";
-import type { StoredRevision } from "../../store/types.js";
-import { OBJECT_KINDS, POLICY_KINDS, type ObjectKind } from "../../sync/objects.js";
+import { BadInputError } from "../../domain/errors.js";
+import type { StoredRevision } from "../../domain/repositories.js";
+import { OBJECT_KINDS, POLICY_KINDS, type ObjectKind } from "../../domain/objects.js";
 import type { CliIo } from "../io.js";
 import { addOutputOptions, deprecation, outputOf, type OutputFlags } from "../options.js";
 import { addStoreOptions, configFromFlags, type ServiceFlags } from "../serviceOptions.js";

@@ -7,12 +7,12 @@
  */
 import { readFile, stat } from "node:fs/promises";
 import { sep } from "node:path";
-import { BadInputError, NotFoundError, UpstreamUnavailableError } from "../../app/errors.js";
+import { BadInputError, NotFoundError, UpstreamUnavailableError } from "../../domain/errors.js";
 import { compileWorld, formatDiagnostic, splitDeletions, type CompiledWorld, type Diagnostic, type Proposal, type RawManifest, type WorldInput } from "../../engine/index.js";
-import { ClusterState } from "../../sync/ClusterState.js";
+import { ClusterState } from "../../domain/ClusterState.js";
 import { KubeClusterSource } from "../../sync/kube/index.js";
 import { listManifestFiles, parseManifestText, readManifests, sortByOrigin, toWorldInput } from "../../sync/manifests/index.js";
-import type { ClusterObject, ObjectKind } from "../../sync/objects.js";
+import type { ClusterObject, ObjectKind } from "../../domain/objects.js";
 import type { CliIo } from "../io.js";
 import { appendAll } from "../../engine/util/appendAll.js";
 

@@ -1,7 +1,7 @@
 /** `kubereach sync [--once]`: keep the database in sync with a cluster or manifests, without serving the API. */
 import type { Command } from "commander";
 import type { SyncApp } from "../../app/container.js";
-import { ForbiddenError, UpstreamUnavailableError } from "../../app/errors.js";
+import { ForbiddenError, UpstreamUnavailableError } from "../../domain/errors.js";
 import { installProcessGuards } from "../processGuards.js";
 import type { CliIo } from "../io.js";
 import { addSourceOptions, addStoreOptions, configFromFlags, type ServiceFlags } from "../serviceOptions.js";

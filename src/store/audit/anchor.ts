@@ -14,8 +14,8 @@
  */
 import { appendFileSync, existsSync, readFileSync } from "node:fs";
 import { createHash, createPrivateKey, createPublicKey, sign, verify, type KeyObject } from "node:crypto";
-import { BadInputError } from "../../app/errors.js";
-import { canonicalize } from "./hashChain.js";
+import { BadInputError } from "../../domain/errors.js";
+import { canonicalize } from "../../domain/audit/hashChain.js";
 
 export const ANCHOR_VERSION = 1;
 

@@ -19,7 +19,7 @@
  * Retired informers (replaced or stopped) are tagged by generation; whatever they still emit is ignored.
  */
 import * as k8s from "@kubernetes/client-node";
-import type { ClusterObject, ObjectKind } from "../objects.js";
+import type { ClusterObject, ObjectKind } from "../../domain/objects.js";
 import { describePermission, type KindPermission, type KindState, type KindStatus, type SourceHandler } from "../source.js";
 import { Backoff, type BackoffOptions } from "./backoff.js";
 import { classifyFailure, type Failure } from "./failures.js";

@@ -9,8 +9,8 @@
  * pass a logger to see restarts and relists.
  */
 import type { KubeConfig } from "@kubernetes/client-node";
-import { isAppError, type AppError } from "../../app/errors.js";
-import { OBJECT_KINDS, type ObjectKind } from "../objects.js";
+import { isAppError, type AppError } from "../../domain/errors.js";
+import { OBJECT_KINDS, type ObjectKind } from "../../domain/objects.js";
 import type { ClusterSource, SourceHandler, SourceStatus } from "../source.js";
 import { DEFAULT_BACKOFF, type BackoffOptions } from "./backoff.js";
 import { SourceStoppedError } from "./errors.js";

@@ -3,7 +3,7 @@
  * context, an insecure server URL, no in-cluster environment) reject `KubeClusterSource.start()`;
  * API-server failures never do: they are retried and reported through `status()`.
  */
-import { AppError, BadInputError, NotFoundError } from "../../app/errors.js";
+import { AppError, BadInputError, NotFoundError } from "../../domain/errors.js";
 
 /** The kubeconfig file (explicit, from KUBECONFIG or ~/.kube/config) does not exist or cannot be read. */
 export class KubeconfigNotFoundError extends NotFoundError {

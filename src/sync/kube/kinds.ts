@@ -5,7 +5,7 @@
  * many clusters do not serve them, so they are `optional`: a 404 means "not installed", not a failure.
  */
 import * as k8s from "@kubernetes/client-node";
-import type { ObjectKind } from "../objects.js";
+import type { ObjectKind } from "../../domain/objects.js";
 import { statusOf } from "./status.js";
 
 export type KubeList = k8s.KubernetesListObject<k8s.KubernetesObject>;

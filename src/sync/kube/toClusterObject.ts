@@ -15,9 +15,9 @@
 // so the module is reachable by path. Pinned version (RELIABILITY R11): the tests guard this import.
 import { ObjectSerializer } from "@kubernetes/client-node/dist/gen/models/ObjectSerializer.js";
 import type { ContainerPortInput, WorkloadRef } from "../../engine/index.js";
-import { BadInputError } from "../../app/errors.js";
+import { BadInputError } from "../../domain/errors.js";
 import { climbOwners } from "../manifests/index.js";
-import type { ClusterObject, JsonValue, NamespaceObject, ObjectKind, ObjectMeta, PodObject, PolicyObject, TieredPolicyKind } from "../objects.js";
+import type { ClusterObject, JsonValue, NamespaceObject, ObjectKind, ObjectMeta, PodObject, PolicyObject, TieredPolicyKind } from "../../domain/objects.js";
 
 /** An object from the API server that lacks what every object has (metadata.uid, name, resourceVersion). */
 export class InvalidKubeObjectError extends BadInputError {}

@@ -7,7 +7,7 @@
  */
 import { open, stat } from "node:fs/promises";
 import { sep } from "node:path";
-import { BadInputError, NotFoundError } from "../../app/errors.js";
+import { BadInputError, NotFoundError } from "../../domain/errors.js";
 import type { Diagnostic } from "../../engine/index.js";
 import { DEFAULT_MANIFEST_LIMITS, formatBytes, type ManifestLimits } from "./limits.js";
 import { listManifestFiles } from "./listManifestFiles.js";

@@ -12,7 +12,7 @@
 import { describe, expect, it } from "vitest";
 import { QueryService } from "../../../src/api/query/QueryService.js";
 import { FULL_SCOPE, type Scope } from "../../../src/api/query/scope.js";
-import type { ClassMember, MatrixConnectionRow, Store, WorkloadClassRow } from "../../../src/store/types.js";
+import type { ClassMember, MatrixConnectionRow, Store, WorkloadClassRow } from "../../../src/domain/repositories.js";
 
 const SHOP_ONLY: Scope = { all: false, principal: "shop-team", namespaces: new Set(["shop"]) };
 

@@ -6,7 +6,7 @@
 import { describe, expect, it } from "vitest";
 import { GenerationIndex } from "../../../src/api/query/GenerationIndex.js";
 import { connectionKey } from "../../../src/store/matrixDelta.js";
-import type { ClassMember, MatrixClass, MatrixSnapshot } from "../../../src/store/types.js";
+import type { ClassMember, MatrixClass, MatrixSnapshot } from "../../../src/domain/repositories.js";
 
 const wl = (name: string, pods = 1, namespace = "ns"): ClassMember => ({ type: "workload", namespace, kind: "Deployment", name, pods });
 const cls = (key: string, members: ClassMember[]): [string, MatrixClass] => [key, { key, kind: "pod", members }];

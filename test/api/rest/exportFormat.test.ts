@@ -28,8 +28,8 @@ import { verifyExportFile } from "../../../src/api/exports/verify.js";
 import { parseTime } from "../../../src/api/http/params.js";
 import { FULL_SCOPE } from "../../../src/api/query/scope.js";
 import type { RouteDeps } from "../../../src/api/server.js";
-import { GENESIS_HASH, hashRevision } from "../../../src/store/audit/hashChain.js";
-import type { StoredRevision } from "../../../src/store/types.js";
+import { GENESIS_HASH, hashRevision } from "../../../src/domain/audit/hashChain.js";
+import type { StoredRevision } from "../../../src/domain/repositories.js";
 import { silentLogger } from "../../../src/app/logger.js";
 
 const tmp = mkdtempSync(join(tmpdir(), "kubereach-format-"));

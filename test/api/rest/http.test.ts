@@ -9,7 +9,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { ServiceMetrics } from "../../../src/api/http/metrics.js";
 import { clusterHealth, SOURCE_OUTAGE_GRACE_MS, type ClusterRuntime, type KindRuntime, type RuntimeStatus } from "../../../src/api/runtime.js";
 import { ConfigSchema } from "../../../src/app/config.js";
-import type { Store } from "../../../src/store/types.js";
+import type { Store } from "../../../src/domain/repositories.js";
 import { client, deployment, namespace, networkPolicy, sleep, startRestService, type RestService } from "./helpers.js";
 
 const ADMIN = { name: "admin", token: "http-admin-token-0123" };

@@ -5,7 +5,7 @@
  * manifests and scope refusals keep their types across the thread boundary.
  */
 import { afterEach, describe, expect, it } from "vitest";
-import { BadInputError, ForbiddenError, UpstreamUnavailableError } from "../../../src/app/errors.js";
+import { BadInputError, ForbiddenError, UpstreamUnavailableError } from "../../../src/domain/errors.js";
 import { computeSimulation, prepareBase } from "../../../src/api/whatif/compute.js";
 import { SimulationPool, type SimulationRequest } from "../../../src/api/whatif/SimulationPool.js";
 import { FULL_SCOPE, type Scope } from "../../../src/api/query/scope.js";

@@ -4,12 +4,12 @@
  * ground truth the ClusterDriver kept. Each check returns a list of problems (empty = holds), so a
  * failure names every broken invariant at once.
  */
-import { ClusterState } from "../../../src/sync/ClusterState.js";
+import { ClusterState } from "../../../src/domain/ClusterState.js";
 import { analyze } from "../../../src/sync/analysis.js";
 import { toClusterObject } from "../../../src/sync/kube/toClusterObject.js";
 import { toMatrixSnapshot } from "../../../src/sync/matrixSnapshot.js";
-import type { ClusterObject, JsonValue, ObjectKind } from "../../../src/sync/objects.js";
-import type { MatrixSnapshot, Store } from "../../../src/store/types.js";
+import type { ClusterObject, JsonValue, ObjectKind } from "../../../src/domain/objects.js";
+import type { MatrixSnapshot, Store } from "../../../src/domain/repositories.js";
 import { formatConnEndpoint } from "../../../src/engine/index.js";
 import type { FakeKubeApi } from "../../helpers/fakeKubeApi.js";
 import type { ClusterDriver, Kind } from "./cluster.js";

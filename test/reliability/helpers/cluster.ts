@@ -13,7 +13,7 @@
  */
 import { deploymentPod, namespace, networkPolicy, pod, type FakeKubeApi, type KubeObject } from "../../helpers/fakeKubeApi.js";
 import { toNetworkPolicyObject } from "../../../src/sync/kube/toClusterObject.js";
-import type { JsonValue } from "../../../src/sync/objects.js";
+import type { JsonValue } from "../../../src/domain/objects.js";
 import { Rng } from "../../../bench/prng.js";
 
 /** The benchmark's seeded PRNG (mulberry32): the same seed gives the same run. */

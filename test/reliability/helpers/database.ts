@@ -5,7 +5,7 @@
  */
 import pg from "pg";
 import { openStore } from "../../../src/store/index.js";
-import type { Store } from "../../../src/store/types.js";
+import type { Store } from "../../../src/domain/repositories.js";
 import { dropDatabase, pgAdmin, pgUrl, uniqueDbName } from "../../store/helpers/backends.js";
 
 export class TestDatabase {

@@ -11,7 +11,7 @@
  * not yet; or rows of g mixed with rows of g-1) would give an answer that differs from it; so would
  * an answer labelled with the wrong generation.
  */
-import type { Store } from "../../../src/store/types.js";
+import type { Store } from "../../../src/domain/repositories.js";
 import { engineMatrix, engineWhoCanReach } from "./checks.js";
 import { sleep } from "./process.js";
 import { WHO_CAN_REACH, gql, readMatrix, whoCanReachLines, type Replica, type WhoCanReachAnswer } from "./serve.js";

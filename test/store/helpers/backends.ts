@@ -14,7 +14,7 @@ import { join } from "node:path";
 import { PGlite } from "@electric-sql/pglite";
 import pg from "pg";
 import { openStore, type OpenStoreOptions } from "../../../src/store/openStore.js";
-import type { Store } from "../../../src/store/types.js";
+import type { Store } from "../../../src/domain/repositories.js";
 
 export const PG_ADMIN_URL = process.env.KUBEREACH_TEST_PG_URL ?? "postgresql://postgres@127.0.0.1:5432/postgres";
 

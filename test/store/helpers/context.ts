@@ -1,5 +1,5 @@
 /** What a shared suite gets: the backend, the store opened on it, and fresh cluster ids. */
-import type { Store } from "../../../src/store/types.js";
+import type { Store } from "../../../src/domain/repositories.js";
 import type { Backend } from "./backends.js";
 
 export class SuiteContext {

@@ -2,10 +2,10 @@
  * Builders for store tests: cluster objects, the changes and revisions the sync service would
  * produce for them, and deterministic matrix snapshots.
  */
-import type { JsonValue, NamespaceObject, ObservedVia, PodObject, PolicyObject } from "../../../src/sync/objects.js";
-import { canonicalize } from "../../../src/store/audit/hashChain.js";
+import type { JsonValue, NamespaceObject, ObservedVia, PodObject, PolicyObject } from "../../../src/domain/objects.js";
+import { canonicalize } from "../../../src/domain/audit/hashChain.js";
 import { connectionKey } from "../../../src/store/matrixDelta.js";
-import type { ClassMember, MatrixClass, MatrixSnapshot, ObjectChange, RevisionInput, RevisionOperation } from "../../../src/store/types.js";
+import type { ClassMember, MatrixClass, MatrixSnapshot, ObjectChange, RevisionInput, RevisionOperation } from "../../../src/domain/repositories.js";
 
 export const T0 = new Date("2025-01-01T00:00:00.000Z");
 

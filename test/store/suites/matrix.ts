@@ -5,7 +5,7 @@
  */
 import { beforeAll, expect, it } from "vitest";
 import { connectionKey } from "../../../src/store/matrixDelta.js";
-import type { GenerationMeta, MatrixSnapshot, Store } from "../../../src/store/types.js";
+import type { GenerationMeta, MatrixSnapshot, Store } from "../../../src/domain/repositories.js";
 import type { SuiteContext } from "../helpers/context.js";
 import { at, cloneSnapshot, makeSnapshot, normalizeSnapshot } from "../helpers/fixtures.js";
 

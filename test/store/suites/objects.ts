@@ -4,9 +4,9 @@
  * Run on every backend by store.test.ts.
  */
 import { beforeAll, expect, it } from "vitest";
-import { verifyChain } from "../../../src/store/audit/hashChain.js";
-import type { ClusterObject } from "../../../src/sync/objects.js";
-import type { Store } from "../../../src/store/types.js";
+import { verifyChain } from "../../../src/domain/audit/hashChain.js";
+import type { ClusterObject } from "../../../src/domain/objects.js";
+import type { Store } from "../../../src/domain/repositories.js";
 import { at, ns, pod, policy, remove, revisionFor, upsert } from "../helpers/fixtures.js";
 import type { SuiteContext } from "../helpers/context.js";
 
@@ -181,7 +181,7 @@ export function objectsSuite(ctx: SuiteContext): void {
     const [row] = await backend.sql<{ canonical: string; prev_hash: string }>(
       `SELECT canonical, prev_hash FROM policy_revisions WHERE cluster_id = '${forged}' AND seq = 1`,
     );
-    const { chainHash } = await import("../../../src/store/audit/hashChain.js");
+    const { chainHash } = await import("../../../src/domain/audit/hashChain.js");
     const canonical = row!.canonical.replace('"port":80', '"port":81');
     await tamper(
       `UPDATE policy_revisions SET after = jsonb_set(after, '{ingress,0,ports,0,port}', '81'), canonical = '${canonical}', ` +

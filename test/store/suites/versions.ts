@@ -4,8 +4,8 @@
  * writer that is behind is refused. Run on every backend by store.test.ts.
  */
 import { beforeAll, expect, it } from "vitest";
-import type { ClusterObject } from "../../../src/sync/objects.js";
-import type { Store } from "../../../src/store/types.js";
+import type { ClusterObject } from "../../../src/domain/objects.js";
+import type { Store } from "../../../src/domain/repositories.js";
 import { makeSnapshot, ns, pod, policy, remove, upsert } from "../helpers/fixtures.js";
 import type { SuiteContext } from "../helpers/context.js";
 

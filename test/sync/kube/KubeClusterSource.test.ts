@@ -9,7 +9,7 @@ import { silentLogger } from "../../../src/app/logger.js";
 import { SourceStoppedError } from "../../../src/sync/kube/errors.js";
 import { requiredPermissionProblem } from "../../../src/sync/source.js";
 import type { KubeClusterSource } from "../../../src/sync/kube/KubeClusterSource.js";
-import type { ObjectKind } from "../../../src/sync/objects.js";
+import type { ObjectKind } from "../../../src/domain/objects.js";
 import { FakeKubeApi, deploymentPod, namespace, networkPolicy, pod, type KubeObject } from "../../helpers/fakeKubeApi.js";
 import { MemoryLogger, RecordingHandler, TempKubeconfig, sleep, sourceFor, waitFor, waitForWatches } from "./helpers.js";
 

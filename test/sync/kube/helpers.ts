@@ -6,7 +6,7 @@ import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { KubeClusterSource, type KubeClusterSourceOptions, type SourceLogger } from "../../../src/sync/kube/KubeClusterSource.js";
-import type { ClusterObject, ObjectKind } from "../../../src/sync/objects.js";
+import type { ClusterObject, ObjectKind } from "../../../src/domain/objects.js";
 import type { SourceHandler } from "../../../src/sync/source.js";
 import type { FakeKubeApi } from "../../helpers/fakeKubeApi.js";
 

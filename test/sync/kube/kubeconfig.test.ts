@@ -6,7 +6,7 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { delimiter, join } from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { isAppError } from "../../../src/app/errors.js";
+import { isAppError } from "../../../src/domain/errors.js";
 import { InClusterConfigError, KubeconfigInvalidError, KubeconfigNotFoundError, UnknownContextError } from "../../../src/sync/kube/errors.js";
 import { KubeClusterSource } from "../../../src/sync/kube/KubeClusterSource.js";
 import { describeConnection, loadKubeConfig } from "../../../src/sync/kube/kubeconfig.js";

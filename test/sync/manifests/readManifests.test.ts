@@ -2,7 +2,7 @@ import { mkdir, mkdtemp, rm, symlink, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { dirname, join, relative } from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { AppError, BadInputError, NotFoundError } from "../../../src/app/errors.js";
+import { AppError, BadInputError, NotFoundError } from "../../../src/domain/errors.js";
 import { readManifests, type ReadProgress } from "../../../src/sync/manifests/index.js";
 
 let root: string;

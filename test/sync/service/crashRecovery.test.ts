@@ -7,7 +7,7 @@
 import { afterAll, beforeAll, expect, it } from "vitest";
 import { silentLogger } from "../../../src/app/logger.js";
 import { IN_MEMORY, openStore } from "../../../src/store/index.js";
-import type { Store } from "../../../src/store/types.js";
+import type { Store } from "../../../src/domain/repositories.js";
 import { toClusterObject } from "../../../src/sync/kube/toClusterObject.js";
 import { SyncService } from "../../../src/sync/SyncService.js";
 import { FakeKubeApi, namespace, networkPolicy, pod } from "../../helpers/fakeKubeApi.js";

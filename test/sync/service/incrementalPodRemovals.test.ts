@@ -10,12 +10,12 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { silentLogger } from "../../../src/app/logger.js";
 import { IN_MEMORY, openStore } from "../../../src/store/index.js";
-import type { MatrixSnapshot, Store } from "../../../src/store/types.js";
+import type { MatrixSnapshot, Store } from "../../../src/domain/repositories.js";
 import { analyze } from "../../../src/sync/analysis.js";
-import { ClusterState } from "../../../src/sync/ClusterState.js";
+import { ClusterState } from "../../../src/domain/ClusterState.js";
 import { toClusterObject } from "../../../src/sync/kube/toClusterObject.js";
 import { toMatrixSnapshot } from "../../../src/sync/matrixSnapshot.js";
-import type { ClusterObject } from "../../../src/sync/objects.js";
+import type { ClusterObject } from "../../../src/domain/objects.js";
 import type { ClusterSource, SourceHandler } from "../../../src/sync/source.js";
 import { SyncService, type GenerationEvent } from "../../../src/sync/SyncService.js";
 import { namespace, networkPolicy, pod, type KubeObject } from "../../helpers/fakeKubeApi.js";

@@ -5,7 +5,7 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { silentLogger } from "../../../src/app/logger.js";
 import { IN_MEMORY, openStore } from "../../../src/store/index.js";
-import type { Store } from "../../../src/store/types.js";
+import type { Store } from "../../../src/domain/repositories.js";
 import { toClusterObject } from "../../../src/sync/kube/toClusterObject.js";
 import type { ClusterSource, SourceHandler } from "../../../src/sync/source.js";
 import { SyncService, type GenerationEvent } from "../../../src/sync/SyncService.js";

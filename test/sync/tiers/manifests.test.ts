@@ -5,10 +5,10 @@
  */
 import { describe, expect, it } from "vitest";
 import { compileWorld } from "../../../src/engine/index.js";
-import { ClusterState } from "../../../src/sync/ClusterState.js";
+import { ClusterState } from "../../../src/domain/ClusterState.js";
 import { toClusterObjects } from "../../../src/sync/manifests/ManifestSource.js";
 import { toWorldInput } from "../../../src/sync/manifests/toWorldInput.js";
-import type { ClusterObject } from "../../../src/sync/objects.js";
+import type { ClusterObject } from "../../../src/domain/objects.js";
 
 const doc = (value: unknown, origin = "tiers.yaml#0") => ({ value, origin });
 const anp = { apiVersion: "policy.networking.k8s.io/v1alpha1", kind: "AdminNetworkPolicy", metadata: { name: "guard", namespace: "ignored" }, spec: { priority: 1, subject: { namespaces: {} } } };

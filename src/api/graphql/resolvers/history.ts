@@ -1,5 +1,5 @@
 /** policyHistory, auditLog and revisions with their reachability impact (batched with DataLoader). */
-import type { JsonValue } from "../../../sync/objects.js";
+import type { JsonValue } from "../../../domain/objects.js";
 import type { PolicyRevisionResolvers, QueryResolvers } from "../../../generated/graphql.js";
 import type { RevisionPage } from "../../query/QueryService.js";
 import { inScope, type Scope } from "../../query/scope.js";

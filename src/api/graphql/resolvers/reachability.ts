@@ -1,5 +1,5 @@
 /** whoCanReach, reachableFrom, canConnect and matrix: answers from stored generations and the engine. */
-import { BadInputError } from "../../../app/errors.js";
+import { BadInputError } from "../../../domain/errors.js";
 import { MAX_PORT, MIN_PORT, type DecidedIn, type Explanation, type SideExplanation, type Tier, type TierAction, type TierRuleReason } from "../../../engine/index.js";
 import type { QueryResolvers } from "../../../generated/graphql.js";
 import type { ReachabilityAnswer } from "../../query/QueryService.js";

@@ -1,7 +1,7 @@
 /** Mappings from engine and store values to the GraphQL shapes, shared by the resolvers. */
 import { formatConnEndpoint, PROTOCOLS, type ConnEndpoint, type ConnectionSet, type EndpointQuery, type WorkloadQuery } from "../../../engine/index.js";
 import { formatIp } from "../../../engine/index.js";
-import { BadInputError } from "../../../app/errors.js";
+import { BadInputError } from "../../../domain/errors.js";
 import type { EndpointRef, WorkloadRef as WorkloadRefInput } from "../../../generated/graphql.js";
 import type { GenerationScoped, WorkloadView } from "../models.js";
 

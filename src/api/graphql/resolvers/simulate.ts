@@ -4,7 +4,7 @@ import type { CauseEffect, MutationResolvers, PolicyChangeKind, SimulationMode }
 import type { GenerationScoped } from "../models.js";
 import type { GraphQLContext } from "../context.js";
 import type { QueryService } from "../../query/QueryService.js";
-import type { Store } from "../../../store/types.js";
+import type { Store } from "../../../domain/repositories.js";
 import { SimulationPool, type SimulationPoolOptions } from "../../whatif/SimulationPool.js";
 import { SimulationService } from "../../whatif/SimulationService.js";
 import { connectionsOut, endpointOut } from "./shared.js";

@@ -15,7 +15,7 @@
  * checkpoint, RELIABILITY.md 2.3).
  */
 import { createHash } from "node:crypto";
-import type { JsonValue } from "../../sync/objects.js";
+import type { JsonValue } from "../objects.js";
 
 export const GENESIS_HASH = "0".repeat(64);
 

@@ -12,7 +12,7 @@
  * Generations committed before this chain existed have no hash: they are reported as unchained.
  */
 import { createHash } from "node:crypto";
-import type { MatrixSnapshot } from "../types.js";
+import type { MatrixSnapshot } from "../repositories.js";
 import { canonicalize, GENESIS_HASH } from "./hashChain.js";
 
 export const GENERATION_CHAIN_VERSION = 1;

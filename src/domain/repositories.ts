@@ -2,7 +2,7 @@
  * What the rest of kubereach asks of the database. src/store is the only layer that knows Prisma;
  * everything it exchanges with other layers is defined here in plain types.
  */
-import type { ClusterObject, JsonValue, ObjectKind, ObservedVia } from "../sync/objects.js";
+import type { ClusterObject, JsonValue, ObjectKind, ObservedVia } from "./objects.js";
 
 export type ClusterId = string;
 
@@ -160,9 +160,18 @@ export interface StoredWorkload {
   readonly labels: Readonly<Record<string, string>>;
 }
 
+/**
+ * The revision chain's head check (src/store/chainGuard.ts implements it): the composition root
+ * tells it heads it trusts from elsewhere, such as a verified external anchor.
+ */
+export interface ChainHeadGuard {
+  /** A head this process trusts (its own append, or an anchored one). Only moves forward. */
+  trust(cluster: ClusterId, head: ChainHead): void;
+}
+
 export interface ObjectRepository {
   /** Checks the revision chain head before every append (src/store/chainGuard.ts); tell it anchored heads. */
-  readonly chainGuard?: ChainGuard;
+  readonly chainGuard?: ChainHeadGuard;
   /** Current state of the cluster (for reconcile after a restart), in no particular order. */
   loadObjects(cluster: ClusterId): Promise<ClusterObject[]>;
   /**
@@ -253,7 +262,6 @@ export interface ConnectionPage {
  */
 export type { GenerationChainResult } from "./audit/generationChain.js";
 import type { GenerationChainResult } from "./audit/generationChain.js";
-import type { ChainGuard } from "./chainGuard.js";
 
 export interface MatrixRepository {
   loadLatestSnapshot(cluster: ClusterId): Promise<{ readonly generation: number; readonly snapshot: MatrixSnapshot } | undefined>;
@@ -279,7 +287,7 @@ export interface MatrixRepository {
   /** Every connection of the generation (optionally of one namespace), streamed in pages. */
   allConnections(cluster: ClusterId, generation: number, options?: { readonly namespace?: string; readonly pageSize?: number }): AsyncIterable<MatrixConnectionRow>;
   /**
-   * Verifies the generation chain (src/store/audit/generationChain.ts): every chained generation's
+   * Verifies the generation chain (src/domain/audit/generationChain.ts): every chained generation's
    * hash, link, content digest recomputed from its stored rows, and the revision head it names.
    */
   verifyGenerations(cluster: ClusterId): Promise<GenerationChainResult>;

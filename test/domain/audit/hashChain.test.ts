@@ -10,7 +10,7 @@ import {
   verifyChain,
   type ChainFields,
   type ChainRecord,
-} from "../../src/store/audit/hashChain.js";
+} from "../../../src/domain/audit/hashChain.js";
 
 describe("canonicalize (RFC 8785)", () => {
   it("matches the RFC's section 3.2.3 example", () => {

@@ -7,8 +7,8 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { changesForListing } from "../../src/sync/changes.js";
-import { ClusterState } from "../../src/sync/ClusterState.js";
-import type { ClusterObject, ObjectKind, PodObject } from "../../src/sync/objects.js";
+import { ClusterState } from "../../src/domain/ClusterState.js";
+import type { ClusterObject, ObjectKind, PodObject } from "../../src/domain/objects.js";
 
 const pod = (uid: string, name: string, rv = "1", namespace = "prod"): PodObject => ({
   kind: "Pod",
