@@ -2,7 +2,7 @@
  * The current objects of one cluster, by kind and uid, as the sync service last applied them.
  * Mutated only by SyncService after the store accepted a change, so it always equals the database.
  */
-import type { NamespaceInput, NetworkPolicyInput, PodInput, WorldInput } from "../engine/index.js";
+import type { NamespaceInput, NetworkPolicyInput, PodInput, TieredPolicyInput, WorldInput } from "../engine/index.js";
 import { OBJECT_KINDS, TIERED_POLICY_KINDS, type ClusterObject, type NamespaceObject, type ObjectKind, type PodObject, type PolicyObject } from "./objects.js";
 
 export class ClusterState {
@@ -89,12 +89,7 @@ export class ClusterState {
     const pods = [...this.all("Pod")].map((o) => podInput(o as PodObject));
     const networkPolicies = [...this.all("NetworkPolicy")].map((o) => networkPolicyInput(o as PolicyObject));
     // Cluster-scoped tiers: the engine orders them by tier and priority itself.
-    const tieredPolicies = TIERED_POLICY_KINDS.flatMap((kind) =>
-      [...this.all(kind)].map((o) => {
-        const p = o as PolicyObject;
-        return { kind, name: p.meta.name, spec: p.spec, origin: `${kind} ${p.meta.name} (uid ${p.meta.uid})` };
-      }),
-    );
+    const tieredPolicies = TIERED_POLICY_KINDS.flatMap((kind) => [...this.all(kind)].map((o) => tieredPolicyInput(o as PolicyObject)));
     // Deterministic order: the engine's output must not depend on event arrival order.
     const byKindName = (a: { kind: string; name: string }, b: { kind: string; name: string }) => (a.kind !== b.kind ? (a.kind < b.kind ? -1 : 1) : a.name < b.name ? -1 : a.name > b.name ? 1 : 0);
     return {
@@ -104,6 +99,11 @@ export class ClusterState {
       ...(tieredPolicies.length > 0 ? { tieredPolicies: tieredPolicies.sort(byKindName) } : {}),
     };
   }
+}
+
+/** The engine's input for one cluster-scoped policy (AdminNetworkPolicy, BaselineAdminNetworkPolicy, ClusterNetworkPolicy). */
+export function tieredPolicyInput(p: PolicyObject): TieredPolicyInput {
+  return { kind: p.kind, name: p.meta.name, spec: p.spec, origin: `${p.kind} ${p.meta.name} (uid ${p.meta.uid})` };
 }
 
 /** The engine's input for one object (toWorldInput's parts; the incremental recompute converts only changed objects). */

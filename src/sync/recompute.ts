@@ -8,10 +8,10 @@
  * so the store's delta (computeMatrixDelta) stays a few rows for a one-object change.
  */
 import type { Logger } from "pino";
-import { classSignatures, IncrementalMatrix, workloadKey, type ChangePair, type IncrementalUpdate, type NamespaceInput, type NetworkPolicyInput, type PodInput, type SigClass, type WorldChange } from "../engine/index.js";
+import { classSignatures, IncrementalMatrix, workloadKey, type ChangePair, type IncrementalUpdate, type NamespaceInput, type NetworkPolicyInput, type PodInput, type SigClass, type TieredPolicyInput, type WorldChange } from "../engine/index.js";
 import type { ClassKey, ClassMember, MatrixClass, MatrixSnapshot } from "../domain/repositories.js";
 import { analyze, type Analysis } from "./analysis.js";
-import { namespaceInput, networkPolicyInput, podInput, type ClusterState } from "../domain/ClusterState.js";
+import { namespaceInput, networkPolicyInput, podInput, tieredPolicyInput, type ClusterState } from "../domain/ClusterState.js";
 import type { LoggedBatch } from "./impact.js";
 import { classKeyOf, toMatrixSnapshot } from "./matrixSnapshot.js";
 import { isTieredKind, type ClusterObject, type NamespaceObject, type PodObject, type PolicyObject } from "../domain/objects.js";
@@ -174,7 +174,7 @@ function worldChange(before: ClusterState, after: ClusterState, log: readonly Lo
   const namespaces: ChangePair<NamespaceInput>[] = [];
   const pods: ChangePair<PodInput>[] = [];
   const networkPolicies: ChangePair<NetworkPolicyInput>[] = [];
-  let tieredPolicies = 0;
+  const tieredPolicies: ChangePair<TieredPolicyInput>[] = [];
   for (const batch of log)
     for (const c of batch.changes) {
       const { kind } = c.object;
@@ -185,7 +185,7 @@ function worldChange(before: ClusterState, after: ClusterState, log: readonly Lo
       const b = before.get(kind, c.object.meta.uid);
       const a = after.get(kind, c.object.meta.uid);
       if (b === a) continue;
-      if (isTieredKind(kind)) tieredPolicies++;
+      if (isTieredKind(kind)) tieredPolicies.push(pair(b, a, (o) => tieredPolicyInput(o as PolicyObject)));
       else if (kind === "Namespace") namespaces.push(pair(b, a, (o) => namespaceInput(o as NamespaceObject)));
       else if (kind === "Pod") pods.push(pair(b, a, (o) => podInput(o as PodObject)));
       else networkPolicies.push(pair(b, a, (o) => networkPolicyInput(o as PolicyObject)));

@@ -21,13 +21,20 @@
  *    disappears: exactly the pods reclassified here. The pair values are computed by the engine's
  *    evaluator (evaluateDirection) on class representatives, which the matrix property test holds
  *    equal to buildMatrix.
- * Where this reasoning would need more than this file keeps (a cluster-scoped policy changed, the
- * set of ipBlocks or of mentioned named ports changed, a namespace created or deleted, an object
- * that does not compile cleanly, a new address family) apply() answers `fallback` with the reason
- * and the caller recomputes from scratch.
+ * 4. Cluster-scoped (tiered) policies follow the same argument: a signature names the tiered
+ *    policies selecting its members per direction (`tin:`/`teg:`), their peers are peer groups
+ *    like any other, and a changed tiered policy P can move only pairs of a class naming P with the
+ *    classes a peer of P (old or new version) matches, or with every class when a rule of P fails
+ *    closed (`peers: "any"`). The pair is evaluated by evaluateDirection on the new world, which
+ *    applies the tiers in their new order (priority changes included).
+ * Where this reasoning would need more than this file keeps (the set of ipBlocks or of mentioned
+ * named ports changed, tiered policies sharing a priority (their PRIORITY_TIE warnings name
+ * policies the change did not touch), a namespace created or deleted, an object that does not
+ * compile cleanly, a new address family) apply() answers `fallback` with the reason and the caller
+ * recomputes from scratch.
  */
-import { compileWorld } from "../compile/compileWorld.js";
-import { rulesFor, type CompiledRule, type CompiledNamespace, type CompiledNetworkPolicy, type CompiledPeer, type CompiledPod, type CompiledWorld, type Direction, type SelectorPeer } from "../compile/model.js";
+import { compareTierOrder, compileWorld } from "../compile/compileWorld.js";
+import { rulesFor, tierRulesFor, type CompiledRule, type CompiledTieredPolicy, type CompiledNamespace, type CompiledNetworkPolicy, type CompiledPeer, type CompiledPod, type CompiledWorld, type Direction, type SelectorPeer } from "../compile/model.js";
 import type { Diagnostic } from "../diagnostics.js";
 import { externalEndpoint, podEndpoint, type Endpoint } from "../eval/endpoint.js";
 import { evaluateDirection, isolatingPolicies } from "../eval/evaluatePair.js";
@@ -37,7 +44,7 @@ import type { ClassMatrix } from "../matrix/buildMatrix.js";
 import { classRanges, relevantNamedPortsKey } from "../matrix/classes.js";
 import { classSignatures } from "../matrix/classSignature.js";
 import { podKey, policyKey, type PodKey, type PolicyKey } from "../model/ids.js";
-import type { NamespaceInput, NetworkPolicyInput, PodInput } from "../model/input.js";
+import type { NamespaceInput, NetworkPolicyInput, PodInput, TieredPolicyInput } from "../model/input.js";
 import type { IpRange } from "../net/ip.js";
 import { ConnectionSet } from "../ports/ConnectionSet.js";
 import { spliceWorld } from "../whatif/splice.js";
@@ -52,8 +59,8 @@ export interface WorldChange {
   readonly namespaces?: readonly ChangePair<NamespaceInput>[];
   readonly pods?: readonly ChangePair<PodInput>[];
   readonly networkPolicies?: readonly ChangePair<NetworkPolicyInput>[];
-  /** Cluster-scoped policies created, updated or deleted: recomputed from scratch (see the header). */
-  readonly tieredPolicies?: number;
+  /** Cluster-scoped policies (AdminNetworkPolicy, BaselineAdminNetworkPolicy, ClusterNetworkPolicy) created, updated or deleted. */
+  readonly tieredPolicies?: readonly ChangePair<TieredPolicyInput>[];
 }
 
 export interface SigClass {
@@ -67,6 +74,9 @@ export interface SigClass {
   rep: PodKey | undefined;
   readonly ingressPolicies: readonly PolicyKey[];
   readonly egressPolicies: readonly PolicyKey[];
+  /** The cluster-scoped policies selecting the members, per direction (those with rules for it). */
+  readonly tieredIngress: readonly PolicyKey[];
+  readonly tieredEgress: readonly PolicyKey[];
   /** Keys of the selector and ipBlock peer groups matching the members. */
   readonly groups: readonly string[];
 }
@@ -139,6 +149,36 @@ function namesOf(p: CompiledNetworkPolicy): string[] {
   return out;
 }
 
+/** Named ports the rules of a cluster-scoped policy mention (counted with those of NetworkPolicies). */
+function tierNamesOf(p: CompiledTieredPolicy): string[] {
+  const out: string[] = [];
+  for (const r of [...p.ingress, ...p.egress]) if (r.ports !== "any") for (const port of r.ports) if (port.kind === "namedAny") out.push(port.name);
+  return out;
+}
+
+interface TierSplice {
+  readonly policies: readonly CompiledTieredPolicy[];
+  /** Peers of the new versions, numbered after the world's. */
+  readonly peers: readonly CompiledPeer[];
+  readonly oldVersions: readonly CompiledTieredPolicy[];
+  readonly newVersions: readonly CompiledTieredPolicy[];
+}
+
+/**
+ * The classes whose pairs with a subject of one of these versions can change for `dir`: those a
+ * peer matches, or all of them when a rule fails closed (`peers: "any"`). Unresolved peers (nodes,
+ * domainNames) match no class of the matrix.
+ */
+function tierTargets(versions: readonly CompiledTieredPolicy[], dir: Direction, classesOfGroup: (key: string) => Iterable<string> | undefined): Set<string> | "all" {
+  const targets = new Set<string>();
+  for (const v of versions)
+    for (const r of tierRulesFor(v, dir)) {
+      if (r.peers === "any") return "all";
+      for (const x of r.peers) if (x.kind === "selector" || x.kind === "ipBlock") for (const t of classesOfGroup(groupKeyOf(x)) ?? []) targets.add(t);
+    }
+  return targets;
+}
+
 function sameLabels(a: Readonly<Record<string, string>>, b: Readonly<Record<string, string>>): boolean {
   const ka = Object.keys(a);
   if (ka.length !== Object.keys(b).length) return false;
@@ -198,6 +238,11 @@ export class IncrementalMatrix {
       if (p.ip) addCount(this.podFamilies, String(p.ip.family), 1);
       indexAdd(this.nsPods, p.namespace.name, p.key);
     }
+    const tieredKeys = (podIndex: number | undefined, dir: Direction): PolicyKey[] => {
+      if (podIndex === undefined) return [];
+      const pod = world.pods[podIndex]!;
+      return world.tieredPolicies.filter((p) => tierRulesFor(p, dir).length > 0 && tieredPolicySelectsPod(p, pod)).map((p) => p.key);
+    };
     for (const c of classes) {
       const sig = signatures[c.id]!;
       const pods = new Set<PodKey>();
@@ -214,6 +259,8 @@ export class IncrementalMatrix {
         rep: c.kind === "pod" ? world.pods[c.pods[0]!]!.key : undefined,
         ingressPolicies: c.ingressPolicies.map((i) => world.networkPolicies[i]!.key),
         egressPolicies: c.egressPolicies.map((i) => world.networkPolicies[i]!.key),
+        tieredIngress: c.kind === "pod" ? tieredKeys(c.pods[0], "ingress") : [],
+        tieredEgress: c.kind === "pod" ? tieredKeys(c.pods[0], "egress") : [],
         groups: groupsOf[c.id]!,
       });
     }
@@ -253,11 +300,11 @@ export class IncrementalMatrix {
    */
   apply(change: WorldChange): IncrementalUpdate | Fallback {
     const fallback = (reason: string): Fallback => ({ method: "fallback", reason });
-    if ((change.tieredPolicies ?? 0) > 0) return fallback("a cluster-scoped policy changed");
     const W = this.world;
     const nsPairs = change.namespaces ?? [];
     const podPairs = change.pods ?? [];
     const npPairs = change.networkPolicies ?? [];
+    const tpPairs = change.tieredPolicies ?? [];
     for (const p of nsPairs) if (!p.before || !p.after || p.before.name !== p.after.name) return fallback("a namespace was created or deleted");
 
     // --- compile the changed objects -------------------------------------------------------------
@@ -265,12 +312,16 @@ export class IncrementalMatrix {
       namespaces: nsPairs.map((p) => p.after!),
       pods: podPairs.flatMap((p) => (p.after ? [p.after] : [])),
       networkPolicies: npPairs.flatMap((p) => (p.after ? [p.after] : [])),
+      tieredPolicies: tpPairs.flatMap((p) => (p.after ? [p.after] : [])),
     });
     if (after.diagnostics.length > 0) return fallback("a changed object has diagnostics");
+    const tiers = tpPairs.length > 0 ? this.spliceTiers(tpPairs, after.world.tieredPolicies) : undefined;
+    if (typeof tiers === "string") return fallback(tiers);
     const changedObjects = new Set<string>();
     for (const p of nsPairs) changedObjects.add(`Namespace ${p.after!.name}`);
     for (const p of podPairs) for (const v of [p.before, p.after]) if (v) changedObjects.add(`Pod ${v.namespace}/${v.name}`);
     for (const p of npPairs) for (const v of [p.before, p.after]) if (v) changedObjects.add(`NetworkPolicy ${v.namespace}/${v.name}`);
+    for (const p of tpPairs) for (const v of [p.before, p.after]) if (v) changedObjects.add(`${v.kind} ${v.name}`);
 
     // --- namespaces --------------------------------------------------------------------------------
     const nsChanged = new Map<string, CompiledNamespace>();
@@ -307,6 +358,17 @@ export class IncrementalMatrix {
           for (const q of one.world.networkPolicies) for (const n of namesOf(q)) nameDelta.set(n, (nameDelta.get(n) ?? 0) + sign);
         }
       }
+      for (const p of tpPairs) {
+        for (const [input, sign] of [
+          [p.before, -1],
+          [p.after, 1],
+        ] as const) {
+          if (!input) continue;
+          const one = compileWorld({ namespaces: [], pods: [], networkPolicies: [], tieredPolicies: [input] });
+          for (const peer of one.world.peers) peerDelta.set(groupKeyOf(peer), (peerDelta.get(groupKeyOf(peer)) ?? 0) + sign);
+          for (const q of one.world.tieredPolicies) for (const n of tierNamesOf(q)) nameDelta.set(n, (nameDelta.get(n) ?? 0) + sign);
+        }
+      }
     }
     for (const [n, d] of nameDelta) {
       const now = this.nameCount.get(n) ?? 0;
@@ -321,7 +383,7 @@ export class IncrementalMatrix {
       if (now === 0) {
         const peer = [...spliced.newVersions.flatMap((v) => [...(v.ingress ?? []), ...(v.egress ?? [])])].flatMap((r) => (r.peers === "any" ? [] : r.peers)).find((x) => x.kind === "selector" && x.matchKey === k);
         // A peer of a rule outside policyTypes (compiled away): find it in its own compile.
-        const found = peer ?? this.selectorPeerFromInputs(npPairs, k);
+        const found = peer ?? tiers?.newVersions.flatMap((v) => [...v.ingress, ...v.egress]).flatMap((r) => (r.peers === "any" ? [] : r.peers)).find((x) => x.kind === "selector" && x.matchKey === k) ?? this.selectorPeerFromInputs(npPairs, k);
         if (!found || found.kind !== "selector") return fallback("a new peer group could not be resolved");
         addedGroups.push(found);
       } else removedGroups.push(k);
@@ -393,7 +455,7 @@ export class IncrementalMatrix {
           podByKey.set(k, q);
         }
     }
-    const next: CompiledWorld = { ...spliced.world, namespaces, namespaceByName, pods, podByKey };
+    const next: CompiledWorld = { ...spliced.world, namespaces, namespaceByName, pods, podByKey, ...(tiers && { tieredPolicies: tiers.policies, peers: [...spliced.world.peers, ...tiers.peers] }) };
 
     // --- from here on the state changes ------------------------------------------------------------------
     for (const [k, d] of peerDelta) addCount(this.groupCount, k, d);
@@ -415,7 +477,10 @@ export class IncrementalMatrix {
     for (const name of nsChanged.keys()) for (const k of podsOf(name)) touched.add(k);
     const versions = [...spliced.oldVersions, ...spliced.newVersions];
     for (const v of versions) for (const k of podsOf(v.namespace)) if (policySelectsPod(v, podByKey.get(k)!)) touched.add(k);
-    const groupsMoved = [...addedGroups, ...removedGroups.map((k) => this.removedGroupPeer(k, spliced.oldVersions, npPairs))];
+    // A cluster-scoped policy selects pods in any namespace: every pod either version selects.
+    const tierVersions = tiers ? [...tiers.oldVersions, ...tiers.newVersions] : [];
+    if (tierVersions.length > 0) for (const p of pods) if (tierVersions.some((v) => tieredPolicySelectsPod(v, p))) touched.add(p.key);
+    const groupsMoved = [...addedGroups, ...removedGroups.map((k) => this.removedGroupPeer(k, spliced.oldVersions, npPairs, tiers?.oldVersions ?? []))];
     for (const g of groupsMoved) {
       if (!g) {
         for (const p of pods) touched.add(p.key);
@@ -460,7 +525,7 @@ export class IncrementalMatrix {
         emptied.delete(computed.sig);
         continue;
       }
-      const created: SigClass = { sig: computed.sig, kind: "pod", pods: new Set([key]), ranges: [], rep: key, ingressPolicies: computed.ingress, egressPolicies: computed.egress, groups: computed.groups };
+      const created: SigClass = { sig: computed.sig, kind: "pod", pods: new Set([key]), ranges: [], rep: key, ingressPolicies: computed.ingress, egressPolicies: computed.egress, tieredIngress: computed.tieredIngress, tieredEgress: computed.tieredEgress, groups: computed.groups };
       this.addClass(created);
       added.set(created.sig, created);
     }
@@ -510,6 +575,26 @@ export class IncrementalMatrix {
           if (added.has(s)) continue;
           for (const t of list) if (dir === "ingress") pair(t, s);
           else pair(s, t);
+        }
+      }
+    }
+
+    if (tiers) {
+      const oldTiers = new Map(tiers.oldVersions.map((v) => [v.key, v]));
+      const newTiers = new Map(tiers.newVersions.map((v) => [v.key, v]));
+      for (const key of new Set([...oldTiers.keys(), ...newTiers.keys()])) {
+        const vs = [oldTiers.get(key), newTiers.get(key)].filter((v): v is CompiledTieredPolicy => v !== undefined);
+        for (const dir of DIRECTIONS) {
+          const subjects = this.classesOfPolicy[dir].get(key);
+          if (!subjects || subjects.size === 0) continue;
+          for (const sig of subjects) this.sides[dir].delete(sig);
+          const targets = tierTargets(vs, dir, (g) => this.classesOfGroup.get(g));
+          const list = targets === "all" ? all : [...targets];
+          for (const s of subjects) {
+            if (added.has(s)) continue;
+            for (const t of list) if (dir === "ingress") pair(t, s);
+            else pair(s, t);
+          }
         }
       }
     }
@@ -606,15 +691,60 @@ export class IncrementalMatrix {
     };
   }
 
+  /**
+   * The cluster-scoped policies after the change, in evaluation order (as compileWorld orders them),
+   * with the peers of the new versions renumbered after the world's; or why the change cannot be
+   * applied here. Nothing of the state is modified.
+   */
+  private spliceTiers(pairs: readonly ChangePair<TieredPolicyInput>[], compiled: readonly CompiledTieredPolicy[]): TierSplice | string {
+    const W = this.world;
+    if (W.tierTies.length > 0) return "cluster-scoped policies share a priority";
+    const byKindName = new Map(W.tieredPolicies.map((p) => [`${p.kind}/${p.ref.name}`, p]));
+    const oldVersions: CompiledTieredPolicy[] = [];
+    for (const p of pairs) {
+      if (!p.before) continue;
+      const old = byKindName.get(`${p.before.kind}/${p.before.name}`);
+      if (!old) return "a changed cluster-scoped policy was not in the world";
+      oldVersions.push(old);
+    }
+    const removed = new Set(oldVersions.map((v) => v.key));
+    for (const c of compiled) if (!removed.has(c.key) && W.tieredPolicies.some((q) => q.key === c.key)) return "two cluster-scoped policies of one name";
+    const peers: CompiledPeer[] = [];
+    let nextId = W.peers.length;
+    const renumber = (rules: CompiledTieredPolicy["ingress"]) =>
+      rules.map((r) => {
+        if (r.peers === "any") return r;
+        return {
+          ...r,
+          peers: r.peers.map((x) => {
+            if (x.kind !== "selector" && x.kind !== "ipBlock") return x;
+            const y = { ...x, id: nextId++ };
+            peers.push(y);
+            return y;
+          }),
+        };
+      });
+    const newVersions = compiled.map((c) => ({ ...c, ingress: renumber(c.ingress), egress: renumber(c.egress) }));
+    const policies = [...W.tieredPolicies.filter((p) => !removed.has(p.key)), ...newVersions].sort(compareTierOrder).map((p, index) => (p.index === index ? p : { ...p, index }));
+    for (let i = 1; i < policies.length; i++) {
+      const a = policies[i - 1]!;
+      const b = policies[i]!;
+      if (a.tier === b.tier && a.priority !== undefined && a.priority === b.priority) return "cluster-scoped policies share a priority";
+    }
+    // The new versions as they stand in the list (their index is their position).
+    const placed = new Set(newVersions.map((v) => v.key));
+    return { policies, peers, oldVersions, newVersions: policies.filter((p) => placed.has(p.key)) };
+  }
+
   /** The signature classSignatures gives the class of `pod` in the current world, and what the indexes need. */
-  private signature(pod: CompiledPod): { sig: string; ingress: PolicyKey[]; egress: PolicyKey[]; groups: string[] } {
+  private signature(pod: CompiledPod): { sig: string; ingress: PolicyKey[]; egress: PolicyKey[]; tieredIngress: PolicyKey[]; tieredEgress: PolicyKey[]; groups: string[] } {
     const W = this.world;
     const ingress: PolicyKey[] = [];
     const egress: PolicyKey[] = [];
     const peers: string[] = [];
     const ips: string[] = [];
-    const tin: string[] = [];
-    const teg: string[] = [];
+    const tin: PolicyKey[] = [];
+    const teg: PolicyKey[] = [];
     const host = pod.hostNetwork;
     if (!host) {
       for (const p of W.policiesByNamespace.get(pod.namespace.name) ?? []) {
@@ -639,7 +769,7 @@ export class IncrementalMatrix {
     const parts = [host ? "host" : "pod", `in:${ingress.join(",")}`, `eg:${egress.join(",")}`, `peers:${peers.join(",")}`, `ip:${ips.join(",")}`, `np:${host ? "" : relevantNamedPortsKey(pod, names)}`];
     if (tin.length > 0) parts.push(`tin:${tin.sort().join(",")}`);
     if (teg.length > 0) parts.push(`teg:${teg.sort().join(",")}`);
-    return { sig: parts.join("|"), ingress, egress, groups: [...peers, ...ips] };
+    return { sig: parts.join("|"), ingress, egress, tieredIngress: tin, tieredEgress: teg, groups: [...peers, ...ips] };
   }
 
   private groupsOfNamespace(ns: CompiledNamespace): SelectorPeer[] {
@@ -663,10 +793,11 @@ export class IncrementalMatrix {
     return undefined;
   }
 
-  private removedGroupPeer(matchKey: string, oldVersions: readonly CompiledNetworkPolicy[], pairs: readonly ChangePair<NetworkPolicyInput>[]): SelectorPeer | undefined {
+  private removedGroupPeer(matchKey: string, oldVersions: readonly CompiledNetworkPolicy[], pairs: readonly ChangePair<NetworkPolicyInput>[], oldTiers: readonly CompiledTieredPolicy[]): SelectorPeer | undefined {
     const known = this.selectorGroups.get(matchKey);
     if (known) return known;
     for (const v of oldVersions) for (const r of [...(v.ingress ?? []), ...(v.egress ?? [])]) if (r.peers !== "any") for (const x of r.peers) if (x.kind === "selector" && x.matchKey === matchKey) return x;
+    for (const v of oldTiers) for (const r of [...v.ingress, ...v.egress]) if (r.peers !== "any") for (const x of r.peers) if (x.kind === "selector" && x.matchKey === matchKey) return x;
     return this.selectorPeerFromInputs(pairs, matchKey);
   }
 
@@ -675,6 +806,8 @@ export class IncrementalMatrix {
     for (const g of c.groups) indexAdd(this.classesOfGroup, g, c.sig);
     for (const k of c.ingressPolicies) indexAdd(this.classesOfPolicy.ingress, k, c.sig);
     for (const k of c.egressPolicies) indexAdd(this.classesOfPolicy.egress, k, c.sig);
+    for (const k of c.tieredIngress) indexAdd(this.classesOfPolicy.ingress, k, c.sig);
+    for (const k of c.tieredEgress) indexAdd(this.classesOfPolicy.egress, k, c.sig);
   }
 
   /** Drops a class and its connections (reported in `out`). */
@@ -686,6 +819,8 @@ export class IncrementalMatrix {
     for (const g of c.groups) indexDelete(this.classesOfGroup, g, sig);
     for (const k of c.ingressPolicies) indexDelete(this.classesOfPolicy.ingress, k, sig);
     for (const k of c.egressPolicies) indexDelete(this.classesOfPolicy.egress, k, sig);
+    for (const k of c.tieredIngress) indexDelete(this.classesOfPolicy.ingress, k, sig);
+    for (const k of c.tieredEgress) indexDelete(this.classesOfPolicy.egress, k, sig);
     for (const src of [...(this.incoming.get(sig)?.keys() ?? [])]) {
       this.deleteConn(src, sig);
       out.push({ src, dst: sig, conn: undefined });

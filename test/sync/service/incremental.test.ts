@@ -15,6 +15,7 @@ import { toMatrixSnapshot } from "../../../src/sync/matrixSnapshot.js";
 import { SyncService, type GenerationEvent } from "../../../src/sync/SyncService.js";
 import { FakeKubeApi, namespace, networkPolicy, pod, type KubeObject } from "../../helpers/fakeKubeApi.js";
 import { sourceFor, TempKubeconfig } from "../kube/helpers.js";
+import { ALL_KINDS, TIER_RESOURCES, tiered } from "../../helpers/tierResources.js";
 import { QueryService } from "../../../src/api/query/QueryService.js";
 import { FULL_SCOPE } from "../../../src/api/query/scope.js";
 import { formatConnEndpoint } from "../../../src/engine/index.js";
@@ -26,6 +27,7 @@ let kubeconfig: TempKubeconfig;
 beforeAll(async () => {
   store = await openStore({ dataDir: IN_MEMORY });
   api = await FakeKubeApi.create();
+  for (const r of TIER_RESOURCES) api.registerResource(r);
   kubeconfig = new TempKubeconfig(api.url);
 }, 120_000);
 afterAll(async () => {
@@ -48,6 +50,9 @@ const db = pod({ namespace: "shop", name: "db-0", labels: { app: "db" }, ip: "10
 const client = pod({ namespace: "ops", name: "cli-0", labels: { app: "cli" }, ip: "10.0.3.1" });
 const dbPolicy = (port: number, from: unknown[] = [{ podSelector: { matchLabels: { app: "web" } } }]) =>
   networkPolicy({ namespace: "shop", name: "db", spec: { podSelector: { matchLabels: { app: "db" } }, policyTypes: ["Ingress"], ingress: [{ from, ports: [{ protocol: "TCP", port }] }] } });
+/** Cluster-scoped: the ops namespace toward shop's db, with `action` at `priority`. */
+const guardDb = (action: string, priority: number) =>
+  tiered("AdminNetworkPolicy", "guard-db", { priority, subject: { pods: { namespaceSelector: { matchLabels: { team: "shop" } }, podSelector: { matchLabels: { app: "db" } } } }, ingress: [{ name: "ops", action, from: [{ namespaces: { matchLabels: { team: "ops" } } }] }] });
 const denyAll = networkPolicy({ namespace: "shop", name: "deny", spec: { podSelector: {}, policyTypes: ["Ingress", "Egress"], egress: [{ ports: [{ protocol: "UDP", port: 53 }] }] } });
 const opsAccess = networkPolicy({
   namespace: "shop",
@@ -71,7 +76,7 @@ describe("SyncService recomputes incrementally", () => {
     api.upsert(denyAll);
     svc = new SyncService({
       clusterId: CLUSTER,
-      source: sourceFor(kubeconfig),
+      source: sourceFor(kubeconfig, { kinds: ALL_KINDS }),
       store,
       logger: silentLogger(),
       debounceMs: 20,
@@ -133,6 +138,12 @@ describe("SyncService recomputes incrementally", () => {
       },
     ],
     ["a NetworkPolicy is deleted", () => api.delete(denyAll as KubeObject)],
+    ["an AdminNetworkPolicy is created", () => api.upsert(guardDb("Deny", 10))],
+    ["an AdminNetworkPolicy's action changes (same subject and peers)", () => api.upsert(guardDb("Pass", 10))],
+    ["an AdminNetworkPolicy's priority changes", () => api.upsert(guardDb("Allow", 20))],
+    ["a ClusterNetworkPolicy (Baseline tier) is created", () => api.upsert(tiered("ClusterNetworkPolicy", "base", { tier: "Baseline", priority: 5, subject: { namespaces: {} }, ingress: [{ action: "Deny", from: [{ namespaces: { matchLabels: { team: "ops" } } }] }] }))],
+    ["a BaselineAdminNetworkPolicy is created", () => api.upsert(tiered("BaselineAdminNetworkPolicy", "default", { subject: { namespaces: {} }, egress: [{ action: "Deny", to: [{ pods: { namespaceSelector: {}, podSelector: { matchLabels: { app: "db" } } } }] }] }))],
+    ["an AdminNetworkPolicy is deleted", () => api.delete(guardDb("Allow", 20))],
   ];
   for (const [name, make] of cases) it(`equals a recomputation from scratch after: ${name}`, () => change(make), 30_000);
 

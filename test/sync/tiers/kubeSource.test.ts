@@ -9,20 +9,9 @@ import { afterEach, describe, expect, it } from "vitest";
 import type { KubeClusterSource } from "../../../src/sync/kube/KubeClusterSource.js";
 import { toClusterObject } from "../../../src/sync/kube/toClusterObject.js";
 import { FakeKubeApi, namespace, type KubeObject, type ResourceDef } from "../../helpers/fakeKubeApi.js";
+import { ALL_KINDS, TIER_RESOURCES, tiered } from "../../helpers/tierResources.js";
 import { RecordingHandler, sourceFor, TempKubeconfig, waitFor } from "../kube/helpers.js";
 
-export const TIER_RESOURCES: readonly ResourceDef[] = [
-  { path: "/apis/policy.networking.k8s.io/v1alpha1/adminnetworkpolicies", kind: "AdminNetworkPolicy", apiVersion: "policy.networking.k8s.io/v1alpha1", namespaced: false },
-  { path: "/apis/policy.networking.k8s.io/v1alpha1/baselineadminnetworkpolicies", kind: "BaselineAdminNetworkPolicy", apiVersion: "policy.networking.k8s.io/v1alpha1", namespaced: false },
-  { path: "/apis/policy.networking.k8s.io/v1alpha2/clusternetworkpolicies", kind: "ClusterNetworkPolicy", apiVersion: "policy.networking.k8s.io/v1alpha2", namespaced: false },
-];
-
-export function tiered(kind: string, name: string, spec: Record<string, unknown>): KubeObject {
-  const apiVersion = TIER_RESOURCES.find((r) => r.kind === kind)!.apiVersion;
-  return { apiVersion, kind, metadata: { name }, spec };
-}
-
-const ALL_KINDS = ["Namespace", "Pod", "NetworkPolicy", "AdminNetworkPolicy", "BaselineAdminNetworkPolicy", "ClusterNetworkPolicy"] as const;
 const denySlytherin = { priority: 10, subject: { namespaces: {} }, ingress: [{ name: "no", action: "Deny", from: [{ namespaces: { matchLabels: { house: "slytherin" } } }] }] };
 
 describe("KubeClusterSource with the tiered-policy CRDs", () => {
