@@ -18,12 +18,14 @@ type Step =
   | { kind: "addPolicy"; j: number }
   | { kind: "relabelNamespace"; i: number; j: number }
   | { kind: "replaceTiered" | "removeTiered" | "retuneTiered"; i: number; j: number }
-  | { kind: "addTiered"; j: number }
+  | { kind: "addTiered" | "addNamespace"; j: number }
+  | { kind: "removeNamespace"; i: number }
   | { kind: "rollout"; i: number; j: number };
 
 const stepArb: fc.Arbitrary<Step> = fc.oneof(
   fc.record({ kind: fc.constantFrom("relabelPod", "readdressPod", "removePod", "scaleDown", "replacePolicy", "removePolicy", "relabelNamespace", "replaceTiered", "removeTiered", "retuneTiered", "rollout"), i: fc.nat(20), j: fc.nat(20) }) as fc.Arbitrary<Step>,
-  fc.record({ kind: fc.constantFrom("addPod", "addPolicy", "addTiered"), j: fc.nat(20) }) as fc.Arbitrary<Step>,
+  fc.record({ kind: fc.constantFrom("addPod", "addPolicy", "addTiered", "addNamespace"), j: fc.nat(20) }) as fc.Arbitrary<Step>,
+  fc.record({ kind: fc.constant("removeNamespace"), i: fc.nat(20) }) as fc.Arbitrary<Step>,
 );
 
 interface Model {
@@ -133,6 +135,30 @@ function applyStep(m: Model, step: Step, donor: WorldInput, n: number): WorldCha
       }
       break;
     }
+    case "addNamespace": {
+      // A new namespace, then (when the donor has one) a pod in it: both in one change, as a sync batch may bring them.
+      const name = `nn${n}`;
+      const ns = { name, labels: nth(donor.namespaces, step.j)?.labels ?? {} };
+      m.namespaces.set(name, ns);
+      namespaces.push({ before: undefined, after: ns });
+      if (dp && step.j % 2 === 0) setPod(undefined, { ...dp, namespace: name, name: `np${n}` });
+      break;
+    }
+    case "removeNamespace": {
+      // The namespace with its pods and policies, as a namespace deletion cascades.
+      const ns = nth([...m.namespaces.values()], step.i);
+      if (ns) {
+        for (const p of existingPods) if (p.namespace === ns.name) setPod(p, undefined);
+        for (const p of existingPolicies)
+          if (p.namespace === ns.name) {
+            m.policies.delete(`${p.namespace}/${p.name}`);
+            networkPolicies.push({ before: p, after: undefined });
+          }
+        m.namespaces.delete(ns.name);
+        namespaces.push({ before: ns, after: undefined });
+      }
+      break;
+    }
     case "retuneTiered": {
       // Same subject and peers (so no pod changes class): other actions, another priority, no ports.
       const t = nth(m.tiered, step.i);
@@ -198,7 +224,7 @@ function fromScratch(input: WorldInput): IncrementalMatrix {
   return new IncrementalMatrix(buildMatrix(world), diagnostics);
 }
 
-const counts = { incremental: 0, fallback: 0, tieredIncremental: 0 };
+const counts = { incremental: 0, fallback: 0, tieredIncremental: 0, namespaceCreatedOrDeleted: 0 };
 
 function check(worlds: fc.Arbitrary<WorldInput>) {
   fc.assert(
@@ -220,10 +246,20 @@ function check(worlds: fc.Arbitrary<WorldInput>) {
         } else {
           counts.incremental++;
           if (change.tieredPolicies?.length) counts.tieredIncremental++;
+          if (change.namespaces?.some((p) => !p.before || !p.after)) counts.namespaceCreatedOrDeleted++;
         }
         const full = fromScratch(input);
         expect(canonical(inc), `after step ${n} (${step.kind}, ${result.method})`).toEqual(canonical(full));
         expect(inc.stats).toEqual(full.stats);
+        // The patched world stays consistent: positions are indexes, pods point at their namespace's current object.
+        const w = inc.currentWorld;
+        w.namespaces.forEach((ns, i) => expect(ns.index).toBe(i));
+        for (const ns of w.namespaces) expect(w.namespaceByName.get(ns.name)).toBe(ns);
+        expect(w.namespaceByName.size).toBe(w.namespaces.length);
+        w.pods.forEach((p, i) => {
+          expect(p.index).toBe(i);
+          expect(w.namespaceByName.get(p.namespace.name)).toBe(p.namespace);
+        });
       });
     }),
     { numRuns: 300 },
@@ -233,8 +269,9 @@ function check(worlds: fc.Arbitrary<WorldInput>) {
 describe("IncrementalMatrix equals a recomputation from scratch", () => {
   it("after every change of a random change stream (NetworkPolicies only)", () => {
     check(worldArb);
-    // Not vacuous: most steps are answered incrementally.
+    // Not vacuous: most steps are answered incrementally, namespaces created and deleted too.
     expect(counts.incremental).toBeGreaterThan(counts.fallback);
+    expect(counts.namespaceCreatedOrDeleted).toBeGreaterThan(50);
   });
 
   it("after a cluster-scoped policy's actions, ports or priority change (same subject and peers: no pod changes class)", () => {

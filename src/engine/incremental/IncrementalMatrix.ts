@@ -29,9 +29,11 @@
  *    applies the tiers in their new order (priority changes included).
  * Where this reasoning would need more than this file keeps (the set of ipBlocks or of mentioned
  * named ports changed, tiered policies sharing a priority (their PRIORITY_TIE warnings name
- * policies the change did not touch), a namespace created or deleted, an object that does not
- * compile cleanly, a new address family) apply() answers `fallback` with the reason and the caller
- * recomputes from scratch.
+ * policies the change did not touch), a namespace deleted while pods or policies remain in it
+ * (they would make it exist implicitly), an object that does not compile cleanly, a new address
+ * family) apply() answers `fallback` with the reason and the caller recomputes from scratch.
+ * A namespace created or deleted moves no pair by itself: it holds no class, and its pods and
+ * policies come and go as their own changes.
  */
 import { compareTierOrder, compileWorld } from "../compile/compileWorld.js";
 import { rulesFor, tierRulesFor, type CompiledRule, type CompiledTieredPolicy, type CompiledNamespace, type CompiledNetworkPolicy, type CompiledPeer, type CompiledPod, type CompiledWorld, type Direction, type SelectorPeer } from "../compile/model.js";
@@ -305,11 +307,11 @@ export class IncrementalMatrix {
     const podPairs = change.pods ?? [];
     const npPairs = change.networkPolicies ?? [];
     const tpPairs = change.tieredPolicies ?? [];
-    for (const p of nsPairs) if (!p.before || !p.after || p.before.name !== p.after.name) return fallback("a namespace was created or deleted");
+    for (const p of nsPairs) if (p.before && p.after && p.before.name !== p.after.name) return fallback("a namespace was renamed");
 
     // --- compile the changed objects -------------------------------------------------------------
     const after = compileWorld({
-      namespaces: nsPairs.map((p) => p.after!),
+      namespaces: nsPairs.flatMap((p) => (p.after ? [p.after] : [])),
       pods: podPairs.flatMap((p) => (p.after ? [p.after] : [])),
       networkPolicies: npPairs.flatMap((p) => (p.after ? [p.after] : [])),
       tieredPolicies: tpPairs.flatMap((p) => (p.after ? [p.after] : [])),
@@ -318,18 +320,29 @@ export class IncrementalMatrix {
     const tiers = tpPairs.length > 0 ? this.spliceTiers(tpPairs, after.world.tieredPolicies) : undefined;
     if (typeof tiers === "string") return fallback(tiers);
     const changedObjects = new Set<string>();
-    for (const p of nsPairs) changedObjects.add(`Namespace ${p.after!.name}`);
+    for (const p of nsPairs) changedObjects.add(`Namespace ${(p.after ?? p.before)!.name}`);
     for (const p of podPairs) for (const v of [p.before, p.after]) if (v) changedObjects.add(`Pod ${v.namespace}/${v.name}`);
     for (const p of npPairs) for (const v of [p.before, p.after]) if (v) changedObjects.add(`NetworkPolicy ${v.namespace}/${v.name}`);
     for (const p of tpPairs) for (const v of [p.before, p.after]) if (v) changedObjects.add(`${v.kind} ${v.name}`);
 
     // --- namespaces --------------------------------------------------------------------------------
+    // A namespace holds no class itself: creating one adds it to the world (its pods come as pod
+    // changes); deleting one is exact once its pods and policies are gone (else: fallback).
     const nsChanged = new Map<string, CompiledNamespace>();
+    const nsAdded: CompiledNamespace[] = [];
+    const nsRemoved = new Set<string>();
     for (const p of nsPairs) {
-      const old = W.namespaceByName.get(p.after!.name);
-      const compiled = after.world.namespaceByName.get(p.after!.name)!;
-      if (!old || !old.defined) return fallback("a namespace was created");
-      if (!sameLabels(old.labels, compiled.labels)) nsChanged.set(old.name, { ...old, labels: compiled.labels });
+      const name = (p.after ?? p.before)!.name;
+      const old = W.namespaceByName.get(name);
+      if (!p.after) {
+        if (!old?.defined) return fallback("a deleted namespace was not in the world");
+        nsRemoved.add(name);
+        continue;
+      }
+      const compiled = after.world.namespaceByName.get(name)!;
+      if (!old) nsAdded.push(compiled);
+      // Defined now, only referenced (by a pod or a policy) before: its labels are new, as for a relabel.
+      else if (!old.defined || !sameLabels(old.labels, compiled.labels)) nsChanged.set(name, { ...old, labels: compiled.labels, defined: true });
     }
 
     // --- policies ------------------------------------------------------------------------------------
@@ -390,11 +403,33 @@ export class IncrementalMatrix {
     }
 
     // --- pods ------------------------------------------------------------------------------------------
-    const namespaceByName = nsChanged.size > 0 ? new Map(spliced.world.namespaceByName) : spliced.world.namespaceByName;
+    const nsEdited = nsChanged.size > 0 || nsAdded.length > 0 || nsRemoved.size > 0;
+    const namespaceByName = nsEdited ? new Map(spliced.world.namespaceByName) : spliced.world.namespaceByName;
     let namespaces = spliced.world.namespaces;
-    if (nsChanged.size > 0) {
-      namespaces = namespaces.map((n) => nsChanged.get(n.name) ?? n);
-      for (const n of nsChanged.values()) (namespaceByName as Map<string, CompiledNamespace>).set(n.name, n);
+    /** Namespaces that took a removed one's position (`index` is the position, selectorIndex.ts relies on it): their pods follow. */
+    const nsMoved = new Map<string, CompiledNamespace>();
+    if (nsEdited) {
+      const byName = namespaceByName as Map<string, CompiledNamespace>;
+      const list = namespaces.map((n) => nsChanged.get(n.name) ?? n);
+      for (const n of nsChanged.values()) byName.set(n.name, n);
+      for (const n of nsAdded) {
+        // A policy of the same change may have made it exist implicitly (spliceWorld): it takes that place.
+        const implicit = byName.get(n.name);
+        const q = { ...n, index: implicit ? implicit.index : list.length };
+        list[q.index] = q;
+        byName.set(q.name, q);
+      }
+      for (const name of nsRemoved) {
+        const gone = byName.get(name)!;
+        byName.delete(name);
+        const last = list.pop()!;
+        if (last.name === name) continue;
+        const q = { ...last, index: gone.index };
+        list[q.index] = q;
+        byName.set(q.name, q);
+        nsMoved.set(q.name, q);
+      }
+      namespaces = list;
     }
     const podRemoved = new Set<PodKey>();
     for (const p of podPairs) if (p.before) podRemoved.add(podKey(p.before));
@@ -402,6 +437,10 @@ export class IncrementalMatrix {
     for (const p of podAdded) {
       if (!podRemoved.has(p.key) && W.podByKey.has(p.key)) return fallback("two pods of one name");
       if (!namespaceByName.has(p.namespace.name)) return fallback("a pod in a namespace the world does not have");
+    }
+    for (const name of nsRemoved) {
+      const podsLeft = [...(this.nsPods.get(name) ?? [])].some((k) => !podRemoved.has(k));
+      if (podsLeft || (spliced.world.policiesByNamespace.get(name)?.length ?? 0) > 0) return fallback("a namespace was deleted while pods or policies remain in it");
     }
     const familyDelta = new Map<string, number>();
     for (const k of podRemoved) {
@@ -418,7 +457,7 @@ export class IncrementalMatrix {
     const pods = W.pods as CompiledPod[];
     const podByKey = W.podByKey as Map<PodKey, CompiledPod>;
     const removedPods = [...podRemoved].flatMap((k) => W.podByKey.get(k) ?? []);
-    if (podRemoved.size > 0 || podAdded.length > 0 || nsChanged.size > 0) {
+    if (podRemoved.size > 0 || podAdded.length > 0 || nsChanged.size > 0 || nsMoved.size > 0) {
       const holes: number[] = [];
       for (const k of podRemoved) {
         const old = podByKey.get(k);
@@ -446,7 +485,7 @@ export class IncrementalMatrix {
         pods[h] = moved;
         podByKey.set(moved.key, moved);
       }
-      for (const [name, ns] of nsChanged)
+      for (const [name, ns] of [...nsChanged, ...nsMoved])
         for (const k of this.nsPods.get(name) ?? []) {
           const p = podByKey.get(k);
           if (!p || p.namespace === ns) continue;
@@ -464,7 +503,7 @@ export class IncrementalMatrix {
     for (const [n, d] of nameDelta) addCount(this.nameCount, n, d);
     for (const [f, d] of familyDelta) addCount(this.podFamilies, f, d);
     if (addedGroups.length > 0 || removedGroups.length > 0) this.nsGroups.clear();
-    for (const n of nsChanged.keys()) this.nsGroups.delete(n);
+    for (const n of [...nsChanged.keys(), ...nsRemoved]) this.nsGroups.delete(n);
     this.world = next;
     this.diagnostics = this.diagnostics.filter((d) => !changedObjects.has(d.object));
 

@@ -144,6 +144,20 @@ describe("SyncService recomputes incrementally", () => {
     ["a ClusterNetworkPolicy (Baseline tier) is created", () => api.upsert(tiered("ClusterNetworkPolicy", "base", { tier: "Baseline", priority: 5, subject: { namespaces: {} }, ingress: [{ action: "Deny", from: [{ namespaces: { matchLabels: { team: "ops" } } }] }] }))],
     ["a BaselineAdminNetworkPolicy is created", () => api.upsert(tiered("BaselineAdminNetworkPolicy", "default", { subject: { namespaces: {} }, egress: [{ action: "Deny", to: [{ pods: { namespaceSelector: {}, podSelector: { matchLabels: { app: "db" } } } }] }] }))],
     ["an AdminNetworkPolicy is deleted", () => api.delete(guardDb("Allow", 20))],
+    [
+      "a namespace is created with a pod in it",
+      () => {
+        api.upsert(namespace("batch", { team: "batch" }));
+        api.upsert(pod({ namespace: "batch", name: "job-0", labels: { app: "job" }, ip: "10.0.5.1" }));
+      },
+    ],
+    [
+      "a namespace is deleted with its pods",
+      () => {
+        api.delete(api.get("Pod", "job-0", "batch")!);
+        api.delete(namespace("batch") as KubeObject);
+      },
+    ],
   ];
   for (const [name, make] of cases) it(`equals a recomputation from scratch after: ${name}`, () => change(make), 30_000);
 
