@@ -27,8 +27,9 @@
  *    classes a peer of P (old or new version) matches, or with every class when a rule of P fails
  *    closed (`peers: "any"`). The pair is evaluated by evaluateDirection on the new world, which
  *    applies the tiers in their new order (priority changes included).
- * Where this reasoning would need more than this file keeps (the set of ipBlocks or of mentioned
- * named ports changed, tiered policies sharing a priority (their PRIORITY_TIE warnings name
+ * 5. A named port that rules start (or stop) mentioning changes the signature of exactly the pods
+ *    with a container port of that name (the `np:` part): they are reclassified like relabelled pods.
+ * Where this reasoning would need more than this file keeps (the set of ipBlocks changed, tiered policies sharing a priority (their PRIORITY_TIE warnings name
  * policies the change did not touch), a namespace deleted while pods or policies remain in it
  * (they would make it exist implicitly), an object that does not compile cleanly, a new address
  * family) apply() answers `fallback` with the reason and the caller recomputes from scratch.
@@ -202,6 +203,8 @@ export class IncrementalMatrix {
   private readonly groupCount = new Map<string, number>();
   private readonly ipGroups = new Map<string, Extract<CompiledPeer, { kind: "ipBlock" }>>();
   private readonly nameCount = new Map<string, number>();
+  /** The keys of nameCount as a set (signature() reads it per pod), rebuilt when a name comes or goes. */
+  private mentionedNames: ReadonlySet<string> | undefined;
   private readonly podFamilies = new Map<string, number>();
   /** Selector groups whose namespace half matches each namespace (cleared when groups or labels change). */
   private readonly nsGroups = new Map<string, SelectorPeer[]>();
@@ -383,9 +386,12 @@ export class IncrementalMatrix {
         }
       }
     }
+    // A name rules start or stop mentioning splits or merges the classes of the pods that have a
+    // container port of that name (signatures name the mentioned ports): those pods are reclassified.
+    const namesToggled: string[] = [];
     for (const [n, d] of nameDelta) {
       const now = this.nameCount.get(n) ?? 0;
-      if (d !== 0 && (now === 0) !== (now + d === 0)) return fallback("the named ports that rules mention changed");
+      if (d !== 0 && (now === 0) !== (now + d === 0)) namesToggled.push(n);
     }
     const addedGroups: SelectorPeer[] = [];
     const removedGroups: string[] = [];
@@ -501,6 +507,7 @@ export class IncrementalMatrix {
     for (const g of addedGroups) this.selectorGroups.set(g.matchKey, g);
     for (const k of removedGroups) this.selectorGroups.delete(k);
     for (const [n, d] of nameDelta) addCount(this.nameCount, n, d);
+    if (namesToggled.length > 0) this.mentionedNames = undefined;
     for (const [f, d] of familyDelta) addCount(this.podFamilies, f, d);
     if (addedGroups.length > 0 || removedGroups.length > 0) this.nsGroups.clear();
     for (const n of [...nsChanged.keys(), ...nsRemoved]) this.nsGroups.delete(n);
@@ -519,6 +526,7 @@ export class IncrementalMatrix {
     // A cluster-scoped policy selects pods in any namespace: every pod either version selects.
     const tierVersions = tiers ? [...tiers.oldVersions, ...tiers.newVersions] : [];
     if (tierVersions.length > 0) for (const p of pods) if (tierVersions.some((v) => tieredPolicySelectsPod(v, p))) touched.add(p.key);
+    if (namesToggled.length > 0) for (const p of pods) if (namesToggled.some((n) => p.namedPorts.has(n))) touched.add(p.key);
     const groupsMoved = [...addedGroups, ...removedGroups.map((k) => this.removedGroupPeer(k, spliced.oldVersions, npPairs, tiers?.oldVersions ?? []))];
     for (const g of groupsMoved) {
       if (!g) {
@@ -804,7 +812,7 @@ export class IncrementalMatrix {
     egress.sort();
     peers.sort();
     ips.sort();
-    const names = new Set(this.nameCount.keys());
+    const names = (this.mentionedNames ??= new Set(this.nameCount.keys()));
     const parts = [host ? "host" : "pod", `in:${ingress.join(",")}`, `eg:${egress.join(",")}`, `peers:${peers.join(",")}`, `ip:${ips.join(",")}`, `np:${host ? "" : relevantNamedPortsKey(pod, names)}`];
     if (tin.length > 0) parts.push(`tin:${tin.sort().join(",")}`);
     if (teg.length > 0) parts.push(`teg:${teg.sort().join(",")}`);
