@@ -48,7 +48,7 @@ const web = (i: number, labels: Record<string, string> = { app: "web", tier: "fr
   pod({ namespace: "shop", name: `web-${i}`, labels, ip: `10.0.1.${i + 1}`, ports: [{ containerPort: 8080, name: "http" }] });
 const db = pod({ namespace: "shop", name: "db-0", labels: { app: "db" }, ip: "10.0.2.1", ports: [{ containerPort: 5432, name: "pg" }] });
 const client = pod({ namespace: "ops", name: "cli-0", labels: { app: "cli" }, ip: "10.0.3.1" });
-const dbPolicy = (port: number, from: unknown[] = [{ podSelector: { matchLabels: { app: "web" } } }]) =>
+const dbPolicy = (port: number | string, from: unknown[] = [{ podSelector: { matchLabels: { app: "web" } } }]) =>
   networkPolicy({ namespace: "shop", name: "db", spec: { podSelector: { matchLabels: { app: "db" } }, policyTypes: ["Ingress"], ingress: [{ from, ports: [{ protocol: "TCP", port }] }] } });
 /** Cluster-scoped: the ops namespace toward shop's db, with `action` at `priority`. */
 const guardDb = (action: string, priority: number) =>
@@ -124,6 +124,8 @@ describe("SyncService recomputes incrementally", () => {
     ["a NetworkPolicy's ports change", () => api.upsert(dbPolicy(6432))],
     ["a NetworkPolicy's peers change", () => api.upsert(dbPolicy(6432, [{ namespaceSelector: { matchLabels: { team: "ops" } } }]))],
     ["a NetworkPolicy is created", () => api.upsert(opsAccess)],
+    ["a rule starts mentioning a named port (db's container port `pg`)", () => api.upsert(dbPolicy("pg"))],
+    ["no rule mentions the named port any more", () => api.upsert(dbPolicy(6432))],
     ["a namespace is relabelled (peers by namespace labels)", () => api.upsert(namespace("ops", { team: "none" }))],
     ["a pod is relabelled into another class", () => api.upsert(web(1, { app: "web", tier: "back" }))],
     ["a pod is created", () => api.upsert(web(7))],
