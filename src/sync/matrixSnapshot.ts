@@ -17,7 +17,7 @@ export function toMatrixSnapshot(matrix: ClassMatrix, signatures: readonly strin
   const cls = matrix.classes.classes;
   const classes = new Map<ClassKey, MatrixClass>();
   for (const c of cls) {
-    const members: ClassMember[] = [];
+    let members: ClassMember[] = [];
     if (c.kind === "pod") {
       const pods = new Map<number, number>();
       for (const p of c.pods) {
@@ -28,11 +28,7 @@ export function toMatrixSnapshot(matrix: ClassMatrix, signatures: readonly strin
         const ref = index.workloads[w]!;
         members.push({ type: "workload", namespace: ref.namespace, kind: ref.kind, name: ref.name, pods: n });
       }
-    } else {
-      for (const r of mergeContiguous(c.atoms.map((a) => matrix.classes.partition.atoms[a]!))) {
-        members.push({ type: "external", family: r.family, start: formatIp({ family: r.family, value: r.start }), end: formatIp({ family: r.family, value: r.end }) });
-      }
-    }
+    } else members = externalMembers(c.atoms.map((a) => matrix.classes.partition.atoms[a]!));
     classes.set(keys[c.id]!, { key: keys[c.id]!, kind: c.kind, members });
   }
   const connections = new Map<string, string>();
@@ -40,6 +36,11 @@ export function toMatrixSnapshot(matrix: ClassMatrix, signatures: readonly strin
     for (let i = 0; i < row.src.length; i++) connections.set(`${keys[row.src[i]!]}\u0000${keys[d]}`, matrix.conns.get(row.conn[i]!).key);
   });
   return { classes, connections };
+}
+
+/** The members of an external class: its address ranges, contiguous ones merged. */
+export function externalMembers(atoms: readonly IpRange[]): ClassMember[] {
+  return mergeContiguous([...atoms]).map((r) => ({ type: "external", family: r.family, start: formatIp({ family: r.family, value: r.start }), end: formatIp({ family: r.family, value: r.end }) }));
 }
 
 function mergeContiguous(ranges: IpRange[]): IpRange[] {

@@ -13,7 +13,7 @@ import type { ClassKey, ClassMember, MatrixClass, MatrixSnapshot } from "../doma
 import { analyze, type Analysis } from "./analysis.js";
 import { namespaceInput, networkPolicyInput, podInput, tieredPolicyInput, type ClusterState } from "../domain/ClusterState.js";
 import type { LoggedBatch } from "./impact.js";
-import { classKeyOf, toMatrixSnapshot } from "./matrixSnapshot.js";
+import { classKeyOf, externalMembers, toMatrixSnapshot } from "./matrixSnapshot.js";
 import { isTieredKind, type ClusterObject, type NamespaceObject, type PodObject, type PolicyObject } from "../domain/objects.js";
 
 export interface GenerationStats {
@@ -209,8 +209,9 @@ function toMatrixClass(key: ClassKey, c: SigClass, update: IncrementalUpdate): M
       else counts.set(wk, { ref: w, pods: 1 });
     }
     for (const { ref, pods } of counts.values()) members.push({ type: "workload", namespace: ref.namespace, kind: ref.kind, name: ref.name, pods });
-  } else throw new Error(`external class ${c.sig} changed members: the engine falls back for ipBlock changes`);
-  return { key, kind: c.kind, members };
+    return { key, kind: c.kind, members };
+  }
+  return { key, kind: c.kind, members: externalMembers(c.ranges) };
 }
 
 /** estimatedRows of analysis.ts from the signature matrix: workloads (or atoms) per class, over the connections. */

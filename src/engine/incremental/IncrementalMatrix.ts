@@ -29,7 +29,10 @@
  *    applies the tiers in their new order (priority changes included).
  * 5. A named port that rules start (or stop) mentioning changes the signature of exactly the pods
  *    with a container port of that name (the `np:` part): they are reclassified like relabelled pods.
- * Where this reasoning would need more than this file keeps (the set of ipBlocks changed, tiered policies sharing a priority (their PRIORITY_TIE warnings name
+ * 6. An ipBlock that appears or disappears changes the class of exactly the pods whose IP it holds
+ *    (the `ip:` part), and re-cuts the external address space: external classes are recomputed from
+ *    the ipBlocks kept, and those with a new signature are evaluated against every class.
+ * Where this reasoning would need more than this file keeps (tiered policies sharing a priority (their PRIORITY_TIE warnings name
  * policies the change did not touch), a namespace deleted while pods or policies remain in it
  * (they would make it exist implicitly), an object that does not compile cleanly, a new address
  * family) apply() answers `fallback` with the reason and the caller recomputes from scratch.
@@ -37,7 +40,7 @@
  * policies come and go as their own changes.
  */
 import { compareTierOrder, compileWorld } from "../compile/compileWorld.js";
-import { rulesFor, tierRulesFor, type CompiledRule, type CompiledTieredPolicy, type CompiledNamespace, type CompiledNetworkPolicy, type CompiledPeer, type CompiledPod, type CompiledWorld, type Direction, type SelectorPeer } from "../compile/model.js";
+import { rulesFor, tierRulesFor, type CompiledRule, type CompiledTieredPolicy, type CompiledNamespace, type CompiledNetworkPolicy, type CompiledPeer, type CompiledPod, type CompiledWorld, type Direction, type IpBlockPeer, type SelectorPeer } from "../compile/model.js";
 import type { Diagnostic } from "../diagnostics.js";
 import { externalEndpoint, podEndpoint, type Endpoint } from "../eval/endpoint.js";
 import { evaluateDirection, isolatingPolicies } from "../eval/evaluatePair.js";
@@ -48,7 +51,8 @@ import { classRanges, relevantNamedPortsKey } from "../matrix/classes.js";
 import { classSignatures } from "../matrix/classSignature.js";
 import { podKey, policyKey, type PodKey, type PolicyKey } from "../model/ids.js";
 import type { NamespaceInput, NetworkPolicyInput, PodInput, TieredPolicyInput } from "../model/input.js";
-import type { IpRange } from "../net/ip.js";
+import type { IpFamily, IpRange } from "../net/ip.js";
+import { partitionAddresses } from "../matrix/ipPartition.js";
 import { ConnectionSet } from "../ports/ConnectionSet.js";
 import { spliceWorld } from "../whatif/splice.js";
 
@@ -72,7 +76,7 @@ export interface SigClass {
   /** Member pods (pod classes). */
   readonly pods: Set<PodKey>;
   /** Member address ranges (external classes), as the partition's atoms. */
-  readonly ranges: readonly IpRange[];
+  ranges: readonly IpRange[];
   /** A member pod standing for the class (pod classes). */
   rep: PodKey | undefined;
   readonly ingressPolicies: readonly PolicyKey[];
@@ -180,6 +184,37 @@ function tierTargets(versions: readonly CompiledTieredPolicy[], dir: Direction, 
       for (const x of r.peers) if (x.kind === "selector" || x.kind === "ipBlock") for (const t of classesOfGroup(groupKeyOf(x)) ?? []) targets.add(t);
     }
   return targets;
+}
+
+/**
+ * The peer (selector or ipBlock) of group `key` among the new versions of the changed policies;
+ * a peer of a rule outside policyTypes is compiled away there, so it is looked up in the inputs'
+ * own compiles as a last resort.
+ */
+function newPeer(
+  key: string,
+  policies: readonly CompiledNetworkPolicy[],
+  tiers: readonly CompiledTieredPolicy[],
+  npPairs: readonly ChangePair<NetworkPolicyInput>[],
+  tpPairs: readonly ChangePair<TieredPolicyInput>[],
+): SelectorPeer | IpBlockPeer | undefined {
+  const rules = [...policies.flatMap((v) => [...(v.ingress ?? []), ...(v.egress ?? [])]), ...tiers.flatMap((v) => [...v.ingress, ...v.egress])];
+  for (const r of rules) if (r.peers !== "any") for (const x of r.peers) if ((x.kind === "selector" || x.kind === "ipBlock") && groupKeyOf(x) === key) return x;
+  for (const p of npPairs)
+    for (const input of [p.after, p.before]) {
+      const found = input && compileWorld({ namespaces: [], pods: [], networkPolicies: [input] }).world.peers.find((x) => groupKeyOf(x) === key);
+      if (found) return found;
+    }
+  for (const p of tpPairs)
+    for (const input of [p.after, p.before]) {
+      const found = input && compileWorld({ namespaces: [], pods: [], networkPolicies: [], tieredPolicies: [input] }).world.peers.find((x) => groupKeyOf(x) === key);
+      if (found) return found;
+    }
+  return undefined;
+}
+
+function sameRanges(a: readonly IpRange[], b: readonly IpRange[]): boolean {
+  return a.length === b.length && a.every((r, i) => r.family === b[i]!.family && r.start === b[i]!.start && r.end === b[i]!.end);
 }
 
 function sameLabels(a: Readonly<Record<string, string>>, b: Readonly<Record<string, string>>): boolean {
@@ -395,17 +430,20 @@ export class IncrementalMatrix {
     }
     const addedGroups: SelectorPeer[] = [];
     const removedGroups: string[] = [];
+    const addedIpGroups: IpBlockPeer[] = [];
+    const removedIpGroups: string[] = [];
     for (const [k, d] of peerDelta) {
       const now = this.groupCount.get(k) ?? 0;
       if (d === 0 || (now === 0) === (now + d === 0)) continue;
-      if (k.startsWith("ipBlock(")) return fallback("the set of ipBlocks changed");
-      if (now === 0) {
-        const peer = [...spliced.newVersions.flatMap((v) => [...(v.ingress ?? []), ...(v.egress ?? [])])].flatMap((r) => (r.peers === "any" ? [] : r.peers)).find((x) => x.kind === "selector" && x.matchKey === k);
-        // A peer of a rule outside policyTypes (compiled away): find it in its own compile.
-        const found = peer ?? tiers?.newVersions.flatMap((v) => [...v.ingress, ...v.egress]).flatMap((r) => (r.peers === "any" ? [] : r.peers)).find((x) => x.kind === "selector" && x.matchKey === k) ?? this.selectorPeerFromInputs(npPairs, k);
-        if (!found || found.kind !== "selector") return fallback("a new peer group could not be resolved");
-        addedGroups.push(found);
-      } else removedGroups.push(k);
+      const isIpBlock = k.startsWith("ipBlock(");
+      if (now > 0) {
+        (isIpBlock ? removedIpGroups : removedGroups).push(k);
+        continue;
+      }
+      const found = newPeer(k, spliced.newVersions, tiers?.newVersions ?? [], npPairs, tpPairs);
+      if (!found) return fallback("a new peer group could not be resolved");
+      if (found.kind === "selector") addedGroups.push(found);
+      else addedIpGroups.push(found);
     }
 
     // --- pods ------------------------------------------------------------------------------------------
@@ -505,6 +543,10 @@ export class IncrementalMatrix {
     // --- from here on the state changes ------------------------------------------------------------------
     for (const [k, d] of peerDelta) addCount(this.groupCount, k, d);
     for (const g of addedGroups) this.selectorGroups.set(g.matchKey, g);
+    // ipBlocks that come or go: the pods in them change class, the external classes are cut anew (below).
+    const ipMoved = [...addedIpGroups, ...removedIpGroups.map((k) => this.ipGroups.get(k)!)].map((b) => b.set);
+    for (const b of addedIpGroups) this.ipGroups.set(ipGroupKey(b), b);
+    for (const k of removedIpGroups) this.ipGroups.delete(k);
     for (const k of removedGroups) this.selectorGroups.delete(k);
     for (const [n, d] of nameDelta) addCount(this.nameCount, n, d);
     if (namesToggled.length > 0) this.mentionedNames = undefined;
@@ -527,6 +569,7 @@ export class IncrementalMatrix {
     const tierVersions = tiers ? [...tiers.oldVersions, ...tiers.newVersions] : [];
     if (tierVersions.length > 0) for (const p of pods) if (tierVersions.some((v) => tieredPolicySelectsPod(v, p))) touched.add(p.key);
     if (namesToggled.length > 0) for (const p of pods) if (namesToggled.some((n) => p.namedPorts.has(n))) touched.add(p.key);
+    if (ipMoved.length > 0) for (const p of pods) if (p.ip && ipMoved.some((set) => set.contains(p.ip!))) touched.add(p.key);
     const groupsMoved = [...addedGroups, ...removedGroups.map((k) => this.removedGroupPeer(k, spliced.oldVersions, npPairs, tiers?.oldVersions ?? []))];
     for (const g of groupsMoved) {
       if (!g) {
@@ -587,6 +630,7 @@ export class IncrementalMatrix {
       removedClasses.push(sig);
       this.removeClass(sig, connections);
     }
+    if (ipMoved.length > 0) this.recutExternalClasses(added, membersChanged, removedClasses, connections);
     const survivors = [...membersChanged].filter((s) => !added.has(s) && !emptied.has(s)).map((s) => this.classes.get(s)!);
 
     // --- pairs to evaluate ------------------------------------------------------------------------------------
@@ -736,6 +780,40 @@ export class IncrementalMatrix {
       connections,
       stats: { touchedPods: touched.size, evaluatedPairs, changedConnections: connections.length },
     };
+  }
+
+  /**
+   * The external classes after the set of ipBlocks changed: the address space cut anew by the
+   * ipBlocks kept (as buildMatrix cuts it), compared with the classes held, by signature. A class
+   * that keeps its signature keeps its pair values (rule 1 of the header) even when its atoms moved;
+   * a new signature is a new class, evaluated against every class.
+   */
+  private recutExternalClasses(added: Map<string, SigClass>, membersChanged: Set<string>, removedClasses: string[], out: ConnectionChange[]): void {
+    const blocks = [...this.ipGroups.values()];
+    const keyOfGroup = blocks.map(ipGroupKey);
+    const partition = partitionAddresses(blocks, [...this.podFamilies.keys()].map((f) => Number(f) as IpFamily));
+    const next = new Map<string, { ranges: IpRange[]; groups: string[] }>();
+    for (const ipc of partition.classes) {
+      const groups = ipc.groups.map((g) => keyOfGroup[g]!).sort();
+      next.set(`external|ip:${groups.join(",")}`, { ranges: ipc.atoms.map((a) => partition.atoms[a]!), groups });
+    }
+    for (const c of [...this.classes.values()]) {
+      if (c.kind !== "external") continue;
+      const now = next.get(c.sig);
+      if (!now) {
+        removedClasses.push(c.sig);
+        this.removeClass(c.sig, out);
+      } else if (!sameRanges(c.ranges, now.ranges)) {
+        c.ranges = now.ranges;
+        membersChanged.add(c.sig);
+      }
+    }
+    for (const [sig, { ranges, groups }] of next) {
+      if (this.classes.has(sig)) continue;
+      const created: SigClass = { sig, kind: "external", pods: new Set(), ranges, rep: undefined, ingressPolicies: [], egressPolicies: [], tieredIngress: [], tieredEgress: [], groups };
+      this.addClass(created);
+      added.set(sig, created);
+    }
   }
 
   /**

@@ -26,6 +26,16 @@ export interface IpPartition {
 
 export function buildIpPartition(world: CompiledWorld): IpPartition {
   const blocks = world.peers.filter((p): p is IpBlockPeer => p.kind === "ipBlock");
+  const podFamilies = new Set<IpFamily>();
+  for (const p of world.pods) if (p.ip) podFamilies.add(p.ip.family);
+  return partitionAddresses(blocks, podFamilies);
+}
+
+/**
+ * The partition of the address space the ipBlocks cut, over IPv4 and every family a block or a
+ * pod (`podFamilies`) uses. The incremental matrix calls it with the ipBlocks it keeps.
+ */
+export function partitionAddresses(blocks: readonly IpBlockPeer[], podFamilies: Iterable<IpFamily>): IpPartition {
 
   // Peers with the same address set behave the same: group them.
   const groupOfPeer = new Map<number, number>();
@@ -45,7 +55,7 @@ export function buildIpPartition(world: CompiledWorld): IpPartition {
   // IPv6 is analysed only when the world mentions it, so IPv4-only clusters get no IPv6 noise.
   const families = new Set<IpFamily>([4]);
   for (const b of blocks) for (const f of b.set.families()) families.add(f);
-  for (const p of world.pods) if (p.ip) families.add(p.ip.family);
+  for (const f of podFamilies) families.add(f);
 
   const atoms: IpRange[] = [];
   for (const family of [...families].sort()) {

@@ -163,7 +163,11 @@ describe("SyncService recomputes incrementally", () => {
   ];
   for (const [name, make] of cases) it(`equals a recomputation from scratch after: ${name}`, () => change(make), 30_000);
 
-  it("falls back to a full recompute where it must (a new ipBlock), and still equals it", () => change(() => api.upsert(dbPolicy(6432, [{ ipBlock: { cidr: "192.168.0.0/16" } }])), "full"), 30_000);
+  it("equals a recomputation from scratch after: a NetworkPolicy gains an ipBlock peer (external classes cut anew)", () => change(() => api.upsert(dbPolicy(6432, [{ ipBlock: { cidr: "192.168.0.0/16", except: ["192.168.1.0/24"] } }]))), 30_000);
+
+  it("equals a recomputation from scratch after: the ipBlock is dropped again", () => change(() => api.upsert(dbPolicy(6432))), 30_000);
+
+  it("falls back to a full recompute where it must (an IPv6 pod in an IPv4-only world), and still equals it", () => change(() => api.upsert(pod({ namespace: "ops", name: "v6-0", labels: { app: "cli" }, ip: "fd00::1" })), "full"), 30_000);
 
   it("goes on incrementally after a fallback", () => change(() => api.upsert(web(9))), 30_000);
 });
