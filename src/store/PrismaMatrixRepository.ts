@@ -13,6 +13,7 @@ import type { JsonValue } from "../domain/objects.js";
 import { ConflictError } from "../domain/errors.js";
 import { ChainIntegrityError, mapStoreErrors } from "./errors.js";
 import { readChainHead } from "./appendRevisions.js";
+import { MatrixDigestState } from "../domain/audit/matrixDigestState.js";
 import { hashGeneration, matrixDigest, verifyGenerationChain, type ChainedGeneration, type GenerationChainResult } from "../domain/audit/generationChain.js";
 import { GENESIS_HASH } from "../domain/audit/hashChain.js";
 import { checkFence } from "./PrismaLeaseRepository.js";
@@ -64,6 +65,8 @@ export class PrismaMatrixRepository implements MatrixRepository {
    * trusts `previous` only when it is one of these AND still the latest generation.
    */
   private readonly known = new WeakMap<MatrixSnapshot, { readonly cluster: ClusterId; readonly generation: number }>();
+  /** The content digest state of snapshots committed here: the next one's digest is derived from what it changed. */
+  private readonly digests = new WeakMap<MatrixSnapshot, MatrixDigestState>();
 
   constructor(private readonly db: Db) {}
 
@@ -83,6 +86,10 @@ export class PrismaMatrixRepository implements MatrixRepository {
 
   commitGeneration(cluster: ClusterId, previous: MatrixSnapshot | undefined, next: MatrixSnapshot, meta: GenerationMeta): Promise<number> {
     return mapStoreErrors(`matrix.commitGeneration(${cluster})`, async () => {
+      // Outside the transaction (and its lock): the digest of `next`, derived when it says what it changed.
+      const hint = next.changedSince;
+      const baseDigest = hint && this.digests.get(hint.base);
+      const digest = baseDigest ? baseDigest.derive(next, hint.classes, hint.connections) : MatrixDigestState.of(next);
       const generation = await this.db.$transaction(async (tx) => {
         await tx.$executeRaw`SELECT pg_advisory_xact_lock(${LOCK_NS.matrix}::int4, hashtext(${cluster}))`;
         await checkFence(tx, cluster, meta.fence);
@@ -98,7 +105,7 @@ export class PrismaMatrixRepository implements MatrixRepository {
         if (meta.expectedGeneration !== undefined && meta.expectedGeneration !== g)
           throw new ConflictError(`generation ${meta.expectedGeneration} expected but the next for cluster ${cluster} is ${g}: another writer is active`);
         const delta = computeMatrixDelta(base, next);
-        const chain = await nextGenerationLink(tx, cluster, latest, g, next, meta.computedAt);
+        const chain = await nextGenerationLink(tx, cluster, latest, g, digest.digest(), meta.computedAt);
         await closeRows(tx, cluster, g, delta);
         await openRows(tx, cluster, g, delta);
         await tx.matrixGeneration.create({
@@ -121,6 +128,7 @@ export class PrismaMatrixRepository implements MatrixRepository {
         return g;
       }, TX_OPTIONS);
       this.known.set(next, { cluster, generation });
+      this.digests.set(next, digest);
       return generation;
     });
   }
@@ -300,7 +308,7 @@ async function readSnapshot(db: Reader, cluster: ClusterId, g: number): Promise<
  * on, and its link to the latest generation, whose own hash is checked first: a generation row
  * changed under the service is reported, never built upon.
  */
-async function nextGenerationLink(tx: Tx, cluster: ClusterId, latest: number | undefined, g: number, next: MatrixSnapshot, computedAt: Date): Promise<ChainedGeneration> {
+async function nextGenerationLink(tx: Tx, cluster: ClusterId, latest: number | undefined, g: number, contentDigest: string, computedAt: Date): Promise<ChainedGeneration> {
   let prevHash = GENESIS_HASH;
   if (latest !== undefined) {
     const [row] = await tx.$queryRaw<{ created_at: Date; content_digest: string | null; revision_seq: bigint | null; revision_hash: string | null; prev_hash: string | null; hash: string | null }[]>`
@@ -313,7 +321,7 @@ async function nextGenerationLink(tx: Tx, cluster: ClusterId, latest: number | u
     }
   }
   const head = await readChainHead(tx, cluster);
-  const link = { cluster, generation: g, createdAt: new Date(computedAt.getTime()).toISOString(), contentDigest: matrixDigest(next), revisionSeq: head.seq, revisionHash: head.hash };
+  const link = { cluster, generation: g, createdAt: new Date(computedAt.getTime()).toISOString(), contentDigest, revisionSeq: head.seq, revisionHash: head.hash };
   return { ...link, prevHash, hash: hashGeneration(prevHash, link) };
 }
 

@@ -14,6 +14,7 @@
 import { createHash } from "node:crypto";
 import type { MatrixSnapshot } from "../repositories.js";
 import { canonicalize, GENESIS_HASH } from "./hashChain.js";
+import { MatrixDigestState } from "./matrixDigestState.js";
 
 export const GENERATION_CHAIN_VERSION = 1;
 
@@ -34,19 +35,7 @@ export interface ChainedGeneration extends GenerationLink {
 
 /** The content digest of one generation's matrix (independent of map order). */
 export function matrixDigest(snapshot: MatrixSnapshot): string {
-  const h = createHash("sha256");
-  const classes = [...snapshot.classes.values()].sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
-  for (const c of classes) {
-    const members = c.members.map((m) => canonicalize(m.type === "workload" ? { t: "w", ns: m.namespace, k: m.kind, n: m.name, p: m.pods } : { t: "e", f: m.family, s: m.start, e: m.end })).sort();
-    h.update(canonicalize(["class", c.key, c.kind, members]));
-    h.update("\n");
-  }
-  const connections = [...snapshot.connections.entries()].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
-  for (const [key, conn] of connections) {
-    h.update(canonicalize(["conn", key, conn]));
-    h.update("\n");
-  }
-  return h.digest("hex");
+  return MatrixDigestState.of(snapshot).digest();
 }
 
 export function hashGeneration(prevHash: string, link: GenerationLink): string {

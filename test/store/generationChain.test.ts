@@ -11,13 +11,13 @@
  */
 import pg from "pg";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { matrixDigest } from "../../../src/domain/audit/generationChain.js";
-import type { MatrixSnapshot } from "../../../src/domain/repositories.js";
-import { POSTGRES } from "../../api/helpers/backends.js";
-import { HISTORY, initialFiles } from "../../api/helpers/scenario.js";
-import { startTestService, type TestService } from "../../api/helpers/service.js";
-import { runCli } from "../../cli/runCli.js";
-import { pgAdmin } from "../../store/helpers/backends.js";
+import { matrixDigest } from "../../src/domain/audit/generationChain.js";
+import type { MatrixSnapshot } from "../../src/domain/repositories.js";
+import { POSTGRES } from "../api/helpers/backends.js";
+import { HISTORY, initialFiles } from "../api/helpers/scenario.js";
+import { startTestService, type TestService } from "../api/helpers/service.js";
+import { runCli } from "../cli/runCli.js";
+import { pgAdmin } from "./helpers/backends.js";
 
 let s: TestService;
 let admin: pg.Client;
