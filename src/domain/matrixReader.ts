@@ -19,7 +19,7 @@ export interface MatrixReader {
   classesOfWorkload(namespace: string, name: string, kind?: string): Awaitable<readonly WorkloadClassRow[]>;
   /** The class-to-class connections into (incoming) or out of (outgoing) any of `classes`. */
   connections(direction: ReachDirection, classes: readonly ClassKey[]): Awaitable<readonly MatrixConnectionRow[]>;
-  /** The members of each of `classes` (an empty list for a class the generation lacks). */
+  /** The members of each of `classes`; a class the generation lacks may be absent, or map to an empty list. */
   members(classes: readonly ClassKey[]): Awaitable<ReadonlyMap<ClassKey, readonly ClassMember[]>>;
   /** Every connection of the generation; with `namespace`, those with a class holding a workload of it at either end. */
   allConnections(options?: { readonly namespace?: string; readonly pageSize?: number }): AsyncIterable<MatrixConnectionRow> | Iterable<MatrixConnectionRow>;
