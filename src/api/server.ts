@@ -88,7 +88,7 @@ function bodyParserClientError(err: unknown): { status: number; message: string 
 export async function startApiServer(options: ApiServerOptions): Promise<ApiServer> {
   const { config, logger } = options;
   const auth = new TokenAuthenticator(config.tokens);
-  const simulation = configureSimulation(options.query, options.store, { timeoutMs: config.simulateTimeoutMs, heapMb: config.simulateHeapMb, maxQueued: config.simulateMaxQueued });
+  const simulation = configureSimulation(options.query, options.store, { timeoutMs: config.simulateTimeoutMs, heapMb: config.simulateHeapMb, maxQueued: config.simulateMaxQueued }, config.cache);
   listenHost(config); // refuses a non-local address without tokens, before any work
   const app = express();
   app.disable("x-powered-by");

@@ -104,6 +104,7 @@ export async function startService(config: Config, options: ServiceOptions): Pro
   const query = (announce.query = new QueryService(app.store, Date.now, {
     latestGenerationTtlMs: options.latestGenerationTtlMs ?? LATEST_GENERATION_TTL_MS,
     generationIndexMaxConnections: GENERATION_INDEX_MAX_CONNECTIONS,
+    cacheSizes: config.server.cache,
   }));
   // Subscriptions are fed from the database, so the syncing leader and standby replicas push the same events.
   const poller = new EventPoller({ store: app.store, events, logger: logger.child({ component: "events" }), intervalMs: options.eventPollMs });

@@ -16,6 +16,35 @@ const TokenSchema = z.object({
   namespaces: z.array(z.string().min(1)).optional(),
 });
 
+/**
+ * Sizes of the API's in-memory caches (docs/configuration.md, "Caches"). Every cache holds answers
+ * about immutable generations and forgets its least recently used entries beyond its size; the
+ * defaults suit a cluster of up to about 100k pods on a 1-2 GB heap.
+ */
+export const CacheSizesSchema = z.object({
+  /** whoCanReach / reachableFrom answers, weighed in rows (about 100 bytes each), all answers together. */
+  reachRows: z.number().int().min(1).default(500_000),
+  /** Commit times of generations (one small entry each). */
+  generationTimes: z.number().int().min(1).default(4096),
+  /** In-memory indexes of whole generations (the latest, and the one before while readers move over). */
+  generationIndexes: z.number().int().min(1).default(2),
+  /** Expanded connectivity lists (matrix, graph, exports) per generation and namespace. */
+  connectivityLists: z.number().int().min(1).default(8),
+  /** Compiled worlds of generations (explanations, object views, what-if bases). */
+  worlds: z.number().int().min(1).default(4),
+  /** What-if bases (a world with its class matrix) per generation, in the API and in the simulation worker. */
+  whatIfBases: z.number().int().min(1).default(2),
+  /** Findings per token scope, kept per generation. */
+  findingsScopes: z.number().int().min(1).default(16),
+  /** Parsed connection texts ("TCP 80,443"), which stored rows repeat a lot. */
+  connectionTexts: z.number().int().min(1).default(10_000),
+});
+
+export type CacheSizes = z.infer<typeof CacheSizesSchema>;
+
+/** The sizes a service built without configuration (tests, the CLI) uses: the schema's defaults. */
+export const DEFAULT_CACHE_SIZES: CacheSizes = CacheSizesSchema.parse({});
+
 export const ConfigSchema = z.object({
   clusterId: z.string().regex(/^[a-z0-9]([-a-z0-9_.]{0,61}[a-z0-9])?$/, "must be 1-63 lowercase letters, digits, '-', '_' or '.'").optional(),
   source: z.discriminatedUnion("type", [
@@ -66,6 +95,8 @@ export const ConfigSchema = z.object({
     simulateHeapMb: z.number().int().min(64).max(16_384).default(512),
     simulateMaxQueued: z.number().int().min(0).max(1_000).default(8),
     allowedHosts: z.array(z.string().regex(/^[A-Za-z0-9]([A-Za-z0-9.-]*[A-Za-z0-9])?$/, "must be a host name without port, scheme or path")).default([]),
+    /** Sizes of the in-memory caches of the query side and what-if (see CacheSizesSchema). */
+    cache: CacheSizesSchema.prefault({}),
   }),
   sync: z.object({
     debounceMs: z.number().int().min(0).default(200),

@@ -3,11 +3,13 @@
  * workload, the connections into and out of each class, and each class's members. Loaded with one
  * read of the stored snapshot, so the first question about each workload after a new generation is
  * answered from memory instead of three database reads per workload (the difference between a
- * dashboard's first pass taking seconds and taking one snapshot read).
+ * dashboard's first pass taking seconds and taking one snapshot read). It is a MatrixReader
+ * (src/domain/matrixReader.ts), answering as the store's reader of the same generation would.
  */
+import type { MatrixReader } from "../../domain/matrixReader.js";
 import type { ClassKey, ClassMember, MatrixConnectionRow, MatrixSnapshot, WorkloadClassRow } from "../../domain/repositories.js";
 
-export class GenerationIndex {
+export class GenerationIndex implements MatrixReader {
   private readonly workloads: Map<string, WorkloadClassRow[]>;
   private readonly into: Map<ClassKey, MatrixConnectionRow[]>;
   private readonly outOf: Map<ClassKey, MatrixConnectionRow[]>;
@@ -126,7 +128,18 @@ export class GenerationIndex {
   members(classes: readonly ClassKey[]): ReadonlyMap<ClassKey, readonly ClassMember[]> {
     return new Map(classes.map((k) => [k, this.membersOf.get(k) ?? []]));
   }
+
+  /** As MatrixRepository.allConnections: ordered by (source class, destination class). */
+  allConnections(options: { readonly namespace?: string } = {}): MatrixConnectionRow[] {
+    const { namespace } = options;
+    const inNamespace = (k: ClassKey) => (this.membersOf.get(k) ?? []).some((m) => m.type === "workload" && m.namespace === namespace);
+    const rows: MatrixConnectionRow[] = [];
+    for (const list of this.outOf.values()) for (const r of list) if (namespace === undefined || inNamespace(r.srcClass) || inNamespace(r.dstClass)) rows.push(r);
+    return rows.sort((a, b) => compare(a.srcClass, b.srcClass) || compare(a.dstClass, b.dstClass));
+  }
 }
+
+const compare = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);
 
 const workloadKey = (namespace: string, name: string) => `${namespace}\u0000${name}`;
 

@@ -1,13 +1,15 @@
 /**
  * The compiled world behind a stored generation, rebuilt from the object versions of that
- * generation and kept for a few generations (they are immutable). Explanations and the
+ * generation and kept for a few generations (they are immutable; server.cache.worlds). Explanations and the
  * namespace/workload/policy views read it, so they describe exactly the state the stored matrix
  * of the same generation was computed from.
  */
 import { compileWorld, policyKey, workloadKey, type CompiledPod, type CompiledWorld, type PolicyKey, type WorkloadKey, type WorkloadRef } from "../../engine/index.js";
+import { DEFAULT_CACHE_SIZES } from "../../domain/config.js";
 import type { Store } from "../../domain/repositories.js";
 import { ClusterState } from "../../domain/ClusterState.js";
 import { isPolicyObject, type ClusterObject, type PolicyObject } from "../../domain/objects.js";
+import { cacheKey, lruCache, sharedLoad } from "./caches.js";
 
 export interface WorkloadEntry {
   readonly ref: WorkloadRef;
@@ -27,27 +29,18 @@ export interface WorldSnapshot {
 }
 
 export class WorldCache {
-  private readonly entries = new Map<string, Promise<WorldSnapshot>>();
+  private readonly entries;
 
   constructor(
     private readonly store: Pick<Store, "objects">,
-    private readonly capacity = 4,
-  ) {}
+    /** Worlds kept, the most recently used (server.cache.worlds). */
+    capacity: number = DEFAULT_CACHE_SIZES.worlds,
+  ) {
+    this.entries = lruCache<Promise<WorldSnapshot>>(capacity);
+  }
 
   get(cluster: string, generation: number): Promise<WorldSnapshot> {
-    const key = `${cluster}\u0000${generation}`;
-    let hit = this.entries.get(key);
-    if (hit) {
-      // Most recently used last.
-      this.entries.delete(key);
-      this.entries.set(key, hit);
-      return hit;
-    }
-    hit = this.load(cluster, generation);
-    hit.catch(() => this.entries.delete(key));
-    this.entries.set(key, hit);
-    while (this.entries.size > this.capacity) this.entries.delete(this.entries.keys().next().value!);
-    return hit;
+    return sharedLoad(this.entries, cacheKey(cluster, generation), () => this.load(cluster, generation));
   }
 
   private async load(cluster: string, generation: number): Promise<WorldSnapshot> {

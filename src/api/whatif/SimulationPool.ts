@@ -8,6 +8,7 @@
 import { createRequire } from "node:module";
 import { pathToFileURL } from "node:url";
 import { Worker } from "node:worker_threads";
+import { DEFAULT_CACHE_SIZES } from "../../domain/config.js";
 import { BadInputError, ForbiddenError, UpstreamUnavailableError } from "../../domain/errors.js";
 import type { WhatIfMode, WorldInput } from "../../engine/index.js";
 import type { Scope } from "../query/scope.js";
@@ -20,6 +21,13 @@ export interface SimulationPoolOptions {
   readonly heapMb: number;
   /** Requests that may wait while one runs (server.simulateMaxQueued). */
   readonly maxQueued: number;
+  /** Generations whose prepared base the worker keeps (server.cache.whatIfBases; default 2). */
+  readonly basesKept?: number;
+}
+
+/** What the worker is started with (its workerData). */
+export interface SimulateWorkerData {
+  readonly basesKept: number;
 }
 
 export const DEFAULT_SIMULATION_POOL: SimulationPoolOptions = { timeoutMs: 10_000, heapMb: 512, maxQueued: 8 };
@@ -140,7 +148,7 @@ export class SimulationPool {
 
   private spawn(): Running {
     const resourceLimits = { maxOldGenerationSizeMb: this.options.heapMb };
-    const worker = startWorker(resourceLimits);
+    const worker = startWorker(resourceLimits, { basesKept: this.options.basesKept ?? DEFAULT_CACHE_SIZES.whatIfBases });
     let ready!: () => void;
     let failed!: (e: unknown) => void;
     const running: Running = { worker, ready: new Promise<void>((resolve, reject) => ((ready = resolve), (failed = reject))) };
@@ -180,12 +188,12 @@ export class SimulationPool {
  * when running from source (tsx, vitest); a TypeScript worker first registers tsx's loader in its
  * own thread (loaders are per thread, and workers do not accept --import in execArgv).
  */
-function startWorker(resourceLimits: { maxOldGenerationSizeMb: number }): Worker {
-  if (!import.meta.url.endsWith(".ts")) return new Worker(new URL("./simulateWorker.js", import.meta.url), { resourceLimits });
+function startWorker(resourceLimits: { maxOldGenerationSizeMb: number }, workerData: SimulateWorkerData): Worker {
+  if (!import.meta.url.endsWith(".ts")) return new Worker(new URL("./simulateWorker.js", import.meta.url), { resourceLimits, workerData });
   const tsx = pathToFileURL(createRequire(import.meta.url).resolve("tsx/esm/api").replace(/index\.cjs$/, "index.mjs")).href;
   const main = new URL("./simulateWorker.ts", import.meta.url).href;
   const boot = `import(${JSON.stringify(tsx)}).then((m) => { m.register(); return import(${JSON.stringify(main)}); });`;
-  return new Worker(boot, { eval: true, resourceLimits });
+  return new Worker(boot, { eval: true, resourceLimits, workerData });
 }
 
 function formatMs(ms: number): string {

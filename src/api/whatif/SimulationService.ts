@@ -9,8 +9,10 @@
  * sees rows and findings whose workloads and objects are all in them.
  */
 import { buildMatrix, findings, prepareWhatIf, type Finding, type ImpactRow, type PolicyChange, type WhatIfBase, type WhatIfMode } from "../../engine/index.js";
+import { DEFAULT_CACHE_SIZES, type CacheSizes } from "../../domain/config.js";
 import type { Store } from "../../domain/repositories.js";
 import { ClusterState } from "../../domain/ClusterState.js";
+import { cacheKey, lruCache, sharedLoad, type Cache } from "../query/caches.js";
 import type { GenerationRef, QueryService } from "../query/QueryService.js";
 import { canSeeFinding, findingsVisibility, inScope, scopeKey, type Scope } from "../query/scope.js";
 import { SimulationPool } from "./SimulationPool.js";
@@ -34,21 +36,22 @@ export interface FindingsAnswer extends GenerationRef {
 interface GenerationEntry {
   readonly base: Promise<WhatIfBase>;
   /** Findings per scope (scopeKey): messages name and count only what the scope sees. */
-  readonly findings: Map<string, Promise<Finding[]>>;
+  readonly findings: Cache<Promise<Finding[]>>;
 }
 
-/** Scopes whose findings are kept per generation (a token set is small; the cap bounds memory). */
-const MAX_FINDINGS_SCOPES = 16;
-
 export class SimulationService {
-  private readonly entries = new Map<string, GenerationEntry>();
+  /** Bases of the most recently used generations (server.cache.whatIfBases). */
+  private readonly entries: Cache<GenerationEntry>;
 
   constructor(
     private readonly query: QueryService,
     private readonly store: Pick<Store, "objects">,
-    private readonly capacity = 2,
+    /** whatIfBases: generations whose base is kept; findingsScopes: scopes whose findings are kept per generation (a token set is small; the cap bounds memory). */
+    private readonly sizes: Pick<CacheSizes, "whatIfBases" | "findingsScopes"> = DEFAULT_CACHE_SIZES,
     private readonly pool = new SimulationPool(),
-  ) {}
+  ) {
+    this.entries = lruCache<GenerationEntry>(sizes.whatIfBases);
+  }
 
   async simulate(scope: Scope, options: { cluster?: string | null; manifests: string; mode: WhatIfMode }): Promise<SimulationAnswer> {
     const ref = await this.query.generation({ cluster: options.cluster });
@@ -71,32 +74,21 @@ export class SimulationService {
     const ref = await this.query.generation({ cluster: options.cluster });
     if (options.namespace && !inScope(scope, options.namespace)) return { ...ref, findings: [] };
     const entry = this.entry(ref);
-    const key = scopeKey(scope);
-    let computed = entry.findings.get(key);
-    if (!computed) {
-      computed = entry.base.then((b) => findings(b.world, { matrix: b.matrix, visibleNamespace: findingsVisibility(scope) }));
-      computed.catch(() => entry.findings.delete(key));
-      entry.findings.set(key, computed);
-      while (entry.findings.size > MAX_FINDINGS_SCOPES) entry.findings.delete(entry.findings.keys().next().value!);
-    }
+    const computed = sharedLoad(entry.findings, scopeKey(scope), () => entry.base.then((b) => findings(b.world, { matrix: b.matrix, visibleNamespace: findingsVisibility(scope) })));
     const all = await computed;
     return { ...ref, findings: all.filter((f) => (!options.namespace || f.namespace === options.namespace) && canSeeFinding(scope, f)) };
   }
 
   private entry(ref: GenerationRef): GenerationEntry {
-    const key = `${ref.cluster}\u0000${ref.generation}`;
-    let hit = this.entries.get(key);
-    if (hit) {
-      this.entries.delete(key);
-      this.entries.set(key, hit);
-      return hit;
-    }
+    const key = cacheKey(ref.cluster, ref.generation);
+    const hit = this.entries.get(key);
+    if (hit) return hit;
     const base = this.query.world(ref).then((snapshot) => prepareWhatIf(snapshot.world, buildMatrix(snapshot.world)));
-    hit = { base, findings: new Map() };
-    base.catch(() => this.entries.delete(key));
-    this.entries.set(key, hit);
-    while (this.entries.size > this.capacity) this.entries.delete(this.entries.keys().next().value!);
-    return hit;
+    const entry: GenerationEntry = { base, findings: lruCache<Promise<Finding[]>>(this.sizes.findingsScopes) };
+    base.catch(() => {
+      if (this.entries.peek(key) === entry) this.entries.delete(key);
+    });
+    this.entries.set(key, entry);
+    return entry;
   }
 }
-

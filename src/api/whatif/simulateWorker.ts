@@ -4,14 +4,16 @@
  * request sends only its manifests; a job for a base it lacks is answered `needs-base` and sent
  * again with the base's world input.
  */
-import { parentPort } from "node:worker_threads";
+import { parentPort, workerData } from "node:worker_threads";
+import { DEFAULT_CACHE_SIZES } from "../../domain/config.js";
 import { isAppError } from "../../domain/errors.js";
+import { lruCache } from "../query/caches.js";
 import { computeSimulation, prepareBase, type PreparedBase } from "./compute.js";
+import type { SimulateWorkerData } from "./SimulationPool.js";
 import { WORKER_READY, type SimulateJob, type WorkerReply } from "./wire.js";
 
-/** Generations kept: the latest, and the one before while clients move over. */
-const CAPACITY = 2;
-const bases = new Map<string, PreparedBase>();
+/** Generations kept (server.cache.whatIfBases): the latest, and the one before while clients move over. */
+const bases = lruCache<PreparedBase>((workerData as SimulateWorkerData | null)?.basesKept ?? DEFAULT_CACHE_SIZES.whatIfBases);
 
 function base(job: SimulateJob): PreparedBase | undefined {
   let hit = bases.get(job.baseKey);
@@ -19,7 +21,6 @@ function base(job: SimulateJob): PreparedBase | undefined {
     hit = prepareBase(job.baseInput);
     parentPort!.postMessage({ id: job.id, kind: "base-ready" } satisfies WorkerReply);
     bases.set(job.baseKey, hit);
-    while (bases.size > CAPACITY) bases.delete(bases.keys().next().value!);
   }
   return hit;
 }

@@ -2,7 +2,8 @@
  * SimulationPool (issue 12 item 2): the worker's answer equals the same simulation computed in
  * this thread; a request past `maxQueued` waiting ones is refused as busy; a simulation past its
  * budget is stopped with a clear error and the next one runs on a new worker; errors in the
- * manifests and scope refusals keep their types across the thread boundary.
+ * manifests and scope refusals keep their types across the thread boundary; the worker keeps the
+ * bases of as many generations as it is told (server.cache.whatIfBases).
  */
 import { afterEach, describe, expect, it } from "vitest";
 import { BadInputError, ForbiddenError, UpstreamUnavailableError } from "../../../src/domain/errors.js";
@@ -51,6 +52,19 @@ describe("SimulationPool", () => {
       inThread.rows.map((r) => [r.before, r.after, r.gained, r.lost, ...r.causes.map((c) => c.conn)]),
     );
     expect(rows.some((r) => !r.gained.isEmpty())).toBe(true);
+  }, 120_000);
+
+  it("keeps the prepared bases of server.cache.whatIfBases generations in the worker, the most recently used", async () => {
+    for (const [basesKept, loads] of [
+      [1, 3],
+      [2, 2],
+    ] as const) {
+      const p = pool({ ...ROOMY, basesKept });
+      let loaded = 0;
+      const of = (baseKey: string): SimulationRequest => ({ ...request(OPEN), baseKey, loadBase: async () => (loaded++, (await readManifests(SEED)).world) });
+      for (const key of ["g1", "g2", "g1"]) await p.run(of(key));
+      expect(loaded).toBe(loads);
+    }
   }, 120_000);
 
   it("keeps the error types of the manifests and of the scope", async () => {

@@ -5,6 +5,7 @@ import type { GenerationScoped } from "../models.js";
 import type { GraphQLContext } from "../context.js";
 import type { QueryService } from "../../query/QueryService.js";
 import type { Store } from "../../../domain/repositories.js";
+import { DEFAULT_CACHE_SIZES, type CacheSizes } from "../../../domain/config.js";
 import { SimulationPool, type SimulationPoolOptions } from "../../whatif/SimulationPool.js";
 import { SimulationService } from "../../whatif/SimulationService.js";
 import { connectionsOut, endpointOut } from "./shared.js";
@@ -28,9 +29,9 @@ export function simulationService(ctx: GraphQLContext): SimulationService {
   return s;
 }
 
-/** The running API's service, with its worker's budgets (startApiServer calls it, and closes it). */
-export function configureSimulation(query: QueryService, store: Store, options: SimulationPoolOptions): SimulationService {
-  const s = new SimulationService(query, store, undefined, new SimulationPool(options));
+/** The running API's service, with its worker's budgets and its cache sizes (startApiServer calls it, and closes it). */
+export function configureSimulation(query: QueryService, store: Store, options: SimulationPoolOptions, cacheSizes: CacheSizes = DEFAULT_CACHE_SIZES): SimulationService {
+  const s = new SimulationService(query, store, cacheSizes, new SimulationPool({ basesKept: cacheSizes.whatIfBases, ...options }));
   services.set(query, s);
   return s;
 }

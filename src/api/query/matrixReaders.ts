@@ -1,0 +1,65 @@
+/**
+ * The MatrixReader (src/domain/matrixReader.ts) a query reads a generation through: the store's,
+ * or the generation's in-memory GenerationIndex when the generation is small enough
+ * (QueryServiceOptions.generationIndexMaxConnections). Indexes are loaded with one snapshot read
+ * on first use, or built from memory for generations this process commits (noteSnapshot), derived
+ * from the previous generation's index when the snapshot says what changed.
+ */
+import type { CacheSizes } from "../../domain/config.js";
+import { storedMatrixReader, type MatrixReader } from "../../domain/matrixReader.js";
+import type { MatrixSnapshot, Store } from "../../domain/repositories.js";
+import { cacheKey, lruCache, sharedLoad } from "./caches.js";
+import type { GenerationRef } from "./generations.js";
+import { GenerationIndex } from "./GenerationIndex.js";
+
+export class MatrixReaders {
+  /** GenerationIndex per (cluster, generation), the most recently used; undefined: too large to index. */
+  private readonly indexes;
+  /** Indexes of snapshots noted by noteSnapshot, for deriving the next one. */
+  private readonly snapshotIndexes = new WeakMap<MatrixSnapshot, GenerationIndex>();
+  /** The generation of each index built by noteSnapshot (derived indexes name the index they come from). */
+  private readonly indexGeneration = new WeakMap<GenerationIndex, number>();
+
+  constructor(
+    private readonly store: Pick<Store, "matrix">,
+    /** Generations with more class-to-class connections are not indexed (0: none is). */
+    private readonly indexMaxConnections: number,
+    sizes: Pick<CacheSizes, "generationIndexes">,
+  ) {
+    this.indexes = lruCache<Promise<GenerationIndex | undefined>>(sizes.generationIndexes);
+  }
+
+  /** The store's reader of a generation: one database read per call. */
+  stored(ref: GenerationRef): MatrixReader {
+    return storedMatrixReader(this.store.matrix, ref.cluster, ref.generation);
+  }
+
+  /** The generation's index when it is small enough; loads are shared, failures not kept. */
+  index(ref: GenerationRef): Promise<GenerationIndex | undefined> {
+    if (this.indexMaxConnections <= 0) return Promise.resolve(undefined);
+    return sharedLoad(this.indexes, cacheKey(ref.cluster, ref.generation), async () => {
+      const stored = await this.store.matrix.getGeneration(ref.cluster, ref.generation);
+      if (!stored || stored.connectionCount > this.indexMaxConnections) return undefined;
+      return new GenerationIndex(await this.store.matrix.snapshotAt(ref.cluster, ref.generation));
+    });
+  }
+
+  /** The generation a noted index belongs to (undefined for indexes loaded from the store). */
+  generationOf(index: GenerationIndex): number | undefined {
+    return this.indexGeneration.get(index);
+  }
+
+  /**
+   * The snapshot of a generation this process committed: its GenerationIndex is built now from
+   * memory (derived from the previous generation's index when the snapshot says what changed), so
+   * readers of a new generation never wait for a snapshot read from the database.
+   */
+  noteSnapshot(cluster: string, generation: number, snapshot: MatrixSnapshot): void {
+    if (this.indexMaxConnections <= 0 || snapshot.connections.size > this.indexMaxConnections) return;
+    const base = snapshot.changedSince ? this.snapshotIndexes.get(snapshot.changedSince.base) : undefined;
+    const index = base ? GenerationIndex.derive(base, snapshot) : new GenerationIndex(snapshot);
+    this.snapshotIndexes.set(snapshot, index);
+    this.indexGeneration.set(index, generation);
+    this.indexes.set(cacheKey(cluster, generation), Promise.resolve(index));
+  }
+}
