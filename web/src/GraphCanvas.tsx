@@ -5,9 +5,10 @@
  * Filters and selection are reducers over the same graph: nothing is rebuilt when they change.
  */
 import Graph from "graphology";
-import { useEffect, useRef } from "react";
+import { useEffect, useMemo, useRef } from "react";
 import Sigma from "sigma";
 import { EdgeArrowProgram } from "sigma/rendering";
+import { HIDDEN_EDGE_TYPE, HiddenEdgeProgram } from "./hiddenEdges";
 import type { Layout } from "./layout";
 import { isIsolated, isWideOpen, namespaceColor, type GraphData } from "./model";
 
@@ -46,6 +47,10 @@ export function GraphCanvas({ data, layout, view, onSelect, onDrawn }: Props) {
   const lastCamera = useRef<{ x: number; y: number; ratio: number; angle: number } | null>(null);
   selectRef.current = onSelect;
   viewRef.current = view;
+  // The selection's peers, once per selection: the node reducer reads it for every node it re-processes.
+  const peers = useMemo(() => peerMask(data, view.selected), [data, view.selected]);
+  const peersRef = useRef(peers);
+  peersRef.current = peers;
 
   useEffect(() => {
     const el = container.current!;
@@ -88,7 +93,7 @@ export function GraphCanvas({ data, layout, view, onSelect, onDrawn }: Props) {
 
     const sigma = new Sigma(g, el, {
       defaultEdgeType: "arrow",
-      edgeProgramClasses: { arrow: EdgeArrowProgram },
+      edgeProgramClasses: { arrow: EdgeArrowProgram, [HIDDEN_EDGE_TYPE]: HiddenEdgeProgram },
       renderEdgeLabels: false,
       hideEdgesOnMove: data.edges.length > 5000,
       labelRenderedSizeThreshold: 7,
@@ -110,21 +115,22 @@ export function GraphCanvas({ data, layout, view, onSelect, onDrawn }: Props) {
         if (agg || !v.nodeVisible[i]) return { ...attrs, hidden: true };
         if (v.selected === null) return attrs;
         if (i === v.selected) return { ...attrs, size: 9, color: COLORS.selected, highlighted: true, forceLabel: true, zIndex: 2 };
-        const peer = data.incoming[v.selected]!.some((e) => data.edges[e]!.src === i) || data.outgoing[v.selected]!.some((e) => data.edges[e]!.dst === i);
-        return peer ? { ...attrs, forceLabel: true, zIndex: 1 } : { ...attrs, color: COLORS.dim, label: null, zIndex: 0 };
+        return peersRef.current[i] ? { ...attrs, forceLabel: true, zIndex: 1 } : { ...attrs, color: COLORS.dim, label: null, zIndex: 0 };
       },
+      // A hidden edge goes to the program that draws nothing (hiddenEdges.ts). Edges get no zIndex:
+      // with a selection only its edges are shown, and sorting 32,000 edges per selection costs time.
       edgeReducer: (_key, attrs) => {
         const v = viewRef.current;
         const agg = aggregatedRef.current;
-        if (attrs["kind"] === "group") return agg ? attrs : { ...attrs, hidden: true };
+        if (attrs["kind"] === "group") return agg ? attrs : { ...attrs, hidden: true, type: HIDDEN_EDGE_TYPE };
         const i = attrs["index"] as number;
-        if (agg || !v.edgeVisible[i]) return { ...attrs, hidden: true };
+        if (agg || !v.edgeVisible[i]) return { ...attrs, hidden: true, type: HIDDEN_EDGE_TYPE };
         if (v.selected === null) return attrs;
         const e = data.edges[i]!;
-        if (e.dst === v.selected) return { ...attrs, color: COLORS.incoming, size: 2, zIndex: 1 };
-        if (e.src === v.selected) return { ...attrs, color: COLORS.outgoing, size: 2, zIndex: 1 };
+        if (e.dst === v.selected) return { ...attrs, color: COLORS.incoming, size: 2 };
+        if (e.src === v.selected) return { ...attrs, color: COLORS.outgoing, size: 2 };
         // Only the selection's edges are drawn: clearer, and far fewer to draw on a software renderer.
-        return { ...attrs, hidden: true };
+        return { ...attrs, hidden: true, type: HIDDEN_EDGE_TYPE };
       },
     });
     sigmaRef.current = sigma;
@@ -182,12 +188,24 @@ export function GraphCanvas({ data, layout, view, onSelect, onDrawn }: Props) {
     const onlySelection =
       before !== null && before.selected !== null && v.selected !== null && before.nodeVisible === v.nodeVisible && before.edgeVisible === v.edgeVisible && before.grouping === v.grouping && wasAggregated === agg;
     if (onlySelection) {
+      // Only the two selections and their peers change look; every other node stays dimmed.
+      const nodes = new Set<string>();
       const edges: string[] = [];
       for (const s of [before.selected, v.selected]) {
-        if (s === null) continue;
-        for (const i of [...data.incoming[s]!, ...data.outgoing[s]!]) if (data.edges[i]!.src !== data.edges[i]!.dst) edges.push(`e${i}`);
+        nodes.add(String(s));
+        for (const i of data.incoming[s]!) {
+          const e = data.edges[i]!;
+          nodes.add(String(e.src));
+          if (e.src !== e.dst) edges.push(`e${i}`);
+        }
+        for (const i of data.outgoing[s]!) {
+          const e = data.edges[i]!;
+          nodes.add(String(e.dst));
+          if (e.src !== e.dst) edges.push(`e${i}`);
+        }
       }
-      sigma.refresh({ partialGraph: { nodes: data.nodes.map((n) => String(n.index)), edges }, skipIndexation: true });
+      // Not skipIndexation: edges move between the drawn and the hidden programs, which re-indexes them.
+      sigma.refresh({ partialGraph: { nodes: [...nodes], edges } });
     } else sigma.refresh({ skipIndexation: true });
     if (v.selected !== null && !agg) {
       // Bring the selection into view when it is outside, or when the namespace view was shown.
@@ -219,4 +237,13 @@ export function GraphCanvas({ data, layout, view, onSelect, onDrawn }: Props) {
       </div>
     </>
   );
+}
+
+/** 1 for each node that reaches the selection or that the selection reaches (none without a selection). */
+function peerMask(data: GraphData, selected: number | null): Uint8Array {
+  const mask = new Uint8Array(data.nodes.length);
+  if (selected === null) return mask;
+  for (const i of data.incoming[selected]!) mask[data.edges[i]!.src] = 1;
+  for (const i of data.outgoing[selected]!) mask[data.edges[i]!.dst] = 1;
+  return mask;
 }
