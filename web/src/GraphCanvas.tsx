@@ -45,6 +45,9 @@ export function GraphCanvas({ data, layout, view, onSelect, onDrawn }: Props) {
   const selectRef = useRef(onSelect);
   /** The camera of the graph drawn before: a new generation is redrawn where the user was looking. */
   const lastCamera = useRef<{ x: number; y: number; ratio: number; angle: number } | null>(null);
+  /** The graph to draw for a view (the whole graph, or the selection's: see `focus`), and a full redraw with it. */
+  const graphForRef = useRef<((v: GraphView) => Graph) | null>(null);
+  const redrawRef = useRef<(() => void) | null>(null);
   selectRef.current = onSelect;
   viewRef.current = view;
   // The selection's peers, once per selection: the node reducer reads it for every node it re-processes.
@@ -83,6 +86,32 @@ export function GraphCanvas({ data, layout, view, onSelect, onDrawn }: Props) {
       const [a, b] = k.split(">");
       g.addEdgeWithKey(`g${k}`, `ns${a}`, `ns${b}`, { size: Math.min(6, 1 + Math.log2(count)), color: "#8a96a3", label: `${count}`, kind: "group", count });
     }
+
+    // The graph drawn while a workload is selected in the workload view: every node, and only the
+    // selection's edges. Sigma re-indexes every edge of its graph, hidden or not, whenever edges
+    // change look, as they do at each selection: a few dozen edges instead of 32,000.
+    const focus = g.emptyCopy();
+    let focusOf: number | null = null;
+    const graphFor = (v: GraphView): Graph => {
+      if (v.selected === null || aggregatedRef.current) return g;
+      if (focusOf !== v.selected) {
+        focus.clearEdges();
+        for (const i of [...data.incoming[v.selected]!, ...data.outgoing[v.selected]!]) {
+          const key = `e${i}`;
+          if (g.hasEdge(key) && !focus.hasEdge(key)) focus.addEdgeWithKey(key, g.source(key), g.target(key), g.getEdgeAttributes(key));
+        }
+        focusOf = v.selected;
+      }
+      return focus;
+    };
+    /** Everything re-processed, on the graph the view needs. */
+    const redraw = () => {
+      const want = graphFor(viewRef.current);
+      if (sigma.getGraph() !== want) sigma.setGraph(want);
+      else sigma.refresh();
+    };
+    graphForRef.current = graphFor;
+    redrawRef.current = redraw;
 
     const aggregatedFor = (ratio: number) => {
       const v = viewRef.current;
@@ -149,14 +178,14 @@ export function GraphCanvas({ data, layout, view, onSelect, onDrawn }: Props) {
       if (agg !== aggregatedRef.current) {
         aggregatedRef.current = agg;
         el.dataset["aggregated"] = String(agg);
-        sigma.refresh({ skipIndexation: true });
+        redraw();
       }
     });
     el.dataset["aggregated"] = String(aggregatedRef.current);
     el.dataset["nodes"] = String(data.nodes.length);
     el.dataset["edges"] = String(data.edges.length);
     sigma.once("afterRender", () => onDrawn?.({ aggregated: aggregatedRef.current }));
-    sigma.refresh();
+    redraw();
     // Shown again (tab switch) or resized: fit the canvas to its box.
     const resized = new ResizeObserver(() => {
       sigma.resize();
@@ -168,15 +197,20 @@ export function GraphCanvas({ data, layout, view, onSelect, onDrawn }: Props) {
       lastCamera.current = sigma.getCamera().getState();
       sigma.kill();
       sigmaRef.current = null;
+      graphForRef.current = null;
+      redrawRef.current = null;
     };
   }, [data, layout]);
 
-  // Filters, selection and grouping: reducers only. Going from one selection to another re-processes
-  // the nodes and the edges of both selections only, not every edge (30,000 at the scale aimed at).
+  // Filters, selection and grouping: reducers, and the choice of graph. Going from one selection to
+  // another re-processes the nodes and the edges of both selections only, not every edge (30,000 at
+  // the scale aimed at).
   const previous = useRef<GraphView | null>(null);
   useEffect(() => {
     const sigma = sigmaRef.current;
-    if (!sigma) return;
+    const graphFor = graphForRef.current;
+    const redraw = redrawRef.current;
+    if (!sigma || !graphFor || !redraw) return;
     const camera = sigma.getCamera();
     const v = view;
     const before = previous.current;
@@ -187,11 +221,12 @@ export function GraphCanvas({ data, layout, view, onSelect, onDrawn }: Props) {
     container.current!.dataset["aggregated"] = String(agg);
     const onlySelection =
       before !== null && before.selected !== null && v.selected !== null && before.nodeVisible === v.nodeVisible && before.edgeVisible === v.edgeVisible && before.grouping === v.grouping && wasAggregated === agg;
-    if (onlySelection) {
+    const shown = onlySelection ? graphFor(v) : null;
+    if (shown && sigma.getGraph() === shown) {
       // Only the two selections and their peers change look; every other node stays dimmed.
       const nodes = new Set<string>();
       const edges: string[] = [];
-      for (const s of [before.selected, v.selected]) {
+      for (const s of [before!.selected!, v.selected!]) {
         nodes.add(String(s));
         for (const i of data.incoming[s]!) {
           const e = data.edges[i]!;
@@ -204,9 +239,11 @@ export function GraphCanvas({ data, layout, view, onSelect, onDrawn }: Props) {
           if (e.src !== e.dst) edges.push(`e${i}`);
         }
       }
-      // Not skipIndexation: edges move between the drawn and the hidden programs, which re-indexes them.
-      sigma.refresh({ partialGraph: { nodes: [...nodes], edges } });
-    } else sigma.refresh({ skipIndexation: true });
+      // The same graph before and after (the selection's, or the whole one in the namespace view); the
+      // selection's graph gets the new selection's edges here. Not skipIndexation: edges move between
+      // the drawn and the hidden programs, which re-indexes them.
+      sigma.refresh({ partialGraph: { nodes: [...nodes], edges: edges.filter((k) => shown.hasEdge(k)) } });
+    } else redraw();
     if (v.selected !== null && !agg) {
       // Bring the selection into view when it is outside, or when the namespace view was shown.
       const d = sigma.getNodeDisplayData(String(v.selected));
