@@ -2,7 +2,9 @@
  * The WebGL graph (sigma.js over a graphology graph). Workload nodes sit in their namespace's disc
  * (layout.ts); zoomed out past AGGREGATE_RATIO (or always, when asked) the view switches to one node
  * per namespace and one edge per pair of namespaces, labelled with the number of workload pairs.
- * Filters and selection are reducers over the same graph: nothing is rebuilt when they change.
+ * Filters and selection are reducers over the graph built once per generation; a selection in the
+ * workload view is drawn from a second graph with the same nodes and the selection's edges only
+ * (see `focus`), refilled at each selection.
  */
 import Graph from "graphology";
 import { useEffect, useMemo, useRef } from "react";
