@@ -2,12 +2,15 @@
  * The WebGL graph (sigma.js over a graphology graph). Workload nodes sit in their namespace's disc
  * (layout.ts); zoomed out past AGGREGATE_RATIO (or always, when asked) the view switches to one node
  * per namespace and one edge per pair of namespaces, labelled with the number of workload pairs.
- * Filters and selection are reducers over the same graph: nothing is rebuilt when they change.
+ * Filters and selection are reducers over the graph built once per generation; a selection in the
+ * workload view is drawn from a second graph with the same nodes and the selection's edges only
+ * (see `focus`), refilled at each selection.
  */
 import Graph from "graphology";
-import { useEffect, useRef } from "react";
+import { useEffect, useMemo, useRef } from "react";
 import Sigma from "sigma";
 import { EdgeArrowProgram } from "sigma/rendering";
+import { HIDDEN_EDGE_TYPE, HiddenEdgeProgram } from "./hiddenEdges";
 import type { Layout } from "./layout";
 import { isIsolated, isWideOpen, namespaceColor, type GraphData } from "./model";
 
@@ -44,8 +47,15 @@ export function GraphCanvas({ data, layout, view, onSelect, onDrawn }: Props) {
   const selectRef = useRef(onSelect);
   /** The camera of the graph drawn before: a new generation is redrawn where the user was looking. */
   const lastCamera = useRef<{ x: number; y: number; ratio: number; angle: number } | null>(null);
+  /** The graph to draw for a view (the whole graph, or the selection's: see `focus`), and a full redraw with it. */
+  const graphForRef = useRef<((v: GraphView) => Graph) | null>(null);
+  const redrawRef = useRef<(() => void) | null>(null);
   selectRef.current = onSelect;
   viewRef.current = view;
+  // The selection's peers, once per selection: the node reducer reads it for every node it re-processes.
+  const peers = useMemo(() => peerMask(data, view.selected), [data, view.selected]);
+  const peersRef = useRef(peers);
+  peersRef.current = peers;
 
   useEffect(() => {
     const el = container.current!;
@@ -79,6 +89,32 @@ export function GraphCanvas({ data, layout, view, onSelect, onDrawn }: Props) {
       g.addEdgeWithKey(`g${k}`, `ns${a}`, `ns${b}`, { size: Math.min(6, 1 + Math.log2(count)), color: "#8a96a3", label: `${count}`, kind: "group", count });
     }
 
+    // The graph drawn while a workload is selected in the workload view: every node, and only the
+    // selection's edges. Sigma re-indexes every edge of its graph, hidden or not, whenever edges
+    // change look, as they do at each selection: a few dozen edges instead of 32,000.
+    const focus = g.emptyCopy();
+    let focusOf: number | null = null;
+    const graphFor = (v: GraphView): Graph => {
+      if (v.selected === null || aggregatedRef.current) return g;
+      if (focusOf !== v.selected) {
+        focus.clearEdges();
+        for (const i of [...data.incoming[v.selected]!, ...data.outgoing[v.selected]!]) {
+          const key = `e${i}`;
+          if (g.hasEdge(key) && !focus.hasEdge(key)) focus.addEdgeWithKey(key, g.source(key), g.target(key), g.getEdgeAttributes(key));
+        }
+        focusOf = v.selected;
+      }
+      return focus;
+    };
+    /** Everything re-processed, on the graph the view needs. */
+    const redraw = () => {
+      const want = graphFor(viewRef.current);
+      if (sigma.getGraph() !== want) sigma.setGraph(want);
+      else sigma.refresh();
+    };
+    graphForRef.current = graphFor;
+    redrawRef.current = redraw;
+
     const aggregatedFor = (ratio: number) => {
       const v = viewRef.current;
       return v.grouping === "namespaces" || (v.grouping === "auto" && (ratio > AGGREGATE_RATIO || (workloads > BIG && ratio > 0.45)));
@@ -88,7 +124,7 @@ export function GraphCanvas({ data, layout, view, onSelect, onDrawn }: Props) {
 
     const sigma = new Sigma(g, el, {
       defaultEdgeType: "arrow",
-      edgeProgramClasses: { arrow: EdgeArrowProgram },
+      edgeProgramClasses: { arrow: EdgeArrowProgram, [HIDDEN_EDGE_TYPE]: HiddenEdgeProgram },
       renderEdgeLabels: false,
       hideEdgesOnMove: data.edges.length > 5000,
       labelRenderedSizeThreshold: 7,
@@ -110,21 +146,22 @@ export function GraphCanvas({ data, layout, view, onSelect, onDrawn }: Props) {
         if (agg || !v.nodeVisible[i]) return { ...attrs, hidden: true };
         if (v.selected === null) return attrs;
         if (i === v.selected) return { ...attrs, size: 9, color: COLORS.selected, highlighted: true, forceLabel: true, zIndex: 2 };
-        const peer = data.incoming[v.selected]!.some((e) => data.edges[e]!.src === i) || data.outgoing[v.selected]!.some((e) => data.edges[e]!.dst === i);
-        return peer ? { ...attrs, forceLabel: true, zIndex: 1 } : { ...attrs, color: COLORS.dim, label: null, zIndex: 0 };
+        return peersRef.current[i] ? { ...attrs, forceLabel: true, zIndex: 1 } : { ...attrs, color: COLORS.dim, label: null, zIndex: 0 };
       },
+      // A hidden edge goes to the program that draws nothing (hiddenEdges.ts). Edges get no zIndex:
+      // with a selection only its edges are shown, and sorting 32,000 edges per selection costs time.
       edgeReducer: (_key, attrs) => {
         const v = viewRef.current;
         const agg = aggregatedRef.current;
-        if (attrs["kind"] === "group") return agg ? attrs : { ...attrs, hidden: true };
+        if (attrs["kind"] === "group") return agg ? attrs : { ...attrs, hidden: true, type: HIDDEN_EDGE_TYPE };
         const i = attrs["index"] as number;
-        if (agg || !v.edgeVisible[i]) return { ...attrs, hidden: true };
+        if (agg || !v.edgeVisible[i]) return { ...attrs, hidden: true, type: HIDDEN_EDGE_TYPE };
         if (v.selected === null) return attrs;
         const e = data.edges[i]!;
-        if (e.dst === v.selected) return { ...attrs, color: COLORS.incoming, size: 2, zIndex: 1 };
-        if (e.src === v.selected) return { ...attrs, color: COLORS.outgoing, size: 2, zIndex: 1 };
+        if (e.dst === v.selected) return { ...attrs, color: COLORS.incoming, size: 2 };
+        if (e.src === v.selected) return { ...attrs, color: COLORS.outgoing, size: 2 };
         // Only the selection's edges are drawn: clearer, and far fewer to draw on a software renderer.
-        return { ...attrs, hidden: true };
+        return { ...attrs, hidden: true, type: HIDDEN_EDGE_TYPE };
       },
     });
     sigmaRef.current = sigma;
@@ -143,14 +180,14 @@ export function GraphCanvas({ data, layout, view, onSelect, onDrawn }: Props) {
       if (agg !== aggregatedRef.current) {
         aggregatedRef.current = agg;
         el.dataset["aggregated"] = String(agg);
-        sigma.refresh({ skipIndexation: true });
+        redraw();
       }
     });
     el.dataset["aggregated"] = String(aggregatedRef.current);
     el.dataset["nodes"] = String(data.nodes.length);
     el.dataset["edges"] = String(data.edges.length);
     sigma.once("afterRender", () => onDrawn?.({ aggregated: aggregatedRef.current }));
-    sigma.refresh();
+    redraw();
     // Shown again (tab switch) or resized: fit the canvas to its box.
     const resized = new ResizeObserver(() => {
       sigma.resize();
@@ -162,15 +199,20 @@ export function GraphCanvas({ data, layout, view, onSelect, onDrawn }: Props) {
       lastCamera.current = sigma.getCamera().getState();
       sigma.kill();
       sigmaRef.current = null;
+      graphForRef.current = null;
+      redrawRef.current = null;
     };
   }, [data, layout]);
 
-  // Filters, selection and grouping: reducers only. Going from one selection to another re-processes
-  // the nodes and the edges of both selections only, not every edge (30,000 at the scale aimed at).
+  // Filters, selection and grouping: reducers, and the choice of graph. Going from one selection to
+  // another re-processes the nodes and the edges of both selections only, not every edge (30,000 at
+  // the scale aimed at).
   const previous = useRef<GraphView | null>(null);
   useEffect(() => {
     const sigma = sigmaRef.current;
-    if (!sigma) return;
+    const graphFor = graphForRef.current;
+    const redraw = redrawRef.current;
+    if (!sigma || !graphFor || !redraw) return;
     const camera = sigma.getCamera();
     const v = view;
     const before = previous.current;
@@ -181,14 +223,29 @@ export function GraphCanvas({ data, layout, view, onSelect, onDrawn }: Props) {
     container.current!.dataset["aggregated"] = String(agg);
     const onlySelection =
       before !== null && before.selected !== null && v.selected !== null && before.nodeVisible === v.nodeVisible && before.edgeVisible === v.edgeVisible && before.grouping === v.grouping && wasAggregated === agg;
-    if (onlySelection) {
+    const shown = onlySelection ? graphFor(v) : null;
+    if (shown && sigma.getGraph() === shown) {
+      // Only the two selections and their peers change look; every other node stays dimmed.
+      const nodes = new Set<string>();
       const edges: string[] = [];
-      for (const s of [before.selected, v.selected]) {
-        if (s === null) continue;
-        for (const i of [...data.incoming[s]!, ...data.outgoing[s]!]) if (data.edges[i]!.src !== data.edges[i]!.dst) edges.push(`e${i}`);
+      for (const s of [before!.selected!, v.selected!]) {
+        nodes.add(String(s));
+        for (const i of data.incoming[s]!) {
+          const e = data.edges[i]!;
+          nodes.add(String(e.src));
+          if (e.src !== e.dst) edges.push(`e${i}`);
+        }
+        for (const i of data.outgoing[s]!) {
+          const e = data.edges[i]!;
+          nodes.add(String(e.dst));
+          if (e.src !== e.dst) edges.push(`e${i}`);
+        }
       }
-      sigma.refresh({ partialGraph: { nodes: data.nodes.map((n) => String(n.index)), edges }, skipIndexation: true });
-    } else sigma.refresh({ skipIndexation: true });
+      // The same graph before and after (the selection's, or the whole one in the namespace view); the
+      // selection's graph gets the new selection's edges here. Not skipIndexation: edges move between
+      // the drawn and the hidden programs, which re-indexes them.
+      sigma.refresh({ partialGraph: { nodes: [...nodes], edges: edges.filter((k) => shown.hasEdge(k)) } });
+    } else redraw();
     if (v.selected !== null && !agg) {
       // Bring the selection into view when it is outside, or when the namespace view was shown.
       const d = sigma.getNodeDisplayData(String(v.selected));
@@ -219,4 +276,13 @@ export function GraphCanvas({ data, layout, view, onSelect, onDrawn }: Props) {
       </div>
     </>
   );
+}
+
+/** 1 for each node that reaches the selection or that the selection reaches (none without a selection). */
+function peerMask(data: GraphData, selected: number | null): Uint8Array {
+  const mask = new Uint8Array(data.nodes.length);
+  if (selected === null) return mask;
+  for (const i of data.incoming[selected]!) mask[data.edges[i]!.src] = 1;
+  for (const i of data.outgoing[selected]!) mask[data.edges[i]!.dst] = 1;
+  return mask;
 }

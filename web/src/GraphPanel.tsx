@@ -3,7 +3,7 @@
  * workload's peers in both directions with the connections on each edge, and the same data as
  * tables (for keyboards and screen readers).
  */
-import { useEffect, useMemo, useState } from "react";
+import { memo, useEffect, useMemo, useState } from "react";
 import type { Api } from "./api";
 import { GraphCanvas, type Grouping } from "./GraphCanvas";
 import { layoutGraph } from "./layout";
@@ -20,6 +20,8 @@ interface Props {
 }
 
 const TABLE_ROWS = 200;
+/** Peers listed per direction before a "Show all" button: a workload reached by every other one would list thousands. */
+const PEER_ROWS = 100;
 
 export function GraphPanel({ api, data, selected, onSelect, onWhy, onDrawn }: Props) {
   const layout = useMemo(() => layoutGraph(data), [data]);
@@ -79,6 +81,16 @@ export function GraphPanel({ api, data, selected, onSelect, onWhy, onDrawn }: Pr
   const view = useMemo(() => ({ ...masks, selected, grouping }), [masks, selected, grouping]);
   const visibleNodes = useMemo(() => data.nodes.filter((n) => masks.nodeVisible[n.index]), [data, masks]);
   const visibleEdges = useMemo(() => data.edges.filter((_, i) => masks.edgeVisible[i]), [data, masks]);
+  // The table's rows with their counts, independent of the selection: selecting re-renders the two rows whose mark changes.
+  const rows = useMemo(
+    () =>
+      visibleNodes.slice(0, tableRows).map((n) => ({
+        node: n,
+        reachedBy: data.incoming[n.index]!.filter((e) => masks.edgeVisible[e]).length,
+        reaches: data.outgoing[n.index]!.filter((e) => masks.edgeVisible[e]).length,
+      })),
+    [data, masks, visibleNodes, tableRows],
+  );
   const matches = search.trim() ? data.nodes.filter((n) => n.id.toLowerCase().includes(search.trim().toLowerCase())).slice(0, 20) : [];
   const sel = selected === null ? null : data.nodes[selected]!;
 
@@ -181,20 +193,8 @@ export function GraphPanel({ api, data, selected, onSelect, onWhy, onDrawn }: Pr
             </tr>
           </thead>
           <tbody>
-            {visibleNodes.slice(0, tableRows).map((n) => (
-              <tr key={n.index} aria-selected={n.index === selected}>
-                <th scope="row">
-                  <button type="button" className="link" onClick={() => onSelect(n.index)}>
-                    {n.id}
-                  </button>
-                </th>
-                <td>{n.external ? "" : n.pods}</td>
-                <td>{data.incoming[n.index]!.filter((e) => view.edgeVisible[e]).length}</td>
-                <td>{data.outgoing[n.index]!.filter((e) => view.edgeVisible[e]).length}</td>
-                <td>
-                  <Marks data={data} node={n} />
-                </td>
-              </tr>
+            {rows.map((r) => (
+              <WorkloadRow key={r.node.index} data={data} node={r.node} reachedBy={r.reachedBy} reaches={r.reaches} isSelected={r.node.index === selected} onSelect={onSelect} />
             ))}
           </tbody>
         </table>
@@ -229,6 +229,24 @@ function Legend() {
   );
 }
 
+const WorkloadRow = memo(function WorkloadRow({ data, node, reachedBy, reaches, isSelected, onSelect }: { data: GraphData; node: GNode; reachedBy: number; reaches: number; isSelected: boolean; onSelect(i: number): void }) {
+  return (
+    <tr aria-selected={isSelected}>
+      <th scope="row">
+        <button type="button" className="link" onClick={() => onSelect(node.index)}>
+          {node.id}
+        </button>
+      </th>
+      <td>{node.external ? "" : node.pods}</td>
+      <td>{reachedBy}</td>
+      <td>{reaches}</td>
+      <td>
+        <Marks data={data} node={node} />
+      </td>
+    </tr>
+  );
+});
+
 function Marks({ data, node }: { data: GraphData; node: GNode }) {
   if (node.external) return <span className="mark">external</span>;
   return (
@@ -240,7 +258,8 @@ function Marks({ data, node }: { data: GraphData; node: GNode }) {
   );
 }
 
-function EdgeTable({ data, edges, limit }: { data: GraphData; edges: readonly GEdge[]; limit: number }) {
+// Memoised: its props do not change with the selection.
+const EdgeTable = memo(function EdgeTable({ data, edges, limit }: { data: GraphData; edges: readonly GEdge[]; limit: number }) {
   return (
     <>
       <table data-testid="edge-table">
@@ -264,36 +283,20 @@ function EdgeTable({ data, edges, limit }: { data: GraphData; edges: readonly GE
       {edges.length > limit && <p className="hint">{edges.length - limit} more connections (narrow the filters, or use the matrix export).</p>}
     </>
   );
-}
+});
 
 function Selected({ data, node, port, onSelect, onWhy }: { data: GraphData; node: GNode; port: ReturnType<typeof parsePortFilter>; onSelect(i: number): void; onWhy: Props["onWhy"] }) {
   const keep = (e: GEdge) => !port || connAllows(e.conn, port);
   const incoming = data.incoming[node.index]!.map((i) => data.edges[i]!).filter(keep);
   const outgoing = data.outgoing[node.index]!.map((i) => data.edges[i]!).filter(keep);
-  const peerList = (edges: GEdge[], dir: "in" | "out", testid: string) =>
+  const list = (edges: GEdge[], dir: "in" | "out", testid: string) =>
     edges.length === 0 ? (
       <p className="hint" data-testid={testid}>
         none{port ? ` on port ${port.port}` : ""}
       </p>
     ) : (
-      <ul className="peers" data-testid={testid}>
-        {edges.map((e) => {
-          const peer = data.nodes[dir === "in" ? e.src : e.dst]!;
-          return (
-            <li key={peer.index}>
-              <button type="button" className="link" onClick={() => onSelect(peer.index)}>
-                {peer.id}
-              </button>{" "}
-              <span className="conn">{e.conn}</span>{" "}
-              {(
-                <button type="button" className="why" onClick={() => (dir === "in" ? onWhy(peer, node, e.conn) : onWhy(node, peer, e.conn))} aria-label={`Why can ${dir === "in" ? peer.id : node.id} reach ${dir === "in" ? node.id : peer.id}?`}>
-                  why?
-                </button>
-              )}
-            </li>
-          );
-        })}
-      </ul>
+      // Keyed by the selection: another workload starts with the short list again.
+      <PeerList key={`${dir}${node.index}`} data={data} node={node} edges={edges} dir={dir} testid={testid} onSelect={onSelect} onWhy={onWhy} />
     );
   return (
     <div data-testid="selected">
@@ -312,11 +315,42 @@ function Selected({ data, node, port, onSelect, onWhy }: { data: GraphData; node
       <h3>
         Who can reach it <span className="count">({incoming.length})</span>
       </h3>
-      {peerList(incoming, "in", "reached-by")}
+      {list(incoming, "in", "reached-by")}
       <h3>
         What it can reach <span className="count">({outgoing.length})</span>
       </h3>
-      {peerList(outgoing, "out", "reaches")}
+      {list(outgoing, "out", "reaches")}
     </div>
+  );
+}
+
+/** One direction's peers: the first PEER_ROWS, and a button for the rest (thousands of rows would make every selection slow). */
+function PeerList({ data, node, edges, dir, testid, onSelect, onWhy }: { data: GraphData; node: GNode; edges: GEdge[]; dir: "in" | "out"; testid: string; onSelect(i: number): void; onWhy: Props["onWhy"] }) {
+  const [all, setAll] = useState(false);
+  const shown = all ? edges : edges.slice(0, PEER_ROWS);
+  return (
+    <>
+      <ul className="peers" data-testid={testid}>
+        {shown.map((e) => {
+          const peer = data.nodes[dir === "in" ? e.src : e.dst]!;
+          return (
+            <li key={peer.index}>
+              <button type="button" className="link" onClick={() => onSelect(peer.index)}>
+                {peer.id}
+              </button>{" "}
+              <span className="conn">{e.conn}</span>{" "}
+              <button type="button" className="why" onClick={() => (dir === "in" ? onWhy(peer, node, e.conn) : onWhy(node, peer, e.conn))} aria-label={`Why can ${dir === "in" ? peer.id : node.id} reach ${dir === "in" ? node.id : peer.id}?`}>
+                why?
+              </button>
+            </li>
+          );
+        })}
+      </ul>
+      {shown.length < edges.length && (
+        <button type="button" onClick={() => setAll(true)} data-testid={`${testid}-all`}>
+          Show all {edges.length}
+        </button>
+      )}
+    </>
   );
 }
