@@ -28,7 +28,7 @@ import {
 import type { ClassKey, MatrixConnectionRow, MatrixSnapshot, Store, StoredRevision } from "../../domain/repositories.js";
 import { GenerationIndex } from "./GenerationIndex.js";
 import { toEndpoint } from "./members.js";
-import { canSeeClusterScoped, canSeeObject, explainOptions, inScope, type Scope } from "./scope.js";
+import { canSeeClusterScoped, canSeeConnection, canSeeObject, explainOptions, inScope, type Scope } from "../../domain/scope.js";
 import { WorldCache, type WorldSnapshot } from "./WorldCache.js";
 
 export interface GenerationRef {
@@ -277,7 +277,7 @@ export class QueryService {
       );
     }
     const { workload, rows } = await answer;
-    return { ...ref, workload, rows: rows.filter((r) => visibleRow(scope, r) && matchesPort(r.conn, options)) };
+    return { ...ref, workload, rows: rows.filter((r) => canSeeConnection(scope, r) && matchesPort(r.conn, options)) };
   }
 
   /**
@@ -372,7 +372,7 @@ export class QueryService {
       offset = c.o + 1;
     } else ref = await this.generation(options);
     if (options.namespace) assertVisible(scope, options.namespace, `namespace ${options.namespace}`);
-    const all = (await this.connectivity(ref, options.namespace ?? undefined)).filter((r) => visibleRow(scope, r));
+    const all = (await this.connectivity(ref, options.namespace ?? undefined)).filter((r) => canSeeConnection(scope, r));
     const rows = all.slice(offset, offset + options.first);
     return { ...ref, rows, offset, totalCount: all.length, hasNextPage: offset + rows.length < all.length };
   }
@@ -395,7 +395,7 @@ export class QueryService {
     const namespace = options.namespace ?? undefined;
     if (namespace) assertVisible(scope, namespace, `namespace ${namespace}`);
     const [rowsOfGeneration, snapshot] = await Promise.all([this.connectivity(ref, namespace), this.world(ref)]);
-    const rows = rowsOfGeneration.filter((r) => visibleRow(scope, r) && matchesPort(r.conn, options));
+    const rows = rowsOfGeneration.filter((r) => canSeeConnection(scope, r) && matchesPort(r.conn, options));
     const nodes: ConnEndpoint[] = [];
     const index = new Map<string, number>();
     const add = (e: ConnEndpoint) => {
@@ -420,7 +420,7 @@ export class QueryService {
   async connectivityRows(scope: Scope, options: QueryOptions & { namespace?: string | null }): Promise<{ ref: GenerationRef; rows: ConnectivityRow[] }> {
     const ref = await this.generation(options);
     if (options.namespace) assertVisible(scope, options.namespace, `namespace ${options.namespace}`);
-    const rows = (await this.connectivity(ref, options.namespace ?? undefined)).filter((r) => visibleRow(scope, r));
+    const rows = (await this.connectivity(ref, options.namespace ?? undefined)).filter((r) => canSeeConnection(scope, r));
     return { ref, rows };
   }
 
@@ -625,12 +625,6 @@ function matchesPort(conn: ConnectionSet, f: PortFilter): boolean {
 function assertVisible(scope: Scope, namespace: string, what: string): void {
   // Outside the caller's namespaces looks exactly like "does not exist": existence does not leak.
   if (!inScope(scope, namespace)) throw new NotFoundError(`no ${what} visible to this token`);
-}
-
-/** A row is visible when every workload in it is in scope (external ranges belong to no namespace). */
-export function visibleRow(scope: Scope, r: ConnectivityRow): boolean {
-  const ok = (e: ConnEndpoint) => e.kind === "external" || inScope(scope, e.ref.namespace);
-  return ok(r.src) && ok(r.dst);
 }
 
 /** Stored connection texts repeat a lot: parse each distinct one once. */
