@@ -14,7 +14,7 @@
 import { Rng } from "../prng.js";
 import { best, fmtInt, fmtMs, median, table } from "../lib/stats.js";
 import { openStore } from "../../src/store/openStore.js";
-import { connectionKey } from "../../src/store/matrixDelta.js";
+import { classPairKey, storedClassKey, type ClassKey, type ClassPairKey } from "../../src/domain/keys.js";
 import type { ClassMember, MatrixClass, MatrixSnapshot, ObjectChange, Store } from "../../src/domain/repositories.js";
 import type { JsonValue, NamespaceObject, PodObject, PolicyObject } from "../../src/domain/objects.js";
 import { parseSize, type BenchOptions, type BenchSection, type TargetResult } from "./types.js";
@@ -203,26 +203,26 @@ function revision(o: NamespaceObject | PolicyObject, after: JsonValue, observedA
 function generateSnapshot(rng: Rng, pods: number, namespaces: number): MatrixSnapshot {
   const classCount = Math.round(pods * 0.28);
   const connectionCount = Math.round(pods * 4.2);
-  const classes = new Map<string, MatrixClass>();
-  const keys: string[] = [];
+  const classes = new Map<ClassKey, MatrixClass>();
+  const keys: ClassKey[] = [];
   for (let i = 0; i < classCount; i++) {
     const external = i < 8;
-    const key = external ? `external|ip:block-${i}` : `pod|in:np-${i}|eg:np-${i}|peers:g${i % 97}|ip:|np:`;
+    const key = storedClassKey(external ? `external|ip:block-${i}` : `pod|in:np-${i}|eg:np-${i}|peers:g${i % 97}|ip:|np:`);
     const members: ClassMember[] = external
       ? [{ type: "external", family: 4, start: `${100 + i}.0.0.0`, end: `${100 + i}.255.255.255` }]
       : [{ type: "workload", namespace: `team-${i % namespaces}`, kind: "Deployment", name: `app-${i}`, pods: 1 + (i % 10) }];
     classes.set(key, { key, kind: external ? "external" : "pod", members });
     keys.push(key);
   }
-  const connections = new Map<string, string>();
+  const connections = new Map<ClassPairKey, string>();
   const conns = ["TCP 8080", "TCP 8080,9090", "TCP 1-65535,UDP 1-65535,SCTP 1-65535", "UDP 53", "TCP 5432"];
-  while (connections.size < connectionCount) connections.set(connectionKey(rng.pick(keys), rng.pick(keys)), rng.pick(conns));
+  while (connections.size < connectionCount) connections.set(classPairKey(rng.pick(keys), rng.pick(keys)), rng.pick(conns));
   return { classes, connections };
 }
 
 function withOneChange(s: MatrixSnapshot, conn: string): MatrixSnapshot {
   const connections = new Map(s.connections);
-  const first = connections.keys().next().value as string;
+  const first = connections.keys().next().value as ClassPairKey;
   connections.set(first, conn);
   return { classes: s.classes, connections };
 }

@@ -38,7 +38,7 @@ import { parseSize, type BenchOptions, type BenchSection, type TargetResult } fr
 import { ADMIN_URL, admin } from "../lib/pgAdmin.js";
 import { peakRss } from "../lib/memory.js";
 import { QueryService } from "../../src/api/query/QueryService.js";
-import { FULL_SCOPE } from "../../src/api/query/scope.js";
+import { FULL_SCOPE } from "../../src/domain/scope.js";
 
 const CHANGES = Number(process.env["KUBEREACH_BENCH_SYNC_CHANGES"] ?? 9);
 /**

@@ -6,7 +6,7 @@
 import { createHash, timingSafeEqual } from "node:crypto";
 import { UnauthenticatedError } from "../domain/errors.js";
 import type { Config } from "../domain/config.js";
-import { FULL_SCOPE, type Scope } from "./query/scope.js";
+import { FULL_SCOPE, type Scope } from "../domain/scope.js";
 
 type TokenConfig = Config["server"]["tokens"][number];
 

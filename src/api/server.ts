@@ -29,7 +29,7 @@ import { registerHealth } from "./http/health.js";
 import { OriginPolicy } from "./http/origin.js";
 import { bindHttpServer, listenHost, type BoundServer } from "./listen.js";
 import type { QueryService } from "./query/QueryService.js";
-import type { Scope } from "./query/scope.js";
+import type { Scope } from "../domain/scope.js";
 import type { RuntimeStatus } from "./runtime.js";
 
 export interface ApiServerOptions {

@@ -3,6 +3,8 @@
  * everything it exchanges with other layers is defined here in plain types.
  */
 import type { ClusterObject, JsonValue, ObjectKind, ObservedVia } from "./objects.js";
+import type { ClassKey, ClassPairKey } from "./keys.js";
+import type { ImpactSide } from "./impacts.js";
 
 export type ClusterId = string;
 
@@ -53,7 +55,7 @@ export type ObjectChange =
 // ---------------------------------------------------------------------------------------------
 // Matrix: classes, their members and class-to-class connections, versioned by generation.
 
-export type ClassKey = string;
+export type { ClassKey, ClassPairKey } from "./keys.js";
 
 export type ClassMember =
   | { readonly type: "workload"; readonly namespace: string; readonly kind: string; readonly name: string; readonly pods: number }
@@ -68,13 +70,13 @@ export interface MatrixClass {
 /** A whole matrix as persisted: what one generation shows. */
 export interface MatrixSnapshot {
   readonly classes: ReadonlyMap<ClassKey, MatrixClass>;
-  /** `${src}\u0000${dst}` -> connection set text (ConnectionSet.key). */
-  readonly connections: ReadonlyMap<string, string>;
+  /** classPairKey(src, dst) (src/domain/keys.ts) -> connection set text (ConnectionSet.key). */
+  readonly connections: ReadonlyMap<ClassPairKey, string>;
   /**
    * Set by an incremental recompute: the snapshot this one was derived from and the only keys that
    * may differ from it. The delta against that base then costs what changed, not the matrix.
    */
-  readonly changedSince?: { readonly base: MatrixSnapshot; readonly classes: ReadonlySet<ClassKey>; readonly connections: ReadonlySet<string> };
+  readonly changedSince?: { readonly base: MatrixSnapshot; readonly classes: ReadonlySet<ClassKey>; readonly connections: ReadonlySet<ClassPairKey> };
 }
 
 /** The lease a writer holds; writes carrying it are refused once another process took over. */
@@ -126,9 +128,9 @@ export interface ImpactInput {
   /** Revisions whose combined effect this is (one revision, or a batch observed together). */
   readonly revisionIds: readonly bigint[];
   readonly generation: number;
-  /** Workload-level rows: { src, dst, connBefore, connAfter } */
-  readonly gained: JsonValue;
-  readonly lost: JsonValue;
+  /** Workload-level rows that gained / lost connections (src/domain/impacts.ts). */
+  readonly gained: ImpactSide;
+  readonly lost: ImpactSide;
   /** False when several revisions were attributed jointly. */
   readonly exact: boolean;
 }

@@ -1,6 +1,6 @@
 /** Reachability impacts of revisions: derived data, insert-only (triggers refuse UPDATE/DELETE). */
 import type { ReachabilityImpact } from "../generated/prisma/client.js";
-import type { JsonValue } from "../domain/objects.js";
+import { impactSideFromJson, impactSideToJson } from "./impactRows.js";
 import { mapStoreErrors } from "./errors.js";
 import { checkFence } from "./PrismaLeaseRepository.js";
 import { TX_OPTIONS, jsonInput, type Db } from "./prisma.js";
@@ -20,8 +20,8 @@ export class PrismaImpactRepository implements ImpactRepository {
           clusterId: cluster,
           revisionIds: [...i.revisionIds],
           generation: i.generation,
-          gained: jsonInput(i.gained),
-          lost: jsonInput(i.lost),
+          gained: jsonInput(impactSideToJson(i.gained)),
+          lost: jsonInput(impactSideToJson(i.lost)),
           exact: i.exact,
           computedAt,
         })),
@@ -50,8 +50,8 @@ function toStoredImpact(r: ReachabilityImpact): StoredImpact {
     clusterId: r.clusterId,
     revisionIds: r.revisionIds,
     generation: r.generation,
-    gained: r.gained as JsonValue,
-    lost: r.lost as JsonValue,
+    gained: impactSideFromJson(r.gained),
+    lost: impactSideFromJson(r.lost),
     exact: r.exact,
     computedAt: r.computedAt,
   };

@@ -17,7 +17,8 @@ import { MatrixDigestState } from "../domain/audit/matrixDigestState.js";
 import { hashGeneration, matrixDigest, verifyGenerationChain, type ChainedGeneration, type GenerationChainResult } from "../domain/audit/generationChain.js";
 import { GENESIS_HASH } from "../domain/audit/hashChain.js";
 import { checkFence } from "./PrismaLeaseRepository.js";
-import { computeMatrixDelta, connectionKey, deltaCounts, type MatrixDelta } from "./matrixDelta.js";
+import { computeMatrixDelta, deltaCounts, type MatrixDelta } from "./matrixDelta.js";
+import { classPairKey, storedClassKey } from "../domain/keys.js";
 import { LOCK_NS, TX_OPTIONS, jsonInput, type Db, type Tx } from "./prisma.js";
 import type {
   ClassKey,
@@ -193,7 +194,7 @@ export class PrismaMatrixRepository implements MatrixRepository {
           ${kind !== undefined ? Prisma.sql`AND workload_kind = ${kind}` : Prisma.empty}
           AND ${visibleAt(generation)}
         ORDER BY class_key, workload_kind`;
-      return rows.map((r) => ({ classKey: r.class_key, workloadKind: r.workload_kind, pods: r.pods }));
+      return rows.map((r) => ({ classKey: storedClassKey(r.class_key), workloadKind: r.workload_kind, pods: r.pods }));
     });
   }
 
@@ -228,7 +229,7 @@ export class PrismaMatrixRepository implements MatrixRepository {
         FROM matrix_class_members
         WHERE cluster_id = ${cluster} AND class_key = ANY(${[...classes]}::text[]) AND ${visibleAt(generation)}
         ORDER BY class_key, member_key`;
-      for (const r of rows) push(out, r.class_key, toMember(r));
+      for (const r of rows) push(out, storedClassKey(r.class_key), toMember(r));
       return out;
     });
   }
@@ -255,7 +256,7 @@ export class PrismaMatrixRepository implements MatrixRepository {
       const last = rows[rows.length - 1];
       return {
         rows: rows.map(toConnectionRow),
-        ...(rows.length === q.limit && last ? { next: { srcClass: last.src_class, dstClass: last.dst_class } } : {}),
+        ...(rows.length === q.limit && last ? { next: { srcClass: storedClassKey(last.src_class), dstClass: storedClassKey(last.dst_class) } } : {}),
       };
     });
   }
@@ -295,11 +296,14 @@ async function readSnapshot(db: Reader, cluster: ClusterId, g: number): Promise<
     SELECT src_class, dst_class, conn FROM matrix_connections WHERE cluster_id = ${cluster} AND ${visibleAt(g)}
     ORDER BY src_class, dst_class`;
   const members = new Map<ClassKey, ClassMember[]>();
-  for (const r of memberRows) push(members, r.class_key, toMember(r));
+  for (const r of memberRows) push(members, storedClassKey(r.class_key), toMember(r));
   const classes = new Map<ClassKey, MatrixClass>(
-    classRows.map((c) => [c.class_key, { key: c.class_key, kind: c.kind, members: members.get(c.class_key) ?? [] }]),
+    classRows.map((c) => {
+      const key = storedClassKey(c.class_key);
+      return [key, { key, kind: c.kind, members: members.get(key) ?? [] }];
+    }),
   );
-  const connections = new Map(connRows.map((c) => [connectionKey(c.src_class, c.dst_class), c.conn]));
+  const connections = new Map(connRows.map((c) => [classPairKey(storedClassKey(c.src_class), storedClassKey(c.dst_class)), c.conn]));
   return { classes, connections };
 }
 
@@ -395,7 +399,7 @@ function toMember(r: MemberDbRow): ClassMember {
 }
 
 function toConnectionRow(r: ConnectionDbRow): MatrixConnectionRow {
-  return { srcClass: r.src_class, dstClass: r.dst_class, conn: r.conn };
+  return { srcClass: storedClassKey(r.src_class), dstClass: storedClassKey(r.dst_class), conn: r.conn };
 }
 
 function push<K, V>(m: Map<K, V[]>, k: K, v: V): void {

@@ -25,4 +25,4 @@ export {
   type ChainRecord,
   type ChainVerification,
 } from "../domain/audit/hashChain.js";
-export { computeMatrixDelta, connectionKey, splitConnectionKey, memberKey, type MatrixDelta, type MatrixDeltaCounts } from "./matrixDelta.js";
+export { computeMatrixDelta, type MatrixDelta, type MatrixDeltaCounts } from "./matrixDelta.js";

@@ -7,18 +7,16 @@
  * (source class, destination class). A row whose identity survives but whose content changed
  * (a class's kind, a workload's pod count, a connection set) is closed and reopened.
  */
-import type { ClassKey, ClassMember, MatrixClass, MatrixSnapshot } from "../domain/repositories.js";
+import type { ClassMember, MatrixClass, MatrixSnapshot } from "../domain/repositories.js";
+import { memberKey, splitClassPairKey, type ClassKey, type ClassPair, type ClassPairKey, type MemberKey } from "../domain/keys.js";
 
 export interface OpenMember {
   readonly classKey: ClassKey;
-  readonly memberKey: string;
+  readonly memberKey: MemberKey;
   readonly member: ClassMember;
 }
 
-export interface ConnectionRef {
-  readonly srcClass: ClassKey;
-  readonly dstClass: ClassKey;
-}
+export type ConnectionRef = ClassPair;
 
 export interface OpenConnection extends ConnectionRef {
   readonly conn: string;
@@ -42,35 +40,13 @@ export interface MatrixDeltaCounts {
   readonly connectionsOpened: number;
 }
 
-const SEP = "\u0000";
-
-/** The key of `MatrixSnapshot.connections`: `${src}\u0000${dst}`. */
-export function connectionKey(srcClass: ClassKey, dstClass: ClassKey): string {
-  return `${srcClass}${SEP}${dstClass}`;
-}
-
-/** Splits a `MatrixSnapshot.connections` key (class keys never contain NUL: PostgreSQL text cannot store it). */
-export function splitConnectionKey(key: string): ConnectionRef {
-  const i = key.indexOf(SEP);
-  if (i < 0) throw new TypeError(`matrix connection key without a NUL separator: ${JSON.stringify(key)}`);
-  return { srcClass: key.slice(0, i), dstClass: key.slice(i + 1) };
-}
-
-/**
- * Identity of a member within its class: the workload, or the IP range. Stored in
- * matrix_class_members.member_key (so no NUL: PostgreSQL text cannot hold it). Never parsed back.
- */
-export function memberKey(m: ClassMember): string {
-  return JSON.stringify(m.type === "workload" ? ["w", m.namespace, m.kind, m.name] : ["e", m.family, m.start, m.end]);
-}
-
 function sameMember(a: ClassMember, b: ClassMember): boolean {
   // Identity is equal (same memberKey); only a workload's pod count can differ.
   return a.type !== "workload" || b.type !== "workload" || a.pods === b.pods;
 }
 
 /** Members by key; a duplicate identity in one class keeps the last occurrence. */
-function membersByKey(c: MatrixClass): Map<string, ClassMember> {
+function membersByKey(c: MatrixClass): Map<MemberKey, ClassMember> {
   return new Map(c.members.map((m) => [memberKey(m), m]));
 }
 
@@ -112,19 +88,19 @@ export function computeMatrixDelta(previous: MatrixSnapshot | undefined, next: M
 
   const closeConnections: ConnectionRef[] = [];
   const openConnections: OpenConnection[] = [];
-  const prevConnections = previous?.connections ?? new Map<string, string>();
+  const prevConnections = previous?.connections ?? new Map<ClassPairKey, string>();
   const connectionKeys = hint?.connections;
   for (const [key, conn] of connectionKeys ? entriesOf(prevConnections, connectionKeys) : prevConnections) {
-    if (next.connections.get(key) !== conn) closeConnections.push(splitConnectionKey(key));
+    if (next.connections.get(key) !== conn) closeConnections.push(splitClassPairKey(key));
   }
   for (const [key, conn] of connectionKeys ? entriesOf(next.connections, connectionKeys) : next.connections) {
-    if (prevConnections.get(key) !== conn) openConnections.push({ ...splitConnectionKey(key), conn });
+    if (prevConnections.get(key) !== conn) openConnections.push({ ...splitClassPairKey(key), conn });
   }
   return { closeClasses, openClasses, closeMembers, openMembers, closeConnections, openConnections };
 }
 
 /** The entries of `m` under `keys` (those it has). */
-function* entriesOf<V>(m: ReadonlyMap<string, V>, keys: Iterable<string>): Generator<[string, V]> {
+function* entriesOf<K, V>(m: ReadonlyMap<K, V>, keys: Iterable<K>): Generator<[K, V]> {
   for (const k of keys) {
     const v = m.get(k);
     if (v !== undefined) yield [k, v];

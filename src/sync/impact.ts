@@ -4,9 +4,9 @@
  * when few revisions arrived together (the states between them are replayed); a large batch (an
  * initial sync, a reconcile after a gap) gets one impact attributed to all its revisions jointly.
  */
-import { diffConnectivity, formatConnEndpoint, type ConnectivityRow, type DiffRow } from "../engine/index.js";
+import { diffConnectivity, type ConnectivityRow, type DiffRow } from "../engine/index.js";
 import type { ImpactInput, ObjectChange, StoredRevision } from "../domain/repositories.js";
-import type { JsonValue } from "../domain/objects.js";
+import { impactRow, type ImpactRow, type ImpactSide } from "../domain/impacts.js";
 import { analyze } from "./analysis.js";
 import type { ClusterState } from "../domain/ClusterState.js";
 
@@ -91,21 +91,21 @@ function apply(state: ClusterState, c: ObjectChange): void {
 }
 
 function toImpact(revisionIds: bigint[], generation: number, diff: readonly DiffRow[], exact: boolean): ImpactInput {
-  const gained: JsonValue[] = [];
-  const lost: JsonValue[] = [];
+  const gained: ImpactRow[] = [];
+  const lost: ImpactRow[] = [];
   for (const d of diff) {
     const more = d.after.subtract(d.before);
     const less = d.before.subtract(d.after);
-    const row = (conn: string) => ({ src: formatConnEndpoint(d.src), dst: formatConnEndpoint(d.dst), conn, connBefore: d.before.key, connAfter: d.after.key });
+    const row = (conn: string) => impactRow(d.src, d.dst, conn, d.before.key, d.after.key);
     if (!more.isEmpty()) gained.push(row(more.key));
     if (!less.isEmpty()) lost.push(row(less.key));
   }
-  const cap = (rows: JsonValue[]) => ({ total: rows.length, truncated: rows.length > MAX_IMPACT_ROWS, rows: rows.slice(0, MAX_IMPACT_ROWS) });
+  const cap = (rows: ImpactRow[]): ImpactSide => ({ total: rows.length, truncated: rows.length > MAX_IMPACT_ROWS, rows: rows.slice(0, MAX_IMPACT_ROWS) });
   return { revisionIds, generation, gained: cap(gained), lost: cap(lost), exact };
 }
 
 function skippedImpact(revisionIds: bigint[], generation: number, rows: number): ImpactInput {
   const note = `not computed: the connectivity list has about ${rows} rows (limit ${MAX_DIFF_ROWS}); compare the generations with the matrix export instead`;
-  const side = { total: 0, truncated: true, rows: [], skipped: note };
+  const side: ImpactSide = { total: 0, truncated: true, rows: [], skipped: note };
   return { revisionIds, generation, gained: side, lost: side, exact: false };
 }

@@ -3,13 +3,9 @@
  * of the engine's class signature), their members (workloads with pod counts, external ranges),
  * and class-to-class connection sets.
  */
-import { createHash } from "node:crypto";
 import { buildWorkloadIndex, classSignatures, formatIp, workloadKey, type ClassMatrix, type IpRange } from "../engine/index.js";
-import type { ClassKey, ClassMember, MatrixClass, MatrixSnapshot } from "../domain/repositories.js";
-
-export function classKeyOf(signature: string): ClassKey {
-  return createHash("sha256").update(signature).digest("hex").slice(0, 32);
-}
+import type { ClassMember, MatrixClass, MatrixSnapshot } from "../domain/repositories.js";
+import { classKeyOf, classPairKey, type ClassKey, type ClassPairKey } from "../domain/keys.js";
 
 export function toMatrixSnapshot(matrix: ClassMatrix, signatures: readonly string[] = classSignatures(matrix)): MatrixSnapshot {
   const keys = signatures.map(classKeyOf);
@@ -31,9 +27,9 @@ export function toMatrixSnapshot(matrix: ClassMatrix, signatures: readonly strin
     } else members = externalMembers(c.atoms.map((a) => matrix.classes.partition.atoms[a]!));
     classes.set(keys[c.id]!, { key: keys[c.id]!, kind: c.kind, members });
   }
-  const connections = new Map<string, string>();
+  const connections = new Map<ClassPairKey, string>();
   matrix.incoming.forEach((row, d) => {
-    for (let i = 0; i < row.src.length; i++) connections.set(`${keys[row.src[i]!]}\u0000${keys[d]}`, matrix.conns.get(row.conn[i]!).key);
+    for (let i = 0; i < row.src.length; i++) connections.set(classPairKey(keys[row.src[i]!]!, keys[d]!), matrix.conns.get(row.conn[i]!).key);
   });
   return { classes, connections };
 }

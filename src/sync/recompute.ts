@@ -13,7 +13,8 @@ import type { ClassKey, ClassMember, MatrixClass, MatrixSnapshot } from "../doma
 import { analyze, type Analysis } from "./analysis.js";
 import { namespaceInput, networkPolicyInput, podInput, tieredPolicyInput, type ClusterState } from "../domain/ClusterState.js";
 import type { LoggedBatch } from "./impact.js";
-import { classKeyOf, externalMembers, toMatrixSnapshot } from "./matrixSnapshot.js";
+import { externalMembers, toMatrixSnapshot } from "./matrixSnapshot.js";
+import { classKeyOf, classPairKey, type ClassPairKey } from "../domain/keys.js";
 import { isTieredKind, type ClusterObject, type NamespaceObject, type PodObject, type PolicyObject } from "../domain/objects.js";
 
 export interface GenerationStats {
@@ -118,7 +119,7 @@ export class MatrixMaintainer {
       return k;
     };
     const changedClasses = new Set<ClassKey>();
-    const changedConnections = new Set<string>();
+    const changedConnections = new Set<ClassPairKey>();
     for (const sig of update.removedClasses) {
       classes.delete(keyOf(sig));
       changedClasses.add(keyOf(sig));
@@ -128,7 +129,7 @@ export class MatrixMaintainer {
       changedClasses.add(keyOf(c.sig));
     }
     for (const c of update.connections) {
-      const k = `${keyOf(c.src)}\u0000${keyOf(c.dst)}`;
+      const k = classPairKey(keyOf(c.src), keyOf(c.dst));
       if (c.conn) connections.set(k, c.conn.key);
       else connections.delete(k);
       changedConnections.add(k);

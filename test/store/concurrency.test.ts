@@ -5,10 +5,9 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { verifyChain } from "../../src/domain/audit/hashChain.js";
-import { connectionKey } from "../../src/store/matrixDelta.js";
 import type { Store } from "../../src/domain/repositories.js";
 import { postgresBackend } from "./helpers/backends.js";
-import { at, cloneSnapshot, makeSnapshot, normalizeSnapshot, policy, upsert } from "./helpers/fixtures.js";
+import { at, cloneSnapshot, connectionKey, makeSnapshot, normalizeSnapshot, policy, upsert } from "./helpers/fixtures.js";
 
 describe("concurrent writers on PostgreSQL", () => {
   const backend = postgresBackend("concurrency");

@@ -12,7 +12,8 @@
 import pg from "pg";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { matrixDigest } from "../../src/domain/audit/generationChain.js";
-import type { MatrixSnapshot } from "../../src/domain/repositories.js";
+import type { MatrixClass, MatrixSnapshot } from "../../src/domain/repositories.js";
+import { classPairKey, storedClassKey, type ClassKey } from "../../src/domain/keys.js";
 import { POSTGRES } from "../api/helpers/backends.js";
 import { HISTORY, initialFiles } from "../api/helpers/scenario.js";
 import { startTestService, type TestService } from "../api/helpers/service.js";
@@ -116,18 +117,19 @@ describe("audit verify checks every generation's matrix content", () => {
 });
 
 describe("matrixDigest", () => {
-  const snapshot = (connections: [string, string][], members = 2): MatrixSnapshot => ({
-    classes: new Map([
-      ["a", { key: "a", kind: "pod", members: [{ type: "workload", namespace: "ns", kind: "Deployment", name: "x", pods: members }] }],
-      ["b", { key: "b", kind: "external", members: [{ type: "external", family: 4, start: "10.0.0.0", end: "10.0.0.255" }] }],
+  const [a, b] = [storedClassKey("a"), storedClassKey("b")];
+  const snapshot = (connections: [string, string, string][], members = 2): MatrixSnapshot => ({
+    classes: new Map<ClassKey, MatrixClass>([
+      [a, { key: a, kind: "pod", members: [{ type: "workload", namespace: "ns", kind: "Deployment", name: "x", pods: members }] }],
+      [b, { key: b, kind: "external", members: [{ type: "external", family: 4, start: "10.0.0.0", end: "10.0.0.255" }] }],
     ]),
-    connections: new Map(connections),
+    connections: new Map(connections.map(([src, dst, conn]) => [classPairKey(storedClassKey(src), storedClassKey(dst)), conn])),
   });
   it("does not depend on map order and changes with any field", () => {
-    const base = matrixDigest(snapshot([["a\u0000b", "TCP 80"], ["b\u0000a", "All Connections"]]));
-    expect(matrixDigest(snapshot([["b\u0000a", "All Connections"], ["a\u0000b", "TCP 80"]]))).toBe(base);
-    expect(matrixDigest(snapshot([["a\u0000b", "TCP 81"], ["b\u0000a", "All Connections"]]))).not.toBe(base);
-    expect(matrixDigest(snapshot([["a\u0000b", "TCP 80"]]))).not.toBe(base);
-    expect(matrixDigest(snapshot([["a\u0000b", "TCP 80"], ["b\u0000a", "All Connections"]], 3))).not.toBe(base);
+    const base = matrixDigest(snapshot([["a", "b", "TCP 80"], ["b", "a", "All Connections"]]));
+    expect(matrixDigest(snapshot([["b", "a", "All Connections"], ["a", "b", "TCP 80"]]))).toBe(base);
+    expect(matrixDigest(snapshot([["a", "b", "TCP 81"], ["b", "a", "All Connections"]]))).not.toBe(base);
+    expect(matrixDigest(snapshot([["a", "b", "TCP 80"]]))).not.toBe(base);
+    expect(matrixDigest(snapshot([["a", "b", "TCP 80"], ["b", "a", "All Connections"]], 3))).not.toBe(base);
   });
 });

@@ -1,13 +1,15 @@
 /** The pure matrix delta: which stored rows a recompute closes and opens. */
 import { describe, expect, it } from "vitest";
-import { computeMatrixDelta, connectionKey, deltaCounts, isEmptyDelta, memberKey, splitConnectionKey } from "../../src/store/matrixDelta.js";
+import { computeMatrixDelta, deltaCounts, isEmptyDelta } from "../../src/store/matrixDelta.js";
+import { classPairKey, memberKey, splitClassPairKey, storedClassKey, type ClassKey } from "../../src/domain/keys.js";
 import type { ClassMember, MatrixClass, MatrixSnapshot } from "../../src/domain/repositories.js";
 
 const wl = (name: string, pods = 1, kind = "Deployment"): ClassMember => ({ type: "workload", namespace: "ns", kind, name, pods });
 const ext = (start: string, end: string): ClassMember => ({ type: "external", family: 4, start, end });
-const cls = (key: string, members: ClassMember[], kind: MatrixClass["kind"] = "pod"): [string, MatrixClass] => [key, { key, kind, members }];
+const cls = (key: string, members: ClassMember[], kind: MatrixClass["kind"] = "pod"): [ClassKey, MatrixClass] => [storedClassKey(key), { key: storedClassKey(key), kind, members }];
+const connectionKey = (src: string, dst: string) => classPairKey(storedClassKey(src), storedClassKey(dst));
 
-function snapshot(classes: [string, MatrixClass][], connections: [string, string, string][]): MatrixSnapshot {
+function snapshot(classes: [ClassKey, MatrixClass][], connections: [string, string, string][]): MatrixSnapshot {
   return { classes: new Map(classes), connections: new Map(connections.map(([s, d, c]) => [connectionKey(s, d), c])) };
 }
 
@@ -67,7 +69,7 @@ describe("computeMatrixDelta", () => {
   });
 
   it("replaces a member whose pod count changed, and moves workloads between classes", () => {
-    const next = snapshot([cls("A", [wl("a1", 5)]), cls("B", [wl("b1"), wl("a2", 2)]), cls("X", [ext("10.0.0.0", "10.0.0.255")], "external")], [...base.connections].map(([k, c]) => [...Object.values(splitConnectionKey(k)), c] as [string, string, string]));
+    const next = snapshot([cls("A", [wl("a1", 5)]), cls("B", [wl("b1"), wl("a2", 2)]), cls("X", [ext("10.0.0.0", "10.0.0.255")], "external")], [...base.connections].map(([k, c]) => [...Object.values(splitClassPairKey(k)), c] as [string, string, string]));
     const d = computeMatrixDelta(base, next);
     expect(d.closeMembers).toEqual([
       { classKey: "A", memberKey: memberKey(wl("a1")) },
@@ -101,20 +103,6 @@ describe("computeMatrixDelta", () => {
   });
 });
 
-describe("keys", () => {
-  it("tells workloads of different kinds and IP ranges apart, without NUL characters", () => {
-    const keys = [memberKey(wl("x", 1, "Deployment")), memberKey(wl("x", 1, "StatefulSet")), memberKey(ext("1.0.0.0", "1.0.0.1")), memberKey(ext("1.0.0.0", "1.0.0.10"))];
-    expect(new Set(keys).size).toBe(4);
-    expect(keys.join("")).not.toContain("\u0000");
-    expect(memberKey(wl("x", 1))).toBe(memberKey(wl("x", 7)));
-  });
-
-  it("splits connection keys and rejects malformed ones", () => {
-    expect(splitConnectionKey(connectionKey("pod|a", "external|b"))).toEqual({ srcClass: "pod|a", dstClass: "external|b" });
-    expect(() => splitConnectionKey("no separator")).toThrow(TypeError);
-  });
-});
-
 describe("computeMatrixDelta with an incremental snapshot's hint (changedSince)", () => {
   const next = snapshot(
     [cls("A", [wl("a1"), wl("a2", 3)]), cls("C", [wl("c1")]), cls("X", [ext("10.0.0.0", "10.0.0.255")], "external")],
@@ -126,7 +114,7 @@ describe("computeMatrixDelta with an incremental snapshot's hint (changedSince)"
   );
   const hinted = (classes: string[], connections: [string, string][], on: MatrixSnapshot = base): MatrixSnapshot => ({
     ...next,
-    changedSince: { base: on, classes: new Set(classes), connections: new Set(connections.map(([s, d]) => connectionKey(s, d))) },
+    changedSince: { base: on, classes: new Set(classes.map(storedClassKey)), connections: new Set(connections.map(([s, d]) => connectionKey(s, d))) },
   });
   const changedClasses = ["A", "B", "C"];
   const changedConnections: [string, string][] = [

@@ -7,7 +7,7 @@ import { isAppError } from "../../domain/errors.js";
 import { formatConnEndpoint, formatWorkload, type EndpointQuery } from "../../engine/index.js";
 import type { StoredRevision } from "../../domain/repositories.js";
 import type { GenerationRef, QueryService } from "../query/QueryService.js";
-import type { Scope } from "../query/scope.js";
+import { seesAllNamespaces, type Scope } from "../../domain/scope.js";
 import type { ChatCommand } from "./parse.js";
 import { code, text, type ChatMessage, type Line } from "./render.js";
 
@@ -81,7 +81,7 @@ function more(total: number, shown: number, where: string): Line[] {
 }
 
 function scopeNote(scope: Scope): Line[] {
-  return scope.all ? [] : [[text("Only namespaces this token may see are shown.")]];
+  return seesAllNamespaces(scope) ? [] : [[text("Only namespaces this token may see are shown.")]];
 }
 
 async function whoCanReach(query: QueryService, scope: Scope, cmd: Extract<ChatCommand, { type: "whoCanReach" }>): Promise<ChatMessage> {

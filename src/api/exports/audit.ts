@@ -12,7 +12,7 @@ import { BadInputError, NotFoundError } from "../../domain/errors.js";
 import type { StoredRevision } from "../../domain/repositories.js";
 import { attachment, fileStamp, formatParam, optionalCluster, optionalNamespace, optionalTime, queryParams } from "../http/params.js";
 import { streamBody } from "../http/stream.js";
-import { canSeeObject, inScope, type Scope } from "../query/scope.js";
+import { canSeeObject, inScope, scopeNamespaces, seesAllNamespaces, type Scope } from "../../domain/scope.js";
 import type { RouteDeps } from "../server.js";
 import {
   AUDIT_COLUMNS,
@@ -51,9 +51,9 @@ export function registerAuditExport(app: Express, deps: RouteDeps): void {
         namespace: namespace ?? null,
         since: since?.toISOString() ?? null,
         until: until?.toISOString() ?? null,
-        tokenNamespaces: scope.all ? null : [...scope.namespaces].sort(),
+        tokenNamespaces: scopeNamespaces(scope),
       },
-      complete: !namespace && !since && !until && scope.all,
+      complete: !namespace && !since && !until && seesAllNamespaces(scope),
       chainHead: exportHead(head),
     };
 

@@ -4,7 +4,7 @@ import type { Logger } from "pino";
 import type { Store, StoredImpact } from "../../domain/repositories.js";
 import type { ApiEvents } from "../events.js";
 import type { QueryService } from "../query/QueryService.js";
-import type { Scope } from "../query/scope.js";
+import type { Scope } from "../../domain/scope.js";
 import type { RuntimeStatus } from "../runtime.js";
 
 export interface GraphQLContext {

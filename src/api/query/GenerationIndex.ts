@@ -8,9 +8,10 @@
  */
 import type { MatrixReader } from "../../domain/matrixReader.js";
 import type { ClassKey, ClassMember, MatrixConnectionRow, MatrixSnapshot, WorkloadClassRow } from "../../domain/repositories.js";
+import { classPairKey, splitClassPairKey, workloadNameKey, type WorkloadNameKey } from "../../domain/keys.js";
 
 export class GenerationIndex implements MatrixReader {
-  private readonly workloads: Map<string, WorkloadClassRow[]>;
+  private readonly workloads: Map<WorkloadNameKey, WorkloadClassRow[]>;
   private readonly into: Map<ClassKey, MatrixConnectionRow[]>;
   private readonly outOf: Map<ClassKey, MatrixConnectionRow[]>;
   private readonly membersOf: Map<ClassKey, readonly ClassMember[]>;
@@ -28,9 +29,9 @@ export class GenerationIndex implements MatrixReader {
     if (!hint) return new GenerationIndex(snapshot);
     const next = new GenerationIndex(undefined, previous);
     // Classes whose members changed: drop their workload rows, then add the new ones.
-    const touchedWorkloads = new Set<string>();
+    const touchedWorkloads = new Set<WorkloadNameKey>();
     for (const key of hint.classes) {
-      for (const m of previous.membersOf.get(key) ?? []) if (m.type === "workload") touchedWorkloads.add(workloadKey(m.namespace, m.name));
+      for (const m of previous.membersOf.get(key) ?? []) if (m.type === "workload") touchedWorkloads.add(workloadNameKey(m.namespace, m.name));
       const c = snapshot.classes.get(key);
       if (c) next.membersOf.set(key, c.members);
       else next.membersOf.delete(key);
@@ -44,7 +45,7 @@ export class GenerationIndex implements MatrixReader {
       const c = snapshot.classes.get(key);
       for (const m of c?.members ?? []) {
         if (m.type !== "workload") continue;
-        const k = workloadKey(m.namespace, m.name);
+        const k = workloadNameKey(m.namespace, m.name);
         const rows = next.workloads.get(k);
         // A fresh array when it is still the previous index's (that index stays in use by its generation).
         const own = rows && touchedWorkloads.has(k) ? rows : [...(rows ?? [])];
@@ -57,16 +58,14 @@ export class GenerationIndex implements MatrixReader {
     const changedInto = new Map<ClassKey, Set<ClassKey>>();
     const changedOutOf = new Map<ClassKey, Set<ClassKey>>();
     for (const pair of hint.connections) {
-      const sep = pair.indexOf("\u0000");
-      const src = pair.slice(0, sep);
-      const dst = pair.slice(sep + 1);
+      const { srcClass: src, dstClass: dst } = splitClassPairKey(pair);
       addTo(changedInto, dst, src);
       addTo(changedOutOf, src, dst);
     }
     for (const [dst, srcs] of changedInto) {
       const rows = (previous.into.get(dst) ?? []).filter((r) => !srcs.has(r.srcClass));
       for (const src of srcs) {
-        const conn = snapshot.connections.get(`${src}\u0000${dst}`);
+        const conn = snapshot.connections.get(classPairKey(src, dst));
         if (conn !== undefined) rows.push({ srcClass: src, dstClass: dst, conn });
       }
       if (rows.length > 0) next.into.set(dst, rows);
@@ -75,7 +74,7 @@ export class GenerationIndex implements MatrixReader {
     for (const [src, dsts] of changedOutOf) {
       const rows = (previous.outOf.get(src) ?? []).filter((r) => !dsts.has(r.dstClass));
       for (const dst of dsts) {
-        const conn = snapshot.connections.get(`${src}\u0000${dst}`);
+        const conn = snapshot.connections.get(classPairKey(src, dst));
         if (conn !== undefined) rows.push({ srcClass: src, dstClass: dst, conn });
       }
       if (rows.length > 0) next.outOf.set(src, rows);
@@ -98,15 +97,14 @@ export class GenerationIndex implements MatrixReader {
       this.membersOf.set(c.key, c.members);
       for (const m of c.members) {
         if (m.type !== "workload") continue;
-        const k = workloadKey(m.namespace, m.name);
+        const k = workloadNameKey(m.namespace, m.name);
         let rows = this.workloads.get(k);
         if (!rows) this.workloads.set(k, (rows = []));
         rows.push({ classKey: c.key, workloadKind: m.kind, pods: m.pods });
       }
     }
     for (const [pair, conn] of snapshot.connections) {
-      const sep = pair.indexOf("\u0000");
-      const row: MatrixConnectionRow = { srcClass: pair.slice(0, sep), dstClass: pair.slice(sep + 1), conn };
+      const row: MatrixConnectionRow = { ...splitClassPairKey(pair), conn };
       push(this.into, row.dstClass, row);
       push(this.outOf, row.srcClass, row);
     }
@@ -114,7 +112,7 @@ export class GenerationIndex implements MatrixReader {
 
   /** As MatrixRepository.classesOfWorkload. */
   classesOfWorkload(namespace: string, name: string, kind?: string): WorkloadClassRow[] {
-    const rows = this.workloads.get(workloadKey(namespace, name)) ?? [];
+    const rows = this.workloads.get(workloadNameKey(namespace, name)) ?? [];
     return kind ? rows.filter((r) => r.workloadKind === kind) : rows;
   }
 
@@ -140,8 +138,6 @@ export class GenerationIndex implements MatrixReader {
 }
 
 const compare = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);
-
-const workloadKey = (namespace: string, name: string) => `${namespace}\u0000${name}`;
 
 function addTo<K, V>(m: Map<K, Set<V>>, k: K, v: V): void {
   const s = m.get(k);

@@ -23,12 +23,12 @@ import { MatrixReaders } from "./matrixReaders.js";
 import { ObjectQueries } from "./objects.js";
 import { encodeOffsetCursor, encodeSeqCursor } from "./pagination.js";
 import { ReachQueries, type ReachabilityAnswer } from "./reach.js";
-import type { Scope } from "./scope.js";
+import type { Scope } from "../../domain/scope.js";
 import { WorldCache, type WorldSnapshot } from "./WorldCache.js";
 
 export type { CanConnectAnswer } from "./canConnect.js";
 export type { GraphPage, MatrixPage } from "./connectivity.js";
-export { visibleRow, type PortFilter } from "./filters.js";
+export type { PortFilter } from "./filters.js";
 export type { GenerationRef, QueryOptions } from "./generations.js";
 export type { RevisionPage } from "./history.js";
 export type { ReachabilityAnswer } from "./reach.js";

@@ -51,9 +51,9 @@ export class WorldCache {
 
 export function buildSnapshot(cluster: string, generation: number, objects: readonly ClusterObject[]): WorldSnapshot {
   const { world } = compileWorld(ClusterState.from(objects).toWorldInput());
-  const byWorkload = new Map<string, { ref: WorkloadRef; pods: CompiledPod[] }>();
+  const byWorkload = new Map<WorkloadKey, { ref: WorkloadRef; pods: CompiledPod[] }>();
   for (const pod of world.pods) {
-    const k = `${pod.workload.namespace}/${pod.workload.kind}/${pod.workload.name}`;
+    const k = workloadKey(pod.workload);
     const e = byWorkload.get(k) ?? { ref: pod.workload, pods: [] };
     e.pods.push(pod);
     byWorkload.set(k, e);

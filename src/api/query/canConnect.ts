@@ -6,7 +6,7 @@ import { BadInputError, NotFoundError } from "../../domain/errors.js";
 import { explain, type EndpointQuery, type Explanation, type Protocol } from "../../engine/index.js";
 import { assertVisible } from "./filters.js";
 import type { GenerationRef, GenerationResolver, QueryOptions } from "./generations.js";
-import { explainOptions, type Scope } from "./scope.js";
+import { explainOptions, type Scope } from "../../domain/scope.js";
 import type { WorldCache } from "./WorldCache.js";
 
 export interface CanConnectAnswer extends GenerationRef {

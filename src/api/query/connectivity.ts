@@ -10,12 +10,13 @@ import type { ClassKey, MatrixConnectionRow } from "../../domain/repositories.js
 import { expandEdges, formatConnEndpoint, type ConnEndpoint, type ConnectionSet, type ConnectivityRow } from "../../engine/index.js";
 import { cacheKey, lruCache, sharedLoad } from "./caches.js";
 import type { ConnectionTextParser } from "./connectionTexts.js";
-import { assertVisible, matchesPort, visibleRow, type PortFilter } from "./filters.js";
+import { assertVisible, matchesPort, type PortFilter } from "./filters.js";
+import { canSeeConnection } from "../../domain/scope.js";
 import type { GenerationRef, GenerationResolver, QueryOptions } from "./generations.js";
 import type { MatrixReaders } from "./matrixReaders.js";
 import { toEndpoint } from "./members.js";
 import { checkPageSize, decodeOffsetCursor } from "./pagination.js";
-import { inScope, type Scope } from "./scope.js";
+import { inScope, type Scope } from "../../domain/scope.js";
 import type { WorldCache } from "./WorldCache.js";
 
 export interface MatrixPage extends GenerationRef {
@@ -65,7 +66,7 @@ export class ConnectivityQueries {
     checkPageSize(options.first, MAX_MATRIX_PAGE);
     const { ref, offset } = await this.pageStart(options);
     if (options.namespace) assertVisible(scope, options.namespace, `namespace ${options.namespace}`);
-    const all = (await this.connectivity(ref, options.namespace ?? undefined)).filter((r) => visibleRow(scope, r));
+    const all = (await this.connectivity(ref, options.namespace ?? undefined)).filter((r) => canSeeConnection(scope, r));
     const rows = all.slice(offset, offset + options.first);
     return { ...ref, rows, offset, totalCount: all.length, hasNextPage: offset + rows.length < all.length };
   }
@@ -82,7 +83,7 @@ export class ConnectivityQueries {
     const namespace = options.namespace ?? undefined;
     if (namespace) assertVisible(scope, namespace, `namespace ${namespace}`);
     const [rowsOfGeneration, snapshot] = await Promise.all([this.connectivity(ref, namespace), this.worlds.get(ref.cluster, ref.generation)]);
-    const rows = rowsOfGeneration.filter((r) => visibleRow(scope, r) && matchesPort(r.conn, options));
+    const rows = rowsOfGeneration.filter((r) => canSeeConnection(scope, r) && matchesPort(r.conn, options));
     const nodes: ConnEndpoint[] = [];
     const index = new Map<string, number>();
     const add = (e: ConnEndpoint) => {
@@ -107,7 +108,7 @@ export class ConnectivityQueries {
   async connectivityRows(scope: Scope, options: QueryOptions & { namespace?: string | null }): Promise<{ ref: GenerationRef; rows: ConnectivityRow[] }> {
     const ref = await this.generations.generation(options);
     if (options.namespace) assertVisible(scope, options.namespace, `namespace ${options.namespace}`);
-    const rows = (await this.connectivity(ref, options.namespace ?? undefined)).filter((r) => visibleRow(scope, r));
+    const rows = (await this.connectivity(ref, options.namespace ?? undefined)).filter((r) => canSeeConnection(scope, r));
     return { ref, rows };
   }
 

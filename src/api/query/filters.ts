@@ -1,10 +1,10 @@
 /**
  * The per-request filters every query applies to cached, unfiltered answers: the caller's scope
- * (scope.ts's rule 1 for rows and for the object asked about) and the port filter.
+ * (src/domain/scope.ts's canSeeConnection for rows, inScope for the object asked about) and the port filter.
  */
 import { NotFoundError } from "../../domain/errors.js";
-import { PROTOCOLS, type ConnEndpoint, type ConnectionSet, type ConnectivityRow, type Protocol } from "../../engine/index.js";
-import { inScope, type Scope } from "./scope.js";
+import { PROTOCOLS, type ConnectionSet, type Protocol } from "../../engine/index.js";
+import { inScope, type Scope } from "../../domain/scope.js";
 
 export interface PortFilter {
   readonly port?: number | null;
@@ -22,10 +22,4 @@ export function matchesPort(conn: ConnectionSet, f: PortFilter): boolean {
 export function assertVisible(scope: Scope, namespace: string, what: string): void {
   // Outside the caller's namespaces looks exactly like "does not exist": existence does not leak.
   if (!inScope(scope, namespace)) throw new NotFoundError(`no ${what} visible to this token`);
-}
-
-/** A row is visible when every workload in it is in scope (external ranges belong to no namespace). */
-export function visibleRow(scope: Scope, r: ConnectivityRow): boolean {
-  const ok = (e: ConnEndpoint) => e.kind === "external" || inScope(scope, e.ref.namespace);
-  return ok(r.src) && ok(r.dst);
 }

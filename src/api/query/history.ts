@@ -6,7 +6,7 @@ import type { Store, StoredRevision } from "../../domain/repositories.js";
 import { assertVisible } from "./filters.js";
 import type { GenerationResolver } from "./generations.js";
 import { checkPageSize, decodeSeqCursor } from "./pagination.js";
-import { canSeeObject, type Scope } from "./scope.js";
+import { canSeeObject, type Scope } from "../../domain/scope.js";
 
 export interface RevisionPage {
   readonly revisions: readonly StoredRevision[];

@@ -8,7 +8,7 @@ import { BadInputError, NotFoundError } from "../../domain/errors.js";
 import { parseSelectorString, resolveWorkload, type LabelSelector, type WorkloadQuery, type WorkloadRef } from "../../engine/index.js";
 import { assertVisible } from "./filters.js";
 import type { GenerationRef, GenerationResolver, QueryOptions } from "./generations.js";
-import { canSeeClusterScoped, inScope, type Scope } from "./scope.js";
+import { canSeeClusterScoped, inScope, type Scope } from "../../domain/scope.js";
 import type { WorldCache, WorldSnapshot } from "./WorldCache.js";
 
 export class ObjectQueries {

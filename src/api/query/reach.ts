@@ -12,11 +12,12 @@ import type { ClassKey } from "../../domain/repositories.js";
 import { expandEdges, type ClassEdge, type ConnEndpoint, type ConnectivityRow, type WorkloadQuery, type WorkloadRef } from "../../engine/index.js";
 import { cacheKey, forgetIfFails, weighedCache } from "./caches.js";
 import type { ConnectionTextParser } from "./connectionTexts.js";
-import { assertVisible, matchesPort, visibleRow, type PortFilter } from "./filters.js";
+import { assertVisible, matchesPort, type PortFilter } from "./filters.js";
+import { canSeeConnection } from "../../domain/scope.js";
 import type { GenerationRef, GenerationResolver, QueryOptions } from "./generations.js";
 import type { MatrixReaders } from "./matrixReaders.js";
 import { toEndpoint } from "./members.js";
-import type { Scope } from "./scope.js";
+import type { Scope } from "../../domain/scope.js";
 
 export interface ReachabilityAnswer extends GenerationRef {
   readonly workload: WorkloadRef;
@@ -77,7 +78,7 @@ export class ReachQueries {
       );
     }
     const { workload, rows } = await answer;
-    return { ...ref, workload, rows: rows.filter((r) => visibleRow(scope, r) && matchesPort(r.conn, options)) };
+    return { ...ref, workload, rows: rows.filter((r) => canSeeConnection(scope, r) && matchesPort(r.conn, options)) };
   }
 
   /**

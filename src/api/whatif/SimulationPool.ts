@@ -11,7 +11,7 @@ import { Worker } from "node:worker_threads";
 import { DEFAULT_CACHE_SIZES } from "../../domain/config.js";
 import { BadInputError, ForbiddenError, UpstreamUnavailableError } from "../../domain/errors.js";
 import type { WhatIfMode, WorldInput } from "../../engine/index.js";
-import type { Scope } from "../query/scope.js";
+import type { Scope } from "../../domain/scope.js";
 import { WORKER_READY, type SimulateJob, type SimulateOutcome, type WorkerReply } from "./wire.js";
 
 export interface SimulationPoolOptions {

@@ -14,7 +14,7 @@ import type { Store } from "../../domain/repositories.js";
 import { ClusterState } from "../../domain/ClusterState.js";
 import { cacheKey, lruCache, sharedLoad, type Cache } from "../query/caches.js";
 import type { GenerationRef, QueryService } from "../query/QueryService.js";
-import { canSeeFinding, findingsVisibility, inScope, scopeKey, type Scope } from "../query/scope.js";
+import { canSeeFinding, findingsVisibility, inScope, scopeKey, type Scope } from "../../domain/scope.js";
 import { SimulationPool } from "./SimulationPool.js";
 import { rowsFromWire } from "./wire.js";
 

@@ -4,8 +4,7 @@
  * simulateWorker.ts runs off the API's event loop; the answer is already filtered to the scope.
  */
 import { buildMatrix, compileWorld, formatDiagnostic, planProposal, prepareWhatIf, whatIf, type WhatIfBase, type WhatIfMode, type WorldInput } from "../../engine/index.js";
-import { visibleRow } from "../query/QueryService.js";
-import { canSeeObject, type Scope } from "../query/scope.js";
+import { canSeeConnection, canSeeObject, type Scope } from "../../domain/scope.js";
 import { checkScope, parseProposal } from "./proposal.js";
 import { rowToWire, type SimulateOutcome } from "./wire.js";
 
@@ -28,7 +27,7 @@ export function computeSimulation(prepared: PreparedBase, manifests: string, mod
   return {
     method: result.method,
     policyChanges: result.policyChanges.filter((c) => canSeeObject(scope, c.ref)),
-    rows: result.rows.filter((r) => visibleRow(scope, { src: r.src, dst: r.dst, conn: r.after })).map(rowToWire),
+    rows: result.rows.filter((r) => canSeeConnection(scope, r)).map(rowToWire),
     warnings: result.diagnostics.filter((d) => d.severity === "warning").map(formatDiagnostic),
   };
 }

@@ -7,7 +7,7 @@ import { BadInputError, ForbiddenError } from "../../domain/errors.js";
 import { compileWorld, formatDiagnostic, measureInput, splitDeletions, type Proposal, type WhatIfMode } from "../../engine/index.js";
 import { parseManifestText, REQUEST_MANIFEST_LIMITS, toWorldInput } from "../../sync/manifests/index.js";
 import { overLimits } from "./limits.js";
-import { inScope, type Scope } from "../query/scope.js";
+import { inScope, isClusterScoped, seesAllNamespaces, type Scope } from "../../domain/scope.js";
 
 /** Diagnostics shown in a refusal, at most. */
 const MAX_SHOWN_ERRORS = 5;
@@ -37,9 +37,9 @@ export function parseProposal(manifests: string): Proposal {
 
 /** A scoped token may touch only its namespaces: not REPLACE_ALL, not cluster-scoped objects. */
 export function checkScope(scope: Scope, proposal: Proposal, touched: readonly string[], mode: WhatIfMode): void {
-  if (scope.all) return;
+  if (seesAllNamespaces(scope)) return;
   if (mode === "replace-all") throw new ForbiddenError("REPLACE_ALL replaces the policies of every namespace: it needs a token for all namespaces");
-  const clusterScoped = (proposal.input.tieredPolicies?.length ?? 0) > 0 || proposal.deletions.some((d) => d.namespace === "" && d.kind !== "Namespace");
+  const clusterScoped = (proposal.input.tieredPolicies?.length ?? 0) > 0 || proposal.deletions.some(isClusterScoped);
   if (clusterScoped) throw new ForbiddenError("cluster-scoped policies need a token for all namespaces");
   const outside = touched.filter((ns) => !inScope(scope, ns));
   if (outside.length > 0) throw new ForbiddenError(`the manifests touch namespace${outside.length === 1 ? "" : "s"} outside this token's scope: ${outside.join(", ")}`);

@@ -4,7 +4,7 @@
  * canonical key and is parsed back, so the rows the API renders equal the engine's.
  */
 import { parseConnectionSet, type ChangeCause, type ConnectionSet, type ImpactRow, type PolicyChange, type WhatIfMode, type WorldInput } from "../../engine/index.js";
-import type { Scope } from "../query/scope.js";
+import type { Scope } from "../../domain/scope.js";
 
 /** Posted once when the worker has loaded its modules: budgets start only then. */
 export const WORKER_READY = "ready";

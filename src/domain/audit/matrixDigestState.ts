@@ -12,7 +12,8 @@
  * `audit verify` are unchanged.
  */
 import { createHash } from "node:crypto";
-import type { ClassKey, MatrixClass, MatrixSnapshot } from "../repositories.js";
+import type { ClassKey, ClassPairKey } from "../keys.js";
+import type { MatrixClass, MatrixSnapshot } from "../repositories.js";
 import { canonicalize } from "./hashChain.js";
 
 /** Bytes of lines handed to the hash at once: one update per line costs more than the hashing. */
@@ -22,15 +23,15 @@ export class MatrixDigestState {
   private constructor(
     private readonly classKeys: readonly ClassKey[],
     private readonly classLines: ReadonlyMap<ClassKey, string>,
-    private readonly connectionKeys: readonly string[],
-    private readonly connectionLines: ReadonlyMap<string, string>,
+    private readonly connectionKeys: readonly ClassPairKey[],
+    private readonly connectionLines: ReadonlyMap<ClassPairKey, string>,
   ) {}
 
   /** The state of a whole snapshot (every line built once). */
   static of(snapshot: MatrixSnapshot): MatrixDigestState {
     const classLines = new Map<ClassKey, string>();
     for (const c of snapshot.classes.values()) classLines.set(c.key, classLine(c));
-    const connectionLines = new Map<string, string>();
+    const connectionLines = new Map<ClassPairKey, string>();
     for (const [key, conn] of snapshot.connections) connectionLines.set(key, connectionLine(key, conn));
     return new MatrixDigestState([...classLines.keys()].sort(compare), classLines, [...connectionLines.keys()].sort(compare), connectionLines);
   }
@@ -39,7 +40,7 @@ export class MatrixDigestState {
    * The state of `next`, which equals this state's snapshot but for the class and connection keys
    * listed (changed, added or removed). This state is left as it was.
    */
-  derive(next: MatrixSnapshot, changedClasses: Iterable<ClassKey>, changedConnections: Iterable<string>): MatrixDigestState {
+  derive(next: MatrixSnapshot, changedClasses: Iterable<ClassKey>, changedConnections: Iterable<ClassPairKey>): MatrixDigestState {
     const [classKeys, classLines] = patch(this.classKeys, this.classLines, changedClasses, (k) => {
       const c = next.classes.get(k);
       return c && classLine(c);

@@ -11,8 +11,9 @@
  */
 import { describe, expect, it } from "vitest";
 import { QueryService } from "../../../src/api/query/QueryService.js";
-import { FULL_SCOPE, type Scope } from "../../../src/api/query/scope.js";
+import { FULL_SCOPE, type Scope } from "../../../src/domain/scope.js";
 import type { ClassMember, MatrixConnectionRow, Store, WorkloadClassRow } from "../../../src/domain/repositories.js";
+import { classPairKey, storedClassKey as k } from "../../../src/domain/keys.js";
 
 const SHOP_ONLY: Scope = { all: false, principal: "shop-team", namespaces: new Set(["shop"]) };
 
@@ -31,7 +32,7 @@ function fakeStore(init: { clusters: string[]; latest: number }) {
       getGeneration: async (_c: string, g: number) => (count("getGeneration"), { generation: g, createdAt: new Date(Date.UTC(2026, 0, g)), stats: {}, sourceVersions: {}, classCount: 4, connectionCount: g >= 2 ? 4 : 3, delta: {} }),
       classesOfWorkload: async (_c: string, _g: number, namespace: string, name: string): Promise<WorkloadClassRow[]> => {
         count("classesOfWorkload");
-        if (namespace === "shop" && name === "backend") return [{ classKey: "backend", workloadKind: "Deployment", pods: 1 }];
+        if (namespace === "shop" && name === "backend") return [{ classKey: k("backend"), workloadKind: "Deployment", pods: 1 }];
         if (namespace === "shop" && name === "broken") throw new Error("connection reset");
         return [];
       },
@@ -39,22 +40,22 @@ function fakeStore(init: { clusters: string[]; latest: number }) {
         count("incoming");
         // Generation 2 also admits the cache.
         return [
-          { srcClass: "frontend", dstClass: "backend", conn: "TCP 80" },
-          { srcClass: "payments", dstClass: "backend", conn: "TCP 443" },
-          ...(g >= 2 ? [{ srcClass: "cache", dstClass: "backend", conn: "All Connections" }] : []),
+          { srcClass: k("frontend"), dstClass: k("backend"), conn: "TCP 80" },
+          { srcClass: k("payments"), dstClass: k("backend"), conn: "TCP 443" },
+          ...(g >= 2 ? [{ srcClass: k("cache"), dstClass: k("backend"), conn: "All Connections" }] : []),
         ];
       },
-      outgoing: async (): Promise<MatrixConnectionRow[]> => (count("outgoing"), [{ srcClass: "backend", dstClass: "payments", conn: "TCP 8443" }]),
+      outgoing: async (): Promise<MatrixConnectionRow[]> => (count("outgoing"), [{ srcClass: k("backend"), dstClass: k("payments"), conn: "TCP 8443" }]),
       snapshotAt: async (_c: string, g: number) => {
         count("snapshotAt");
-        const cls = (key: string, members: ClassMember[]) => [key, { key, kind: "pod", members }] as const;
+        const cls = (key: string, members: ClassMember[]) => [k(key), { key: k(key), kind: "pod", members }] as const;
         return {
           classes: new Map([cls("backend", [wl("shop", "backend")]), cls("frontend", [wl("shop", "frontend")]), cls("payments", [wl("payments", "api")]), cls("cache", [wl("shop", "cache")])]),
           connections: new Map([
-            ["frontend\u0000backend", "TCP 80"],
-            ["payments\u0000backend", "TCP 443"],
-            ["backend\u0000payments", "TCP 8443"],
-            ...(g >= 2 ? [["cache\u0000backend", "All Connections"] as [string, string]] : []),
+            [classPairKey(k("frontend"), k("backend")), "TCP 80"],
+            [classPairKey(k("payments"), k("backend")), "TCP 443"],
+            [classPairKey(k("backend"), k("payments")), "TCP 8443"],
+            ...(g >= 2 ? [[classPairKey(k("cache"), k("backend")), "All Connections"] as const] : []),
           ]),
         };
       },

@@ -1,7 +1,7 @@
 /** syncStatus errors under a scoped token: the count, never the text (it names other namespaces' objects). */
 import { describe, expect, it } from "vitest";
 import { visibleErrors } from "../../../src/api/graphql/resolvers/status.js";
-import type { Scope } from "../../../src/api/query/scope.js";
+import type { Scope } from "../../../src/domain/scope.js";
 
 const all: Scope = { all: true, principal: "admin" };
 const shop: Scope = { all: false, principal: "shop-team", namespaces: new Set(["shop"]) };

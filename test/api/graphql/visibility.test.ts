@@ -1,5 +1,5 @@
 /**
- * The one visibility rule (src/api/query/scope.ts) applied to findings, canConnect explanations,
+ * The one visibility rule (src/domain/scope.ts) applied to findings, canConnect explanations,
  * networkPolicies and chat, over real HTTP against the real service on PostgreSQL. A token scoped
  * to alpha must learn nothing of bravo or of cluster-scoped policies: no name, no count, no rule.
  *

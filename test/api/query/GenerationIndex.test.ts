@@ -5,18 +5,20 @@
  */
 import { describe, expect, it } from "vitest";
 import { GenerationIndex } from "../../../src/api/query/GenerationIndex.js";
-import { connectionKey } from "../../../src/store/matrixDelta.js";
+import { classPairKey, storedClassKey, type ClassKey } from "../../../src/domain/keys.js";
 import type { ClassMember, MatrixClass, MatrixSnapshot } from "../../../src/domain/repositories.js";
 
 const wl = (name: string, pods = 1, namespace = "ns"): ClassMember => ({ type: "workload", namespace, kind: "Deployment", name, pods });
-const cls = (key: string, members: ClassMember[]): [string, MatrixClass] => [key, { key, kind: "pod", members }];
-const snap = (classes: [string, MatrixClass][], connections: [string, string, string][]): MatrixSnapshot => ({
+const cls = (key: string, members: ClassMember[]): [ClassKey, MatrixClass] => [storedClassKey(key), { key: storedClassKey(key), kind: "pod", members }];
+const connectionKey = (src: string, dst: string) => classPairKey(storedClassKey(src), storedClassKey(dst));
+const snap = (classes: [ClassKey, MatrixClass][], connections: [string, string, string][]): MatrixSnapshot => ({
   classes: new Map(classes),
   connections: new Map(connections.map(([s, d, c]) => [connectionKey(s, d), c])),
 });
 
 /** Everything an index answers, for every workload and class named in either snapshot. */
-function answers(index: GenerationIndex, workloads: string[], classes: string[]) {
+function answers(index: GenerationIndex, workloads: string[], classNames: string[]) {
+  const classes = classNames.map(storedClassKey);
   const sortRows = <T,>(rows: T[]) => rows.map((r) => JSON.stringify(r)).sort();
   return {
     workloads: workloads.map((w) => sortRows(index.classesOfWorkload("ns", w))),
@@ -49,7 +51,7 @@ describe("GenerationIndex.derive", () => {
     ),
     changedSince: {
       base,
-      classes: new Set(["A", "B", "D"]),
+      classes: new Set(["A", "B", "D"].map(storedClassKey)),
       connections: new Set([connectionKey("A", "B"), connectionKey("B", "A"), connectionKey("A", "C"), connectionKey("C", "A"), connectionKey("D", "C")]),
     },
   };

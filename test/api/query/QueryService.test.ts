@@ -9,7 +9,8 @@
  */
 import { describe, expect, it } from "vitest";
 import { QueryService } from "../../../src/api/query/QueryService.js";
-import { FULL_SCOPE } from "../../../src/api/query/scope.js";
+import { FULL_SCOPE } from "../../../src/domain/scope.js";
+import { storedClassKey } from "../../../src/domain/keys.js";
 import type { ClassMember, MatrixConnectionRow, Store, WorkloadClassRow } from "../../../src/domain/repositories.js";
 
 const wl = (namespace: string, name: string): ClassMember => ({ type: "workload", namespace, kind: "Deployment", name, pods: 1 });
@@ -20,10 +21,10 @@ function fakeStore(latest: { generation: number }) {
   const calls: Record<string, number> = {};
   const count = (name: string) => (calls[name] = (calls[name] ?? 0) + 1);
   const connections = (g: number): MatrixConnectionRow[] => [
-    { srcClass: "a", dstClass: "b", conn: "TCP 80" },
-    { srcClass: "a", dstClass: "c", conn: "TCP 80" },
-    { srcClass: "a", dstClass: "d", conn: "TCP 443" },
-    ...(g >= 2 ? [{ srcClass: "b", dstClass: "c", conn: "UDP 53" }] : []),
+    { srcClass: storedClassKey("a"), dstClass: storedClassKey("b"), conn: "TCP 80" },
+    { srcClass: storedClassKey("a"), dstClass: storedClassKey("c"), conn: "TCP 80" },
+    { srcClass: storedClassKey("a"), dstClass: storedClassKey("d"), conn: "TCP 443" },
+    ...(g >= 2 ? [{ srcClass: storedClassKey("b"), dstClass: storedClassKey("c"), conn: "UDP 53" }] : []),
   ];
   const store = {
     clusters: { listClusters: async () => [{ id: "c1", source: "fake", createdAt: new Date(0), updatedAt: new Date(0) }] },
@@ -34,7 +35,7 @@ function fakeStore(latest: { generation: number }) {
         g <= latest.generation ? { generation: g, createdAt: new Date(Date.UTC(2026, 0, g)), stats: {}, sourceVersions: {}, classCount: 4, connectionCount: 4, delta: {} } : undefined,
       classesOfWorkload: async (_c: string, _g: number, namespace: string, name: string): Promise<WorkloadClassRow[]> => {
         count("classesOfWorkload");
-        return MEMBERS[name]?.[0]?.type === "workload" && namespace === "shop" ? [{ classKey: name, workloadKind: "Deployment", pods: 1 }] : [];
+        return MEMBERS[name]?.[0]?.type === "workload" && namespace === "shop" ? [{ classKey: storedClassKey(name), workloadKind: "Deployment", pods: 1 }] : [];
       },
       outgoing: async (_c: string, g: number, classes: readonly string[]) => (count("outgoing"), connections(g).filter((r) => classes.includes(r.srcClass))),
       incoming: async (_c: string, g: number, classes: readonly string[]) => (count("incoming"), connections(g).filter((r) => classes.includes(r.dstClass))),

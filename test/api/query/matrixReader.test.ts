@@ -8,6 +8,7 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { GenerationIndex } from "../../../src/api/query/GenerationIndex.js";
 import { storedMatrixReader, type MatrixReader } from "../../../src/domain/matrixReader.js";
+import { storedClassKey, type ClassKey } from "../../../src/domain/keys.js";
 import type { MatrixConnectionRow, Store } from "../../../src/domain/repositories.js";
 import { allBackends, type Backend } from "../../store/helpers/backends.js";
 import { at, makeSnapshot } from "../../store/helpers/fixtures.js";
@@ -27,7 +28,7 @@ async function scan(reader: MatrixReader, namespace?: string): Promise<MatrixCon
 }
 
 /** Everything a reader answers about the snapshot's workloads and classes, in the reader's order where order is part of the contract. */
-async function answers(reader: MatrixReader, workloads: readonly { namespace: string; name: string }[], classes: readonly string[]) {
+async function answers(reader: MatrixReader, workloads: readonly { namespace: string; name: string }[], classes: readonly ClassKey[]) {
   const sorted = <T,>(rows: readonly T[]) => rows.map((r) => JSON.stringify(r)).sort();
   return {
     workloads: await Promise.all(workloads.map(async (w) => sorted(await reader.classesOfWorkload(w.namespace, w.name)))),
@@ -35,7 +36,7 @@ async function answers(reader: MatrixReader, workloads: readonly { namespace: st
     incoming: await Promise.all(classes.map(async (c) => sorted(await reader.connections("incoming", [c])))),
     outgoing: sorted(await reader.connections("outgoing", classes)),
     // A class without members may be absent from the map: readers of it take that as no members.
-    members: await Promise.resolve(reader.members([...classes, "pod|missing"])).then((m) => [...classes, "pod|missing"].map((k) => sorted(m.get(k) ?? []))),
+    members: await Promise.resolve(reader.members([...classes, storedClassKey("pod|missing")])).then((m) => [...classes, storedClassKey("pod|missing")].map((k) => sorted(m.get(k) ?? []))),
     all: await scan(reader),
     ns1: await scan(reader, "ns-1"),
     none: await scan(reader, "ns-unknown"),

@@ -26,7 +26,7 @@ import {
 import { registerAuditExport } from "../../../src/api/exports/audit.js";
 import { verifyExportFile } from "../../../src/api/exports/verify.js";
 import { parseTime } from "../../../src/api/http/params.js";
-import { FULL_SCOPE } from "../../../src/api/query/scope.js";
+import { FULL_SCOPE } from "../../../src/domain/scope.js";
 import type { RouteDeps } from "../../../src/api/server.js";
 import { GENESIS_HASH, hashRevision } from "../../../src/domain/audit/hashChain.js";
 import type { StoredRevision } from "../../../src/domain/repositories.js";

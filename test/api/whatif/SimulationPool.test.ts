@@ -9,7 +9,7 @@ import { afterEach, describe, expect, it } from "vitest";
 import { BadInputError, ForbiddenError, UpstreamUnavailableError } from "../../../src/domain/errors.js";
 import { computeSimulation, prepareBase } from "../../../src/api/whatif/compute.js";
 import { SimulationPool, type SimulationRequest } from "../../../src/api/whatif/SimulationPool.js";
-import { FULL_SCOPE, type Scope } from "../../../src/api/query/scope.js";
+import { FULL_SCOPE, type Scope } from "../../../src/domain/scope.js";
 import { rowsFromWire } from "../../../src/api/whatif/wire.js";
 import { readManifests } from "../../../src/sync/manifests/index.js";
 

@@ -5,50 +5,53 @@
  */
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import type { ClassKey, ClassMember, MatrixClass, MatrixSnapshot } from "../../../src/domain/repositories.js";
+import type { ClassMember, MatrixClass, MatrixSnapshot } from "../../../src/domain/repositories.js";
+import { classPairKey, storedClassKey, type ClassKey, type ClassPairKey } from "../../../src/domain/keys.js";
 import { matrixDigest } from "../../../src/domain/audit/generationChain.js";
 import { MatrixDigestState } from "../../../src/domain/audit/matrixDigestState.js";
 
-const snapshot = (classes: MatrixClass[], connections: [string, string][]): MatrixSnapshot => ({ classes: new Map(classes.map((c) => [c.key, c])), connections: new Map(connections) });
+const k = storedClassKey;
+const pair = (a: string, b: string) => classPairKey(k(a), k(b));
+const snapshot = (classes: MatrixClass[], connections: [ClassPairKey, string][]): MatrixSnapshot => ({ classes: new Map(classes.map((c) => [c.key, c])), connections: new Map(connections) });
 
 describe("MatrixDigestState", () => {
   it("gives the digest chains have always stored (golden value, computed by the version before it)", () => {
     const s = snapshot(
       [
-        { key: "b2", kind: "pod", members: [{ type: "workload", namespace: "shop", kind: "Deployment", name: "web", pods: 3 }, { type: "workload", namespace: "ops", kind: "StatefulSet", name: "db", pods: 1 }] },
-        { key: "a1", kind: "external", members: [{ type: "external", family: 4, start: "0.0.0.0", end: "9.255.255.255" }] },
+        { key: k("b2"), kind: "pod", members: [{ type: "workload", namespace: "shop", kind: "Deployment", name: "web", pods: 3 }, { type: "workload", namespace: "ops", kind: "StatefulSet", name: "db", pods: 1 }] },
+        { key: k("a1"), kind: "external", members: [{ type: "external", family: 4, start: "0.0.0.0", end: "9.255.255.255" }] },
       ],
       [
-        ["b2\u0000a1", "TCP 80,443"],
-        ["a1\u0000b2", "All Connections"],
-        ["b2\u0000b2", "UDP 53"],
+        [pair("b2", "a1"), "TCP 80,443"],
+        [pair("a1", "b2"), "All Connections"],
+        [pair("b2", "b2"), "UDP 53"],
       ],
     );
     expect(matrixDigest(s)).toBe("6f42684e3fec8d8b617d2e8eb075931860b2e71f4422c510b0a28cf94fa0f272");
     expect(MatrixDigestState.of(s).digest()).toBe(matrixDigest(s));
   });
 
-  const key = fc.constantFrom(..."abcdefghij".split("")) as fc.Arbitrary<ClassKey>;
+  const key = fc.constantFrom(..."abcdefghij".split("")).map(k);
   const member: fc.Arbitrary<ClassMember> = fc.record({ type: fc.constant("workload" as const), namespace: fc.constantFrom("a", "b"), kind: fc.constant("Deployment"), name: fc.constantFrom("x", "y", "z"), pods: fc.integer({ min: 1, max: 3 }) });
   const cls = (k: ClassKey) => fc.array(member, { maxLength: 3 }).map((members): MatrixClass => ({ key: k, kind: "pod", members }));
   const conn = fc.constantFrom("All Connections", "TCP 80", "UDP 53", "TCP 1-65535");
   /** One edit: a class set or removed, a connection set or removed. */
   const edit = fc.oneof(
     key.chain((k) => fc.option(cls(k), { nil: undefined }).map((c) => ({ kind: "class" as const, key: k, c }))),
-    fc.tuple(key, key, fc.option(conn, { nil: undefined })).map(([a, b, c]) => ({ kind: "conn" as const, key: `${a}\u0000${b}`, c })),
+    fc.tuple(key, key, fc.option(conn, { nil: undefined })).map(([a, b, c]) => ({ kind: "conn" as const, key: classPairKey(a, b), c })),
   );
 
   it("derives the digest of the next snapshot from the keys that changed, equal to a recomputation", () => {
     fc.assert(
       fc.property(fc.array(fc.array(edit, { maxLength: 80 }), { minLength: 1, maxLength: 5 }), (generations) => {
         let classes = new Map<ClassKey, MatrixClass>();
-        let connections = new Map<string, string>();
+        let connections = new Map<ClassPairKey, string>();
         let state = MatrixDigestState.of({ classes, connections });
         for (const edits of generations) {
           classes = new Map(classes);
           connections = new Map(connections);
           const changedClasses = new Set<ClassKey>();
-          const changedConnections = new Set<string>();
+          const changedConnections = new Set<ClassPairKey>();
           for (const e of edits) {
             if (e.kind === "class") {
               changedClasses.add(e.key);

@@ -10,6 +10,7 @@ import { toClusterObject } from "../../../src/sync/kube/toClusterObject.js";
 import { toMatrixSnapshot } from "../../../src/sync/matrixSnapshot.js";
 import type { ClusterObject, JsonValue, ObjectKind } from "../../../src/domain/objects.js";
 import type { MatrixSnapshot, Store } from "../../../src/domain/repositories.js";
+import { splitClassPairKey } from "../../../src/domain/keys.js";
 import { formatConnEndpoint } from "../../../src/engine/index.js";
 import type { FakeKubeApi } from "../../helpers/fakeKubeApi.js";
 import type { ClusterDriver, Kind } from "./cluster.js";
@@ -194,7 +195,7 @@ export async function checkLatestGeneration(db: TestDatabase, store: Store, clus
   if (row.n !== g || row.min !== 1) problems.push(`generations: count ${row.n}, min ${row.min}, max ${g} (expected 1..${g} without gaps)`);
   const snapshot = await store.matrix.snapshotAt(cluster, g);
   for (const key of snapshot.connections.keys()) {
-    for (const c of key.split("\u0000")) if (!(snapshot.classes.get(c)?.members.length ?? 0)) problems.push(`generation ${g}: connection ${key.replace("\u0000", " -> ")} names class ${c}, which has no members`);
+    for (const c of Object.values(splitClassPairKey(key))) if (!(snapshot.classes.get(c)?.members.length ?? 0)) problems.push(`generation ${g}: connection ${key.replace("\u0000", " -> ")} names class ${c}, which has no members`);
   }
   const stored = await store.matrix.getGeneration(cluster, g);
   if (stored?.classCount !== snapshot.classes.size || stored?.connectionCount !== snapshot.connections.size)

@@ -4,7 +4,7 @@
  */
 import type { JsonValue, NamespaceObject, ObservedVia, PodObject, PolicyObject } from "../../../src/domain/objects.js";
 import { canonicalize } from "../../../src/domain/audit/hashChain.js";
-import { connectionKey } from "../../../src/store/matrixDelta.js";
+import { classPairKey, storedClassKey, type ClassKey, type ClassPairKey } from "../../../src/domain/keys.js";
 import type { ClassMember, MatrixClass, MatrixSnapshot, ObjectChange, RevisionInput, RevisionOperation } from "../../../src/domain/repositories.js";
 
 export const T0 = new Date("2025-01-01T00:00:00.000Z");
@@ -85,6 +85,16 @@ export function remove(o: NamespaceObject | PodObject | PolicyObject, observedAt
 // ---------------------------------------------------------------------------------------------
 // Matrix snapshots
 
+/** A class key as a test names it (`pod|class-0`): store tests use readable keys, not hashes. */
+export const classKey = storedClassKey;
+
+/** The connection key of two classes named as in classKey. */
+export function connectionKey(src: string, dst: string): ClassPairKey {
+  return classPairKey(storedClassKey(src), storedClassKey(dst));
+}
+
+type MutableSnapshot = { classes: Map<ClassKey, MatrixClass>; connections: Map<ClassPairKey, string> };
+
 export interface SnapshotShape {
   /** Pod classes; each holds `workloadsPerClass` Deployments in namespace `ns-<i % namespaces>`. */
   readonly classes: number;
@@ -96,12 +106,12 @@ export interface SnapshotShape {
   readonly fanOut?: number;
 }
 
-export function makeSnapshot(shape: SnapshotShape): { classes: Map<string, MatrixClass>; connections: Map<string, string> } {
+export function makeSnapshot(shape: SnapshotShape): MutableSnapshot {
   const per = shape.workloadsPerClass ?? 2;
   const namespaces = shape.namespaces ?? 3;
-  const classes = new Map<string, MatrixClass>();
+  const classes = new Map<ClassKey, MatrixClass>();
   for (let i = 0; i < shape.classes; i++) {
-    const key = `pod|class-${i}`;
+    const key = classKey(`pod|class-${i}`);
     const members: ClassMember[] = [];
     for (let w = 0; w < per; w++) {
       members.push({ type: "workload", namespace: `ns-${i % namespaces}`, kind: "Deployment", name: `app-${i}-${w}`, pods: 1 + ((i + w) % 3) });
@@ -109,20 +119,20 @@ export function makeSnapshot(shape: SnapshotShape): { classes: Map<string, Matri
     classes.set(key, { key, kind: "pod", members });
   }
   for (let i = 0; i < (shape.externals ?? 1); i++) {
-    const key = `external|block-${i}`;
+    const key = classKey(`external|block-${i}`);
     classes.set(key, { key, kind: "external", members: [{ type: "external", family: 4, start: `10.${i}.0.0`, end: `10.${i}.255.255` }] });
   }
-  const connections = new Map<string, string>();
+  const connections = new Map<ClassPairKey, string>();
   const keys = [...classes.keys()];
   const fanOut = shape.fanOut ?? 3;
   keys.forEach((src, i) => {
-    for (let k = 1; k <= fanOut; k++) connections.set(connectionKey(src, keys[(i + k) % keys.length]!), k % 2 ? "TCP 80" : "TCP 443,UDP 53");
+    for (let k = 1; k <= fanOut; k++) connections.set(classPairKey(src, keys[(i + k) % keys.length]!), k % 2 ? "TCP 80" : "TCP 443,UDP 53");
   });
   return { classes, connections };
 }
 
 /** A deep copy (a snapshot object the store has never seen). */
-export function cloneSnapshot(s: MatrixSnapshot): { classes: Map<string, MatrixClass>; connections: Map<string, string> } {
+export function cloneSnapshot(s: MatrixSnapshot): MutableSnapshot {
   return {
     classes: new Map([...s.classes].map(([k, c]) => [k, { ...c, members: c.members.map((m) => ({ ...m })) }])),
     connections: new Map(s.connections),

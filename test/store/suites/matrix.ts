@@ -4,10 +4,10 @@
  * Run on every backend by store.test.ts.
  */
 import { beforeAll, expect, it } from "vitest";
-import { connectionKey } from "../../../src/store/matrixDelta.js";
 import type { GenerationMeta, MatrixSnapshot, Store } from "../../../src/domain/repositories.js";
 import type { SuiteContext } from "../helpers/context.js";
-import { at, cloneSnapshot, makeSnapshot, normalizeSnapshot } from "../helpers/fixtures.js";
+import { splitClassPairKey } from "../../../src/domain/keys.js";
+import { at, classKey, cloneSnapshot, connectionKey, makeSnapshot, normalizeSnapshot } from "../helpers/fixtures.js";
 
 const meta = (minutes: number): GenerationMeta => ({ stats: { classes: 0 }, sourceVersions: { pods: `rv${minutes}` }, computedAt: at(minutes) });
 
@@ -78,12 +78,12 @@ export function matrixSuite(ctx: SuiteContext): void {
     // A class disappears (its 2 members and 6 connections with it), a workload's pod count
     // changes, a connection is removed, a class appears.
     const s3 = cloneSnapshot(s2);
-    s3.classes.delete("pod|class-5");
+    s3.classes.delete(classKey("pod|class-5"));
     for (const k of [...s3.connections.keys()]) if (k.includes("pod|class-5")) s3.connections.delete(k);
-    const c7 = s3.classes.get("pod|class-7")!;
-    s3.classes.set("pod|class-7", { ...c7, members: [{ ...c7.members[0]!, pods: 9 } as (typeof c7.members)[number], c7.members[1]!] });
+    const c7 = s3.classes.get(classKey("pod|class-7"))!;
+    s3.classes.set(classKey("pod|class-7"), { ...c7, members: [{ ...c7.members[0]!, pods: 9 } as (typeof c7.members)[number], c7.members[1]!] });
     s3.connections.delete(connectionKey("pod|class-9", "pod|class-10"));
-    s3.classes.set("pod|class-new", { key: "pod|class-new", kind: "pod", members: [{ type: "workload", namespace: "ns-0", kind: "Job", name: "batch", pods: 1 }] });
+    s3.classes.set(classKey("pod|class-new"), { key: classKey("pod|class-new"), kind: "pod", members: [{ type: "workload", namespace: "ns-0", kind: "Job", name: "batch", pods: 1 }] });
     s3.connections.set(connectionKey("pod|class-new", "pod|class-0"), "TCP 80");
     expect(await store.matrix.commitGeneration(c, s2, s3, meta(20))).toBe(3);
     expect((await store.matrix.getGeneration(c, 3))?.delta).toEqual({
@@ -104,10 +104,10 @@ export function matrixSuite(ctx: SuiteContext): void {
     await expectSnapshot(c, 1, s1);
     await expectSnapshot(c, 2, s2);
     const changed = { srcClass: "pod|class-0", dstClass: "pod|class-1" };
-    expect(await store.matrix.outgoing(c, 1, ["pod|class-0"])).toContainEqual({ ...changed, conn: "TCP 80" });
-    expect(await store.matrix.outgoing(c, 2, ["pod|class-0"])).toContainEqual({ ...changed, conn: "TCP 8080" });
-    expect(await store.matrix.incoming(c, 1, ["pod|class-1"])).toContainEqual({ ...changed, conn: "TCP 80" });
-    expect(await store.matrix.incoming(c, 2, ["pod|class-1"])).toEqual([
+    expect(await store.matrix.outgoing(c, 1, [classKey("pod|class-0")])).toContainEqual({ ...changed, conn: "TCP 80" });
+    expect(await store.matrix.outgoing(c, 2, [classKey("pod|class-0")])).toContainEqual({ ...changed, conn: "TCP 8080" });
+    expect(await store.matrix.incoming(c, 1, [classKey("pod|class-1")])).toContainEqual({ ...changed, conn: "TCP 80" });
+    expect(await store.matrix.incoming(c, 2, [classKey("pod|class-1")])).toEqual([
       { srcClass: "external|block-0", dstClass: "pod|class-1", conn: "TCP 80" },
       { srcClass: "external|block-1", dstClass: "pod|class-1", conn: "TCP 443,UDP 53" },
       { ...changed, conn: "TCP 8080" },
@@ -118,9 +118,9 @@ export function matrixSuite(ctx: SuiteContext): void {
 
     // A workload moves to a new class in generation 3; generations 1 and 2 still place it where it was.
     const s3 = cloneSnapshot(s2);
-    const c3 = s3.classes.get("pod|class-3")!;
-    s3.classes.set("pod|class-3", { ...c3, members: c3.members.slice(1) });
-    s3.classes.set("pod|class-3b", { key: "pod|class-3b", kind: "pod", members: c3.members.slice(0, 1) });
+    const c3 = s3.classes.get(classKey("pod|class-3"))!;
+    s3.classes.set(classKey("pod|class-3"), { ...c3, members: c3.members.slice(1) });
+    s3.classes.set(classKey("pod|class-3b"), { key: classKey("pod|class-3b"), kind: "pod", members: c3.members.slice(0, 1) });
     await store.matrix.commitGeneration(c, s2, s3, meta(30));
     const moved = c3.members[0]!;
     if (moved.type !== "workload") throw new Error("fixture: expected a workload");
@@ -131,8 +131,8 @@ export function matrixSuite(ctx: SuiteContext): void {
       { classKey: "pod|class-3b", workloadKind: "Deployment", pods: moved.pods },
     ]);
     expect(await store.matrix.classesOfWorkload(c, 3, moved.namespace, moved.name, "StatefulSet")).toEqual([]);
-    expect((await store.matrix.members(c, 2, ["pod|class-3"])).get("pod|class-3")).toHaveLength(2);
-    expect((await store.matrix.members(c, 3, ["pod|class-3", "pod|class-3b"])).get("pod|class-3")).toHaveLength(1);
+    expect((await store.matrix.members(c, 2, [classKey("pod|class-3")])).get(classKey("pod|class-3"))).toHaveLength(2);
+    expect((await store.matrix.members(c, 3, [classKey("pod|class-3"), classKey("pod|class-3b")])).get(classKey("pod|class-3"))).toHaveLength(1);
     await expectSnapshot(c, 1, s1);
     await expectSnapshot(c, 2, s2);
     await expectSnapshot(c, 3, s3);
@@ -150,7 +150,7 @@ export function matrixSuite(ctx: SuiteContext): void {
 
     // Namespace ns-1 holds classes 1, 4, 7, ... (i % 3 === 1).
     const inNs = new Set([...s1.classes.values()].filter((k) => k.members.some((m) => m.type === "workload" && m.namespace === "ns-1")).map((k) => k.key));
-    const expected = [...s1.connections.keys()].filter((k) => [...inNs].some((cls) => k.startsWith(`${cls}\u0000`) || k.endsWith(`\u0000${cls}`)));
+    const expected = [...s1.connections.keys()].filter((k) => [...inNs].some((cls) => Object.values(splitClassPairKey(k)).includes(cls)));
     const filtered = [];
     for await (const row of store.matrix.allConnections(c, 1, { namespace: "ns-1", pageSize: 4 })) filtered.push(connectionKey(row.srcClass, row.dstClass));
     expect(filtered.sort()).toEqual(expected.sort());
@@ -161,7 +161,7 @@ export function matrixSuite(ctx: SuiteContext): void {
     const before = await rowCounts(c);
     const s3 = cloneSnapshot(s2);
     s3.connections.clear();
-    s3.classes.delete("pod|class-2");
+    s3.classes.delete(classKey("pod|class-2"));
     // Fault injection: the last statement of the commit (the generation row) fails.
     await ctx.backend.sql(
       `CREATE OR REPLACE FUNCTION test_fail_commit() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN RAISE EXCEPTION 'injected commit failure'; END $$;

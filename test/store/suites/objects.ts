@@ -7,6 +7,8 @@ import { beforeAll, expect, it } from "vitest";
 import { verifyChain } from "../../../src/domain/audit/hashChain.js";
 import type { ClusterObject } from "../../../src/domain/objects.js";
 import type { Store } from "../../../src/domain/repositories.js";
+import { EMPTY_IMPACT_SIDE, impactRow, type ImpactRow, type ImpactSide } from "../../../src/domain/impacts.js";
+import type { ConnEndpoint } from "../../../src/engine/index.js";
 import { at, ns, pod, policy, remove, revisionFor, upsert } from "../helpers/fixtures.js";
 import type { SuiteContext } from "../helpers/context.js";
 
@@ -15,6 +17,9 @@ const byUid = (objects: readonly ClusterObject[]) => [...objects].sort((a, b) =>
 export function objectsSuite(ctx: SuiteContext): void {
   const { backend } = ctx;
   const newCluster = () => ctx.newCluster();
+  const workload = (namespace: string, name: string): ConnEndpoint => ({ kind: "workload", ref: { namespace, kind: "Deployment", name } });
+  const [x, y, z] = [workload("a", "x"), workload("a", "y"), workload("a", "z")];
+  const side = (...rows: ImpactRow[]): ImpactSide => ({ total: rows.length, truncated: false, rows });
   let store: Store;
   beforeAll(() => {
     store = ctx.store;
@@ -137,7 +142,7 @@ export function objectsSuite(ctx: SuiteContext): void {
   it("keeps the history immutable: UPDATE, DELETE and TRUNCATE raise, even as superuser in replica mode", async () => {
     const c = await newCluster();
     const [rev] = await store.objects.applyChanges(c, [upsert(ns("a"))]);
-    await store.impacts.save(c, [{ revisionIds: [rev!.id], generation: 1, gained: [], lost: [], exact: true }]);
+    await store.impacts.save(c, [{ revisionIds: [rev!.id], generation: 1, gained: EMPTY_IMPACT_SIDE, lost: EMPTY_IMPACT_SIDE, exact: true }]);
     for (const table of ["policy_revisions", "reachability_impacts"]) {
       await expect(backend.sql(`UPDATE ${table} SET cluster_id = cluster_id WHERE cluster_id = '${c}'`)).rejects.toThrow(/append-only/);
       await expect(backend.sql(`DELETE FROM ${table} WHERE cluster_id = '${c}'`)).rejects.toThrow(/append-only/);
@@ -195,8 +200,8 @@ export function objectsSuite(ctx: SuiteContext): void {
     const revs = await store.objects.applyChanges(c, [upsert(policy("a", "p1")), upsert(policy("a", "p2")), upsert(policy("a", "p3"))]);
     const [r1, r2, r3] = revs.map((r) => r.id);
     const saved = await store.impacts.save(c, [
-      { revisionIds: [r1!], generation: 1, gained: [{ src: "a/x", dst: "a/y", connAfter: "TCP 80" }], lost: [], exact: true },
-      { revisionIds: [r2!, r3!], generation: 2, gained: [], lost: [{ src: "a/x", dst: "a/z" }], exact: false },
+      { revisionIds: [r1!], generation: 1, gained: side(impactRow(x, y, "TCP 80", "No Connections", "TCP 80")), lost: EMPTY_IMPACT_SIDE, exact: true },
+      { revisionIds: [r2!, r3!], generation: 2, gained: EMPTY_IMPACT_SIDE, lost: side(impactRow(x, z, "All Connections", "All Connections", "No Connections")), exact: false },
     ]);
     expect(saved.map((s) => s.revisionIds)).toEqual([[r1], [r2, r3]]);
     expect((await store.impacts.forRevisions([r3!])).map((i) => i.generation)).toEqual([2]);
@@ -205,6 +210,39 @@ export function objectsSuite(ctx: SuiteContext): void {
       [2, false],
     ]);
     expect(await store.impacts.forRevisions([123456789n])).toEqual([]);
+    // Rows read back as written: display strings and structured endpoint refs.
+    expect((await store.impacts.forRevisions([r1!]))[0]!.gained).toEqual(side(impactRow(x, y, "TCP 80", "No Connections", "TCP 80")));
+  });
+
+  it("reads impacts written before rows carried endpoint refs, deriving the refs from the display strings", async () => {
+    const c = await newCluster();
+    const [rev] = await store.objects.applyChanges(c, [upsert(policy("a", "p"))]);
+    // The JSON of a row written by an earlier kubereach: display strings only (the table is
+    // append-only, so such rows are read as they are, never rewritten).
+    const old = {
+      total: 3,
+      truncated: true,
+      rows: [
+        { src: "shop/frontend[Deployment]", dst: "payments/api[StatefulSet]", conn: "TCP 443", connBefore: "No Connections", connAfter: "TCP 443" },
+        { src: "shop/frontend[Deployment]", dst: "0.0.0.0-9.255.255.255[External]", conn: "UDP 53", connBefore: "No Connections", connAfter: "UDP 53" },
+        { src: "2001:db8::-2001:db8::ffff[External]", dst: "shop/cache-0[Pod]", conn: "TCP 6379", connBefore: "No Connections", connAfter: "TCP 6379" },
+      ],
+    };
+    await backend.sql(
+      `INSERT INTO reachability_impacts (cluster_id, revision_ids, generation, gained, lost, exact) VALUES ($1, ARRAY[${rev!.id}]::int8[], 1, $2::jsonb, $3::jsonb, true)`,
+      [c, JSON.stringify(old), JSON.stringify({ total: 0, truncated: false, rows: [] })],
+    );
+    const [impact] = await store.impacts.forRevisions([rev!.id]);
+    expect(impact!.gained).toEqual({
+      total: 3,
+      truncated: true,
+      rows: [
+        { ...old.rows[0], srcRef: { type: "workload", namespace: "shop", kind: "Deployment", name: "frontend" }, dstRef: { type: "workload", namespace: "payments", kind: "StatefulSet", name: "api" } },
+        { ...old.rows[1], srcRef: { type: "workload", namespace: "shop", kind: "Deployment", name: "frontend" }, dstRef: { type: "external", family: 4, start: "0.0.0.0", end: "9.255.255.255" } },
+        { ...old.rows[2], srcRef: { type: "external", family: 6, start: "2001:db8::", end: "2001:db8::ffff" }, dstRef: { type: "workload", namespace: "shop", kind: "Pod", name: "cache-0" } },
+      ],
+    });
+    expect(impact!.lost).toEqual(EMPTY_IMPACT_SIDE);
   });
 
   it("tracks sync runs", async () => {

@@ -7,7 +7,7 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { silentLogger } from "../../../src/app/logger.js";
 import { IN_MEMORY, openStore } from "../../../src/store/index.js";
-import { memberKey } from "../../../src/store/matrixDelta.js";
+import { memberKey } from "../../../src/domain/keys.js";
 import type { MatrixSnapshot, Store } from "../../../src/domain/repositories.js";
 import { analyze } from "../../../src/sync/analysis.js";
 import { ClusterState } from "../../../src/domain/ClusterState.js";
@@ -17,7 +17,7 @@ import { FakeKubeApi, namespace, networkPolicy, pod, type KubeObject } from "../
 import { sourceFor, TempKubeconfig } from "../kube/helpers.js";
 import { ALL_KINDS, TIER_RESOURCES, tiered } from "../../helpers/tierResources.js";
 import { QueryService } from "../../../src/api/query/QueryService.js";
-import { FULL_SCOPE } from "../../../src/api/query/scope.js";
+import { FULL_SCOPE } from "../../../src/domain/scope.js";
 import { formatConnEndpoint } from "../../../src/engine/index.js";
 
 let store: Store;

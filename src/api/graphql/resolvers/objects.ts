@@ -17,7 +17,7 @@ import {
   type InvalidPolicy,
 } from "../../../engine/index.js";
 import type { NamespaceResolvers, NetworkPolicyResolvers, QueryResolvers, WorkloadResolvers } from "../../../generated/graphql.js";
-import { canSeeClusterScoped, inScope } from "../../query/scope.js";
+import { canSeeClusterScoped, inScope } from "../../../domain/scope.js";
 import type { WorldSnapshot } from "../../query/WorldCache.js";
 import type { GraphQLContext } from "../context.js";
 import type { GenerationScoped, PolicyView, WorkloadView } from "../models.js";

@@ -1,6 +1,6 @@
 /** syncStatus: per cluster, from this process's sync (when it runs one) and the database. */
 import type { KindSyncState, KindSyncStatus, QueryResolvers } from "../../../generated/graphql.js";
-import type { Scope } from "../../query/scope.js";
+import { seesAllNamespaces, type Scope } from "../../../domain/scope.js";
 import { clusterHealth, type KindRuntime, type KindRuntimeState } from "../../runtime.js";
 
 export const statusQueries: Pick<QueryResolvers, "syncStatus"> = {
@@ -44,7 +44,7 @@ const STATES: Record<KindRuntimeState, KindSyncState> = {
 
 function kindStatus(scope: Scope, k: KindRuntime): KindSyncStatus {
   // Error texts may name objects (a handler failure); scoped tokens see that there is one, as for `errors`.
-  const text = (t: string | undefined) => (t === undefined ? null : scope.all ? t : "an error (its text is shown to unscoped tokens only)");
+  const text = (t: string | undefined) => (t === undefined ? null : seesAllNamespaces(scope) ? t : "an error (its text is shown to unscoped tokens only)");
   return {
     kind: k.kind,
     state: STATES[k.state],
@@ -69,6 +69,6 @@ function asStrings(v: unknown): string[] {
  * namespaces learns only that there are errors, not what they say.
  */
 export function visibleErrors(scope: Scope, errors: readonly string[]): string[] {
-  if (scope.all || errors.length === 0) return [...errors];
+  if (seesAllNamespaces(scope) || errors.length === 0) return [...errors];
   return [`${errors.length} sync error${errors.length === 1 ? "" : "s"}; their text names objects outside this token's namespaces and is shown to unscoped tokens only`];
 }

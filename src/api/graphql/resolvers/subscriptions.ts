@@ -5,7 +5,7 @@
  */
 import { formatConnEndpoint, type ConnectivityRow } from "../../../engine/index.js";
 import type { SubscriptionResolvers } from "../../../generated/graphql.js";
-import { canSeeObject, inScope } from "../../query/scope.js";
+import { canSeeObject, inScope } from "../../../domain/scope.js";
 import type { GraphQLContext } from "../context.js";
 import type { RevisionView } from "../models.js";
 import { connectionsOut, endpointOut, toWorkloadQuery } from "./shared.js";
