@@ -1,6 +1,6 @@
 /**
  * The WebGL graph (sigma.js over a graphology graph). Workload nodes sit in their namespace's disc
- * (layout.ts); zoomed out past AGGREGATE_RATIO (or always, when asked) the view switches to one node
+ * (layout.ts); zoomed out (zoom.ts, or always, when asked) the view switches to one node
  * per namespace and one edge per pair of namespaces, labelled with the number of workload pairs.
  * Filters and selection are reducers over the graph built once per generation; a selection in the
  * workload view is drawn from a second graph with the same nodes and the selection's edges only
@@ -12,6 +12,7 @@ import Sigma from "sigma";
 import { EdgeArrowProgram } from "sigma/rendering";
 import { HIDDEN_EDGE_TYPE, HiddenEdgeProgram } from "./hiddenEdges";
 import type { Layout } from "./layout";
+import { BIG_WORKLOAD_RATIO, zoomedOut } from "./zoom";
 import { isIsolated, isWideOpen, namespaceColor, type GraphData } from "./model";
 
 export type Grouping = "auto" | "namespaces" | "workloads";
@@ -35,9 +36,6 @@ interface Props {
 
 const COLORS = { isolated: "#a8a8a8", open: "#d62728", external: "#444444", dim: "#e4e4e4", incoming: "#1f77b4", outgoing: "#ff7f0e", edge: "#b9c2cc", selected: "#111111" };
 /** Camera ratio beyond which "auto" shows namespaces (1 = the whole graph fits). */
-const AGGREGATE_RATIO = 1.6;
-/** With more workloads than this, "auto" starts with namespaces until zoomed in. */
-const BIG = 400;
 
 export function GraphCanvas({ data, layout, view, onSelect, onDrawn }: Props) {
   const container = useRef<HTMLDivElement>(null);
@@ -117,7 +115,7 @@ export function GraphCanvas({ data, layout, view, onSelect, onDrawn }: Props) {
 
     const aggregatedFor = (ratio: number) => {
       const v = viewRef.current;
-      return v.grouping === "namespaces" || (v.grouping === "auto" && (ratio > AGGREGATE_RATIO || (workloads > BIG && ratio > 0.45)));
+      return v.grouping === "namespaces" || (v.grouping === "auto" && zoomedOut(ratio, workloads));
     };
     // Big graphs open on the namespace view, zoomed so that one step in shows workloads.
     aggregatedRef.current = aggregatedFor(lastCamera.current?.ratio ?? 1);
@@ -218,7 +216,7 @@ export function GraphCanvas({ data, layout, view, onSelect, onDrawn }: Props) {
     const before = previous.current;
     previous.current = v;
     const wasAggregated = aggregatedRef.current;
-    const agg = v.grouping === "namespaces" || (v.grouping === "auto" && v.selected === null && (camera.ratio > AGGREGATE_RATIO || (data.nodes.length > BIG && camera.ratio > 0.45)));
+    const agg = v.grouping === "namespaces" || (v.grouping === "auto" && v.selected === null && zoomedOut(camera.ratio, data.nodes.length));
     aggregatedRef.current = agg;
     container.current!.dataset["aggregated"] = String(agg);
     const onlySelection =
@@ -252,7 +250,7 @@ export function GraphCanvas({ data, layout, view, onSelect, onDrawn }: Props) {
       const { width, height } = sigma.getDimensions();
       const at = d ? sigma.graphToViewport(d) : null;
       const outside = !at || at.x < 0 || at.y < 0 || at.x > width || at.y > height;
-      if (d && (outside || wasAggregated)) camera.setState({ x: d.x, y: d.y, ratio: Math.min(camera.ratio, 0.45) });
+      if (d && (outside || wasAggregated)) camera.setState({ x: d.x, y: d.y, ratio: Math.min(camera.ratio, BIG_WORKLOAD_RATIO) });
     }
   }, [view, data]);
 
