@@ -10,13 +10,18 @@ import type { ClusterRuntime, KindRuntime, RuntimeStatus } from "../api/runtime.
 import type { KindStatus } from "../sync/source.js";
 import type { ClusterSyncRunner } from "./ClusterSyncRunner.js";
 
+/** What the status reads of the runner: its status, and the current term's analysis. */
+export type RunnerView = Pick<ClusterSyncRunner, "status" | "sync">;
+/** What the status reads of the event poller: whether a generation of the cluster is in the database. */
+export type PollerView = Pick<EventPoller, "hasGeneration">;
+
 /** The runtime status of one cluster's runner; `accepting` turns false when shutdown begins. */
-export function runtimeStatus(runner: ClusterSyncRunner, poller: EventPoller, accepting: () => boolean): RuntimeStatus {
+export function runtimeStatus(runner: RunnerView, poller: PollerView, accepting: () => boolean): RuntimeStatus {
   return { accepting, clusters: () => [clusterRuntime(runner, poller)] };
 }
 
 /** The runner's status now, as the API reports it. */
-function clusterRuntime(runner: ClusterSyncRunner, poller: EventPoller): ClusterRuntime {
+function clusterRuntime(runner: RunnerView, poller: PollerView): ClusterRuntime {
   const r = runner.status();
   const s = r.sync;
   const kinds = r.sourceStatus?.kinds ?? [];
