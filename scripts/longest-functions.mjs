@@ -44,6 +44,8 @@ function functionName(node, sf) {
     return text(parent.name);
   }
   if (ts.isCallExpression(parent)) return `(callback to ${text(parent.expression).slice(0, 40)})`;
+  // Returned or passed elsewhere: named after the function that holds it.
+  for (let p = parent; p; p = p.parent) if (isFunction(p)) return `${functionName(p, sf)} > (anonymous)`;
   return "(anonymous)";
 }
 
