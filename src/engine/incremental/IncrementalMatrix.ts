@@ -26,6 +26,7 @@
  * that does not compile cleanly, a new address family) apply() answers `fallback` with the reason
  * and the caller recomputes from scratch.
  */
+import { compileWorld } from "../compile/compileWorld.js";
 import { rulesFor, type CompiledRule, type CompiledNamespace, type CompiledNetworkPolicy, type CompiledPeer, type CompiledPod, type CompiledWorld, type Direction, type SelectorPeer } from "../compile/model.js";
 import type { Diagnostic } from "../diagnostics.js";
 import { externalEndpoint, podEndpoint, type Endpoint } from "../eval/endpoint.js";
@@ -35,15 +36,25 @@ import { tieredPoliciesFor, tieredPolicySelectsPod } from "../eval/tiers.js";
 import type { ClassMatrix } from "../matrix/buildMatrix.js";
 import { classRanges, relevantNamedPortsKey } from "../matrix/classes.js";
 import { classSignatures } from "../matrix/classSignature.js";
-import type { PodKey, PolicyKey } from "../model/ids.js";
-import type { NetworkPolicyInput } from "../model/input.js";
+import { podKey, policyKey, type PodKey, type PolicyKey } from "../model/ids.js";
+import type { NamespaceInput, NetworkPolicyInput, PodInput } from "../model/input.js";
 import type { IpRange } from "../net/ip.js";
 import { ConnectionSet } from "../ports/ConnectionSet.js";
-import { planChange, selectorPeerFromInputs, type ChangePlan } from "./changePlan.js";
-import { groupKeyOf, ipGroupKey, namesOf } from "./keys.js";
-import type { ChangePair, Fallback, WorldChange } from "./types.js";
+import { spliceWorld } from "../whatif/splice.js";
 
-export type { ChangePair, Fallback, WorldChange } from "./types.js";
+/** One object's versions around a change: before only (deleted), after only (created), both (updated). */
+export interface ChangePair<T> {
+  readonly before: T | undefined;
+  readonly after: T | undefined;
+}
+
+export interface WorldChange {
+  readonly namespaces?: readonly ChangePair<NamespaceInput>[];
+  readonly pods?: readonly ChangePair<PodInput>[];
+  readonly networkPolicies?: readonly ChangePair<NetworkPolicyInput>[];
+  /** Cluster-scoped policies created, updated or deleted: recomputed from scratch (see the header). */
+  readonly tieredPolicies?: number;
+}
 
 export interface SigClass {
   readonly sig: string;
@@ -79,9 +90,26 @@ export interface IncrementalUpdate {
   readonly stats: { readonly touchedPods: number; readonly evaluatedPairs: number; readonly changedConnections: number };
 }
 
+export interface Fallback {
+  readonly method: "fallback";
+  readonly reason: string;
+}
+
 const DIRECTIONS: readonly Direction[] = ["ingress", "egress"];
 /** Cached rule-toward-class port sets kept across changes before the cache starts over (signatures of removed classes stay in it). */
 const MAX_PORTS_ENTRIES = 1_000_000;
+
+function ipGroupKey(peer: Extract<CompiledPeer, { kind: "ipBlock" }>): string {
+  return `ipBlock(${peer.set.ranges.map((r) => `${r.family}:${r.start}-${r.end}`).join(",")})`;
+}
+
+function npKey(p: NetworkPolicyInput): PolicyKey {
+  return policyKey({ kind: "NetworkPolicy", namespace: p.namespace, name: p.name });
+}
+
+function groupKeyOf(peer: CompiledPeer): string {
+  return peer.kind === "selector" ? peer.matchKey : ipGroupKey(peer);
+}
 
 function addCount(m: Map<string, number>, k: string, by: number): { before: number; after: number } {
   const before = m.get(k) ?? 0;
@@ -102,6 +130,19 @@ function indexDelete<K, V>(m: Map<K, Set<V>>, k: K, v: V): void {
   if (!s) return;
   s.delete(v);
   if (s.size === 0) m.delete(k);
+}
+
+/** Named ports a policy's effective rules mention (the names classes.ts distinguishes pods by). */
+function namesOf(p: CompiledNetworkPolicy): string[] {
+  const out: string[] = [];
+  for (const rules of [p.ingress, p.egress]) for (const r of rules ?? []) if (r.ports !== "any") for (const port of r.ports) if (port.kind === "named") out.push(port.name);
+  return out;
+}
+
+function sameLabels(a: Readonly<Record<string, string>>, b: Readonly<Record<string, string>>): boolean {
+  const ka = Object.keys(a);
+  if (ka.length !== Object.keys(b).length) return false;
+  return ka.every((k) => a[k] === b[k]);
 }
 
 export class IncrementalMatrix {
@@ -211,43 +252,110 @@ export class IncrementalMatrix {
    * builds a new IncrementalMatrix from that.
    */
   apply(change: WorldChange): IncrementalUpdate | Fallback {
-    const { world, groupCount, nameCount, podFamilies, ipGroups } = this;
-    const plan = planChange({ world, groupCount, nameCount, podFamilies, ipGroups }, change);
-    if (plan.method === "fallback") return plan;
-    // Removed pods as the world holds them before the patch (their namespaces, for the index).
-    const removedPods = [...plan.podRemoved].flatMap((k) => world.podByKey.get(k) ?? []);
-    // --- from here on the state changes ------------------------------------------------------------------
-    const next = this.patchWorld(plan);
-    this.commitCounts(plan, next);
-    const { touched, changedPods } = this.touchedPods(plan, next, removedPods);
-    const { added, membersChanged, emptied } = this.reclassify(touched, changedPods, next.podByKey);
-    const connections: ConnectionChange[] = [];
-    const removedClasses = this.dropEmptied(emptied, added, connections);
-    const survivors = [...membersChanged].filter((s) => !added.has(s) && !emptied.has(s)).map((s) => this.classes.get(s)!);
-    const pairs = this.pairsToEvaluate(plan, added);
-    const evaluatedPairs = this.evaluatePairs(pairs, next, connections);
-    const extra = plan.diagnostics;
-    if (extra.length > 0) this.diagnostics = [...this.diagnostics, ...extra];
-    return {
-      method: "incremental",
-      world: next,
-      diagnostics: this.diagnostics,
-      addedClasses: [...added.values()],
-      removedClasses,
-      changedMembers: survivors,
-      connections,
-      stats: { touchedPods: touched.size, evaluatedPairs, changedConnections: connections.length },
-    };
-  }
+    const fallback = (reason: string): Fallback => ({ method: "fallback", reason });
+    if ((change.tieredPolicies ?? 0) > 0) return fallback("a cluster-scoped policy changed");
+    const W = this.world;
+    const nsPairs = change.namespaces ?? [];
+    const podPairs = change.pods ?? [];
+    const npPairs = change.networkPolicies ?? [];
+    for (const p of nsPairs) if (!p.before || !p.after || p.before.name !== p.after.name) return fallback("a namespace was created or deleted");
 
-  /**
-   * The world after the change. The pod list and index are patched in place (see the constructor):
-   * untouched pods are shared; a removed pod's slot takes an added one or the last pod.
-   */
-  private patchWorld(plan: ChangePlan): CompiledWorld {
-    const { podRemoved, podAdded, nsChanged, namespaceByName } = plan;
-    const pods = this.world.pods as CompiledPod[];
-    const podByKey = this.world.podByKey as Map<PodKey, CompiledPod>;
+    // --- compile the changed objects -------------------------------------------------------------
+    const after = compileWorld({
+      namespaces: nsPairs.map((p) => p.after!),
+      pods: podPairs.flatMap((p) => (p.after ? [p.after] : [])),
+      networkPolicies: npPairs.flatMap((p) => (p.after ? [p.after] : [])),
+    });
+    if (after.diagnostics.length > 0) return fallback("a changed object has diagnostics");
+    const changedObjects = new Set<string>();
+    for (const p of nsPairs) changedObjects.add(`Namespace ${p.after!.name}`);
+    for (const p of podPairs) for (const v of [p.before, p.after]) if (v) changedObjects.add(`Pod ${v.namespace}/${v.name}`);
+    for (const p of npPairs) for (const v of [p.before, p.after]) if (v) changedObjects.add(`NetworkPolicy ${v.namespace}/${v.name}`);
+
+    // --- namespaces --------------------------------------------------------------------------------
+    const nsChanged = new Map<string, CompiledNamespace>();
+    for (const p of nsPairs) {
+      const old = W.namespaceByName.get(p.after!.name);
+      const compiled = after.world.namespaceByName.get(p.after!.name)!;
+      if (!old || !old.defined) return fallback("a namespace was created");
+      if (!sameLabels(old.labels, compiled.labels)) nsChanged.set(old.name, { ...old, labels: compiled.labels });
+    }
+
+    // --- policies ------------------------------------------------------------------------------------
+    const beforeKeys = new Set<PolicyKey>();
+    for (const p of npPairs) if (p.before) beforeKeys.add(npKey(p.before));
+    const upserts = after.world.networkPolicies;
+    for (const p of upserts) if (!beforeKeys.has(p.key) && W.networkPolicies.some((q) => q.key === p.key)) return fallback("two policies of one name");
+    const deletes = [...beforeKeys].filter((k) => !upserts.some((p) => p.key === k));
+    const spliced = spliceWorld(W, { upserts, deletes });
+    if (spliced.missing.length > 0) return fallback("a deleted policy was not in the world");
+    // Peers (every peer compileWorld keeps, also those of rules outside policyTypes) and named ports, per version.
+    const peerDelta = new Map<string, number>();
+    const nameDelta = new Map<string, number>();
+    const changedKeys = new Set(spliced.changes.map((c) => c.key));
+    // Every pair, also those splice found equal: a version can differ only in peers of rules outside
+    // its policyTypes, which compileWorld keeps (they split classes) though they decide nothing.
+    {
+      for (const p of npPairs) {
+        for (const [input, sign] of [
+          [p.before, -1],
+          [p.after, 1],
+        ] as const) {
+          if (!input) continue;
+          const one = compileWorld({ namespaces: [], pods: [], networkPolicies: [input] });
+          for (const peer of one.world.peers) peerDelta.set(groupKeyOf(peer), (peerDelta.get(groupKeyOf(peer)) ?? 0) + sign);
+          for (const q of one.world.networkPolicies) for (const n of namesOf(q)) nameDelta.set(n, (nameDelta.get(n) ?? 0) + sign);
+        }
+      }
+    }
+    for (const [n, d] of nameDelta) {
+      const now = this.nameCount.get(n) ?? 0;
+      if (d !== 0 && (now === 0) !== (now + d === 0)) return fallback("the named ports that rules mention changed");
+    }
+    const addedGroups: SelectorPeer[] = [];
+    const removedGroups: string[] = [];
+    for (const [k, d] of peerDelta) {
+      const now = this.groupCount.get(k) ?? 0;
+      if (d === 0 || (now === 0) === (now + d === 0)) continue;
+      if (k.startsWith("ipBlock(")) return fallback("the set of ipBlocks changed");
+      if (now === 0) {
+        const peer = [...spliced.newVersions.flatMap((v) => [...(v.ingress ?? []), ...(v.egress ?? [])])].flatMap((r) => (r.peers === "any" ? [] : r.peers)).find((x) => x.kind === "selector" && x.matchKey === k);
+        // A peer of a rule outside policyTypes (compiled away): find it in its own compile.
+        const found = peer ?? this.selectorPeerFromInputs(npPairs, k);
+        if (!found || found.kind !== "selector") return fallback("a new peer group could not be resolved");
+        addedGroups.push(found);
+      } else removedGroups.push(k);
+    }
+
+    // --- pods ------------------------------------------------------------------------------------------
+    const namespaceByName = nsChanged.size > 0 ? new Map(spliced.world.namespaceByName) : spliced.world.namespaceByName;
+    let namespaces = spliced.world.namespaces;
+    if (nsChanged.size > 0) {
+      namespaces = namespaces.map((n) => nsChanged.get(n.name) ?? n);
+      for (const n of nsChanged.values()) (namespaceByName as Map<string, CompiledNamespace>).set(n.name, n);
+    }
+    const podRemoved = new Set<PodKey>();
+    for (const p of podPairs) if (p.before) podRemoved.add(podKey(p.before));
+    const podAdded = after.world.pods;
+    for (const p of podAdded) {
+      if (!podRemoved.has(p.key) && W.podByKey.has(p.key)) return fallback("two pods of one name");
+      if (!namespaceByName.has(p.namespace.name)) return fallback("a pod in a namespace the world does not have");
+    }
+    const familyDelta = new Map<string, number>();
+    for (const k of podRemoved) {
+      const ip = W.podByKey.get(k)?.ip;
+      if (ip) familyDelta.set(String(ip.family), (familyDelta.get(String(ip.family)) ?? 0) - 1);
+    }
+    for (const p of podAdded) if (p.ip) familyDelta.set(String(p.ip.family), (familyDelta.get(String(p.ip.family)) ?? 0) + 1);
+    for (const [f, d] of familyDelta) {
+      const now = this.podFamilies.get(f) ?? 0;
+      if (d !== 0 && f !== "4" && (now === 0) !== (now + d === 0) && ![...this.ipGroups.values()].some((x) => x.set.families().has(Number(f) as 4 | 6)))
+        return fallback("an address family appeared or disappeared");
+    }
+    // The pod list: untouched pods are shared; a removed pod's slot takes an added one or the last pod.
+    const pods = W.pods as CompiledPod[];
+    const podByKey = W.podByKey as Map<PodKey, CompiledPod>;
+    const removedPods = [...podRemoved].flatMap((k) => W.podByKey.get(k) ?? []);
     if (podRemoved.size > 0 || podAdded.length > 0 || nsChanged.size > 0) {
       const holes: number[] = [];
       for (const k of podRemoved) {
@@ -285,44 +393,35 @@ export class IncrementalMatrix {
           podByKey.set(k, q);
         }
     }
-    return { ...plan.spliced.world, namespaces: plan.namespaces, namespaceByName, pods, podByKey };
-  }
+    const next: CompiledWorld = { ...spliced.world, namespaces, namespaceByName, pods, podByKey };
 
-  /** Applies the plan's count deltas to the indexes, and makes `next` the current world. */
-  private commitCounts(plan: ChangePlan, next: CompiledWorld): void {
-    for (const [k, d] of plan.peerDelta) addCount(this.groupCount, k, d);
-    for (const g of plan.addedGroups) this.selectorGroups.set(g.matchKey, g);
-    for (const k of plan.removedGroups) this.selectorGroups.delete(k);
-    for (const [n, d] of plan.nameDelta) addCount(this.nameCount, n, d);
-    for (const [f, d] of plan.familyDelta) addCount(this.podFamilies, f, d);
-    if (plan.addedGroups.length > 0 || plan.removedGroups.length > 0) this.nsGroups.clear();
-    for (const n of plan.nsChanged.keys()) this.nsGroups.delete(n);
+    // --- from here on the state changes ------------------------------------------------------------------
+    for (const [k, d] of peerDelta) addCount(this.groupCount, k, d);
+    for (const g of addedGroups) this.selectorGroups.set(g.matchKey, g);
+    for (const k of removedGroups) this.selectorGroups.delete(k);
+    for (const [n, d] of nameDelta) addCount(this.nameCount, n, d);
+    for (const [f, d] of familyDelta) addCount(this.podFamilies, f, d);
+    if (addedGroups.length > 0 || removedGroups.length > 0) this.nsGroups.clear();
+    for (const n of nsChanged.keys()) this.nsGroups.delete(n);
     this.world = next;
-    this.diagnostics = this.diagnostics.filter((d) => !plan.changedObjects.has(d.object));
-  }
+    this.diagnostics = this.diagnostics.filter((d) => !changedObjects.has(d.object));
 
-  /**
-   * Pods whose signature may change (header, point 3): changed pods, pods of namespaces whose labels
-   * changed, pods a changed policy selects (either version), pods of peer groups that appear or go.
-   */
-  private touchedPods(plan: ChangePlan, next: CompiledWorld, removedPods: readonly CompiledPod[]): { touched: Set<PodKey>; changedPods: Set<PodKey> } {
-    const { podRemoved, podAdded, spliced } = plan;
-    const podByKey = next.podByKey;
+    // Pods whose signature may change.
     const touched = new Set<PodKey>([...podRemoved, ...podAdded.map((p) => p.key)]);
     const changedPods = new Set(touched);
     for (const p of removedPods) indexDelete(this.nsPods, p.namespace.name, p.key);
     for (const p of podAdded) indexAdd(this.nsPods, p.namespace.name, p.key);
     const podsOf = (ns: string) => this.nsPods.get(ns) ?? [];
-    for (const name of plan.nsChanged.keys()) for (const k of podsOf(name)) touched.add(k);
+    for (const name of nsChanged.keys()) for (const k of podsOf(name)) touched.add(k);
     const versions = [...spliced.oldVersions, ...spliced.newVersions];
     for (const v of versions) for (const k of podsOf(v.namespace)) if (policySelectsPod(v, podByKey.get(k)!)) touched.add(k);
-    const groupsMoved = [...plan.addedGroups, ...plan.removedGroups.map((k) => this.removedGroupPeer(k, spliced.oldVersions, plan.npPairs))];
+    const groupsMoved = [...addedGroups, ...removedGroups.map((k) => this.removedGroupPeer(k, spliced.oldVersions, npPairs))];
     for (const g of groupsMoved) {
       if (!g) {
-        for (const p of next.pods) touched.add(p.key);
+        for (const p of pods) touched.add(p.key);
         break;
       }
-      for (const ns of next.namespaces) {
+      for (const ns of namespaces) {
         if (!selectorPeerMatchesNamespace(g, ns)) continue;
         for (const k of podsOf(ns.name)) {
           const p = podByKey.get(k)!;
@@ -330,14 +429,8 @@ export class IncrementalMatrix {
         }
       }
     }
-    return { touched, changedPods };
-  }
 
-  /**
-   * Moves each touched pod to the class of its new signature (creating classes as needed): the
-   * classes added, those whose members changed, and those left empty.
-   */
-  private reclassify(touched: ReadonlySet<PodKey>, changedPods: ReadonlySet<PodKey>, podByKey: ReadonlyMap<PodKey, CompiledPod>): { added: Map<string, SigClass>; membersChanged: Set<string>; emptied: Set<string> } {
+    // --- reclassify ------------------------------------------------------------------------------------------
     const added = new Map<string, SigClass>();
     const membersChanged = new Set<string>();
     const emptied = new Set<string>();
@@ -371,11 +464,7 @@ export class IncrementalMatrix {
       this.addClass(created);
       added.set(created.sig, created);
     }
-    return { added, membersChanged, emptied };
-  }
-
-  /** Removes the emptied classes (their connections reported as gone), except those created and emptied by this change (never reported). */
-  private dropEmptied(emptied: ReadonlySet<string>, added: Map<string, SigClass>, connections: ConnectionChange[]): string[] {
+    const connections: ConnectionChange[] = [];
     const removedClasses: string[] = [];
     for (const sig of emptied) {
       if (added.has(sig)) {
@@ -386,14 +475,9 @@ export class IncrementalMatrix {
       removedClasses.push(sig);
       this.removeClass(sig, connections);
     }
-    return removedClasses;
-  }
+    const survivors = [...membersChanged].filter((s) => !added.has(s) && !emptied.has(s)).map((s) => this.classes.get(s)!);
 
-  /**
-   * The class pairs to evaluate (dst -> srcs): every pair of an added class, and for a class naming
-   * a changed policy, its side toward what a peer of either version matches (header, point 2).
-   */
-  private pairsToEvaluate(plan: ChangePlan, added: ReadonlyMap<string, SigClass>): Map<string, Set<string>> {
+    // --- pairs to evaluate ------------------------------------------------------------------------------------
     const pairs = new Map<string, Set<string>>(); // dst -> srcs
     const pair = (src: string, dst: string) => indexAdd(pairs, dst, src);
     const all = [...this.classes.keys()];
@@ -402,15 +486,25 @@ export class IncrementalMatrix {
         pair(o, c);
         pair(c, o);
       }
-    const oldByKey = new Map(plan.spliced.oldVersions.map((v) => [v.key, v]));
-    const newByKey = new Map(plan.spliced.newVersions.map((v) => [v.key, v]));
-    for (const key of plan.changedKeys) for (const dir of DIRECTIONS) for (const sig of this.classesOfPolicy[dir].get(key) ?? []) this.sides[dir].delete(sig);
-    for (const key of plan.changedKeys) {
+    const oldByKey = new Map(spliced.oldVersions.map((v) => [v.key, v]));
+    const newByKey = new Map(spliced.newVersions.map((v) => [v.key, v]));
+    for (const key of changedKeys) for (const dir of DIRECTIONS) for (const sig of this.classesOfPolicy[dir].get(key) ?? []) this.sides[dir].delete(sig);
+    for (const key of changedKeys) {
       const vs = [oldByKey.get(key), newByKey.get(key)].filter((v): v is CompiledNetworkPolicy => v !== undefined);
       for (const dir of DIRECTIONS) {
         const subjects = this.classesOfPolicy[dir].get(key);
         if (!subjects || subjects.size === 0) continue;
-        const targets = this.changedRuleTargets(vs, dir);
+        let targets: Iterable<string> | "all" = new Set<string>();
+        for (const v of vs) {
+          for (const r of rulesFor(v, dir) ?? []) {
+            if (r.peers === "any") {
+              targets = "all";
+              break;
+            }
+            for (const x of r.peers) for (const t of this.classesOfGroup.get(groupKeyOf(x)) ?? []) (targets as Set<string>).add(t);
+          }
+          if (targets === "all") break;
+        }
         const list = targets === "all" ? all : [...targets];
         for (const s of subjects) {
           if (added.has(s)) continue;
@@ -419,27 +513,63 @@ export class IncrementalMatrix {
         }
       }
     }
-    return pairs;
-  }
 
-  /** The classes a peer of the versions' rules for a direction matches, or "all" when a rule has no peer list. */
-  private changedRuleTargets(vs: readonly CompiledNetworkPolicy[], dir: Direction): Set<string> | "all" {
-    const targets = new Set<string>();
-    for (const v of vs)
-      for (const r of rulesFor(v, dir) ?? []) {
-        if (r.peers === "any") return "all";
-        for (const x of r.peers) for (const t of this.classesOfGroup.get(groupKeyOf(x)) ?? []) targets.add(t);
+    // --- evaluate -----------------------------------------------------------------------------------------------
+    const endpointMemo = new Map<string, Endpoint>();
+    const endpointOf = (sig: string): Endpoint => {
+      let e = endpointMemo.get(sig);
+      if (!e) {
+        const c = this.classes.get(sig)!;
+        const r = c.ranges[0];
+        e = c.kind === "pod" ? podEndpoint(podByKey.get(c.rep!)!) : externalEndpoint({ family: r!.family, value: r!.start });
+        endpointMemo.set(sig, e);
       }
-    return targets;
-  }
-
-  /** Evaluates the pairs on the new world and records the connections that changed; returns how many pairs were evaluated. */
-  private evaluatePairs(pairs: ReadonlyMap<string, ReadonlySet<string>>, next: CompiledWorld, connections: ConnectionChange[]): number {
-    const endpointOf = this.endpointMemo(next);
+      return e;
+    };
+    // One side of a pair, as evaluateDirection computes it; for subjects no cluster-scoped policy
+    // applies to, from the subject's isolating rules (found once per class) and what each rule's
+    // ports admit toward the destination class (once per rule and class).
+    // Keyed by the signature strings themselves (their hashes are cached; a concatenated key of these long strings is hashed anew each time).
+    // Both are kept across changes: a side depends only on the policies the signature names (entries
+    // of classes naming a changed policy are dropped above), what a rule admits toward a class only on
+    // the rule (a changed policy's rules are new objects) and the named ports the signature names.
+    const sides = this.sides;
+    const sideOf = (dir: Direction, sig: string, e: Endpoint) => {
+      let hit = sides[dir].get(sig);
+      if (hit === undefined) {
+        if (e.kind !== "pod") hit = "open";
+        else if (tieredPoliciesFor(next, e, dir).length > 0) hit = "tiered";
+        else {
+          const isolating = isolatingPolicies(next, e, dir);
+          hit = isolating.length === 0 ? "open" : isolating.flatMap((p) => rulesFor(p, dir)!);
+        }
+        sides[dir].set(sig, hit);
+      }
+      return hit;
+    };
     if (this.portsEntries > MAX_PORTS_ENTRIES) {
       this.portsMemo = new WeakMap();
       this.portsEntries = 0;
     }
+    const portsMemo = this.portsMemo;
+    const portsToward = (rule: CompiledRule, dstSig: string, dstEndpoint: Endpoint) => {
+      let m = portsMemo.get(rule);
+      if (!m) portsMemo.set(rule, (m = new Map()));
+      let hit = m.get(dstSig);
+      if (!hit) {
+        m.set(dstSig, (hit = rulePortsToward(rule, destinationNamedPorts(dstEndpoint))));
+        this.portsEntries++;
+      }
+      return hit;
+    };
+    const sideConn = (dir: Direction, subjectSig: string, subject: Endpoint, other: Endpoint, dstSig: string, dstEndpoint: Endpoint): ConnectionSet => {
+      const side = sideOf(dir, subjectSig, subject);
+      if (side === "open") return ConnectionSet.ALL;
+      if (side === "tiered") return dir === "ingress" ? evaluateDirection(next, dir, other, subject).allowed : evaluateDirection(next, dir, subject, other).allowed;
+      let out = ConnectionSet.NONE;
+      for (const rule of side) if (rulePeerMatching(rule, other) !== undefined) out = out.union(portsToward(rule, dstSig, dstEndpoint));
+      return out;
+    };
     let evaluatedPairs = 0;
     for (const [dst, srcs] of pairs) {
       const dc = this.classes.get(dst)!;
@@ -449,8 +579,8 @@ export class IncrementalMatrix {
         if (dc.kind === "external" && sc.kind === "external") continue;
         evaluatedPairs++;
         const se = endpointOf(src);
-        let conn = this.sideConn(next, "ingress", dst, de, se, dst, de);
-        if (!conn.isEmpty()) conn = conn.intersect(this.sideConn(next, "egress", src, se, de, dst, de));
+        let conn = sideConn("ingress", dst, de, se, dst, de);
+        if (!conn.isEmpty()) conn = conn.intersect(sideConn("egress", src, se, de, dst, de));
         const before = this.incoming.get(dst)?.get(src);
         if (conn.isEmpty()) {
           if (before === undefined) continue;
@@ -462,72 +592,18 @@ export class IncrementalMatrix {
         }
       }
     }
-    return evaluatedPairs;
-  }
-
-  /** A representative endpoint per class signature, for this change (a pod class's rep, an external class's first address). */
-  private endpointMemo(next: CompiledWorld): (sig: string) => Endpoint {
-    const memo = new Map<string, Endpoint>();
-    return (sig) => {
-      let e = memo.get(sig);
-      if (!e) {
-        const c = this.classes.get(sig)!;
-        const r = c.ranges[0];
-        e = c.kind === "pod" ? podEndpoint(next.podByKey.get(c.rep!)!) : externalEndpoint({ family: r!.family, value: r!.start });
-        memo.set(sig, e);
-      }
-      return e;
+    const extra = after.diagnostics;
+    if (extra.length > 0) this.diagnostics = [...this.diagnostics, ...extra];
+    return {
+      method: "incremental",
+      world: next,
+      diagnostics: this.diagnostics,
+      addedClasses: [...added.values()],
+      removedClasses,
+      changedMembers: survivors,
+      connections,
+      stats: { touchedPods: touched.size, evaluatedPairs, changedConnections: connections.length },
     };
-  }
-
-  /**
-   * One side of a pair, as evaluateDirection computes it; for subjects no cluster-scoped policy
-   * applies to, from the subject's isolating rules (found once per class, sideOf) and what each
-   * rule's ports admit toward the destination class (once per rule and class, portsToward).
-   */
-  private sideConn(next: CompiledWorld, dir: Direction, subjectSig: string, subject: Endpoint, other: Endpoint, dstSig: string, dstEndpoint: Endpoint): ConnectionSet {
-    const side = this.sideOf(next, dir, subjectSig, subject);
-    if (side === "open") return ConnectionSet.ALL;
-    if (side === "tiered") return dir === "ingress" ? evaluateDirection(next, dir, other, subject).allowed : evaluateDirection(next, dir, subject, other).allowed;
-    let out = ConnectionSet.NONE;
-    for (const rule of side) if (rulePeerMatching(rule, other) !== undefined) out = out.union(this.portsToward(rule, dstSig, dstEndpoint));
-    return out;
-  }
-
-  /**
-   * A subject class's side for a direction: "open", "tiered" (evaluated whole), or its isolating
-   * rules. Keyed by the signature strings themselves (their hashes are cached; a concatenated key of
-   * these long strings is hashed anew each time). Kept across changes: a side depends only on the
-   * policies the signature names (entries of classes naming a changed policy are dropped in
-   * pairsToEvaluate).
-   */
-  private sideOf(next: CompiledWorld, dir: Direction, sig: string, e: Endpoint): readonly CompiledRule[] | "open" | "tiered" {
-    let hit = this.sides[dir].get(sig);
-    if (hit === undefined) {
-      if (e.kind !== "pod") hit = "open";
-      else if (tieredPoliciesFor(next, e, dir).length > 0) hit = "tiered";
-      else {
-        const isolating = isolatingPolicies(next, e, dir);
-        hit = isolating.length === 0 ? "open" : isolating.flatMap((p) => rulesFor(p, dir)!);
-      }
-      this.sides[dir].set(sig, hit);
-    }
-    return hit;
-  }
-
-  /**
-   * What a rule's ports admit toward a destination class, kept across changes: it depends only on
-   * the rule (a changed policy's rules are new objects) and the named ports the signature names.
-   */
-  private portsToward(rule: CompiledRule, dstSig: string, dstEndpoint: Endpoint): ConnectionSet {
-    let m = this.portsMemo.get(rule);
-    if (!m) this.portsMemo.set(rule, (m = new Map()));
-    let hit = m.get(dstSig);
-    if (!hit) {
-      m.set(dstSig, (hit = rulePortsToward(rule, destinationNamedPorts(dstEndpoint))));
-      this.portsEntries++;
-    }
-    return hit;
   }
 
   /** The signature classSignatures gives the class of `pod` in the current world, and what the indexes need. */
@@ -576,11 +652,22 @@ export class IncrementalMatrix {
     return hit;
   }
 
+  /** A selector peer with this match key among the compiled versions of the changed inputs (rules outside policyTypes included). */
+  private selectorPeerFromInputs(pairs: readonly ChangePair<NetworkPolicyInput>[], matchKey: string): SelectorPeer | undefined {
+    for (const p of pairs)
+      for (const input of [p.after, p.before]) {
+        if (!input) continue;
+        const found = compileWorld({ namespaces: [], pods: [], networkPolicies: [input] }).world.peers.find((x) => x.kind === "selector" && x.matchKey === matchKey);
+        if (found) return found as SelectorPeer;
+      }
+    return undefined;
+  }
+
   private removedGroupPeer(matchKey: string, oldVersions: readonly CompiledNetworkPolicy[], pairs: readonly ChangePair<NetworkPolicyInput>[]): SelectorPeer | undefined {
     const known = this.selectorGroups.get(matchKey);
     if (known) return known;
     for (const v of oldVersions) for (const r of [...(v.ingress ?? []), ...(v.egress ?? [])]) if (r.peers !== "any") for (const x of r.peers) if (x.kind === "selector" && x.matchKey === matchKey) return x;
-    return selectorPeerFromInputs(pairs, matchKey);
+    return this.selectorPeerFromInputs(pairs, matchKey);
   }
 
   private addClass(c: SigClass): void {
