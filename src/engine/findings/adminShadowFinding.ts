@@ -9,7 +9,7 @@ import { describeTierRule } from "../explain/describe.js";
 import { formatPolicy, formatWorkload } from "../model/ids.js";
 import { formatIpRange } from "../net/ip.js";
 import { ConnectionSet } from "../ports/ConnectionSet.js";
-import type { Attribution, DeniedPair, RuleShadow } from "./adminShadow.js";
+import type { Attribution, DeniedPair, RuleShadow } from "./adminShadowTypes.js";
 import { listText, policyObject, type FindingsContext } from "./context.js";
 import type { Finding, FindingObject } from "./types.js";
 

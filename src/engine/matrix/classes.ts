@@ -43,24 +43,44 @@ export interface EndpointClasses {
   readonly groupClasses: readonly (readonly number[])[];
 }
 
+/** The classes of a world: pod classes by shape signature, IP class and named ports, then the external classes. */
 export function buildEndpointClasses(world: CompiledWorld): EndpointClasses {
   const partition = buildIpPartition(world);
   const index = new SelectorIndex(world);
-  const shapeCount = index.shapes.length;
-  const shapeIngress: number[][] = Array.from({ length: shapeCount }, () => []);
-  const shapeEgress: number[][] = Array.from({ length: shapeCount }, () => []);
-  const shapePeers: number[][] = Array.from({ length: shapeCount }, () => []);
-  const shapeTierIngress: number[][] = Array.from({ length: shapeCount }, () => []);
-  const shapeTierEgress: number[][] = Array.from({ length: shapeCount }, () => []);
+  const lists = shapeLists(index.shapes.length);
+  addPolicySubjects(world, index, lists);
+  const { groupOfPeer, selectorGroups } = peerGroups(world, partition);
+  addPeerMatches(world, index, selectorGroups, lists.peers);
+  const { classes, classOfPod } = podClasses(world, index, partition, lists, shapeSignatures(index, lists, world.tieredPolicies.length > 0));
+  addExternalClasses(classes, partition);
+  const groupClasses = peerGroupClasses(classes, index, lists.peers, partition, selectorGroups.length);
+  return { classes, classOfPod, partition, groupOfPeer, groupClasses };
+}
 
+/** Per selector shape (SelectorIndex): the policies selecting it per direction, tiered ones too, and the peer groups matching it. */
+interface ShapeLists {
+  readonly ingress: number[][];
+  readonly egress: number[][];
+  readonly peers: number[][];
+  readonly tierIngress: number[][];
+  readonly tierEgress: number[][];
+}
+
+function shapeLists(shapeCount: number): ShapeLists {
+  const lists = () => Array.from({ length: shapeCount }, (): number[] => []);
+  return { ingress: lists(), egress: lists(), peers: lists(), tierIngress: lists(), tierEgress: lists() };
+}
+
+/** Adds each policy to the shapes it selects, per direction: NetworkPolicies, then tiered policies. */
+function addPolicySubjects(world: CompiledWorld, index: SelectorIndex, lists: ShapeLists): void {
   for (const policy of world.networkPolicies) {
     const ns = world.namespaceByName.get(policy.namespace)!;
     // Indexed loops over selected shapes (here and below): they run once per (selector, shape),
     // mostly before the optimiser has kicked in, where for-of allocates an iterator result per step.
     const selected = index.select(ns, policy.podSelector);
     for (let i = 0; i < selected.length; i++) {
-      if (policy.ingress) shapeIngress[selected[i]!]!.push(policy.index);
-      if (policy.egress) shapeEgress[selected[i]!]!.push(policy.index);
+      if (policy.ingress) lists.ingress[selected[i]!]!.push(policy.index);
+      if (policy.egress) lists.egress[selected[i]!]!.push(policy.index);
     }
   }
 
@@ -70,13 +90,15 @@ export function buildEndpointClasses(world: CompiledWorld): EndpointClasses {
     for (const ns of index.namespacesMatching(policy.subject.namespaceSelector)) {
       const selected = index.select(ns, policy.subject.podSelector);
       for (let i = 0; i < selected.length; i++) {
-        if (policy.ingress.length > 0) shapeTierIngress[selected[i]!]!.push(policy.index);
-        if (policy.egress.length > 0) shapeTierEgress[selected[i]!]!.push(policy.index);
+        if (policy.ingress.length > 0) lists.tierIngress[selected[i]!]!.push(policy.index);
+        if (policy.egress.length > 0) lists.tierEgress[selected[i]!]!.push(policy.index);
       }
     }
   }
+}
 
-  // Selector peers that match the same pods share one group; ipBlock groups follow them.
+/** Peer groups: selector peers that match the same pods share one group; ipBlock groups follow them. */
+function peerGroups(world: CompiledWorld, partition: IpPartition): { groupOfPeer: Int32Array; selectorGroups: SelectorPeer[] } {
   const groupOfPeer = new Int32Array(world.peers.length).fill(-1);
   const selectorGroups: SelectorPeer[] = [];
   const groupByMatchKey = new Map<string, number>();
@@ -92,7 +114,11 @@ export function buildEndpointClasses(world: CompiledWorld): EndpointClasses {
   }
   const selectorGroupCount = selectorGroups.length;
   for (const [peerId, g] of partition.groupOfPeer) groupOfPeer[peerId] = selectorGroupCount + g;
+  return { groupOfPeer, selectorGroups };
+}
 
+/** Adds each selector peer group to the shapes it matches. */
+function addPeerMatches(world: CompiledWorld, index: SelectorIndex, selectorGroups: readonly SelectorPeer[], shapePeers: number[][]): void {
   selectorGroups.forEach((peer, g) => {
     const namespaces = peer.namespaceSelector
       ? index.namespacesMatching(peer.namespaceSelector)
@@ -102,20 +128,26 @@ export function buildEndpointClasses(world: CompiledWorld): EndpointClasses {
       for (let i = 0; i < selected.length; i++) shapePeers[selected[i]!]!.push(g);
     }
   });
+}
 
-  // Shapes with the same policies and peers get the same signature id, so the per-pod class key
-  // below is short: it used to embed these lists, and was built and hashed once per pod.
+/**
+ * Shapes with the same policies and peers get the same signature id, so the per-pod class key
+ * (podClasses) is short: it used to embed these lists, and was built and hashed once per pod.
+ */
+function shapeSignatures(index: SelectorIndex, lists: ShapeLists, tiers: boolean): number[] {
   const signatureIds = new Map<string, number>();
-  const tiers = world.tieredPolicies.length > 0;
-  const shapeSignature = index.shapes.map((_, s) => {
-    let key = `${shapeIngress[s]!.join(",")}/${shapeEgress[s]!.join(",")}/${shapePeers[s]!.join(",")}`;
-    if (tiers) key += `/${shapeTierIngress[s]!.join(",")}/${shapeTierEgress[s]!.join(",")}`;
+  return index.shapes.map((_, s) => {
+    let key = `${lists.ingress[s]!.join(",")}/${lists.egress[s]!.join(",")}/${lists.peers[s]!.join(",")}`;
+    if (tiers) key += `/${lists.tierIngress[s]!.join(",")}/${lists.tierEgress[s]!.join(",")}`;
     let id = signatureIds.get(key);
     if (id === undefined) signatureIds.set(key, (id = signatureIds.size));
     return id;
   });
-  const relevantNames = namedPortsMentioned(world);
+}
 
+/** Pods by (shape signature, IP class, named ports the rules mention): one class per distinct key. */
+function podClasses(world: CompiledWorld, index: SelectorIndex, partition: IpPartition, lists: ShapeLists, shapeSignature: readonly number[]): { classes: EndpointClass[]; classOfPod: Int32Array } {
+  const relevantNames = namedPortsMentioned(world);
   const classes: EndpointClass[] = [];
   const classByKey = new Map<string, number>();
   const classOfPod = new Int32Array(world.pods.length);
@@ -138,10 +170,10 @@ export function buildEndpointClasses(world: CompiledWorld): EndpointClasses {
       classes.push({
         id: c,
         kind: "pod",
-        ingressPolicies: shape < 0 ? [] : shapeIngress[shape]!,
-        egressPolicies: shape < 0 ? [] : shapeEgress[shape]!,
-        tierIngress: shape < 0 ? [] : shapeTierIngress[shape]!,
-        tierEgress: shape < 0 ? [] : shapeTierEgress[shape]!,
+        ingressPolicies: shape < 0 ? [] : lists.ingress[shape]!,
+        egressPolicies: shape < 0 ? [] : lists.egress[shape]!,
+        tierIngress: shape < 0 ? [] : lists.tierIngress[shape]!,
+        tierEgress: shape < 0 ? [] : lists.tierEgress[shape]!,
         ipClass,
         namedPorts: named,
         namedPortsKey: namedKey,
@@ -153,7 +185,11 @@ export function buildEndpointClasses(world: CompiledWorld): EndpointClasses {
     classes[c]!.pods.push(pod.index);
     classOfPod[pod.index] = c;
   }
+  return { classes, classOfPod };
+}
 
+/** One external class per IP class of the partition, after the pod classes. */
+function addExternalClasses(classes: EndpointClass[], partition: IpPartition): void {
   for (const ipc of partition.classes) {
     classes.push({
       id: classes.length,
@@ -169,8 +205,10 @@ export function buildEndpointClasses(world: CompiledWorld): EndpointClasses {
       atoms: ipc.atoms,
     });
   }
+}
 
-  // Which classes each peer group matches.
+/** Which classes each peer group matches, ascending. */
+function peerGroupClasses(classes: readonly EndpointClass[], index: SelectorIndex, shapePeers: readonly number[][], partition: IpPartition, selectorGroupCount: number): number[][] {
   const groupClasses: number[][] = Array.from({ length: selectorGroupCount + partition.groupCount }, () => []);
   for (const cls of classes) {
     if (cls.kind === "pod") {
@@ -180,8 +218,7 @@ export function buildEndpointClasses(world: CompiledWorld): EndpointClasses {
     }
     if (cls.ipClass >= 0) for (const g of partition.classes[cls.ipClass]!.groups) groupClasses[selectorGroupCount + g]!.push(cls.id);
   }
-
-  return { classes, classOfPod, partition, groupOfPeer, groupClasses };
+  return groupClasses;
 }
 
 export function namedPortsMentioned(world: CompiledWorld): Set<string> {

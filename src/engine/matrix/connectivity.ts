@@ -77,47 +77,86 @@ export interface ConnectivityOptions {
  * Rows are sorted by their printed source, then destination.
  */
 export function buildConnectivity(matrix: ClassMatrix, options: ConnectivityOptions = {}, index = buildWorkloadIndex(matrix)): ConnectivityRow[] {
-  const { conns } = matrix;
-  const cls = matrix.classes.classes;
+  const slots = collectSlots(matrix, index, endpointFilter(index, options));
+  const writer = new RowWriter(matrix, index);
+  const externalRuns = writer.workloadRows(slots, slotsBySourceAppearance(slots));
+  writer.externalRows(externalRuns);
+  return writer.sorted();
+}
+
+/** Which endpoint pairs the options keep (never an endpoint with itself); a workload the index lacks matches nothing. */
+function endpointFilter(index: WorkloadIndex, options: ConnectivityOptions): { keep: (s: number, d: number) => boolean; onlyDst: number | undefined } {
   const want = (k: WorkloadKey | undefined) => (k === undefined ? undefined : (index.byKey.get(k) ?? -2));
   const focus = want(options.focus);
   const onlyDst = want(options.dst);
   const onlySrc = want(options.src);
+  const keep = (s: number, d: number) =>
+    s !== d &&
+    (focus === undefined || s === focus || d === focus) &&
+    (onlyDst === undefined || d === onlyDst) &&
+    (onlySrc === undefined || s === onlySrc);
+  return { keep, onlyDst };
+}
+
+/**
+ * (source endpoint, destination endpoint) -> union of what their class pairs allow, kept in
+ * "slots" in order of first contribution. A pair whose two endpoints each lie in a single class
+ * gets exactly one contribution (each class pair is one matrix entry, each destination class is
+ * visited once), so only pairs touching a workload spread over several classes need the map.
+ * (A Map of Maps here cost ~1.5M hash operations at 100k pods.)
+ */
+class EndpointPairSlots {
+  readonly src = new IntList();
+  readonly dst = new IntList();
+  readonly conn = new IntList();
+  /** Order of first appearance of each source endpoint (indexed by endpoint + atomCount). */
+  readonly srcAppearance: Int32Array;
+  /** Number of distinct source endpoints. */
+  sources = 0;
+  private readonly slotOfPair = new Map<number, number>();
+  private readonly endpointCount: number;
+
+  constructor(
+    private readonly conns: ClassMatrix["conns"],
+    readonly atomCount: number,
+    workloads: number,
+  ) {
+    this.endpointCount = workloads + atomCount;
+    this.srcAppearance = new Int32Array(this.endpointCount).fill(-1);
+  }
+
+  /** A pair's only contribution (both endpoints in a single class): a slot of its own. */
+  addSingle(se: number, de: number, conn: ConnId): void {
+    if (this.srcAppearance[se + this.atomCount] === -1) this.srcAppearance[se + this.atomCount] = this.sources++;
+    this.src.push(se);
+    this.dst.push(de);
+    this.conn.push(conn);
+  }
+
+  /** One of possibly several contributions: unioned into the pair's slot. */
+  merge(se: number, de: number, conn: ConnId): void {
+    const key = (se + this.atomCount) * this.endpointCount + (de + this.atomCount);
+    const slot = this.slotOfPair.get(key);
+    if (slot === undefined) {
+      this.slotOfPair.set(key, this.src.length);
+      this.addSingle(se, de, conn);
+    } else this.conn.set(slot, this.conns.union(this.conn.get(slot), conn));
+  }
+}
+
+/** Every matrix entry spread over the endpoint pairs of its two classes that the filter keeps. */
+function collectSlots(matrix: ClassMatrix, index: WorkloadIndex, { keep, onlyDst }: ReturnType<typeof endpointFilter>): EndpointPairSlots {
+  const cls = matrix.classes.classes;
+  const slots = new EndpointPairSlots(matrix.conns, matrix.classes.partition.atoms.length, index.workloads.length);
   // Computed once per class: external classes used to re-map their atoms for every matrix entry.
   const endpointsCache: (readonly number[] | undefined)[] = new Array(cls.length);
   const endpointsOf = (c: number): readonly number[] => {
     const k = cls[c]!;
     return (endpointsCache[c] ??= k.kind === "pod" ? index.ofClass[c]! : k.atoms.map((a) => -(a + 1)));
   };
-  const keep = (s: number, d: number) =>
-    s !== d &&
-    (focus === undefined || s === focus || d === focus) &&
-    (onlyDst === undefined || d === onlyDst) &&
-    (onlySrc === undefined || s === onlySrc);
-
-  // (source endpoint, destination endpoint) -> union of what their class pairs allow, kept in
-  // "slots" in order of first contribution. A pair whose two endpoints each lie in a single class
-  // gets exactly one contribution (each class pair is one matrix entry, each destination class is
-  // visited once), so only pairs touching a workload spread over several classes need the map.
-  // (A Map of Maps here cost ~1.5M hash operations at 100k pods.)
-  const atomCount = matrix.classes.partition.atoms.length;
-  const endpointCount = index.workloads.length + atomCount;
   const multiClass = new Uint8Array(index.workloads.length);
   index.classesOf.forEach((c, w) => (multiClass[w] = c.length > 1 ? 1 : 0));
   const singleClass = (e: number) => e < 0 || multiClass[e] === 0;
-  const slotOfPair = new Map<number, number>();
-  const slotSrc = new IntList();
-  const slotDst = new IntList();
-  const slotConn = new IntList();
-  // Order of first appearance of each source endpoint (indexed by endpoint + atomCount).
-  const srcAppearance = new Int32Array(endpointCount).fill(-1);
-  let sources = 0;
-  const addSlot = (se: number, de: number, conn: ConnId) => {
-    if (srcAppearance[se + atomCount] === -1) srcAppearance[se + atomCount] = sources++;
-    slotSrc.push(se);
-    slotDst.push(de);
-    slotConn.push(conn);
-  };
   const dstClasses = onlyDst !== undefined && onlyDst >= 0 ? index.classesOf[onlyDst]! : cls.map((c) => c.id);
   for (const d of dstClasses) {
     const row = matrix.incoming[d]!;
@@ -132,83 +171,124 @@ export function buildConnectivity(matrix: ClassMatrix, options: ConnectivityOpti
           const se = srcEps[a]!;
           const de = dstEps[b]!;
           if (!keep(se, de)) continue;
-          if (singleClass(se) && singleClass(de)) {
-            addSlot(se, de, conn);
-            continue;
-          }
-          const key = (se + atomCount) * endpointCount + (de + atomCount);
-          const slot = slotOfPair.get(key);
-          if (slot === undefined) {
-            slotOfPair.set(key, slotSrc.length);
-            addSlot(se, de, conn);
-          } else slotConn.set(slot, conns.union(slotConn.get(slot), conn));
+          if (singleClass(se) && singleClass(de)) slots.addSingle(se, de, conn);
+          else slots.merge(se, de, conn);
         }
     }
   }
-  // The rows used to come out of a Map of Maps: grouped by source in order of first appearance,
-  // then by destination in order of first contribution. Visiting the slots stably ordered by their
-  // source's first appearance reproduces that order exactly (it decides ties in the final sort).
-  const slotAppearance = new Int32Array(slotSrc.length);
-  for (let k = 0; k < slotSrc.length; k++) slotAppearance[k] = srcAppearance[slotSrc.get(k) + atomCount]!;
-  const slots = stableCountingSort(identity(slotSrc.length), slotAppearance, sources);
+  return slots;
+}
 
-  const atoms = matrix.classes.partition.atoms;
-  const rows: ConnectivityRow[] = [];
-  // One endpoint object per workload, shared by all its rows (rows are immutable): a fresh pair of
-  // objects per row was ~1M allocations at 100k pods, and a good part of this function's GC time.
-  const workloadEndpoints: (ConnEndpoint | undefined)[] = new Array(index.workloads.length);
-  const wl = (w: number): ConnEndpoint => (workloadEndpoints[w] ??= { kind: "workload", ref: index.workloads[w]! });
-  // Printed endpoints, for the final order: each workload is printed once.
-  const texts = new TextIds();
-  const workloadText = new Int32Array(index.workloads.length).fill(-1);
-  const textOfWorkload = (w: number) => (workloadText[w]! >= 0 ? workloadText[w]! : (workloadText[w] = texts.id(formatConnEndpoint(wl(w)))));
-  const srcText = new IntList();
-  const dstText = new IntList();
-  const push = (src: ConnEndpoint, srcTextId: number, dst: ConnEndpoint, dstTextId: number, conn: ConnId) => {
-    rows.push({ src, dst, conn: conns.get(conn) });
-    srcText.push(srcTextId);
-    dstText.push(dstTextId);
-  };
-  // Workload sources: one row per destination, external destinations merged per run of atoms.
-  const externalRuns: { fixed: number; atom: number; conn: ConnId; srcIsFixed: boolean }[] = [];
-  for (let i = 0; i < slots.length; i++) {
-    const k = slots[i]!;
-    const s = slotSrc.get(k);
-    const d = slotDst.get(k);
-    const conn = slotConn.get(k);
-    if (s >= 0 && d >= 0) push(wl(s), textOfWorkload(s), wl(d), textOfWorkload(d), conn);
-    else if (s >= 0) externalRuns.push({ fixed: s, atom: -d - 1, conn, srcIsFixed: true });
-    else externalRuns.push({ fixed: d, atom: -s - 1, conn, srcIsFixed: false });
+/**
+ * The rows used to come out of a Map of Maps: grouped by source in order of first appearance,
+ * then by destination in order of first contribution. Visiting the slots stably ordered by their
+ * source's first appearance reproduces that order exactly (it decides ties in the final sort).
+ */
+function slotsBySourceAppearance(slots: EndpointPairSlots): Int32Array {
+  const n = slots.src.length;
+  const slotAppearance = new Int32Array(n);
+  for (let k = 0; k < n; k++) slotAppearance[k] = slots.srcAppearance[slots.src.get(k) + slots.atomCount]!;
+  return stableCountingSort(identity(n), slotAppearance, slots.sources);
+}
+
+/** A workload's row toward or from one external atom, before adjacent atoms are merged. */
+interface ExternalRun {
+  readonly fixed: number;
+  readonly atom: number;
+  readonly conn: ConnId;
+  readonly srcIsFixed: boolean;
+}
+
+/** Writes the rows with shared endpoint objects, and the ids of their printed endpoints for the final order. */
+class RowWriter {
+  private readonly rows: ConnectivityRow[] = [];
+  /**
+   * One endpoint object per workload, shared by all its rows (rows are immutable): a fresh pair of
+   * objects per row was ~1M allocations at 100k pods, and a good part of this function's GC time.
+   */
+  private readonly workloadEndpoints: (ConnEndpoint | undefined)[];
+  /** Printed endpoints, for the final order: each workload is printed once. */
+  private readonly texts = new TextIds();
+  private readonly workloadText: Int32Array;
+  private readonly srcText = new IntList();
+  private readonly dstText = new IntList();
+
+  constructor(
+    private readonly matrix: ClassMatrix,
+    private readonly index: WorkloadIndex,
+  ) {
+    this.workloadEndpoints = new Array(index.workloads.length);
+    this.workloadText = new Int32Array(index.workloads.length).fill(-1);
   }
-  const externalEndpoints = new Map<number, { endpoint: ConnEndpoint; text: number }>();
-  externalRuns.sort((a, b) => Number(a.srcIsFixed) - Number(b.srcIsFixed) || a.fixed - b.fixed || a.atom - b.atom);
-  for (let i = 0; i < externalRuns.length; ) {
-    const first = externalRuns[i]!;
-    let j = i + 1;
-    let last = first;
-    while (j < externalRuns.length) {
-      const next = externalRuns[j]!;
-      const contiguous =
-        next.srcIsFixed === first.srcIsFixed && next.fixed === first.fixed && next.conn === first.conn && next.atom === last.atom + 1 && atoms[next.atom]!.family === atoms[first.atom]!.family;
-      if (!contiguous) break;
-      last = next;
-      j++;
+
+  /** Workload -> workload rows in slot order; the slots with an external end are returned as runs to merge. */
+  workloadRows(slots: EndpointPairSlots, order: Int32Array): ExternalRun[] {
+    const externalRuns: ExternalRun[] = [];
+    for (let i = 0; i < order.length; i++) {
+      const k = order[i]!;
+      const s = slots.src.get(k);
+      const d = slots.dst.get(k);
+      const conn = slots.conn.get(k);
+      if (s >= 0 && d >= 0) this.push(this.workloadEndpoint(s), this.textOfWorkload(s), this.workloadEndpoint(d), this.textOfWorkload(d), conn);
+      else if (s >= 0) externalRuns.push({ fixed: s, atom: -d - 1, conn, srcIsFixed: true });
+      else externalRuns.push({ fixed: d, atom: -s - 1, conn, srcIsFixed: false });
     }
-    // Many rows share a run of atoms (the internet, an office range): one endpoint and one printed
-    // text per run, since printing a range converts bigints and showed up in this function's profile.
-    const runKey = first.atom * atoms.length + last.atom;
-    let external = externalEndpoints.get(runKey);
-    if (!external) {
-      const range: IpRange = { family: atoms[first.atom]!.family, start: atoms[first.atom]!.start, end: atoms[last.atom]!.end };
-      const endpoint: ConnEndpoint = { kind: "external", range };
-      externalEndpoints.set(runKey, (external = { endpoint, text: texts.id(formatConnEndpoint(endpoint)) }));
-    }
-    const { endpoint: ext, text: extText } = external;
-    if (first.srcIsFixed) push(wl(first.fixed), textOfWorkload(first.fixed), ext, extText, first.conn);
-    else push(ext, extText, wl(first.fixed), textOfWorkload(first.fixed), first.conn);
-    i = j;
+    return externalRuns;
   }
-  return sortByPrintedEndpoints(rows, srcText.view(), dstText.view(), texts.texts);
+
+  /** Workload <-> external rows: adjacent atoms of one family with the same workload and connections merged into one range. */
+  externalRows(externalRuns: ExternalRun[]): void {
+    const atoms = this.matrix.classes.partition.atoms;
+    const externalEndpoints = new Map<number, { endpoint: ConnEndpoint; text: number }>();
+    externalRuns.sort((a, b) => Number(a.srcIsFixed) - Number(b.srcIsFixed) || a.fixed - b.fixed || a.atom - b.atom);
+    for (let i = 0; i < externalRuns.length; ) {
+      const first = externalRuns[i]!;
+      let j = i + 1;
+      let last = first;
+      while (j < externalRuns.length) {
+        const next = externalRuns[j]!;
+        const contiguous =
+          next.srcIsFixed === first.srcIsFixed && next.fixed === first.fixed && next.conn === first.conn && next.atom === last.atom + 1 && atoms[next.atom]!.family === atoms[first.atom]!.family;
+        if (!contiguous) break;
+        last = next;
+        j++;
+      }
+      // Many rows share a run of atoms (the internet, an office range): one endpoint and one printed
+      // text per run, since printing a range converts bigints and showed up in this function's profile.
+      const runKey = first.atom * atoms.length + last.atom;
+      let external = externalEndpoints.get(runKey);
+      if (!external) {
+        const range: IpRange = { family: atoms[first.atom]!.family, start: atoms[first.atom]!.start, end: atoms[last.atom]!.end };
+        const endpoint: ConnEndpoint = { kind: "external", range };
+        externalEndpoints.set(runKey, (external = { endpoint, text: this.texts.id(formatConnEndpoint(endpoint)) }));
+      }
+      const { endpoint: ext, text: extText } = external;
+      if (first.srcIsFixed) this.push(this.workloadEndpoint(first.fixed), this.textOfWorkload(first.fixed), ext, extText, first.conn);
+      else this.push(ext, extText, this.workloadEndpoint(first.fixed), this.textOfWorkload(first.fixed), first.conn);
+      i = j;
+    }
+  }
+
+  /** The rows written, by printed source, then destination. */
+  sorted(): ConnectivityRow[] {
+    return sortByPrintedEndpoints(this.rows, this.srcText.view(), this.dstText.view(), this.texts.texts);
+  }
+
+  /** The shared endpoint object of workload w. */
+  private workloadEndpoint(w: number): ConnEndpoint {
+    return (this.workloadEndpoints[w] ??= { kind: "workload", ref: this.index.workloads[w]! });
+  }
+
+  /** The id of workload w's printed text, printed once. */
+  private textOfWorkload(w: number): number {
+    return this.workloadText[w]! >= 0 ? this.workloadText[w]! : (this.workloadText[w] = this.texts.id(formatConnEndpoint(this.workloadEndpoint(w))));
+  }
+
+  private push(src: ConnEndpoint, srcTextId: number, dst: ConnEndpoint, dstTextId: number, conn: ConnId): void {
+    this.rows.push({ src, dst, conn: this.matrix.conns.get(conn) });
+    this.srcText.push(srcTextId);
+    this.dstText.push(dstTextId);
+  }
 }
 
 /** Interns strings as dense ids. */
