@@ -49,179 +49,15 @@ import { tieredPoliciesFor, tieredPolicySelectsPod } from "../eval/tiers.js";
 import type { ClassMatrix } from "../matrix/buildMatrix.js";
 import { classRanges, relevantNamedPortsKey } from "../matrix/classes.js";
 import { classSignatures } from "../matrix/classSignature.js";
-import { podKey, policyKey, type PodKey, type PolicyKey } from "../model/ids.js";
+import { podKey, type PodKey, type PolicyKey } from "../model/ids.js";
 import type { NamespaceInput, NetworkPolicyInput, PodInput, TieredPolicyInput } from "../model/input.js";
 import type { IpFamily, IpRange } from "../net/ip.js";
 import { partitionAddresses } from "../matrix/ipPartition.js";
 import { ConnectionSet } from "../ports/ConnectionSet.js";
-import { spliceWorld } from "../whatif/splice.js";
-
-/** One object's versions around a change: before only (deleted), after only (created), both (updated). */
-export interface ChangePair<T> {
-  readonly before: T | undefined;
-  readonly after: T | undefined;
-}
-
-export interface WorldChange {
-  readonly namespaces?: readonly ChangePair<NamespaceInput>[];
-  readonly pods?: readonly ChangePair<PodInput>[];
-  readonly networkPolicies?: readonly ChangePair<NetworkPolicyInput>[];
-  /** Cluster-scoped policies (AdminNetworkPolicy, BaselineAdminNetworkPolicy, ClusterNetworkPolicy) created, updated or deleted. */
-  readonly tieredPolicies?: readonly ChangePair<TieredPolicyInput>[];
-}
-
-export interface SigClass {
-  readonly sig: string;
-  readonly kind: "pod" | "external";
-  /** Member pods (pod classes). */
-  readonly pods: Set<PodKey>;
-  /** Member address ranges (external classes), as the partition's atoms. */
-  ranges: readonly IpRange[];
-  /** A member pod standing for the class (pod classes). */
-  rep: PodKey | undefined;
-  readonly ingressPolicies: readonly PolicyKey[];
-  readonly egressPolicies: readonly PolicyKey[];
-  /** The cluster-scoped policies selecting the members, per direction (those with rules for it). */
-  readonly tieredIngress: readonly PolicyKey[];
-  readonly tieredEgress: readonly PolicyKey[];
-  /** Keys of the selector and ipBlock peer groups matching the members. */
-  readonly groups: readonly string[];
-}
-
-export interface ConnectionChange {
-  readonly src: string;
-  readonly dst: string;
-  /** undefined: the pair has no connection any more. */
-  readonly conn: ConnectionSet | undefined;
-}
-
-export interface IncrementalUpdate {
-  readonly method: "incremental";
-  readonly world: CompiledWorld;
-  readonly diagnostics: readonly Diagnostic[];
-  readonly addedClasses: readonly SigClass[];
-  readonly removedClasses: readonly string[];
-  /** Classes that existed before and whose members changed (a pod joined, left or changed workload). */
-  readonly changedMembers: readonly SigClass[];
-  readonly connections: readonly ConnectionChange[];
-  readonly stats: { readonly touchedPods: number; readonly evaluatedPairs: number; readonly changedConnections: number };
-}
-
-export interface Fallback {
-  readonly method: "fallback";
-  readonly reason: string;
-}
-
-const DIRECTIONS: readonly Direction[] = ["ingress", "egress"];
-/** Cached rule-toward-class port sets kept across changes before the cache starts over (signatures of removed classes stay in it). */
-const MAX_PORTS_ENTRIES = 1_000_000;
-
-function ipGroupKey(peer: Extract<CompiledPeer, { kind: "ipBlock" }>): string {
-  return `ipBlock(${peer.set.ranges.map((r) => `${r.family}:${r.start}-${r.end}`).join(",")})`;
-}
-
-function npKey(p: NetworkPolicyInput): PolicyKey {
-  return policyKey({ kind: "NetworkPolicy", namespace: p.namespace, name: p.name });
-}
-
-function groupKeyOf(peer: CompiledPeer): string {
-  return peer.kind === "selector" ? peer.matchKey : ipGroupKey(peer);
-}
-
-function addCount(m: Map<string, number>, k: string, by: number): { before: number; after: number } {
-  const before = m.get(k) ?? 0;
-  const after = before + by;
-  if (after === 0) m.delete(k);
-  else m.set(k, after);
-  return { before, after };
-}
-
-function indexAdd<K, V>(m: Map<K, Set<V>>, k: K, v: V): void {
-  const s = m.get(k);
-  if (s) s.add(v);
-  else m.set(k, new Set([v]));
-}
-
-function indexDelete<K, V>(m: Map<K, Set<V>>, k: K, v: V): void {
-  const s = m.get(k);
-  if (!s) return;
-  s.delete(v);
-  if (s.size === 0) m.delete(k);
-}
-
-/** Named ports a policy's effective rules mention (the names classes.ts distinguishes pods by). */
-function namesOf(p: CompiledNetworkPolicy): string[] {
-  const out: string[] = [];
-  for (const rules of [p.ingress, p.egress]) for (const r of rules ?? []) if (r.ports !== "any") for (const port of r.ports) if (port.kind === "named") out.push(port.name);
-  return out;
-}
-
-/** Named ports the rules of a cluster-scoped policy mention (counted with those of NetworkPolicies). */
-function tierNamesOf(p: CompiledTieredPolicy): string[] {
-  const out: string[] = [];
-  for (const r of [...p.ingress, ...p.egress]) if (r.ports !== "any") for (const port of r.ports) if (port.kind === "namedAny") out.push(port.name);
-  return out;
-}
-
-interface TierSplice {
-  readonly policies: readonly CompiledTieredPolicy[];
-  /** Peers of the new versions, numbered after the world's. */
-  readonly peers: readonly CompiledPeer[];
-  readonly oldVersions: readonly CompiledTieredPolicy[];
-  readonly newVersions: readonly CompiledTieredPolicy[];
-}
-
-/**
- * The classes whose pairs with a subject of one of these versions can change for `dir`: those a
- * peer matches, or all of them when a rule fails closed (`peers: "any"`). Unresolved peers (nodes,
- * domainNames) match no class of the matrix.
- */
-function tierTargets(versions: readonly CompiledTieredPolicy[], dir: Direction, classesOfGroup: (key: string) => Iterable<string> | undefined): Set<string> | "all" {
-  const targets = new Set<string>();
-  for (const v of versions)
-    for (const r of tierRulesFor(v, dir)) {
-      if (r.peers === "any") return "all";
-      for (const x of r.peers) if (x.kind === "selector" || x.kind === "ipBlock") for (const t of classesOfGroup(groupKeyOf(x)) ?? []) targets.add(t);
-    }
-  return targets;
-}
-
-/**
- * The peer (selector or ipBlock) of group `key` among the new versions of the changed policies;
- * a peer of a rule outside policyTypes is compiled away there, so it is looked up in the inputs'
- * own compiles as a last resort.
- */
-function newPeer(
-  key: string,
-  policies: readonly CompiledNetworkPolicy[],
-  tiers: readonly CompiledTieredPolicy[],
-  npPairs: readonly ChangePair<NetworkPolicyInput>[],
-  tpPairs: readonly ChangePair<TieredPolicyInput>[],
-): SelectorPeer | IpBlockPeer | undefined {
-  const rules = [...policies.flatMap((v) => [...(v.ingress ?? []), ...(v.egress ?? [])]), ...tiers.flatMap((v) => [...v.ingress, ...v.egress])];
-  for (const r of rules) if (r.peers !== "any") for (const x of r.peers) if ((x.kind === "selector" || x.kind === "ipBlock") && groupKeyOf(x) === key) return x;
-  for (const p of npPairs)
-    for (const input of [p.after, p.before]) {
-      const found = input && compileWorld({ namespaces: [], pods: [], networkPolicies: [input] }).world.peers.find((x) => groupKeyOf(x) === key);
-      if (found) return found;
-    }
-  for (const p of tpPairs)
-    for (const input of [p.after, p.before]) {
-      const found = input && compileWorld({ namespaces: [], pods: [], networkPolicies: [], tieredPolicies: [input] }).world.peers.find((x) => groupKeyOf(x) === key);
-      if (found) return found;
-    }
-  return undefined;
-}
-
-function sameRanges(a: readonly IpRange[], b: readonly IpRange[]): boolean {
-  return a.length === b.length && a.every((r, i) => r.family === b[i]!.family && r.start === b[i]!.start && r.end === b[i]!.end);
-}
-
-function sameLabels(a: Readonly<Record<string, string>>, b: Readonly<Record<string, string>>): boolean {
-  const ka = Object.keys(a);
-  if (ka.length !== Object.keys(b).length) return false;
-  return ka.every((k) => a[k] === b[k]);
-}
+import { spliceWorld, type SplicedWorld } from "../whatif/splice.js";
+export type { ChangePair, ConnectionChange, Fallback, IncrementalUpdate, SigClass, WorldChange } from "./types.js";
+import type { ChangePair, ConnectionChange, Fallback, IncrementalUpdate, SigClass, WorldChange } from "./types.js";
+import { addCount, changedObjects, DIRECTIONS, groupKeyOf, indexAdd, indexDelete, ipGroupKey, MAX_PORTS_ENTRIES, namesOf, namespaceList, newPeer, npKey, peerAndNameDeltas, policyTargets, sameLabels, sameRanges, tierTargets, type ChangePlan, type GroupChanges, type NamespaceChanges, type PodChanges, type TierSplice } from "./changePlan.js";
 
 export class IncrementalMatrix {
   private world: CompiledWorld;
@@ -339,88 +175,109 @@ export class IncrementalMatrix {
    * builds a new IncrementalMatrix from that.
    */
   apply(change: WorldChange): IncrementalUpdate | Fallback {
-    const fallback = (reason: string): Fallback => ({ method: "fallback", reason });
-    const W = this.world;
+    const plan = this.planChange(change);
+    if (typeof plan === "string") return { method: "fallback", reason: plan };
+    // From here on the state changes.
+    const next = this.patchWorld(plan);
+    this.commitCounts(plan, next);
+    const touched = this.touchedPods(plan);
+    const { added, membersChanged, emptied } = this.reclassify(touched, plan.changedPods);
+    const connections: ConnectionChange[] = [];
+    const removedClasses = this.dropEmptied(emptied, added, connections);
+    if (plan.ipMoved.length > 0) this.recutExternalClasses(added, membersChanged, removedClasses, connections);
+    const survivors = [...membersChanged].filter((s) => !added.has(s) && !emptied.has(s)).map((s) => this.classes.get(s)!);
+    const pairs = this.pairsToEvaluate(plan, added);
+    const evaluatedPairs = this.evaluate(pairs, next, connections);
+    return {
+      method: "incremental",
+      world: next,
+      diagnostics: this.diagnostics,
+      addedClasses: [...added.values()],
+      removedClasses,
+      changedMembers: survivors,
+      connections,
+      stats: { touchedPods: touched.size, evaluatedPairs, changedConnections: connections.length },
+    };
+  }
+
+  /**
+   * Everything apply() needs to know about a change, checked against what this matrix can follow
+   * exactly; a string is the reason it cannot (a fallback). Nothing is modified.
+   */
+  private planChange(change: WorldChange): ChangePlan | string {
     const nsPairs = change.namespaces ?? [];
     const podPairs = change.pods ?? [];
     const npPairs = change.networkPolicies ?? [];
     const tpPairs = change.tieredPolicies ?? [];
-    for (const p of nsPairs) if (p.before && p.after && p.before.name !== p.after.name) return fallback("a namespace was renamed");
-
-    // --- compile the changed objects -------------------------------------------------------------
+    for (const p of nsPairs) if (p.before && p.after && p.before.name !== p.after.name) return "a namespace was renamed";
+    // The changed objects, compiled on their own.
     const after = compileWorld({
       namespaces: nsPairs.flatMap((p) => (p.after ? [p.after] : [])),
       pods: podPairs.flatMap((p) => (p.after ? [p.after] : [])),
       networkPolicies: npPairs.flatMap((p) => (p.after ? [p.after] : [])),
       tieredPolicies: tpPairs.flatMap((p) => (p.after ? [p.after] : [])),
     });
-    if (after.diagnostics.length > 0) return fallback("a changed object has diagnostics");
+    if (after.diagnostics.length > 0) return "a changed object has diagnostics";
     const tiers = tpPairs.length > 0 ? this.spliceTiers(tpPairs, after.world.tieredPolicies) : undefined;
-    if (typeof tiers === "string") return fallback(tiers);
-    const changedObjects = new Set<string>();
-    for (const p of nsPairs) changedObjects.add(`Namespace ${(p.after ?? p.before)!.name}`);
-    for (const p of podPairs) for (const v of [p.before, p.after]) if (v) changedObjects.add(`Pod ${v.namespace}/${v.name}`);
-    for (const p of npPairs) for (const v of [p.before, p.after]) if (v) changedObjects.add(`NetworkPolicy ${v.namespace}/${v.name}`);
-    for (const p of tpPairs) for (const v of [p.before, p.after]) if (v) changedObjects.add(`${v.kind} ${v.name}`);
+    if (typeof tiers === "string") return tiers;
+    const ns = this.namespaceChanges(nsPairs, after.world);
+    if (typeof ns === "string") return ns;
+    const policies = this.policyChanges(npPairs, after.world);
+    if (typeof policies === "string") return policies;
+    const { peerDelta, nameDelta } = peerAndNameDeltas(npPairs, tpPairs);
+    const groups = this.groupChanges(peerDelta, nameDelta, policies.spliced, tiers, npPairs, tpPairs);
+    if (typeof groups === "string") return groups;
+    const list = namespaceList(policies.spliced.world, ns);
+    const pods = this.podChanges(podPairs, after.world, list.namespaceByName, ns.removed, policies.spliced.world);
+    if (typeof pods === "string") return pods;
+    return { ...ns, ...policies, ...groups, ...list, ...pods, tiers, peerDelta, nameDelta, changedObjects: changedObjects(change), newDiagnostics: after.diagnostics, npPairs };
+  }
 
-    // --- namespaces --------------------------------------------------------------------------------
+  /** Namespaces created, relabelled (or defined after being only referenced) and deleted. */
+  private namespaceChanges(pairs: readonly ChangePair<NamespaceInput>[], after: CompiledWorld): NamespaceChanges | string {
     // A namespace holds no class itself: creating one adds it to the world (its pods come as pod
     // changes); deleting one is exact once its pods and policies are gone (else: fallback).
-    const nsChanged = new Map<string, CompiledNamespace>();
-    const nsAdded: CompiledNamespace[] = [];
-    const nsRemoved = new Set<string>();
-    for (const p of nsPairs) {
+    const changed = new Map<string, CompiledNamespace>();
+    const added: CompiledNamespace[] = [];
+    const removed = new Set<string>();
+    for (const p of pairs) {
       const name = (p.after ?? p.before)!.name;
-      const old = W.namespaceByName.get(name);
+      const old = this.world.namespaceByName.get(name);
       if (!p.after) {
-        if (!old?.defined) return fallback("a deleted namespace was not in the world");
-        nsRemoved.add(name);
+        if (!old?.defined) return "a deleted namespace was not in the world";
+        removed.add(name);
         continue;
       }
-      const compiled = after.world.namespaceByName.get(name)!;
-      if (!old) nsAdded.push(compiled);
+      const compiled = after.namespaceByName.get(name)!;
+      if (!old) added.push(compiled);
       // Defined now, only referenced (by a pod or a policy) before: its labels are new, as for a relabel.
-      else if (!old.defined || !sameLabels(old.labels, compiled.labels)) nsChanged.set(name, { ...old, labels: compiled.labels, defined: true });
+      else if (!old.defined || !sameLabels(old.labels, compiled.labels)) changed.set(name, { ...old, labels: compiled.labels, defined: true });
     }
+    return { changed, added, removed };
+  }
 
-    // --- policies ------------------------------------------------------------------------------------
+  /** The NetworkPolicies spliced into the world (spliceWorld, as the what-if engine does). */
+  private policyChanges(pairs: readonly ChangePair<NetworkPolicyInput>[], after: CompiledWorld): { spliced: SplicedWorld; changedKeys: Set<PolicyKey> } | string {
+    const W = this.world;
     const beforeKeys = new Set<PolicyKey>();
-    for (const p of npPairs) if (p.before) beforeKeys.add(npKey(p.before));
-    const upserts = after.world.networkPolicies;
-    for (const p of upserts) if (!beforeKeys.has(p.key) && W.networkPolicies.some((q) => q.key === p.key)) return fallback("two policies of one name");
+    for (const p of pairs) if (p.before) beforeKeys.add(npKey(p.before));
+    const upserts = after.networkPolicies;
+    for (const p of upserts) if (!beforeKeys.has(p.key) && W.networkPolicies.some((q) => q.key === p.key)) return "two policies of one name";
     const deletes = [...beforeKeys].filter((k) => !upserts.some((p) => p.key === k));
     const spliced = spliceWorld(W, { upserts, deletes });
-    if (spliced.missing.length > 0) return fallback("a deleted policy was not in the world");
-    // Peers (every peer compileWorld keeps, also those of rules outside policyTypes) and named ports, per version.
-    const peerDelta = new Map<string, number>();
-    const nameDelta = new Map<string, number>();
-    const changedKeys = new Set(spliced.changes.map((c) => c.key));
-    // Every pair, also those splice found equal: a version can differ only in peers of rules outside
-    // its policyTypes, which compileWorld keeps (they split classes) though they decide nothing.
-    {
-      for (const p of npPairs) {
-        for (const [input, sign] of [
-          [p.before, -1],
-          [p.after, 1],
-        ] as const) {
-          if (!input) continue;
-          const one = compileWorld({ namespaces: [], pods: [], networkPolicies: [input] });
-          for (const peer of one.world.peers) peerDelta.set(groupKeyOf(peer), (peerDelta.get(groupKeyOf(peer)) ?? 0) + sign);
-          for (const q of one.world.networkPolicies) for (const n of namesOf(q)) nameDelta.set(n, (nameDelta.get(n) ?? 0) + sign);
-        }
-      }
-      for (const p of tpPairs) {
-        for (const [input, sign] of [
-          [p.before, -1],
-          [p.after, 1],
-        ] as const) {
-          if (!input) continue;
-          const one = compileWorld({ namespaces: [], pods: [], networkPolicies: [], tieredPolicies: [input] });
-          for (const peer of one.world.peers) peerDelta.set(groupKeyOf(peer), (peerDelta.get(groupKeyOf(peer)) ?? 0) + sign);
-          for (const q of one.world.tieredPolicies) for (const n of tierNamesOf(q)) nameDelta.set(n, (nameDelta.get(n) ?? 0) + sign);
-        }
-      }
-    }
+    if (spliced.missing.length > 0) return "a deleted policy was not in the world";
+    return { spliced, changedKeys: new Set(spliced.changes.map((c) => c.key)) };
+  }
+
+  /** Peer groups (selector and ipBlock) and mentioned named ports that appear or disappear with the change. */
+  private groupChanges(
+    peerDelta: ReadonlyMap<string, number>,
+    nameDelta: ReadonlyMap<string, number>,
+    spliced: SplicedWorld,
+    tiers: TierSplice | undefined,
+    npPairs: readonly ChangePair<NetworkPolicyInput>[],
+    tpPairs: readonly ChangePair<TieredPolicyInput>[],
+  ): GroupChanges | string {
     // A name rules start or stop mentioning splits or merges the classes of the pods that have a
     // container port of that name (signatures name the mentioned ports): those pods are reclassified.
     const namesToggled: string[] = [];
@@ -428,63 +285,44 @@ export class IncrementalMatrix {
       const now = this.nameCount.get(n) ?? 0;
       if (d !== 0 && (now === 0) !== (now + d === 0)) namesToggled.push(n);
     }
-    const addedGroups: SelectorPeer[] = [];
-    const removedGroups: string[] = [];
-    const addedIpGroups: IpBlockPeer[] = [];
-    const removedIpGroups: string[] = [];
+    const out = { namesToggled, addedGroups: [] as SelectorPeer[], removedGroups: [] as string[], addedIpGroups: [] as IpBlockPeer[], removedIpGroups: [] as string[] };
     for (const [k, d] of peerDelta) {
       const now = this.groupCount.get(k) ?? 0;
       if (d === 0 || (now === 0) === (now + d === 0)) continue;
       const isIpBlock = k.startsWith("ipBlock(");
       if (now > 0) {
-        (isIpBlock ? removedIpGroups : removedGroups).push(k);
+        (isIpBlock ? out.removedIpGroups : out.removedGroups).push(k);
         continue;
       }
       const found = newPeer(k, spliced.newVersions, tiers?.newVersions ?? [], npPairs, tpPairs);
-      if (!found) return fallback("a new peer group could not be resolved");
-      if (found.kind === "selector") addedGroups.push(found);
-      else addedIpGroups.push(found);
+      if (!found) return "a new peer group could not be resolved";
+      if (found.kind === "selector") out.addedGroups.push(found);
+      else out.addedIpGroups.push(found);
     }
+    // ipBlocks that come or go: the pods in them change class, the external classes are cut anew.
+    const ipMoved = [...out.addedIpGroups, ...out.removedIpGroups.map((k) => this.ipGroups.get(k)!)].map((b) => b.set);
+    return { ...out, ipMoved };
+  }
 
-    // --- pods ------------------------------------------------------------------------------------------
-    const nsEdited = nsChanged.size > 0 || nsAdded.length > 0 || nsRemoved.size > 0;
-    const namespaceByName = nsEdited ? new Map(spliced.world.namespaceByName) : spliced.world.namespaceByName;
-    let namespaces = spliced.world.namespaces;
-    /** Namespaces that took a removed one's position (`index` is the position, selectorIndex.ts relies on it): their pods follow. */
-    const nsMoved = new Map<string, CompiledNamespace>();
-    if (nsEdited) {
-      const byName = namespaceByName as Map<string, CompiledNamespace>;
-      const list = namespaces.map((n) => nsChanged.get(n.name) ?? n);
-      for (const n of nsChanged.values()) byName.set(n.name, n);
-      for (const n of nsAdded) {
-        // A policy of the same change may have made it exist implicitly (spliceWorld): it takes that place.
-        const implicit = byName.get(n.name);
-        const q = { ...n, index: implicit ? implicit.index : list.length };
-        list[q.index] = q;
-        byName.set(q.name, q);
-      }
-      for (const name of nsRemoved) {
-        const gone = byName.get(name)!;
-        byName.delete(name);
-        const last = list.pop()!;
-        if (last.name === name) continue;
-        const q = { ...last, index: gone.index };
-        list[q.index] = q;
-        byName.set(q.name, q);
-        nsMoved.set(q.name, q);
-      }
-      namespaces = list;
-    }
+  /** Pods removed and added, checked against the namespaces after the change; the change in address families. */
+  private podChanges(
+    pairs: readonly ChangePair<PodInput>[],
+    after: CompiledWorld,
+    namespaceByName: ReadonlyMap<string, CompiledNamespace>,
+    nsRemoved: ReadonlySet<string>,
+    spliced: CompiledWorld,
+  ): PodChanges | string {
+    const W = this.world;
     const podRemoved = new Set<PodKey>();
-    for (const p of podPairs) if (p.before) podRemoved.add(podKey(p.before));
-    const podAdded = after.world.pods;
+    for (const p of pairs) if (p.before) podRemoved.add(podKey(p.before));
+    const podAdded = after.pods;
     for (const p of podAdded) {
-      if (!podRemoved.has(p.key) && W.podByKey.has(p.key)) return fallback("two pods of one name");
-      if (!namespaceByName.has(p.namespace.name)) return fallback("a pod in a namespace the world does not have");
+      if (!podRemoved.has(p.key) && W.podByKey.has(p.key)) return "two pods of one name";
+      if (!namespaceByName.has(p.namespace.name)) return "a pod in a namespace the world does not have";
     }
     for (const name of nsRemoved) {
       const podsLeft = [...(this.nsPods.get(name) ?? [])].some((k) => !podRemoved.has(k));
-      if (podsLeft || (spliced.world.policiesByNamespace.get(name)?.length ?? 0) > 0) return fallback("a namespace was deleted while pods or policies remain in it");
+      if (podsLeft || (spliced.policiesByNamespace.get(name)?.length ?? 0) > 0) return "a namespace was deleted while pods or policies remain in it";
     }
     const familyDelta = new Map<string, number>();
     for (const k of podRemoved) {
@@ -494,14 +332,22 @@ export class IncrementalMatrix {
     for (const p of podAdded) if (p.ip) familyDelta.set(String(p.ip.family), (familyDelta.get(String(p.ip.family)) ?? 0) + 1);
     for (const [f, d] of familyDelta) {
       const now = this.podFamilies.get(f) ?? 0;
-      if (d !== 0 && f !== "4" && (now === 0) !== (now + d === 0) && ![...this.ipGroups.values()].some((x) => x.set.families().has(Number(f) as 4 | 6)))
-        return fallback("an address family appeared or disappeared");
+      if (d !== 0 && f !== "4" && (now === 0) !== (now + d === 0) && ![...this.ipGroups.values()].some((x) => x.set.families().has(Number(f) as 4 | 6))) return "an address family appeared or disappeared";
     }
-    // The pod list: untouched pods are shared; a removed pod's slot takes an added one or the last pod.
+    const removedPods = [...podRemoved].flatMap((k) => W.podByKey.get(k) ?? []);
+    return { podRemoved, podAdded, removedPods, familyDelta, changedPods: new Set([...podRemoved, ...podAdded.map((p) => p.key)]) };
+  }
+
+  /**
+   * The world after the change. The pod list is patched in place (a copy per change costs O(pods)):
+   * untouched pods are shared; a removed pod's slot takes an added one or the last pod.
+   */
+  private patchWorld(plan: ChangePlan): CompiledWorld {
+    const W = this.world;
+    const { podRemoved, podAdded, namespaceByName } = plan;
     const pods = W.pods as CompiledPod[];
     const podByKey = W.podByKey as Map<PodKey, CompiledPod>;
-    const removedPods = [...podRemoved].flatMap((k) => W.podByKey.get(k) ?? []);
-    if (podRemoved.size > 0 || podAdded.length > 0 || nsChanged.size > 0 || nsMoved.size > 0) {
+    if (podRemoved.size > 0 || podAdded.length > 0 || plan.changed.size > 0 || plan.nsMoved.size > 0) {
       const holes: number[] = [];
       for (const k of podRemoved) {
         const old = podByKey.get(k);
@@ -529,7 +375,8 @@ export class IncrementalMatrix {
         pods[h] = moved;
         podByKey.set(moved.key, moved);
       }
-      for (const [name, ns] of [...nsChanged, ...nsMoved])
+      // Pods of relabelled or moved namespaces point at the namespace's new object.
+      for (const [name, ns] of [...plan.changed, ...plan.nsMoved])
         for (const k of this.nsPods.get(name) ?? []) {
           const p = podByKey.get(k);
           if (!p || p.namespace === ns) continue;
@@ -538,45 +385,48 @@ export class IncrementalMatrix {
           podByKey.set(k, q);
         }
     }
-    const next: CompiledWorld = { ...spliced.world, namespaces, namespaceByName, pods, podByKey, ...(tiers && { tieredPolicies: tiers.policies, peers: [...spliced.world.peers, ...tiers.peers] }) };
+    const { spliced, tiers } = plan;
+    return { ...spliced.world, namespaces: plan.namespaces, namespaceByName, pods, podByKey, ...(tiers && { tieredPolicies: tiers.policies, peers: [...spliced.world.peers, ...tiers.peers] }) };
+  }
 
-    // --- from here on the state changes ------------------------------------------------------------------
-    for (const [k, d] of peerDelta) addCount(this.groupCount, k, d);
-    for (const g of addedGroups) this.selectorGroups.set(g.matchKey, g);
-    // ipBlocks that come or go: the pods in them change class, the external classes are cut anew (below).
-    const ipMoved = [...addedIpGroups, ...removedIpGroups.map((k) => this.ipGroups.get(k)!)].map((b) => b.set);
-    for (const b of addedIpGroups) this.ipGroups.set(ipGroupKey(b), b);
-    for (const k of removedIpGroups) this.ipGroups.delete(k);
-    for (const k of removedGroups) this.selectorGroups.delete(k);
-    for (const [n, d] of nameDelta) addCount(this.nameCount, n, d);
-    if (namesToggled.length > 0) this.mentionedNames = undefined;
-    for (const [f, d] of familyDelta) addCount(this.podFamilies, f, d);
-    if (addedGroups.length > 0 || removedGroups.length > 0) this.nsGroups.clear();
-    for (const n of [...nsChanged.keys(), ...nsRemoved]) this.nsGroups.delete(n);
+  /** The counts and indexes the signatures read (groups, ipBlocks, names, families, pods per namespace), the world and its diagnostics. */
+  private commitCounts(plan: ChangePlan, next: CompiledWorld): void {
+    for (const [k, d] of plan.peerDelta) addCount(this.groupCount, k, d);
+    for (const g of plan.addedGroups) this.selectorGroups.set(g.matchKey, g);
+    for (const k of plan.removedGroups) this.selectorGroups.delete(k);
+    for (const b of plan.addedIpGroups) this.ipGroups.set(ipGroupKey(b), b);
+    for (const k of plan.removedIpGroups) this.ipGroups.delete(k);
+    for (const [n, d] of plan.nameDelta) addCount(this.nameCount, n, d);
+    if (plan.namesToggled.length > 0) this.mentionedNames = undefined;
+    for (const [f, d] of plan.familyDelta) addCount(this.podFamilies, f, d);
+    if (plan.addedGroups.length > 0 || plan.removedGroups.length > 0) this.nsGroups.clear();
+    for (const n of [...plan.changed.keys(), ...plan.removed]) this.nsGroups.delete(n);
+    for (const p of plan.removedPods) indexDelete(this.nsPods, p.namespace.name, p.key);
+    for (const p of plan.podAdded) indexAdd(this.nsPods, p.namespace.name, p.key);
     this.world = next;
-    this.diagnostics = this.diagnostics.filter((d) => !changedObjects.has(d.object));
+    this.diagnostics = this.diagnostics.filter((d) => !plan.changedObjects.has(d.object));
+    if (plan.newDiagnostics.length > 0) this.diagnostics = [...this.diagnostics, ...plan.newDiagnostics];
+  }
 
-    // Pods whose signature may change.
-    const touched = new Set<PodKey>([...podRemoved, ...podAdded.map((p) => p.key)]);
-    const changedPods = new Set(touched);
-    for (const p of removedPods) indexDelete(this.nsPods, p.namespace.name, p.key);
-    for (const p of podAdded) indexAdd(this.nsPods, p.namespace.name, p.key);
+  /** Pods whose signature may change (rule 3 of the header, and rules 4 to 6). */
+  private touchedPods(plan: ChangePlan): Set<PodKey> {
+    const { pods, podByKey } = this.world;
+    const touched = new Set<PodKey>(plan.changedPods);
     const podsOf = (ns: string) => this.nsPods.get(ns) ?? [];
-    for (const name of nsChanged.keys()) for (const k of podsOf(name)) touched.add(k);
-    const versions = [...spliced.oldVersions, ...spliced.newVersions];
-    for (const v of versions) for (const k of podsOf(v.namespace)) if (policySelectsPod(v, podByKey.get(k)!)) touched.add(k);
+    for (const name of plan.changed.keys()) for (const k of podsOf(name)) touched.add(k);
+    for (const v of [...plan.spliced.oldVersions, ...plan.spliced.newVersions]) for (const k of podsOf(v.namespace)) if (policySelectsPod(v, podByKey.get(k)!)) touched.add(k);
     // A cluster-scoped policy selects pods in any namespace: every pod either version selects.
-    const tierVersions = tiers ? [...tiers.oldVersions, ...tiers.newVersions] : [];
+    const tierVersions = plan.tiers ? [...plan.tiers.oldVersions, ...plan.tiers.newVersions] : [];
     if (tierVersions.length > 0) for (const p of pods) if (tierVersions.some((v) => tieredPolicySelectsPod(v, p))) touched.add(p.key);
-    if (namesToggled.length > 0) for (const p of pods) if (namesToggled.some((n) => p.namedPorts.has(n))) touched.add(p.key);
-    if (ipMoved.length > 0) for (const p of pods) if (p.ip && ipMoved.some((set) => set.contains(p.ip!))) touched.add(p.key);
-    const groupsMoved = [...addedGroups, ...removedGroups.map((k) => this.removedGroupPeer(k, spliced.oldVersions, npPairs, tiers?.oldVersions ?? []))];
+    if (plan.namesToggled.length > 0) for (const p of pods) if (plan.namesToggled.some((n) => p.namedPorts.has(n))) touched.add(p.key);
+    if (plan.ipMoved.length > 0) for (const p of pods) if (p.ip && plan.ipMoved.some((set) => set.contains(p.ip!))) touched.add(p.key);
+    const groupsMoved = [...plan.addedGroups, ...plan.removedGroups.map((k) => this.removedGroupPeer(k, plan.spliced.oldVersions, plan.npPairs, plan.tiers?.oldVersions ?? []))];
     for (const g of groupsMoved) {
       if (!g) {
         for (const p of pods) touched.add(p.key);
         break;
       }
-      for (const ns of namespaces) {
+      for (const ns of this.world.namespaces) {
         if (!selectorPeerMatchesNamespace(g, ns)) continue;
         for (const k of podsOf(ns.name)) {
           const p = podByKey.get(k)!;
@@ -584,14 +434,17 @@ export class IncrementalMatrix {
         }
       }
     }
+    return touched;
+  }
 
-    // --- reclassify ------------------------------------------------------------------------------------------
+  /** Each touched pod into the class of its new signature (a new class when none has it). */
+  private reclassify(touched: ReadonlySet<PodKey>, changedPods: ReadonlySet<PodKey>): { added: Map<string, SigClass>; membersChanged: Set<string>; emptied: Set<string> } {
     const added = new Map<string, SigClass>();
     const membersChanged = new Set<string>();
     const emptied = new Set<string>();
     for (const key of touched) {
       const oldSig = this.podSig.get(key);
-      const pod = podByKey.get(key);
+      const pod = this.world.podByKey.get(key);
       const computed = pod ? this.signature(pod) : undefined;
       if (oldSig !== undefined && oldSig === computed?.sig) {
         if (changedPods.has(key)) membersChanged.add(oldSig);
@@ -619,96 +472,122 @@ export class IncrementalMatrix {
       this.addClass(created);
       added.set(created.sig, created);
     }
-    const connections: ConnectionChange[] = [];
+    return { added, membersChanged, emptied };
+  }
+
+  /** Classes left without members are dropped with their connections (reported in `out`); returns the removed signatures. */
+  private dropEmptied(emptied: ReadonlySet<string>, added: Map<string, SigClass>, out: ConnectionChange[]): string[] {
     const removedClasses: string[] = [];
     for (const sig of emptied) {
       if (added.has(sig)) {
+        // Created and emptied within this change: it never existed for the caller.
         added.delete(sig);
         this.removeClass(sig, []);
         continue;
       }
       removedClasses.push(sig);
-      this.removeClass(sig, connections);
+      this.removeClass(sig, out);
     }
-    if (ipMoved.length > 0) this.recutExternalClasses(added, membersChanged, removedClasses, connections);
-    const survivors = [...membersChanged].filter((s) => !added.has(s) && !emptied.has(s)).map((s) => this.classes.get(s)!);
+    return removedClasses;
+  }
 
-    // --- pairs to evaluate ------------------------------------------------------------------------------------
-    const pairs = new Map<string, Set<string>>(); // dst -> srcs
-    const pair = (src: string, dst: string) => indexAdd(pairs, dst, src);
+  /** The class pairs whose value the change can move: dst -> srcs (rules 1, 2 and 4 of the header). */
+  private pairsToEvaluate(plan: ChangePlan, added: ReadonlyMap<string, SigClass>): Map<string, Set<string>> {
+    const pairs = new Map<string, Set<string>>();
     const all = [...this.classes.keys()];
+    // A new class: with every class, both ways.
     for (const c of added.keys())
       for (const o of all) {
-        pair(o, c);
-        pair(c, o);
+        indexAdd(pairs, c, o);
+        indexAdd(pairs, o, c);
       }
-    const oldByKey = new Map(spliced.oldVersions.map((v) => [v.key, v]));
-    const newByKey = new Map(spliced.newVersions.map((v) => [v.key, v]));
-    for (const key of changedKeys) for (const dir of DIRECTIONS) for (const sig of this.classesOfPolicy[dir].get(key) ?? []) this.sides[dir].delete(sig);
-    for (const key of changedKeys) {
+    // A changed policy (any tier): its subjects with the classes its peers (old or new) match.
+    const toward = (key: PolicyKey, dir: Direction, targets: Iterable<string> | "all") => {
+      const subjects = this.classesOfPolicy[dir].get(key);
+      if (!subjects) return;
+      const list = targets === "all" ? all : [...targets];
+      for (const s of subjects) {
+        if (added.has(s)) continue;
+        for (const t of list) if (dir === "ingress") indexAdd(pairs, s, t);
+        else indexAdd(pairs, t, s);
+      }
+    };
+    const oldByKey = new Map(plan.spliced.oldVersions.map((v) => [v.key, v]));
+    const newByKey = new Map(plan.spliced.newVersions.map((v) => [v.key, v]));
+    for (const key of plan.changedKeys) {
       const vs = [oldByKey.get(key), newByKey.get(key)].filter((v): v is CompiledNetworkPolicy => v !== undefined);
       for (const dir of DIRECTIONS) {
-        const subjects = this.classesOfPolicy[dir].get(key);
-        if (!subjects || subjects.size === 0) continue;
-        let targets: Iterable<string> | "all" = new Set<string>();
-        for (const v of vs) {
-          for (const r of rulesFor(v, dir) ?? []) {
-            if (r.peers === "any") {
-              targets = "all";
-              break;
-            }
-            for (const x of r.peers) for (const t of this.classesOfGroup.get(groupKeyOf(x)) ?? []) (targets as Set<string>).add(t);
-          }
-          if (targets === "all") break;
-        }
-        const list = targets === "all" ? all : [...targets];
-        for (const s of subjects) {
-          if (added.has(s)) continue;
-          for (const t of list) if (dir === "ingress") pair(t, s);
-          else pair(s, t);
-        }
+        for (const sig of this.classesOfPolicy[dir].get(key) ?? []) this.sides[dir].delete(sig);
+        toward(key, dir, policyTargets(vs, dir, (g) => this.classesOfGroup.get(g)));
       }
     }
-
-    if (tiers) {
-      const oldTiers = new Map(tiers.oldVersions.map((v) => [v.key, v]));
-      const newTiers = new Map(tiers.newVersions.map((v) => [v.key, v]));
+    if (plan.tiers) {
+      const oldTiers = new Map(plan.tiers.oldVersions.map((v) => [v.key, v]));
+      const newTiers = new Map(plan.tiers.newVersions.map((v) => [v.key, v]));
       for (const key of new Set([...oldTiers.keys(), ...newTiers.keys()])) {
         const vs = [oldTiers.get(key), newTiers.get(key)].filter((v): v is CompiledTieredPolicy => v !== undefined);
         for (const dir of DIRECTIONS) {
-          const subjects = this.classesOfPolicy[dir].get(key);
-          if (!subjects || subjects.size === 0) continue;
-          for (const sig of subjects) this.sides[dir].delete(sig);
-          const targets = tierTargets(vs, dir, (g) => this.classesOfGroup.get(g));
-          const list = targets === "all" ? all : [...targets];
-          for (const s of subjects) {
-            if (added.has(s)) continue;
-            for (const t of list) if (dir === "ingress") pair(t, s);
-            else pair(s, t);
-          }
+          for (const sig of this.classesOfPolicy[dir].get(key) ?? []) this.sides[dir].delete(sig);
+          toward(key, dir, tierTargets(vs, dir, (g) => this.classesOfGroup.get(g)));
         }
       }
     }
+    return pairs;
+  }
 
-    // --- evaluate -----------------------------------------------------------------------------------------------
+  /**
+   * Evaluates the pairs on class representatives with the engine's rule semantics and records the
+   * connections that changed (in `out`); returns how many pairs were evaluated.
+   */
+  private evaluate(pairs: ReadonlyMap<string, ReadonlySet<string>>, next: CompiledWorld, out: ConnectionChange[]): number {
     const endpointMemo = new Map<string, Endpoint>();
     const endpointOf = (sig: string): Endpoint => {
       let e = endpointMemo.get(sig);
       if (!e) {
         const c = this.classes.get(sig)!;
         const r = c.ranges[0];
-        e = c.kind === "pod" ? podEndpoint(podByKey.get(c.rep!)!) : externalEndpoint({ family: r!.family, value: r!.start });
+        e = c.kind === "pod" ? podEndpoint(next.podByKey.get(c.rep!)!) : externalEndpoint({ family: r!.family, value: r!.start });
         endpointMemo.set(sig, e);
       }
       return e;
     };
-    // One side of a pair, as evaluateDirection computes it; for subjects no cluster-scoped policy
-    // applies to, from the subject's isolating rules (found once per class) and what each rule's
-    // ports admit toward the destination class (once per rule and class).
-    // Keyed by the signature strings themselves (their hashes are cached; a concatenated key of these long strings is hashed anew each time).
-    // Both are kept across changes: a side depends only on the policies the signature names (entries
-    // of classes naming a changed policy are dropped above), what a rule admits toward a class only on
-    // the rule (a changed policy's rules are new objects) and the named ports the signature names.
+    const sideConn = this.sideEvaluator(next);
+    let evaluatedPairs = 0;
+    for (const [dst, srcs] of pairs) {
+      const dc = this.classes.get(dst)!;
+      const de = endpointOf(dst);
+      for (const src of srcs) {
+        const sc = this.classes.get(src)!;
+        if (dc.kind === "external" && sc.kind === "external") continue;
+        evaluatedPairs++;
+        const se = endpointOf(src);
+        let conn = sideConn("ingress", dst, de, se, dst, de);
+        if (!conn.isEmpty()) conn = conn.intersect(sideConn("egress", src, se, de, dst, de));
+        const before = this.incoming.get(dst)?.get(src);
+        if (conn.isEmpty()) {
+          if (before === undefined) continue;
+          this.deleteConn(src, dst);
+          out.push({ src, dst, conn: undefined });
+        } else if (before === undefined || !before.equals(conn)) {
+          this.setConn(src, dst, conn);
+          out.push({ src, dst, conn });
+        }
+      }
+    }
+    return evaluatedPairs;
+  }
+
+  /**
+   * One side of a pair, as evaluateDirection computes it; for subjects no cluster-scoped policy
+   * applies to, from the subject's isolating rules (found once per class) and what each rule's
+   * ports admit toward the destination class (once per rule and class). Keyed by the signature
+   * strings themselves (their hashes are cached; a concatenated key of these long strings is hashed
+   * anew each time). Both caches are kept across changes: a side depends only on the policies the
+   * signature names (entries of classes naming a changed policy are dropped in pairsToEvaluate),
+   * what a rule admits toward a class only on the rule (a changed policy's rules are new objects)
+   * and the named ports the signature names.
+   */
+  private sideEvaluator(next: CompiledWorld): (dir: Direction, subjectSig: string, subject: Endpoint, other: Endpoint, dstSig: string, dstEndpoint: Endpoint) => ConnectionSet {
     const sides = this.sides;
     const sideOf = (dir: Direction, sig: string, e: Endpoint) => {
       let hit = sides[dir].get(sig);
@@ -738,47 +617,13 @@ export class IncrementalMatrix {
       }
       return hit;
     };
-    const sideConn = (dir: Direction, subjectSig: string, subject: Endpoint, other: Endpoint, dstSig: string, dstEndpoint: Endpoint): ConnectionSet => {
+    return (dir, subjectSig, subject, other, dstSig, dstEndpoint) => {
       const side = sideOf(dir, subjectSig, subject);
       if (side === "open") return ConnectionSet.ALL;
       if (side === "tiered") return dir === "ingress" ? evaluateDirection(next, dir, other, subject).allowed : evaluateDirection(next, dir, subject, other).allowed;
       let out = ConnectionSet.NONE;
       for (const rule of side) if (rulePeerMatching(rule, other) !== undefined) out = out.union(portsToward(rule, dstSig, dstEndpoint));
       return out;
-    };
-    let evaluatedPairs = 0;
-    for (const [dst, srcs] of pairs) {
-      const dc = this.classes.get(dst)!;
-      const de = endpointOf(dst);
-      for (const src of srcs) {
-        const sc = this.classes.get(src)!;
-        if (dc.kind === "external" && sc.kind === "external") continue;
-        evaluatedPairs++;
-        const se = endpointOf(src);
-        let conn = sideConn("ingress", dst, de, se, dst, de);
-        if (!conn.isEmpty()) conn = conn.intersect(sideConn("egress", src, se, de, dst, de));
-        const before = this.incoming.get(dst)?.get(src);
-        if (conn.isEmpty()) {
-          if (before === undefined) continue;
-          this.deleteConn(src, dst);
-          connections.push({ src, dst, conn: undefined });
-        } else if (before === undefined || !before.equals(conn)) {
-          this.setConn(src, dst, conn);
-          connections.push({ src, dst, conn });
-        }
-      }
-    }
-    const extra = after.diagnostics;
-    if (extra.length > 0) this.diagnostics = [...this.diagnostics, ...extra];
-    return {
-      method: "incremental",
-      world: next,
-      diagnostics: this.diagnostics,
-      addedClasses: [...added.values()],
-      removedClasses,
-      changedMembers: survivors,
-      connections,
-      stats: { touchedPods: touched.size, evaluatedPairs, changedConnections: connections.length },
     };
   }
 
