@@ -1,11 +1,11 @@
 /** Turns a workload named on the command line into the workload the connectivity list is keyed by. */
-import { BadInputError, NotFoundError } from "../domain/errors.js";
+import { BadInputError, engineError } from "../domain/errors.js";
 import { formatWorkload, resolveWorkload, type CompiledWorld, type WorkloadQuery, type WorkloadRef } from "../engine/index.js";
 import type { CliIo } from "./io.js";
 
 export function resolveTargetWorkload(world: CompiledWorld, q: WorkloadQuery, io: CliIo): WorkloadRef {
   const r = resolveWorkload(world, q);
-  if (!r.ok) throw r.code === "NOT_FOUND" ? new NotFoundError(r.message) : new BadInputError(r.message);
+  if (!r.ok) throw engineError(r);
   if (r.type !== "workload") throw new BadInputError(`${q.namespace}/${q.name} is not a workload`);
   // A pod named directly stands for its workload: the connectivity list is per workload.
   const pod = r.pods.length === 1 ? r.pods[0] : undefined;

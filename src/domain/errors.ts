@@ -59,6 +59,23 @@ export class ForbiddenError extends AppError {
   readonly code = "FORBIDDEN" as const;
 }
 
-export function isAppError(e: unknown): e is AppError {
-  return e instanceof AppError;
+/** The one rule for recognising an error: an AppError, optionally of one code (never a duck-typed `code`). */
+export function isAppError(e: unknown, code?: AppErrorCode): e is AppError {
+  return e instanceof AppError && (code === undefined || e.code === code);
+}
+
+/** What the engine answers when a lookup fails (resolveWorkload, explain): not an error there, data. */
+export interface EngineFailure {
+  readonly ok: false;
+  readonly code: "NOT_FOUND" | "AMBIGUOUS" | "INVALID";
+  readonly message: string;
+}
+
+/**
+ * The one mapping of an engine failure to a typed error: an unknown name is NOT_FOUND, an
+ * ambiguous or invalid one is BAD_INPUT. `context` is appended to the message, e.g. the generation.
+ */
+export function engineError(failure: EngineFailure, context?: string): AppError {
+  const message = context ? `${failure.message} (${context})` : failure.message;
+  return failure.code === "NOT_FOUND" ? new NotFoundError(message) : new BadInputError(message);
 }

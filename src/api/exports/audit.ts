@@ -24,7 +24,7 @@ import {
   exportHead,
   exportRevision,
   type AuditHeader,
-} from "./format.js";
+} from "../../domain/audit/exportFormat.js";
 
 const PAGE = 500;
 

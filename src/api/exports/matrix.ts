@@ -14,7 +14,7 @@ import { formatConnEndpoint } from "../../engine/index.js";
 import { attachment, fileStamp, formatParam, optionalCluster, optionalNamespace, optionalTime, queryParams } from "../http/params.js";
 import { streamBody } from "../http/stream.js";
 import type { RouteDeps } from "../server.js";
-import { commentLine, csvRow, exportHead, MATRIX_FORMAT, MATRIX_FORMATS } from "./format.js";
+import { commentLine, csvRow, exportHead, MATRIX_FORMAT, MATRIX_FORMATS } from "../../domain/audit/exportFormat.js";
 
 export function registerMatrixExport(app: Express, deps: RouteDeps): void {
   app.get("/api/v1/exports/matrix", async (req: Request, res: Response) => {

@@ -26,8 +26,8 @@ import { open, readFile } from "node:fs/promises";
 import { createInterface } from "node:readline";
 import { BadInputError } from "../../domain/errors.js";
 import { canonicalize, canonicalRevision, chainHash, ChainVerifier, GENESIS_HASH, type ChainBreakReason } from "../../domain/audit/hashChain.js";
-import { CsvReader, CsvSyntaxError, type CsvRecord } from "./csvReader.js";
-import { AUDIT_COLUMNS, AUDIT_FORMAT, auditCellText, parseCommentLine, unguardCell, type AuditFilter, type AuditHeader, type ExportRevision } from "./format.js";
+import { CsvReader, CsvSyntaxError, type CsvRecord } from "../../domain/audit/csvReader.js";
+import { AUDIT_COLUMNS, AUDIT_FORMAT, auditCellText, parseCommentLine, unguardCell, type AuditFilter, type AuditHeader, type ExportRevision } from "../../domain/audit/exportFormat.js";
 
 export type ExportFileFormat = "json" | "ndjson" | "csv";
 

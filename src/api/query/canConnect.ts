@@ -2,7 +2,7 @@
  * canConnect: the engine's explanation of one connection (which policies of which tiers decide
  * it) over the compiled world of a generation, under the caller's scope (scope.ts explainOptions).
  */
-import { BadInputError, NotFoundError } from "../../domain/errors.js";
+import { engineError } from "../../domain/errors.js";
 import { explain, type EndpointQuery, type Explanation, type Protocol } from "../../engine/index.js";
 import { assertVisible } from "./filters.js";
 import type { GenerationRef, GenerationResolver, QueryOptions } from "./generations.js";
@@ -27,6 +27,6 @@ export async function canConnect(
   const snapshot = await deps.worlds.get(ref.cluster, ref.generation);
   // A pod's IP is answered for as that pod only if this token may see the pod (scope.ts explainOptions).
   const r = explain(snapshot.world, from, to, port, protocol, explainOptions(scope));
-  if (!r.ok) throw r.code === "NOT_FOUND" ? new NotFoundError(`${r.message} (cluster ${ref.cluster}, generation ${ref.generation})`) : new BadInputError(r.message);
+  if (!r.ok) throw engineError(r, `cluster ${ref.cluster}, generation ${ref.generation}`);
   return { ...ref, explanation: r.explanation };
 }

@@ -4,7 +4,7 @@
  * All read the compiled world of the generation (WorldCache), the same state its matrix was
  * computed from.
  */
-import { BadInputError, NotFoundError } from "../../domain/errors.js";
+import { BadInputError, engineError } from "../../domain/errors.js";
 import { parseSelectorString, resolveWorkload, type LabelSelector, type WorkloadQuery, type WorkloadRef } from "../../engine/index.js";
 import { assertVisible } from "./filters.js";
 import type { GenerationRef, GenerationResolver, QueryOptions } from "./generations.js";
@@ -56,7 +56,7 @@ export class ObjectQueries {
     assertVisible(scope, q.namespace, `${q.namespace}/${q.name}`);
     const { snapshot } = await this.worldOf(options);
     const r = resolveWorkload(snapshot.world, q);
-    if (!r.ok) throw r.code === "NOT_FOUND" ? new NotFoundError(r.message) : new BadInputError(r.message);
+    if (!r.ok) throw engineError(r);
     if (r.type !== "workload") throw new BadInputError(`${q.namespace}/${q.name} is not a workload`);
     return r.ref;
   }

@@ -1,6 +1,6 @@
 /** `kubereach explain`: is one connection allowed, and which policies and rules decide it. */
 import type { Command } from "commander";
-import { BadInputError, NotFoundError } from "../../domain/errors.js";
+import { engineError } from "../../domain/errors.js";
 import type { EndpointQuery, Protocol } from "../../engine/index.js";
 import { EXPLAIN_FORMATS, type ExplainFormat } from "../format/formats.js";
 import type { CliIo } from "../io.js";
@@ -41,7 +41,7 @@ export function registerExplain(program: Command, io: CliIo): void {
       ]);
       const world = await loadWorld(opts, io);
       const result = explain(world, opts.from, opts.to, opts.port, opts.protocol);
-      if (!result.ok) throw result.code === "NOT_FOUND" ? new NotFoundError(result.message) : new BadInputError(result.message);
+      if (!result.ok) throw engineError(result);
       await writeResult(io, formatExplanation(result.explanation, world, format), file);
     });
 }

@@ -9,7 +9,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import express from "express";
 import { afterAll, describe, expect, it } from "vitest";
-import { CsvReader, CsvSyntaxError } from "../../../src/api/exports/csvReader.js";
+import { CsvReader, CsvSyntaxError } from "../../../src/domain/audit/csvReader.js";
 import {
   AUDIT_COLUMNS,
   AUDIT_FORMAT,
@@ -22,7 +22,7 @@ import {
   unguardCell,
   type AuditHeader,
   type ExportRevision,
-} from "../../../src/api/exports/format.js";
+} from "../../../src/domain/audit/exportFormat.js";
 import { registerAuditExport } from "../../../src/api/exports/audit.js";
 import { verifyExportFile } from "../../../src/api/exports/verify.js";
 import { parseTime } from "../../../src/api/http/params.js";

@@ -6,8 +6,8 @@ import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { CsvReader } from "../../../src/api/exports/csvReader.js";
-import { AUDIT_COLUMNS } from "../../../src/api/exports/format.js";
+import { CsvReader } from "../../../src/domain/audit/csvReader.js";
+import { AUDIT_COLUMNS } from "../../../src/domain/audit/exportFormat.js";
 import { runCli } from "../../cli/runCli.js";
 import { client, deployment, namespace, networkPolicy, sleep, startRestService, type Manifest, type RestService } from "./helpers.js";
 

@@ -13,8 +13,8 @@
  *           JSON text), and a last line `# end count=N`. Lines end with CRLF (RFC 4180).
  * The count/trailer lets a verifier tell a download that was cut short from a short export.
  */
-import type { JsonValue } from "../../domain/objects.js";
-import type { ChainHead, StoredRevision } from "../../domain/repositories.js";
+import type { JsonValue } from "../objects.js";
+import type { ChainHead, StoredRevision } from "../repositories.js";
 
 export const AUDIT_FORMAT = "kubereach-audit-export/v1";
 export const MATRIX_FORMAT = "kubereach-matrix-export/v1";
