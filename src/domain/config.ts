@@ -83,6 +83,12 @@ export const ConfigSchema = z.object({
 
 export type Config = z.infer<typeof ConfigSchema>;
 
+/**
+ * The sync settings' defaults, read from the schema: services that take these settings as options
+ * (SyncService, the leader election) fall back to the same values as an unset configuration key.
+ */
+export const SYNC_DEFAULTS: Config["sync"] = ConfigSchema.shape.sync.parse({});
+
 /** The configuration cannot be used as given: each problem names the setting, value and origin. */
 export class ConfigError extends BadInputError {
   constructor(readonly problems: readonly string[]) {
