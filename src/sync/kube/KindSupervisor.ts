@@ -21,7 +21,7 @@
 import * as k8s from "@kubernetes/client-node";
 import type { ClusterObject, ObjectKind } from "../../domain/objects.js";
 import { describePermission, type KindPermission, type KindState, type KindStatus, type SourceHandler } from "../source.js";
-import { Backoff, type BackoffOptions } from "./backoff.js";
+import { Backoff, type BackoffOptions } from "../backoff.js";
 import { classifyFailure, type Failure } from "./failures.js";
 import type { KindSpec, KubeList } from "./kinds.js";
 import { SupervisedWatch, type WatchStats } from "./SupervisedWatch.js";

@@ -12,7 +12,7 @@ import type { KubeConfig } from "@kubernetes/client-node";
 import { isAppError, type AppError } from "../../domain/errors.js";
 import { OBJECT_KINDS, type ObjectKind } from "../../domain/objects.js";
 import type { ClusterSource, SourceHandler, SourceStatus } from "../source.js";
-import { DEFAULT_BACKOFF, type BackoffOptions } from "./backoff.js";
+import { DEFAULT_BACKOFF, type BackoffOptions } from "../backoff.js";
 import { SourceStoppedError } from "./errors.js";
 import { KindSupervisor, type SourceLogger, type SupervisorSettings } from "./KindSupervisor.js";
 import { kindSpecs } from "./kinds.js";
