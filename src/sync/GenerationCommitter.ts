@@ -74,9 +74,10 @@ export class GenerationCommitter {
   private readonly applyLock = new Mutex();
   private readonly matrix: MatrixMaintainer;
   private readonly log: Logger;
-  lastError: string | undefined;
-  lastAppliedAt: Date | undefined;
-  lastGenerationAt: Date | undefined;
+  /** The last write's error, cleared by the next batch the store accepts. */
+  private writeError: string | undefined;
+  private appliedAt: Date | undefined;
+  private committedAt: Date | undefined;
 
   constructor(private readonly options: GenerationCommitterOptions) {
     this.log = options.logger;
@@ -85,6 +86,19 @@ export class GenerationCommitter {
 
   get state(): ClusterState {
     return this.current;
+  }
+
+  get lastError(): string | undefined {
+    return this.writeError;
+  }
+
+  /** When a batch that changed something was last written. */
+  get lastAppliedAt(): Date | undefined {
+    return this.appliedAt;
+  }
+
+  get lastGenerationAt(): Date | undefined {
+    return this.committedAt;
   }
 
   get generation(): number | undefined {
@@ -142,7 +156,7 @@ export class GenerationCommitter {
       {
         backoff: WRITE_RETRY_BACKOFF,
         onFailure: (err, retryInMs) => {
-          this.lastError = errorMessage(err);
+          this.writeError = errorMessage(err);
           if (isConflict(err)) this.options.onFenced(err);
           if (this.options.halted.aborted) return "stop";
           this.log.error({ err, events: batch.events, retryInMs }, "could not write changes to the database; will retry (nothing is dropped)");
@@ -152,8 +166,8 @@ export class GenerationCommitter {
     );
     if (!outcome.ok) return undefined;
     // Only real changes count: a relist that changed nothing must not look like lag.
-    if (changes.length) this.lastAppliedAt = this.options.clock();
-    this.lastError = undefined;
+    if (changes.length) this.appliedAt = this.options.clock();
+    this.writeError = undefined;
     if (changes.length) this.pending.push({ changes, revisions: outcome.value });
     if (batch.material) this.pendingSince ??= batch.firstAt;
     return outcome.value;
@@ -177,7 +191,7 @@ export class GenerationCommitter {
     this.persisted = { generation, snapshot: computed.snapshot };
     this.base = { state, analysis: computed.analysis };
     this.selectors = selectorsOf(computed.analysis);
-    this.lastGenerationAt = this.options.clock();
+    this.committedAt = this.options.clock();
     const durationMs = Date.now() - started;
     const { analysis, stats } = computed;
     this.log.info(
@@ -237,7 +251,7 @@ export class GenerationCommitter {
       {
         backoff: WRITE_RETRY_BACKOFF,
         onFailure: (err, retryInMs) => {
-          this.lastError = errorMessage(err);
+          this.writeError = errorMessage(err);
           if (this.options.halted.aborted) return "stop";
           // Another writer holds the cluster now: retrying would fork history. Stop and say so.
           if (isConflict(err)) {

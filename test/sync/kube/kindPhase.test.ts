@@ -1,10 +1,15 @@
 /** The kind loop's phases: every transition KindSupervisor makes, and what a phase remembers of the last watch. */
-import { describe, expect, it } from "vitest";
+import { describe, expect, expectTypeOf, it } from "vitest";
+import type { KindState } from "../../../src/sync/source.js";
 import { INITIAL_PHASE, nextPhase, watchOpenedAt, type KindPhase, type PhaseEvent } from "../../../src/sync/kube/kindPhase.js";
 
 const run = (events: readonly PhaseEvent[], from: KindPhase = INITIAL_PHASE) => events.reduce(nextPhase, from);
 
 describe("kind phases", () => {
+  it("are exactly the states KindStatus reports", () => {
+    expectTypeOf<KindPhase["state"]>().toEqualTypeOf<KindState>();
+  });
+
   it("starts listing, watches, re-watches after a normal end and relists after a 410", () => {
     expect(INITIAL_PHASE.state).toBe("listing");
     expect(run([{ type: "watchOpened", at: 5 }])).toEqual({ state: "watching", watchOpenedAt: 5 });
