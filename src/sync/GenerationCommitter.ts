@@ -20,6 +20,7 @@ import { analyze, type Analysis } from "./analysis.js";
 import { computeImpacts, type LoggedBatch } from "./impact.js";
 import { MatrixMaintainer, type ComputedGeneration } from "./recompute.js";
 import { Mutex } from "./Mutex.js";
+import { PendingChanges } from "./PendingChanges.js";
 import type { SyncStore } from "./ports.js";
 import { retryWithBackoff, WRITE_RETRY_BACKOFF } from "./retry.js";
 
@@ -48,14 +49,6 @@ export interface GenerationCommitterOptions {
   readonly onGeneration?: (event: GenerationEvent) => void;
 }
 
-/** What a running recompute took (put back if it fails: its changes wait for the next one, impacts included). */
-interface InFlight {
-  readonly log: LoggedBatch[];
-  readonly since: Date | undefined;
-  readonly dirtySince: number;
-  readonly expectedGeneration: number;
-}
-
 export class GenerationCommitter {
   /** Equal to the store's objects: changed only after the store accepted a batch. */
   private current = new ClusterState();
@@ -64,13 +57,8 @@ export class GenerationCommitter {
   /** The state and analysis the last committed generation was computed from (impact "before"). */
   private base: { state: ClusterState; analysis: Analysis | undefined } = { state: new ClusterState(), analysis: undefined };
   private selectors: readonly LabelSelector[] = [];
-  /** The generation changes applied now belong to: one past the last committed (or reserved). */
-  private openGeneration = 1;
-  /** Applied batches not yet in a generation, with their revisions (impacts are computed from them). */
-  private pending: LoggedBatch[] = [];
-  /** When the oldest applied change that no recompute has taken yet was applied. */
-  private pendingSince: Date | undefined;
-  private inFlight: InFlight | undefined;
+  /** Applied batches not yet in a generation, and the generation number they will belong to. */
+  private pending = new PendingChanges();
   private readonly applyLock = new Mutex();
   private readonly matrix: MatrixMaintainer;
   private readonly log: Logger;
@@ -117,8 +105,7 @@ export class GenerationCommitter {
 
   /** The oldest applied change not yet in a committed generation. */
   get uncommittedSince(): Date | undefined {
-    const since = this.inFlight?.since;
-    return since && (!this.pendingSince || since < this.pendingSince) ? since : this.pendingSince;
+    return this.pending.oldestSince;
   }
 
   /**
@@ -130,7 +117,7 @@ export class GenerationCommitter {
     const { store, clusterId } = this.options;
     this.current = ClusterState.from(await store.objects.loadObjects(clusterId));
     this.persisted = await store.matrix.loadLatestSnapshot(clusterId);
-    this.openGeneration = (this.persisted?.generation ?? 0) + 1;
+    this.pending = new PendingChanges(this.persisted?.generation);
     const behind = this.persisted !== undefined && !sameVersions(this.current, await store.objects.loadObjectsAt(clusterId, this.persisted.generation));
     const state = this.current.clone();
     const analysis = this.current.count("Pod") + POLICY_KINDS.reduce((n, k) => n + this.current.count(k), 0) > 0 ? analyze(state) : undefined;
@@ -149,7 +136,7 @@ export class GenerationCommitter {
     const outcome = await retryWithBackoff(
       () =>
         this.applyLock.run(async () => {
-          const stored = changes.length ? await store.objects.applyChanges(clusterId, changes, { generation: this.openGeneration, fence }) : [];
+          const stored = changes.length ? await store.objects.applyChanges(clusterId, changes, { generation: this.pending.openGeneration, fence }) : [];
           this.current = working;
           return stored;
         }),
@@ -168,8 +155,7 @@ export class GenerationCommitter {
     // Only real changes count: a relist that changed nothing must not look like lag.
     if (changes.length) this.appliedAt = this.options.clock();
     this.writeError = undefined;
-    if (changes.length) this.pending.push({ changes, revisions: outcome.value });
-    if (batch.material) this.pendingSince ??= batch.firstAt;
+    this.pending.add(changes.length ? { changes, revisions: outcome.value } : undefined, batch.material ? batch.firstAt : undefined);
     return outcome.value;
   }
 
@@ -180,13 +166,13 @@ export class GenerationCommitter {
    */
   async recompute(started: number): Promise<void> {
     // Taken under the apply lock: no batch is half-applied, and later batches belong to the next generation.
-    const { log, state, expectedGeneration } = await this.applyLock.run(() => this.takePending(started));
+    const { log, state, expectedGeneration } = await this.applyLock.run(() => ({ ...this.pending.take(started), state: this.current.clone() }));
     // Incremental on top of the last committed generation when the engine can be exact, else from scratch (recompute.ts).
     // stats.unresolvedPeerRules: tiered rules with nodes/domainNames peers; the generation is what kubereach can prove without them.
     const computed = this.matrix.compute({ state: this.base.state, snapshot: this.persisted?.snapshot }, state, log);
     const generation = await this.commit(computed, state, expectedGeneration);
     if (generation === undefined) return;
-    this.inFlight = undefined;
+    this.pending.committed();
     const before = this.base;
     this.persisted = { generation, snapshot: computed.snapshot };
     this.base = { state, analysis: computed.analysis };
@@ -202,38 +188,17 @@ export class GenerationCommitter {
     await this.recordImpacts(before, analysis, log, generation);
   }
 
-  /**
-   * Settles the last recompute. True when it committed (or had nothing to do); false when it
-   * returned without committing (stopped, fenced): what it took is dropped with the sync.
-   */
+  /** The last recompute ended; true when it committed or had nothing to do (see PendingChanges.settle). */
   settle(): boolean {
-    const committed = this.inFlight === undefined;
-    this.inFlight = undefined;
-    return committed;
+    return this.pending.settle();
   }
 
   /**
    * The last recompute failed before committing (the analysis threw: an input too large for the
-   * engine, a bug). The generation number it reserved is released and its changes (and their
-   * revisions' impacts) go back to wait for the next recompute. Returns when it became dirty.
+   * engine, a bug): its changes wait for the next one (see PendingChanges.putBack). Returns when it became dirty.
    */
   putBack(): number | undefined {
-    const taken = this.inFlight;
-    this.inFlight = undefined;
-    if (!taken) return undefined;
-    this.pending = [...taken.log, ...this.pending];
-    if (this.openGeneration === taken.expectedGeneration + 1) this.openGeneration = taken.expectedGeneration;
-    if (taken.since && (!this.pendingSince || taken.since < this.pendingSince)) this.pendingSince = taken.since;
-    return taken.dirtySince;
-  }
-
-  private takePending(started: number): { log: LoggedBatch[]; state: ClusterState; expectedGeneration: number } {
-    const taken = { log: this.pending, state: this.current.clone(), expectedGeneration: this.openGeneration };
-    this.inFlight = { log: taken.log, since: this.pendingSince, dirtySince: started, expectedGeneration: taken.expectedGeneration };
-    this.pendingSince = undefined;
-    this.pending = [];
-    this.openGeneration++;
-    return taken;
+    return this.pending.putBack();
   }
 
   /** Commits the generation (retried); undefined when the sync gave up or was fenced. */
