@@ -30,6 +30,7 @@ import { SupervisedWatch, type WatchStats } from "./SupervisedWatch.js";
 import { toClusterObject } from "./toClusterObject.js";
 import { statusOf } from "./status.js";
 import { KindHealth } from "./KindHealth.js";
+import { ReconnectPacer } from "./ReconnectPacer.js";
 import { INITIAL_PHASE, nextPhase, watchOpenedAt, type KindPhase, type PhaseEvent } from "./kindPhase.js";
 
 /** The logging methods kubereach uses; a pino Logger satisfies it. */
@@ -52,11 +53,6 @@ export interface SupervisorSettings {
 
 type RestartMode = "restart" | "recreate";
 
-interface Sleep {
-  readonly timer: NodeJS.Timeout;
-  readonly resolve: () => void;
-}
-
 export class KindSupervisor {
   private phase: KindPhase = INITIAL_PHASE;
   private phaseSince = new Date();
@@ -74,8 +70,7 @@ export class KindSupervisor {
   /** A restart waiting out its delay, and how it restarts (a later failure can only upgrade it to "recreate"). */
   private restart: { readonly timer: NodeJS.Timeout; mode: RestartMode } | undefined;
   private resyncTimer: NodeJS.Timeout | undefined;
-  private readonly sleeps = new Set<Sleep>();
-  private paceMs = 0;
+  private readonly pacer = new ReconnectPacer();
   // Reported counters and facts.
   private readonly initial: { promise: Promise<void>; resolve: () => void };
   /** A watch stream is open (it can outlive the phase: a periodic relist, a handler failure, replace it only later). */
@@ -119,11 +114,7 @@ export class KindSupervisor {
     clearTimeout(this.restart?.timer);
     clearTimeout(this.resyncTimer);
     this.restart = this.resyncTimer = undefined;
-    for (const s of this.sleeps) {
-      clearTimeout(s.timer);
-      s.resolve();
-    }
-    this.sleeps.clear();
+    this.pacer.cancel();
     this.listAbort?.abort();
     const informer = this.informer;
     this.informer = undefined;
@@ -177,7 +168,7 @@ export class KindSupervisor {
     const watch = new SupervisedWatch(this.kubeConfig, {
       beforeWatch: async () => {
         this.inListDiff = false; // the informer is done applying the listing
-        await this.pace(gen);
+        await this.pacer.pace(this.retired(gen));
         return !this.retired(gen);
       },
       retired: () => this.retired(gen),
@@ -207,7 +198,7 @@ export class KindSupervisor {
   // List
 
   private async list(gen: number): Promise<KubeList> {
-    await this.pace(gen);
+    await this.pacer.pace(this.retired(gen));
     if (this.retired(gen)) throw abortError();
     const abort = new AbortController();
     this.listAbort = abort;
@@ -335,20 +326,13 @@ export class KindSupervisor {
     // A watch that ends at once without events is suspicious: pace the next request. Not after a 410:
     // the informer relists at once, as client-go's reflector does (a relist that fails is paced by the backoff).
     const short = !expired && stats.durationMs < this.settings.minWatchDurationMs && stats.events === 0;
-    if (short) this.paceMs = this.backoff.next();
+    const delayMs = short ? this.backoff.next() : 0;
+    if (short) this.pacer.delayNext(delayMs);
     else this.backoff.reset(); // a watch that lived: the connection works
-    const fields = { kind: this.spec.kind, durationMs: stats.durationMs, events: stats.events, delayMs: short ? this.paceMs : 0 };
+    const fields = { kind: this.spec.kind, durationMs: stats.durationMs, events: stats.events, delayMs };
     if (expired) this.log.info(fields, "watch expired (410 Gone); relisting");
     else if (short) this.log.warn(fields, "watch closed immediately; delaying reconnect");
     else this.log.debug(fields, "watch ended; re-watching from the last resourceVersion");
-  }
-
-  /** Waits out a pending reconnect delay (set by onWatchEnd); cancelled by stop(). */
-  private async pace(gen: number): Promise<void> {
-    const ms = this.paceMs;
-    if (ms <= 0 || this.retired(gen)) return;
-    this.paceMs = 0;
-    await this.sleep(ms);
   }
 
   // ----------------------------------------------------------------------------------------------
@@ -454,19 +438,6 @@ export class KindSupervisor {
       this.log.warn({ kind: this.spec.kind, err, name: object.metadata?.name, namespace: object.metadata?.namespace }, "ignoring malformed object");
       return undefined;
     }
-  }
-
-  private sleep(ms: number): Promise<void> {
-    return new Promise<void>((resolve) => {
-      const entry: Sleep = {
-        timer: setTimeout(() => {
-          this.sleeps.delete(entry);
-          resolve();
-        }, ms),
-        resolve,
-      };
-      this.sleeps.add(entry);
-    });
   }
 }
 
