@@ -137,7 +137,11 @@ export class GenerationCommitter {
       () =>
         this.applyLock.run(async () => {
           const stored = changes.length ? await store.objects.applyChanges(clusterId, changes, { generation: this.pending.openGeneration, fence }) : [];
+          // The state and the log of what changed move together, under the lock: a recompute takes
+          // both or neither (an incremental matrix reads the log; a change in the state but not in
+          // the log would be missing from it).
           this.current = working;
+          this.pending.add(changes.length ? { changes, revisions: stored } : undefined, batch.material ? batch.firstAt : undefined);
           return stored;
         }),
       {
@@ -155,7 +159,6 @@ export class GenerationCommitter {
     // Only real changes count: a relist that changed nothing must not look like lag.
     if (changes.length) this.appliedAt = this.options.clock();
     this.writeError = undefined;
-    this.pending.add(changes.length ? { changes, revisions: outcome.value } : undefined, batch.material ? batch.firstAt : undefined);
     return outcome.value;
   }
 
