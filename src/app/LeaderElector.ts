@@ -10,6 +10,7 @@ import { randomUUID } from "node:crypto";
 import { hostname } from "node:os";
 import type { Logger } from "pino";
 import type { Lease, LeaseRepository } from "../domain/repositories.js";
+import { SYNC_DEFAULTS } from "../domain/config.js";
 
 export interface LeaderElectorOptions {
   readonly leases: LeaseRepository;
@@ -26,7 +27,7 @@ export interface LeaderElectorOptions {
   readonly onDemoted: (reason: string, graceful: boolean) => Promise<void> | void;
 }
 
-export const DEFAULT_LEASE_TTL_MS = 10_000;
+export const DEFAULT_LEASE_TTL_MS = SYNC_DEFAULTS.leaseTtlSeconds * 1000;
 
 export class LeaderElector {
   /** Unique per process incarnation: a restarted process is a new holder. */

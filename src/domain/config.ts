@@ -45,20 +45,22 @@ export type CacheSizes = z.infer<typeof CacheSizesSchema>;
 /** The sizes a service built without configuration (tests, the CLI) uses: the schema's defaults. */
 export const DEFAULT_CACHE_SIZES: CacheSizes = CacheSizesSchema.parse({});
 
+const KubernetesSourceSchema = z.object({
+  type: z.literal("kubernetes"),
+  kubeconfig: z.string().min(1).optional(),
+  context: z.string().min(1).optional(),
+  inCluster: z.boolean().default(false),
+  resyncSeconds: z.number().int().min(10).default(600),
+  /** How often a tiered-policy CRD the cluster does not serve (or RBAC refuses) is looked for again. */
+  crdRetrySeconds: z.number().int().min(1).default(60),
+});
+
 export const ConfigSchema = z.object({
   clusterId: z.string().regex(/^[a-z0-9]([-a-z0-9_.]{0,61}[a-z0-9])?$/, "must be 1-63 lowercase letters, digits, '-', '_' or '.'").optional(),
   source: z.discriminatedUnion("type", [
     z.object({ type: z.literal("example") }),
     z.object({ type: z.literal("manifests"), path: z.string().min(1), watch: z.boolean().default(false) }),
-    z.object({
-      type: z.literal("kubernetes"),
-      kubeconfig: z.string().min(1).optional(),
-      context: z.string().min(1).optional(),
-      inCluster: z.boolean().default(false),
-      resyncSeconds: z.number().int().min(10).default(600),
-      /** How often a tiered-policy CRD the cluster does not serve (or RBAC refuses) is looked for again. */
-      crdRetrySeconds: z.number().int().min(1).default(60),
-    }),
+    KubernetesSourceSchema,
   ]),
   database: z.object({
     url: z
@@ -113,6 +115,15 @@ export const ConfigSchema = z.object({
 });
 
 export type Config = z.infer<typeof ConfigSchema>;
+
+/**
+ * The sync settings' defaults, read from the schema: services that take these settings as options
+ * (SyncService, the leader election) fall back to the same values as an unset configuration key.
+ */
+export const SYNC_DEFAULTS: Config["sync"] = ConfigSchema.shape.sync.parse({});
+
+/** The Kubernetes source's defaults, read from the schema (the source's own defaults are these). */
+export const KUBERNETES_SOURCE_DEFAULTS: z.infer<typeof KubernetesSourceSchema> = KubernetesSourceSchema.parse({ type: "kubernetes" });
 
 /** The configuration cannot be used as given: each problem names the setting, value and origin. */
 export class ConfigError extends BadInputError {

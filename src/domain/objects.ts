@@ -4,30 +4,15 @@
  * secrets in env literals). Policy specs are kept in Kubernetes' own JSON shape (`from`, not `_from`).
  */
 import type { ContainerPortInput, WorkloadRef } from "../engine/index.js";
+import { POLICY_KINDS, type PolicyKind } from "./kinds.js";
 
 export type JsonValue = null | boolean | number | string | JsonValue[] | { [key: string]: JsonValue };
 
 /** How a change was observed; recorded with every revision. */
 export type ObservedVia = "list" | "watch" | "relist" | "manifest";
 
-/**
- * Kinds of policy objects: the namespaced NetworkPolicy and the cluster-scoped tiers
- * (AdminNetworkPolicy and BaselineAdminNetworkPolicy of policy.networking.k8s.io/v1alpha1,
- * ClusterNetworkPolicy of v1alpha2). All are stored alike (namespace "" for the cluster-scoped ones),
- * get revisions and reachability impacts alike.
- */
-export const POLICY_KINDS = ["NetworkPolicy", "AdminNetworkPolicy", "BaselineAdminNetworkPolicy", "ClusterNetworkPolicy"] as const;
-export type PolicyKind = (typeof POLICY_KINDS)[number];
-/** The cluster-scoped policy kinds (the tiers around NetworkPolicy). */
-export const TIERED_POLICY_KINDS = ["AdminNetworkPolicy", "BaselineAdminNetworkPolicy", "ClusterNetworkPolicy"] as const satisfies readonly PolicyKind[];
-export type TieredPolicyKind = (typeof TIERED_POLICY_KINDS)[number];
-
-export function isTieredKind(kind: string): kind is TieredPolicyKind {
-  return (TIERED_POLICY_KINDS as readonly string[]).includes(kind);
-}
-
-export const OBJECT_KINDS = ["Namespace", "Pod", ...POLICY_KINDS] as const;
-export type ObjectKind = (typeof OBJECT_KINDS)[number];
+// The kinds (one table, derived from the engine's model) live in kinds.ts; re-exported for the many readers of this file.
+export { isTieredKind, OBJECT_KINDS, POLICY_KINDS, TIERED_POLICY_KINDS, type ObjectKind, type PolicyKind, type TieredPolicyKind } from "./kinds.js";
 
 export interface ObjectMeta {
   readonly uid: string;

@@ -17,16 +17,21 @@
  * - replaces the informer every `resyncIntervalMs` (jittered) as the safety net for silently lost
  *   events and half-open connections (T-K6), which 1.4.0 cannot detect.
  * Retired informers (replaced or stopped) are tagged by generation; whatever they still emit is ignored.
+ * Where the loop is, is one explicit phase (kindPhase.ts, changed only by `transition`); what keeps the
+ * kind from being current is its KindHealth; both are reported by status().
  */
 import * as k8s from "@kubernetes/client-node";
 import type { ClusterObject, ObjectKind } from "../../domain/objects.js";
-import { describePermission, type KindPermission, type KindState, type KindStatus, type SourceHandler } from "../source.js";
-import { Backoff, type BackoffOptions } from "./backoff.js";
+import { describePermission, type KindStatus, type SourceHandler } from "../source.js";
+import { Backoff, type BackoffOptions } from "../backoff.js";
 import { classifyFailure, type Failure } from "./failures.js";
 import type { KindSpec, KubeList } from "./kinds.js";
 import { SupervisedWatch, type WatchStats } from "./SupervisedWatch.js";
 import { toClusterObject } from "./toClusterObject.js";
 import { statusOf } from "./status.js";
+import { KindHealth } from "./KindHealth.js";
+import { ReconnectPacer } from "./ReconnectPacer.js";
+import { INITIAL_PHASE, nextPhase, watchOpenedAt, type KindPhase, type PhaseEvent } from "./kindPhase.js";
 
 /** The logging methods kubereach uses; a pino Logger satisfies it. */
 export interface SourceLogger {
@@ -48,47 +53,33 @@ export interface SupervisorSettings {
 
 type RestartMode = "restart" | "recreate";
 
-interface Sleep {
-  readonly timer: NodeJS.Timeout;
-  readonly resolve: () => void;
-}
-
 export class KindSupervisor {
+  private phase: KindPhase = INITIAL_PHASE;
+  private phaseSince = new Date();
+  private readonly health = new KindHealth();
+  // The current informer, tagged by generation; and what its list/watch cycle is in the middle of.
   private gen = 0;
   private informer: k8s.ListWatch<k8s.KubernetesObject> | undefined;
-  private stopped = false;
   /** True between a successful list and the informer's next watch call: its diff callbacks are suppressed. */
   private inListDiff = false;
-  private readonly backoff: Backoff;
-  private consecutiveFailures = 0;
-  private restartTimer: NodeJS.Timeout | undefined;
-  private restartMode: RestartMode = "restart";
-  private resyncTimer: NodeJS.Timeout | undefined;
-  private readonly sleeps = new Set<Sleep>();
-  private paceMs = 0;
   private listAbort: AbortController | undefined;
   private lastListError: unknown;
   private expiredSeen = false;
-  private listCalls = 0;
-  /** An optional kind (a CRD) the API server answered 404 for: not installed, which is normal. */
-  private notServed = false;
-  /** The permission the API server refused (401/403) on the last attempt, if that is why the kind cannot be read. */
-  private forbidden: KindPermission | undefined;
+  // Timing: restarts after failures, paced reconnects, the periodic relist.
+  private readonly backoff: Backoff;
+  /** A restart waiting out its delay, and how it restarts (a later failure can only upgrade it to "recreate"). */
+  private restart: { readonly timer: NodeJS.Timeout; mode: RestartMode } | undefined;
+  private resyncTimer: NodeJS.Timeout | undefined;
+  private readonly pacer = new ReconnectPacer();
+  // Reported counters and facts.
   private readonly initial: { promise: Promise<void>; resolve: () => void };
-  // Status
+  /** A watch stream is open (it can outlive the phase: a periodic relist, a handler failure, replace it only later). */
   private watching = false;
   private synced = false;
   private lastEventAt: Date | undefined;
+  /** Listings delivered: the first is "list", every later one a "relist". */
+  private listCalls = 0;
   private restarts = 0;
-  private relists = 0;
-  private lastError: string | undefined;
-  private lastFailure: { message: string; at: Date } | undefined;
-  /** When the current watch opened (undefined while none is open). */
-  private watchOpenedAt: number | undefined;
-  private state: KindState = "listing";
-  private stateSince = new Date();
-  /** Since the first failure not yet followed by an open watch: how long this kind has been blind. */
-  private unhealthySince: Date | undefined;
 
   constructor(
     private readonly spec: KindSpec,
@@ -118,59 +109,48 @@ export class KindSupervisor {
   }
 
   async stop(): Promise<void> {
-    this.stopped = true;
+    this.transition({ type: "stopped" });
     this.gen++;
-    clearTimeout(this.restartTimer);
+    clearTimeout(this.restart?.timer);
     clearTimeout(this.resyncTimer);
-    this.restartTimer = this.resyncTimer = undefined;
-    for (const s of this.sleeps) {
-      clearTimeout(s.timer);
-      s.resolve();
-    }
-    this.sleeps.clear();
+    this.restart = this.resyncTimer = undefined;
+    this.pacer.cancel();
     this.listAbort?.abort();
     const informer = this.informer;
     this.informer = undefined;
     this.watching = false;
-    this.setState("stopped");
     await informer?.stop();
   }
 
   status(): KindStatus {
+    const h = this.health;
     return {
       kind: this.spec.kind,
       watching: this.watching,
       synced: this.synced,
       ...(this.lastEventAt && { lastEventAt: this.lastEventAt }),
       restarts: this.restarts,
-      relists: this.relists,
-      ...(this.lastError !== undefined && { lastError: this.lastError }),
-      ...(this.lastFailure && { lastFailure: this.lastFailure.message, lastFailureAt: this.lastFailure.at }),
-      ...(this.notServed && { notServed: true }),
-      state: this.state,
-      stateSince: this.stateSince,
-      ...(this.unhealthySince && { unhealthySince: this.unhealthySince }),
+      relists: Math.max(0, this.listCalls - 1),
+      ...(h.lastError !== undefined && { lastError: h.lastError }),
+      ...(h.lastFailure && { lastFailure: h.lastFailure.message, lastFailureAt: h.lastFailure.at }),
+      ...(h.notServed && { notServed: true }),
+      state: this.phase.state,
+      stateSince: this.phaseSince,
+      ...(h.unhealthySince && { unhealthySince: h.unhealthySince }),
       ...(this.spec.optional && { optional: true }),
-      ...(this.forbidden && { forbidden: this.forbidden }),
+      ...(h.forbidden && { forbidden: h.forbidden }),
     };
   }
 
-  private setState(state: KindState): void {
-    if (state === this.state) return;
-    this.state = state;
-    this.stateSince = new Date();
+  private get stopped(): boolean {
+    return this.phase.state === "stopped";
   }
 
-  /**
-   * A list or watch worked: the kind is current again and its error is behind it (kept as
-   * lastFailure). The backoff is reset only by a watch that lived (see scheduleRestart): a list
-   * that works followed by a watch that fails at once must not restart the sequence.
-   */
-  private healthy(): void {
-    this.lastError = undefined;
-    this.forbidden = undefined;
-    this.unhealthySince = undefined;
-    this.consecutiveFailures = 0;
+  /** The only place the phase changes; `stateSince` moves when the reported state does. */
+  private transition(event: PhaseEvent): void {
+    const next = nextPhase(this.phase, event);
+    if (next.state !== this.phase.state) this.phaseSince = new Date();
+    this.phase = next;
   }
 
   // ----------------------------------------------------------------------------------------------
@@ -188,7 +168,7 @@ export class KindSupervisor {
     const watch = new SupervisedWatch(this.kubeConfig, {
       beforeWatch: async () => {
         this.inListDiff = false; // the informer is done applying the listing
-        await this.pace(gen);
+        await this.pacer.pace(this.retired(gen));
         return !this.retired(gen);
       },
       retired: () => this.retired(gen),
@@ -218,11 +198,11 @@ export class KindSupervisor {
   // List
 
   private async list(gen: number): Promise<KubeList> {
-    await this.pace(gen);
+    await this.pacer.pace(this.retired(gen));
     if (this.retired(gen)) throw abortError();
     const abort = new AbortController();
     this.listAbort = abort;
-    this.setState("listing");
+    this.transition({ type: "listStarted" });
     let list: KubeList;
     try {
       list = await this.spec.list(AbortSignal.any([abort.signal, AbortSignal.timeout(this.settings.listTimeoutMs)]));
@@ -236,9 +216,11 @@ export class KindSupervisor {
       if (this.listAbort === abort) this.listAbort = undefined;
     }
     if (this.retired(gen)) throw abortError();
-    this.healthy();
-    if (this.notServed) {
-      this.notServed = false;
+    // The backoff is reset only by a watch that lived (see scheduleRestart): a list that works
+    // followed by a watch that fails at once must not restart the sequence.
+    this.health.healthy();
+    if (this.health.notServed) {
+      this.health.notServed = false;
       this.log.info({ kind: this.spec.kind, path: this.spec.path }, "kind is served now (CRD installed)");
     }
     // The informer dereferences item.metadata; a real API server always sends it.
@@ -255,7 +237,6 @@ export class KindSupervisor {
       if (o) objects.push(o);
     }
     const via = this.listCalls++ === 0 ? "list" : "relist";
-    if (via === "relist") this.relists++;
     this.lastEventAt = new Date();
     this.expiredSeen = false;
     this.log.info({ kind: this.spec.kind, via, objects: objects.length, resourceVersion }, via === "list" ? "listed" : "relisted");
@@ -276,10 +257,10 @@ export class KindSupervisor {
    */
   private onNotServed(gen: number): void {
     if (this.retired(gen)) return;
-    const first = !this.notServed;
-    this.notServed = true;
-    this.healthy();
-    this.setState("notServed");
+    const first = !this.health.notServed;
+    this.health.notServed = true;
+    this.health.healthy();
+    this.transition({ type: "notServed" });
     if (!first) return;
     this.log.info({ kind: this.spec.kind, path: this.spec.path, retryMs: this.settings.absentRetryMs }, "kind not served by the API server (CRD not installed); looking again later");
     this.deliverListing([], undefined);
@@ -293,13 +274,13 @@ export class KindSupervisor {
    */
   private onOptionalForbidden(gen: number, err: unknown): void {
     if (this.retired(gen)) return;
-    const first = this.forbidden === undefined;
-    this.forbidden = { verb: "list", resource: this.spec.resource, group: this.spec.group };
-    this.lastError = `forbidden: ${describePermission(this.forbidden)}; ${this.spec.kind} objects are not read, so answers ignore them (${classifyFailure(err, "list").message})`;
-    this.lastFailure = { message: this.lastError, at: new Date() };
-    this.unhealthySince ??= new Date();
-    this.setState("forbidden");
-    if (first) this.log.error({ kind: this.spec.kind, path: this.spec.path, error: this.lastError, retryMs: this.settings.absentRetryMs }, "optional kind not readable (RBAC); skipped, looking again later");
+    const first = this.health.forbidden === undefined;
+    const forbidden = { verb: "list", resource: this.spec.resource, group: this.spec.group };
+    this.health.forbidden = forbidden;
+    const message = `forbidden: ${describePermission(forbidden)}; ${this.spec.kind} objects are not read, so answers ignore them (${classifyFailure(err, "list").message})`;
+    this.health.failed(message);
+    this.transition({ type: "optionalForbidden" });
+    if (first) this.log.error({ kind: this.spec.kind, path: this.spec.path, error: message, retryMs: this.settings.absentRetryMs }, "optional kind not readable (RBAC); skipped, looking again later");
     if (!this.synced) {
       this.synced = true;
       this.initial.resolve();
@@ -319,9 +300,8 @@ export class KindSupervisor {
   private onWatchOpen(gen: number): void {
     if (this.retired(gen)) return;
     this.watching = true;
-    this.watchOpenedAt = Date.now();
-    this.healthy();
-    this.setState("watching");
+    this.health.healthy();
+    this.transition({ type: "watchOpened", at: Date.now() });
     this.log.debug({ kind: this.spec.kind, resourceVersion: this.informer?.latestResourceVersion() }, "watching");
   }
 
@@ -342,25 +322,17 @@ export class KindSupervisor {
     const status = statusOf(err);
     if (err && status !== 410) return; // the informer reports it through "error": onError
     const expired = this.expiredSeen || status === 410;
-    this.setState(expired ? "listing" : "reconnecting");
+    this.transition({ type: "watchEnded", expired });
     // A watch that ends at once without events is suspicious: pace the next request. Not after a 410:
     // the informer relists at once, as client-go's reflector does (a relist that fails is paced by the backoff).
     const short = !expired && stats.durationMs < this.settings.minWatchDurationMs && stats.events === 0;
-    this.watchOpenedAt = undefined;
-    if (short) this.paceMs = this.backoff.next();
+    const delayMs = short ? this.backoff.next() : 0;
+    if (short) this.pacer.delayNext(delayMs);
     else this.backoff.reset(); // a watch that lived: the connection works
-    const fields = { kind: this.spec.kind, durationMs: stats.durationMs, events: stats.events, delayMs: short ? this.paceMs : 0 };
+    const fields = { kind: this.spec.kind, durationMs: stats.durationMs, events: stats.events, delayMs };
     if (expired) this.log.info(fields, "watch expired (410 Gone); relisting");
     else if (short) this.log.warn(fields, "watch closed immediately; delaying reconnect");
     else this.log.debug(fields, "watch ended; re-watching from the last resourceVersion");
-  }
-
-  /** Waits out a pending reconnect delay (set by onWatchEnd); cancelled by stop(). */
-  private async pace(gen: number): Promise<void> {
-    const ms = this.paceMs;
-    if (ms <= 0 || this.retired(gen)) return;
-    this.paceMs = 0;
-    await this.sleep(ms);
   }
 
   // ----------------------------------------------------------------------------------------------
@@ -368,31 +340,33 @@ export class KindSupervisor {
 
   private onError(gen: number, err: unknown): void {
     if (this.retired(gen)) return;
-    if ((this.notServed || (this.spec.optional && this.forbidden)) && err === this.lastListError) {
+    if ((this.health.notServed || (this.spec.optional && this.health.forbidden)) && err === this.lastListError) {
       // Not installed (normal), or not readable (reported once): look again later, quietly.
       this.inListDiff = false;
       this.watching = false;
-      if (this.restartTimer) return;
-      this.restartTimer = setTimeout(() => {
-        this.restartTimer = undefined;
+      if (this.restart) return;
+      const timer = setTimeout(() => {
+        this.restart = undefined;
         if (!this.stopped) this.createInformer();
       }, this.settings.absentRetryMs);
+      this.restart = { timer, mode: "recreate" };
       return;
     }
     this.inListDiff = false;
     this.watching = false;
     const operation = err === this.lastListError ? "list" : "watch";
     const failure = classifyFailure(err, operation);
-    this.consecutiveFailures++;
+    this.health.consecutiveFailures++;
     if (failure.status === 401 || failure.status === 403) {
       // A required kind: retried (RBAC gets fixed, tokens rotate); `sync --once` fails on it (see KubeClusterSource.permissionProblem).
-      this.forbidden = { verb: operation, resource: this.spec.resource, group: this.spec.group };
-      this.unhealthySince ??= new Date();
-      this.scheduleRestart("recreate", { ...failure, message: `${failure.status === 401 ? "unauthorized (credentials rejected)" : "forbidden"}: kubereach needs ${describePermission(this.forbidden)}; ${failure.message}` });
-      this.setState("forbidden");
+      const forbidden = { verb: operation, resource: this.spec.resource, group: this.spec.group };
+      this.health.forbidden = forbidden;
+      this.health.unhealthySince ??= new Date();
+      this.scheduleRestart("recreate", { ...failure, message: `${failure.status === 401 ? "unauthorized (credentials rejected)" : "forbidden"}: kubereach needs ${describePermission(forbidden)}; ${failure.message}` });
+      this.transition({ type: "refused" });
       return;
     }
-    const mode: RestartMode = failure.relist || this.consecutiveFailures >= this.settings.recreateAfterFailures ? "recreate" : "restart";
+    const mode: RestartMode = failure.relist || this.health.consecutiveFailures >= this.settings.recreateAfterFailures ? "recreate" : "restart";
     this.scheduleRestart(mode, failure);
   }
 
@@ -400,39 +374,40 @@ export class KindSupervisor {
     if (this.stopped) return;
     const message = `handler ${operation} failed: ${err instanceof Error ? err.message : String(err)}`;
     this.log.error({ kind: this.spec.kind, err }, "handler failed; the kind will be relisted");
-    this.consecutiveFailures++;
+    this.health.consecutiveFailures++;
     this.scheduleRestart("recreate", { class: "client", status: undefined, message, relist: true });
   }
 
   private scheduleRestart(mode: RestartMode, failure: Failure): void {
     if (this.stopped) return;
-    this.lastError = failure.message;
-    this.lastFailure = { message: failure.message, at: new Date() };
-    this.unhealthySince ??= new Date();
-    this.setState("backoff");
+    this.health.failed(failure.message);
     // A failure of a watch that had lived: the connection worked until now, so the sequence starts over.
-    const lived = this.watchOpenedAt !== undefined && Date.now() - this.watchOpenedAt >= this.settings.minWatchDurationMs;
-    this.watchOpenedAt = undefined;
+    const openedAt = watchOpenedAt(this.phase);
+    const lived = openedAt !== undefined && Date.now() - openedAt >= this.settings.minWatchDurationMs;
+    this.transition({ type: "failed" });
     if (lived) this.backoff.reset();
-    if (this.restartTimer) {
-      if (mode === "recreate") this.restartMode = "recreate";
+    if (this.restart) {
+      if (mode === "recreate") this.restart.mode = "recreate";
       return;
     }
     this.restarts++;
-    this.restartMode = mode;
     const delayMs = this.backoff.next();
-    const fields = { kind: this.spec.kind, error: failure.message, status: failure.status, failureClass: failure.class, consecutiveFailures: this.consecutiveFailures, delayMs, action: mode };
+    const fields = { kind: this.spec.kind, error: failure.message, status: failure.status, failureClass: failure.class, consecutiveFailures: this.health.consecutiveFailures, delayMs, action: mode };
     if (failure.status === 401 || failure.status === 403)
       // Retried (tokens rotate, RBAC gets fixed), but loud: this needs an operator.
       this.log.error({ ...fields, hint: `check the credentials and RBAC: kubereach needs list and watch on ${this.spec.resource}${this.spec.group ? `.${this.spec.group}` : ""}` }, "informer not authorized; retrying after backoff");
     else this.log.warn(fields, mode === "recreate" ? "informer failed; relisting after backoff" : "informer failed; restarting after backoff");
-    this.restartTimer = setTimeout(() => {
-      this.restartTimer = undefined;
-      if (this.stopped) return;
-      const informer = this.informer;
-      if (this.restartMode === "recreate" || !informer) this.createInformer();
-      else this.run(this.gen, informer); // resumes from its resourceVersion, or lists if it never got one
-    }, delayMs);
+    const restart = {
+      timer: setTimeout(() => {
+        this.restart = undefined;
+        if (this.stopped) return;
+        const informer = this.informer;
+        if (restart.mode === "recreate" || !informer) this.createInformer();
+        else this.run(this.gen, informer); // resumes from its resourceVersion, or lists if it never got one
+      }, delayMs),
+      mode,
+    };
+    this.restart = restart;
   }
 
   // ----------------------------------------------------------------------------------------------
@@ -446,7 +421,7 @@ export class KindSupervisor {
       this.resyncTimer = undefined;
       if (this.stopped) return;
       // Skip while a restart is due (it relists or resumes anyway) or the initial listing is pending.
-      if (!this.restartTimer && this.synced) {
+      if (!this.restart && this.synced) {
         this.log.info({ kind: this.spec.kind, periodMs: period }, "periodic relist");
         this.createInformer();
       }
@@ -463,19 +438,6 @@ export class KindSupervisor {
       this.log.warn({ kind: this.spec.kind, err, name: object.metadata?.name, namespace: object.metadata?.namespace }, "ignoring malformed object");
       return undefined;
     }
-  }
-
-  private sleep(ms: number): Promise<void> {
-    return new Promise<void>((resolve) => {
-      const entry: Sleep = {
-        timer: setTimeout(() => {
-          this.sleeps.delete(entry);
-          resolve();
-        }, ms),
-        resolve,
-      };
-      this.sleeps.add(entry);
-    });
   }
 }
 

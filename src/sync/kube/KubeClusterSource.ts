@@ -12,7 +12,8 @@ import type { KubeConfig } from "@kubernetes/client-node";
 import { isAppError, type AppError } from "../../domain/errors.js";
 import { OBJECT_KINDS, type ObjectKind } from "../../domain/objects.js";
 import type { ClusterSource, SourceHandler, SourceStatus } from "../source.js";
-import { DEFAULT_BACKOFF, type BackoffOptions } from "./backoff.js";
+import { DEFAULT_BACKOFF, type BackoffOptions } from "../backoff.js";
+import { KUBERNETES_SOURCE_DEFAULTS } from "../../domain/config.js";
 import { SourceStoppedError } from "./errors.js";
 import { KindSupervisor, type SourceLogger, type SupervisorSettings } from "./KindSupervisor.js";
 import { kindSpecs } from "./kinds.js";
@@ -46,8 +47,9 @@ export interface KubeClusterSourceOptions {
   readonly environment?: KubeConfigEnvironment;
 }
 
-export const DEFAULT_RESYNC_INTERVAL_MS = 10 * 60_000;
-export const DEFAULT_ABSENT_RETRY_MS = 60_000;
+// The configuration's defaults (domain/config.ts): a source built without them behaves as an unset key.
+export const DEFAULT_RESYNC_INTERVAL_MS = KUBERNETES_SOURCE_DEFAULTS.resyncSeconds * 1000;
+export const DEFAULT_ABSENT_RETRY_MS = KUBERNETES_SOURCE_DEFAULTS.crdRetrySeconds * 1000;
 
 const silent: SourceLogger = { debug: () => {}, info: () => {}, warn: () => {}, error: () => {} };
 

@@ -6,4 +6,4 @@ export { KubeClusterSource, DEFAULT_RESYNC_INTERVAL_MS, type KubeClusterSourceOp
 export { loadKubeConfig, describeConnection, kubeconfigFiles, type KubeConnection, type KubeConfigEnvironment } from "./kubeconfig.js";
 export { InClusterConfigError, KubeconfigInvalidError, KubeconfigNotFoundError, SourceStoppedError, UnknownContextError } from "./errors.js";
 export { toClusterObject, podWorkload, InvalidKubeObjectError } from "./toClusterObject.js";
-export type { BackoffOptions } from "./backoff.js";
+export type { BackoffOptions } from "../backoff.js";

@@ -1,11 +1,12 @@
 /**
  * The collections the Kubernetes source watches: one entry per ObjectKind, with the watch path and
  * the list call for it. Adding a kind is one more entry here plus its case in toClusterObject.
+ * Kinds, groups, versions and resources come from domain/kinds.ts.
  * The cluster-scoped tiers are CRDs (policy.networking.k8s.io), listed through CustomObjectsApi;
  * many clusters do not serve them, so they are `optional`: a 404 means "not installed", not a failure.
  */
 import * as k8s from "@kubernetes/client-node";
-import type { ObjectKind } from "../../domain/objects.js";
+import { KINDS, TIERED_POLICY_KINDS, type ObjectKind } from "../../domain/kinds.js";
 import { statusOf } from "./status.js";
 
 export type KubeList = k8s.KubernetesListObject<k8s.KubernetesObject>;
@@ -27,32 +28,36 @@ export interface KindSpec {
 }
 
 /**
- * The tiered policy CRDs: kind, API versions (preferred first) and plural of each collection.
- * ClusterNetworkPolicy moved from v1alpha2 to v1beta1 upstream; a cluster serves one or both, and
- * both carry the same schema, so the newest one served is read.
+ * The tiered policy CRDs (domain/kinds.ts): kind, API versions (preferred first) and plural of each
+ * collection. ClusterNetworkPolicy moved from v1alpha2 to v1beta1 upstream; a cluster serves one or
+ * both, and both carry the same schema, so the newest one served is read.
  */
-export const TIERED_POLICY_RESOURCES = [
-  { kind: "AdminNetworkPolicy", group: "policy.networking.k8s.io", versions: ["v1alpha1"], plural: "adminnetworkpolicies" },
-  { kind: "BaselineAdminNetworkPolicy", group: "policy.networking.k8s.io", versions: ["v1alpha1"], plural: "baselineadminnetworkpolicies" },
-  { kind: "ClusterNetworkPolicy", group: "policy.networking.k8s.io", versions: ["v1beta1", "v1alpha2"], plural: "clusternetworkpolicies" },
-] as const satisfies readonly { kind: ObjectKind; group: string; versions: readonly string[]; plural: string }[];
+export const TIERED_POLICY_RESOURCES = TIERED_POLICY_KINDS.map((kind) => {
+  const k = KINDS[kind];
+  return { kind, group: k.group, versions: k.versions, plural: k.resource };
+});
+
+/** The collection path of a kind at a version, cluster-wide. */
+function collectionPath(kind: ObjectKind, version = KINDS[kind].versions[0]!): string {
+  const { group, resource } = KINDS[kind];
+  return group ? `/apis/${group}/${version}/${resource}` : `/api/${version}/${resource}`;
+}
 
 export function kindSpecs(kc: k8s.KubeConfig): KindSpec[] {
   const core = kc.makeApiClient(k8s.CoreV1Api);
   const networking = kc.makeApiClient(k8s.NetworkingV1Api);
   const custom = kc.makeApiClient(k8s.CustomObjectsApi);
   return [
-    { kind: "Namespace", path: "/api/v1/namespaces", resource: "namespaces", group: "", list: (signal) => listInPages((page) => core.listNamespace(page, withSignal(signal))) },
-    { kind: "Pod", path: "/api/v1/pods", resource: "pods", group: "", list: (signal) => listInPages((page) => core.listPodForAllNamespaces(page, withSignal(signal))) },
-    {
-      kind: "NetworkPolicy",
-      path: "/apis/networking.k8s.io/v1/networkpolicies",
-      resource: "networkpolicies",
-      group: "networking.k8s.io",
-      list: (signal) => listInPages((page) => networking.listNetworkPolicyForAllNamespaces(page, withSignal(signal))),
-    },
+    { ...builtIn("Namespace"), list: (signal) => listInPages((page) => core.listNamespace(page, withSignal(signal))) },
+    { ...builtIn("Pod"), list: (signal) => listInPages((page) => core.listPodForAllNamespaces(page, withSignal(signal))) },
+    { ...builtIn("NetworkPolicy"), list: (signal) => listInPages((page) => networking.listNetworkPolicyForAllNamespaces(page, withSignal(signal))) },
     ...TIERED_POLICY_RESOURCES.map((r) => crdSpec(r, custom)),
   ];
+}
+
+/** What a built-in kind's KindSpec reads from the kind table. */
+function builtIn(kind: "Namespace" | "Pod" | "NetworkPolicy"): Pick<KindSpec, "kind" | "path" | "resource" | "group"> {
+  return { kind, path: collectionPath(kind), resource: KINDS[kind].resource, group: KINDS[kind].group };
 }
 
 /**
@@ -61,8 +66,8 @@ export function kindSpecs(kc: k8s.KubeConfig): KindSpec[] {
  * answered last. A 404 from every version is the kind not being served.
  */
 function crdSpec(r: (typeof TIERED_POLICY_RESOURCES)[number], custom: k8s.CustomObjectsApi): KindSpec {
-  const pathOf = (version: string) => `/apis/${r.group}/${version}/${r.plural}`;
-  let served: string = r.versions[0];
+  const pathOf = (version: string) => collectionPath(r.kind, version);
+  let served: string = r.versions[0]!;
   return {
     kind: r.kind,
     resource: r.plural,

@@ -6,6 +6,8 @@
  * the tiered policies (AdminNetworkPolicy, BaselineAdminNetworkPolicy, ClusterNetworkPolicy) on
  * their API group, policy.networking.k8s.io.
  */
+import { isTieredKind, preferredApiVersion, TIERED_POLICY_GROUP, TIERED_POLICY_KINDS } from "../../domain/kinds.js";
+
 export type KindRole = "namespace" | "pod" | "workload" | "networkPolicy" | "tieredPolicy";
 
 export interface KnownKind {
@@ -29,7 +31,7 @@ const KINDS: Readonly<Record<string, { readonly groups: readonly string[]; reado
   CronJob: { groups: ["batch"], kind: { role: "workload", templatePath: JOB_TEMPLATE } },
 };
 
-export const NETWORK_POLICY_API_VERSION = "networking.k8s.io/v1";
+export const NETWORK_POLICY_API_VERSION = preferredApiVersion("NetworkPolicy");
 
 /** `apps/v1` -> `apps`; the core group (`v1`) is "". */
 export function apiGroup(apiVersion: string): string {
@@ -41,12 +43,11 @@ export function apiGroup(apiVersion: string): string {
  * The cluster-scoped tiers: AdminNetworkPolicy and BaselineAdminNetworkPolicy (v1alpha1) and
  * ClusterNetworkPolicy (v1alpha2, v1beta1), matched on their API group; the engine checks the version.
  */
-export const TIERED_POLICY_GROUP = "policy.networking.k8s.io";
-const TIERED_KINDS: readonly string[] = ["AdminNetworkPolicy", "BaselineAdminNetworkPolicy", "ClusterNetworkPolicy"];
+export { TIERED_POLICY_GROUP };
 
 export function classifyKind(apiVersion: string, kind: string): KnownKind | undefined {
   if (kind === "NetworkPolicy") return apiVersion === NETWORK_POLICY_API_VERSION ? { role: "networkPolicy" } : undefined;
-  if (TIERED_KINDS.includes(kind)) return apiGroup(apiVersion) === TIERED_POLICY_GROUP ? { role: "tieredPolicy" } : undefined;
+  if (isTieredKind(kind)) return apiGroup(apiVersion) === TIERED_POLICY_GROUP ? { role: "tieredPolicy" } : undefined;
   const entry = Object.hasOwn(KINDS, kind) ? KINDS[kind] : undefined;
   return entry && entry.groups.includes(apiGroup(apiVersion)) ? entry.kind : undefined;
 }
@@ -57,7 +58,7 @@ export function isWorkloadOwnerKind(kind: string): boolean {
 }
 
 /** Named in the warning for an ignored object of the tiers' API group (e.g. an unknown kind of it). */
-export const TIERED_KINDS_TEXT = `${TIERED_KINDS.join(", ")} (${TIERED_POLICY_GROUP})`;
+export const TIERED_KINDS_TEXT = `${TIERED_POLICY_KINDS.join(", ")} (${TIERED_POLICY_GROUP})`;
 
 export const READ_KINDS_TEXT = `Namespace, Pod, ${Object.keys(KINDS)
   .filter((k) => k !== "Namespace" && k !== "Pod")

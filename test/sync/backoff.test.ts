@@ -1,6 +1,6 @@
 /** The restart backoff: 0.8 s -> 10 s doubling, jitter below the nominal delay, reset after 2 min quiet or a success. */
 import { describe, expect, it } from "vitest";
-import { Backoff } from "../../../src/sync/kube/backoff.js";
+import { Backoff } from "../../src/sync/backoff.js";
 
 describe("Backoff", () => {
   it("doubles from 0.8 s and caps at 10 s (no jitter drawn)", () => {

@@ -1,0 +1,81 @@
+/**
+ * The committer's invariant: a generation's matrix is the engine's for the objects stamped with it.
+ * A recompute that queues on the apply lock while a batch is written must take that batch's state
+ * and its log together (the incremental matrix reads the log): an earlier version logged the batch
+ * after releasing the lock, and the generation missed the change.
+ */
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { silentLogger } from "../../src/app/logger.js";
+import { IN_MEMORY, openStore } from "../../src/store/index.js";
+import type { MatrixSnapshot, Store } from "../../src/domain/repositories.js";
+import { ClusterState } from "../../src/domain/ClusterState.js";
+import type { ClusterObject } from "../../src/domain/objects.js";
+import { analyze } from "../../src/sync/analysis.js";
+import { changesForBatch, type SyncEvent } from "../../src/sync/batchChanges.js";
+import { GenerationCommitter, type GenerationEvent } from "../../src/sync/GenerationCommitter.js";
+import { toClusterObject } from "../../src/sync/kube/toClusterObject.js";
+import { toMatrixSnapshot } from "../../src/sync/matrixSnapshot.js";
+import { namespace, networkPolicy, pod, type KubeObject } from "../helpers/fakeKubeApi.js";
+
+const CLUSTER = "committer";
+let store: Store;
+beforeAll(async () => {
+  store = await openStore({ dataDir: IN_MEMORY });
+  await store.clusters.ensureCluster(CLUSTER, "test");
+}, 120_000);
+afterAll(async () => {
+  await store?.close();
+});
+
+const withIds = (o: KubeObject, uid: string, rv: number): KubeObject => ({ ...o, metadata: { ...o.metadata, uid, resourceVersion: String(rv) } });
+const podObject = (name: string, app: string, rv: number, ip: string): ClusterObject => toClusterObject("Pod", withIds(pod({ namespace: "shop", name, labels: { app }, ip }), `pod-${name}`, rv));
+const text = (s: MatrixSnapshot) => ({
+  classes: [...s.classes.values()].map((c) => `${c.key} ${c.kind} ${c.members.map((m) => JSON.stringify(m)).sort().join(" ")}`).sort(),
+  connections: [...s.connections.entries()].map(([k, v]) => `${k.replace("\u0000", " -> ")} : ${v}`).sort(),
+});
+
+async function apply(committer: GenerationCommitter, events: SyncEvent[]): Promise<void> {
+  const { changes, working, material } = changesForBatch(committer.state, events, { sourceRef: () => null, namespaceSelectors: committer.namespaceSelectors });
+  await committer.apply(changes, working, { events: events.length, firstAt: events[0]!.at, material });
+}
+
+describe("GenerationCommitter", () => {
+  it("a recompute queued behind a write takes the write's state and log together", async () => {
+    const generations: GenerationEvent[] = [];
+    const committer = new GenerationCommitter({
+      clusterId: CLUSTER,
+      store,
+      logger: silentLogger(),
+      clock: () => new Date(),
+      halted: new AbortController().signal,
+      onFenced: () => undefined,
+      onGeneration: (e) => generations.push(e),
+    });
+    expect(await committer.load()).toBe(false);
+    const at = new Date();
+    const spec = { podSelector: { matchLabels: { app: "db" } }, ingress: [{ from: [{ podSelector: { matchLabels: { app: "web" } } }], ports: [{ port: 5432 }] }] };
+    await apply(committer, [
+      { type: "list", kind: "Namespace", objects: [toClusterObject("Namespace", withIds(namespace("shop"), "ns", 1))], via: "list", at },
+      { type: "list", kind: "Pod", objects: [podObject("db", "db", 10, "10.0.0.1"), podObject("web", "web", 11, "10.0.0.2")], via: "list", at },
+      { type: "list", kind: "NetworkPolicy", objects: [toClusterObject("NetworkPolicy", withIds(networkPolicy({ namespace: "shop", name: "db", spec }), "np", 20))], via: "list", at },
+    ]);
+    await committer.recompute(Date.now());
+    expect(committer.settle()).toBe(true);
+
+    // web loses its label while a recompute waits for the lock.
+    const writing = apply(committer, [{ type: "upsert", object: podObject("web", "other", 30, "10.0.0.2"), at: new Date() }]);
+    const recomputing = committer.recompute(Date.now());
+    await Promise.all([writing, recomputing]);
+    expect(committer.settle()).toBe(true);
+
+    expect(generations.map((g) => [g.generation, g.method])).toEqual([
+      [1, "full"],
+      [2, "incremental"],
+    ]);
+    expect(committer.uncommittedSince, "nothing is left behind for a later generation").toBeUndefined();
+    const objects = await store.objects.loadObjectsAt(CLUSTER, 2);
+    expect(objects.find((o) => o.meta.name === "web")?.meta.resourceVersion).toBe("30");
+    const engine = text(toMatrixSnapshot(analyze(ClusterState.from(objects)).matrix));
+    expect(text(await store.matrix.snapshotAt(CLUSTER, 2)), "generation 2 is the engine's matrix for its objects").toEqual(engine);
+  });
+});
