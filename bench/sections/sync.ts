@@ -314,7 +314,9 @@ async function runOnce(input: WorldInput, tag: string): Promise<SyncRun> {
     // Reads while changes arrive: whoCanReach (QueryService in this process, as `kubereach serve` runs
     // it, without HTTP) at READ_RATE req/s on a fixed schedule (latency from the scheduled time), while
     // a policy changes on the API server every CHURN_MS.
-    const workloads = [...new Map(input.pods.filter((p) => p.workload).map((p) => [`${p.workload!.kind}/${p.namespace}/${p.workload!.name}`, p.workload!])).values()];
+    // The workloads of the latest generation: the relabels above can move a pod to another workload
+    // (its pod-template-hash label names the ReplicaSet), so a workload of the input may be gone.
+    const workloads = (await queries.workloads(FULL_SCOPE, { cluster: CLUSTER })).workloads.map((w) => w.ref);
     // Warm-up (not timed): each workload asked once, as a dashboard's first pass would (the API
     // section measures that cold pass); then the timed phase measures what changes cost readers.
     for (let i = 0; i < workloads.length; i += 50)
