@@ -5,7 +5,8 @@
  * the engine's model (src/engine/compile); the manifest reader (sync/manifests/kinds.ts) and the
  * Kubernetes source (sync/kube/kinds.ts) derive what they match and watch from this table.
  */
-import { POLICY_API_GROUP, TIERED_API_VERSIONS, TIERED_POLICY_KINDS as ENGINE_TIERED_POLICY_KINDS, type TieredPolicyKind } from "../engine/index.js";
+// The engine's leaf module rather than its index: the CLI reads this table for --help, before any engine.
+import { POLICY_API_GROUP, TIERED_API_VERSIONS, TIERED_POLICY_KINDS as ENGINE_TIERED_POLICY_KINDS, type TieredPolicyKind } from "../engine/model/tieredKinds.js";
 
 /** The cluster-scoped policy kinds (the tiers around NetworkPolicy), as the engine compiles them. */
 export const TIERED_POLICY_KINDS = ENGINE_TIERED_POLICY_KINDS;

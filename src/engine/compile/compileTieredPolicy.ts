@@ -34,13 +34,8 @@ import type {
 import { isRecord, isValidPortNumber, type ObjectContext } from "./validation.js";
 import { appendAll } from "../util/appendAll.js";
 
-export const POLICY_API_GROUP = "policy.networking.k8s.io";
-/** apiVersions accepted per kind (v1beta1 ClusterNetworkPolicy has the v1alpha2 schema). */
-export const TIERED_API_VERSIONS: Readonly<Record<TieredPolicyKind, readonly string[]>> = {
-  AdminNetworkPolicy: [`${POLICY_API_GROUP}/v1alpha1`],
-  BaselineAdminNetworkPolicy: [`${POLICY_API_GROUP}/v1alpha1`],
-  ClusterNetworkPolicy: [`${POLICY_API_GROUP}/v1alpha2`, `${POLICY_API_GROUP}/v1beta1`],
-};
+import { POLICY_API_GROUP, TIERED_API_VERSIONS } from "../model/tieredKinds.js";
+export { POLICY_API_GROUP, TIERED_API_VERSIONS };
 
 /** What differs between the two API versions; everything else is shared. */
 interface Dialect {

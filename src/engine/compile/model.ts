@@ -114,8 +114,8 @@ export interface CompiledNetworkPolicy {
 export type Tier = "admin" | "baseline";
 /** Rule actions of both API versions, normalised: v1alpha1 `Allow` is `accept`. */
 export type TierAction = "accept" | "deny" | "pass";
-export const TIERED_POLICY_KINDS = ["AdminNetworkPolicy", "BaselineAdminNetworkPolicy", "ClusterNetworkPolicy"] as const;
-export type TieredPolicyKind = (typeof TIERED_POLICY_KINDS)[number];
+export { TIERED_POLICY_KINDS, type TieredPolicyKind } from "../model/tieredKinds.js";
+import type { TieredPolicyKind } from "../model/tieredKinds.js";
 
 /**
  * A peer kubereach cannot resolve from what it holds: `nodes` needs Node objects (labels and
