@@ -13,12 +13,13 @@
  */
 import type { Logger } from "pino";
 import type { LabelSelector } from "../engine/index.js";
-import type { ClusterId, Fence, MatrixSnapshot, ObjectChange, StoredRevision } from "../domain/repositories.js";
+import type { ClusterId, Fence, ImpactInput, MatrixSnapshot, ObjectChange, StoredRevision } from "../domain/repositories.js";
 import { ClusterState } from "../domain/ClusterState.js";
 import { isAppError } from "../domain/errors.js";
 import { OBJECT_KINDS, POLICY_KINDS, TIERED_POLICY_KINDS, type ClusterObject, type JsonValue } from "../domain/objects.js";
 import { analyze, type Analysis } from "./analysis.js";
-import { computeImpacts, type LoggedBatch } from "./impact.js";
+import { computeImpacts, MAX_DIFF_ROWS, type LoggedBatch } from "./impact.js";
+import { ImpactWorker } from "./ImpactWorker.js";
 import { MatrixMaintainer, type ComputedGeneration } from "./recompute.js";
 import { Mutex } from "./Mutex.js";
 import { PendingChanges } from "./PendingChanges.js";
@@ -62,6 +63,8 @@ export class GenerationCommitter {
   private pending = new PendingChanges();
   private readonly applyLock = new Mutex();
   private readonly matrix: MatrixMaintainer;
+  /** Impacts off the event loop the API shares (ImpactWorker.ts); in process when the worker fails. */
+  private readonly impacts = new ImpactWorker();
   private readonly log: Logger;
   /** The last write's error, cleared by the next batch the store accepts. */
   private writeError: string | undefined;
@@ -124,6 +127,7 @@ export class GenerationCommitter {
     const analysis = this.current.count("Pod") + POLICY_KINDS.reduce((n, k) => n + this.current.count(k), 0) > 0 ? analyze(state) : undefined;
     this.base = { state, analysis };
     this.selectors = selectorsOf(analysis);
+    this.impacts.warmUp();
     return behind;
   }
 
@@ -177,7 +181,7 @@ export class GenerationCommitter {
     const generation = await this.commit(computed, state, expectedGeneration);
     if (generation === undefined) return;
     this.pending.committed();
-    const before = this.base;
+    const before = { ...this.base, generation: this.persisted?.generation };
     this.persisted = { generation, snapshot: computed.snapshot };
     this.base = { state, analysis: computed.analysis };
     this.selectors = selectorsOf(computed.analysis);
@@ -235,15 +239,32 @@ export class GenerationCommitter {
     return outcome.ok ? outcome.value : undefined;
   }
 
+  /** Stops the impact worker. */
+  close(): Promise<void> {
+    return this.impacts.close();
+  }
+
   /** Impacts are derived data: computed after the generation is durable, so history never waits on them. */
-  private async recordImpacts(base: { state: ClusterState; analysis: Analysis | undefined }, analysis: Analysis, log: readonly LoggedBatch[], generation: number): Promise<void> {
+  private async recordImpacts(base: { state: ClusterState; analysis: Analysis | undefined; generation: number | undefined }, analysis: Analysis, log: readonly LoggedBatch[], generation: number): Promise<void> {
     try {
-      const impacts = computeImpacts(
-        { state: base.state, connectivity: () => base.analysis?.connectivity() ?? [], estimatedRows: () => base.analysis?.estimatedRows() ?? 0 },
-        analysis,
-        log,
-        generation,
-      );
+      const baseAnalysis = base.analysis;
+      const inProcess = () =>
+        computeImpacts(
+          { state: base.state, connectivity: () => baseAnalysis?.connectivity() ?? [], estimatedRows: () => baseAnalysis?.estimatedRows() ?? 0 },
+          analysis,
+          log,
+          generation,
+        );
+      // Read here, now: an incremental generation's estimate comes from the engine state, which the next change moves.
+      const estimatedRows = { base: baseAnalysis?.estimatedRows() ?? 0, final: analysis.estimatedRows() };
+      let impacts: ImpactInput[];
+      try {
+        // Beyond the diff limit impact.ts only records that it skipped: no worker, no analysis.
+        impacts = Math.max(estimatedRows.base, estimatedRows.final) > MAX_DIFF_ROWS ? inProcess() : await this.impacts.compute(base.state, base.generation, log, generation, estimatedRows);
+      } catch (err) {
+        this.log.warn({ err: errorMessage(err) }, "the impact worker failed; computing the impacts in process");
+        impacts = inProcess();
+      }
       if (impacts.length) await this.options.store.impacts.save(this.options.clusterId, impacts, { fence: this.options.fence });
     } catch (err) {
       this.log.error({ err }, "could not record reachability impacts");

@@ -148,6 +148,7 @@ export class SyncService {
       // And no write is retried on a database that is about to close.
       this.halt.abort();
       await this.options.source.stop();
+      await this.committer.close();
       return;
     }
     await this.options.source.stop();
@@ -163,6 +164,7 @@ export class SyncService {
       // Nothing is lost: the next start lists the source again and reconciles the database by uid.
       this.log.warn({ pendingEvents: this.queue.length, lastError: this.committer.lastError }, "shutdown deadline reached with changes not yet written; they will be reconciled at the next start");
     }
+    await this.committer.close();
   }
 
   /** Applies everything queued and, if anything changed, recomputes now. */

@@ -65,7 +65,7 @@ function exactImpacts(
       remaining--;
       const rev = c.revision ? stored.get(revisionKey(c.revision)) : undefined;
       if (!rev) {
-        apply(state, c);
+        applyChange(state, c);
         pendingOther = true;
         continue;
       }
@@ -74,7 +74,7 @@ function exactImpacts(
         before = () => rows;
         pendingOther = false;
       }
-      apply(state, c);
+      applyChange(state, c);
       // After the last change the state is the final one: its analysis is the generation's own (an
       // incremental one computes it once and keeps it, so the next generation's "before" is free).
       const after = remaining === 0 ? finalConnectivity() : analyze(state).connectivity();
@@ -85,7 +85,8 @@ function exactImpacts(
   return out;
 }
 
-function apply(state: ClusterState, c: ObjectChange): void {
+/** One logged change applied to a state (the replay above, and the impact worker's copy of the state). */
+export function applyChange(state: ClusterState, c: ObjectChange): void {
   if (c.op === "delete") state.delete(c.object);
   else state.put(c.object);
 }

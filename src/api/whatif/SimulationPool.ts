@@ -5,9 +5,8 @@
  * which the worker is terminated (and started again for the next request) and the client gets a
  * clear error; past `maxQueued` waiting requests a new one is refused as busy, to retry.
  */
-import { createRequire } from "node:module";
-import { pathToFileURL } from "node:url";
-import { Worker } from "node:worker_threads";
+import type { Worker } from "node:worker_threads";
+import { startModuleWorker } from "../../sync/moduleWorker.js";
 import { DEFAULT_CACHE_SIZES } from "../../domain/config.js";
 import { BadInputError, ForbiddenError, UpstreamUnavailableError } from "../../domain/errors.js";
 import type { WhatIfMode, WorldInput } from "../../engine/index.js";
@@ -183,17 +182,9 @@ export class SimulationPool {
   }
 }
 
-/**
- * The worker module next to this one: simulateWorker.js in the compiled dist/, simulateWorker.ts
- * when running from source (tsx, vitest); a TypeScript worker first registers tsx's loader in its
- * own thread (loaders are per thread, and workers do not accept --import in execArgv).
- */
+/** The worker module next to this one: simulateWorker.js in the compiled dist/, simulateWorker.ts from source. */
 function startWorker(resourceLimits: { maxOldGenerationSizeMb: number }, workerData: SimulateWorkerData): Worker {
-  if (!import.meta.url.endsWith(".ts")) return new Worker(new URL("./simulateWorker.js", import.meta.url), { resourceLimits, workerData });
-  const tsx = pathToFileURL(createRequire(import.meta.url).resolve("tsx/esm/api").replace(/index\.cjs$/, "index.mjs")).href;
-  const main = new URL("./simulateWorker.ts", import.meta.url).href;
-  const boot = `import(${JSON.stringify(tsx)}).then((m) => { m.register(); return import(${JSON.stringify(main)}); });`;
-  return new Worker(boot, { eval: true, resourceLimits, workerData });
+  return startModuleWorker(import.meta.url, new URL("./simulateWorker.js", import.meta.url), { resourceLimits, workerData });
 }
 
 function formatMs(ms: number): string {

@@ -502,9 +502,11 @@ export class IncrementalMatrix {
         indexAdd(pairs, o, c);
       }
     // A changed policy (any tier): its subjects with the classes its peers (old or new) match.
-    const toward = (key: PolicyKey, dir: Direction, targets: Iterable<string> | "all") => {
+    // The targets are looked up only for a policy that has subjects (most changed policies select some).
+    const toward = (key: PolicyKey, dir: Direction, targetsOf: () => Iterable<string> | "all") => {
       const subjects = this.classesOfPolicy[dir].get(key);
-      if (!subjects) return;
+      if (!subjects || subjects.size === 0) return;
+      const targets = targetsOf();
       const list = targets === "all" ? all : [...targets];
       for (const s of subjects) {
         if (added.has(s)) continue;
@@ -518,7 +520,7 @@ export class IncrementalMatrix {
       const vs = [oldByKey.get(key), newByKey.get(key)].filter((v): v is CompiledNetworkPolicy => v !== undefined);
       for (const dir of DIRECTIONS) {
         for (const sig of this.classesOfPolicy[dir].get(key) ?? []) this.sides[dir].delete(sig);
-        toward(key, dir, policyTargets(vs, dir, (g) => this.classesOfGroup.get(g)));
+        toward(key, dir, () => policyTargets(vs, dir, (g) => this.classesOfGroup.get(g)));
       }
     }
     if (plan.tiers) {
@@ -528,7 +530,7 @@ export class IncrementalMatrix {
         const vs = [oldTiers.get(key), newTiers.get(key)].filter((v): v is CompiledTieredPolicy => v !== undefined);
         for (const dir of DIRECTIONS) {
           for (const sig of this.classesOfPolicy[dir].get(key) ?? []) this.sides[dir].delete(sig);
-          toward(key, dir, tierTargets(vs, dir, (g) => this.classesOfGroup.get(g)));
+          toward(key, dir, () => tierTargets(vs, dir, (g) => this.classesOfGroup.get(g)));
         }
       }
     }
