@@ -14,6 +14,7 @@ import { analyze, type Analysis } from "./analysis.js";
 import { namespaceInput, networkPolicyInput, podInput, tieredPolicyInput, type ClusterState } from "../domain/ClusterState.js";
 import type { LoggedBatch } from "./impact.js";
 import { externalMembers, toMatrixSnapshot } from "./matrixSnapshot.js";
+import { PersistentMap } from "../domain/PersistentMap.js";
 import { classKeyOf, classPairKey, type ClassPairKey } from "../domain/keys.js";
 import { isTieredKind, type ClusterObject, type NamespaceObject, type PodObject, type PolicyObject } from "../domain/objects.js";
 
@@ -86,7 +87,9 @@ export class MatrixMaintainer {
     this.reset();
     const analysis = analyze(state);
     const signatures = classSignatures(analysis.matrix);
-    const snapshot = toMatrixSnapshot(analysis.matrix, signatures);
+    const native = toMatrixSnapshot(analysis.matrix, signatures);
+    // Persistent maps: the next (incremental) snapshot shares what it does not change with this one.
+    const snapshot: MatrixSnapshot = { classes: PersistentMap.of(native.classes), connections: PersistentMap.of(native.connections) };
     this.inc = new IncrementalMatrix(analysis.matrix, analysis.diagnostics, signatures);
     this.produced = snapshot;
     this.unresolvedPeerRules = analysis.matrix.stats.unresolvedPeerRules;
@@ -110,8 +113,6 @@ export class MatrixMaintainer {
     const inc = this.inc!;
     // The previous snapshot is committed: drop its own hint, or every snapshot would keep the one before alive.
     (previous as { changedSince?: MatrixSnapshot["changedSince"] }).changedSince = undefined;
-    const classes = new Map(previous.classes);
-    const connections = new Map(previous.connections);
     const keys = new Map<string, ClassKey>();
     const keyOf = (sig: string) => {
       let k = keys.get(sig);
@@ -120,20 +121,25 @@ export class MatrixMaintainer {
     };
     const changedClasses = new Set<ClassKey>();
     const changedConnections = new Set<ClassPairKey>();
-    for (const sig of update.removedClasses) {
-      classes.delete(keyOf(sig));
-      changedClasses.add(keyOf(sig));
-    }
-    for (const c of [...update.addedClasses, ...update.changedMembers]) {
-      classes.set(keyOf(c.sig), toMatrixClass(keyOf(c.sig), c, update));
-      changedClasses.add(keyOf(c.sig));
-    }
-    for (const c of update.connections) {
-      const k = classPairKey(keyOf(c.src), keyOf(c.dst));
-      if (c.conn) connections.set(k, c.conn.key);
-      else connections.delete(k);
-      changedConnections.add(k);
-    }
+    // New versions of the previous maps: O(change), the previous snapshot left as it was.
+    const classes = PersistentMap.of(previous.classes).update((draft) => {
+      for (const sig of update.removedClasses) {
+        draft.delete(keyOf(sig));
+        changedClasses.add(keyOf(sig));
+      }
+      for (const c of [...update.addedClasses, ...update.changedMembers]) {
+        draft.set(keyOf(c.sig), toMatrixClass(keyOf(c.sig), c, update));
+        changedClasses.add(keyOf(c.sig));
+      }
+    });
+    const connections = PersistentMap.of(previous.connections).update((draft) => {
+      for (const c of update.connections) {
+        const k = classPairKey(keyOf(c.src), keyOf(c.dst));
+        if (c.conn) draft.set(k, c.conn.key);
+        else draft.delete(k);
+        changedConnections.add(k);
+      }
+    });
     const snapshot: MatrixSnapshot = { classes, connections, changedSince: { base: previous, classes: changedClasses, connections: changedConnections } };
     this.produced = snapshot;
     const world = update.world;

@@ -1,0 +1,99 @@
+/**
+ * A ReadonlyMap whose next version shares everything that did not change with this one. Pure.
+ *
+ * Why: each generation's matrix snapshot is the previous one with a few classes and connections
+ * replaced. Copying the previous maps (`new Map(previous)`) costs O(matrix) per generation: at
+ * 150,000 pods (~800,000 connections) about a second, for a change that moved a handful of rows.
+ * A hash array mapped trie (immutable.js's Map) makes a version cost O(changes · log32 n), and the
+ * previous version stays intact for whoever still holds it (the committed generation, a reader's
+ * index, a failed commit retried on it).
+ *
+ * Iteration order is the trie's, not insertion order: readers that need an order sort.
+ */
+import { Map as TrieMap } from "immutable";
+
+/** The edits of one new version (see PersistentMap.update). */
+export interface MapDraft<K, V> {
+  set(key: K, value: V): void;
+  delete(key: K): void;
+}
+
+export class PersistentMap<K, V> implements ReadonlyMap<K, V> {
+  private constructor(private readonly trie: TrieMap<K, V>) {}
+
+  static empty<K, V>(): PersistentMap<K, V> {
+    return new PersistentMap(TrieMap<K, V>());
+  }
+
+  static from<K, V>(entries: Iterable<readonly [K, V]>): PersistentMap<K, V> {
+    return new PersistentMap(
+      TrieMap<K, V>().withMutations((m) => {
+        for (const [k, v] of entries) m.set(k, v);
+      }),
+    );
+  }
+
+  /** `map` itself when it already is one (no copy), else a PersistentMap of its entries. */
+  static of<K, V>(map: ReadonlyMap<K, V>): PersistentMap<K, V> {
+    return map instanceof PersistentMap ? (map as PersistentMap<K, V>) : PersistentMap.from(map);
+  }
+
+  /** A new version with `edit`'s sets and deletes applied; this one is left as it was. */
+  update(edit: (draft: MapDraft<K, V>) => void): PersistentMap<K, V> {
+    return new PersistentMap(
+      this.trie.withMutations((m) => {
+        edit({ set: (k, v) => void m.set(k, v), delete: (k) => void m.delete(k) });
+      }),
+    );
+  }
+
+  /** A new version with `key` set (one edit: cheaper than update()). */
+  set(key: K, value: V): PersistentMap<K, V> {
+    const trie = this.trie.set(key, value);
+    return trie === this.trie ? this : new PersistentMap(trie);
+  }
+
+  /** A new version without `key`. */
+  delete(key: K): PersistentMap<K, V> {
+    const trie = this.trie.delete(key);
+    return trie === this.trie ? this : new PersistentMap(trie);
+  }
+
+  get size(): number {
+    return this.trie.size;
+  }
+
+  get(key: K): V | undefined {
+    return this.trie.get(key);
+  }
+
+  has(key: K): boolean {
+    return this.trie.has(key);
+  }
+
+  forEach(callback: (value: V, key: K, map: ReadonlyMap<K, V>) => void, thisArg?: unknown): void {
+    // immutable's forEach stops at a callback returning false; Map's never does.
+    this.trie.forEach((v, k) => {
+      callback.call(thisArg, v, k, this);
+    });
+  }
+
+  *entries(): Generator<[K, V], undefined, unknown> {
+    for (const e of this.trie.entries()) yield e;
+    return undefined;
+  }
+
+  *keys(): Generator<K, undefined, unknown> {
+    for (const k of this.trie.keys()) yield k;
+    return undefined;
+  }
+
+  *values(): Generator<V, undefined, unknown> {
+    for (const v of this.trie.values()) yield v;
+    return undefined;
+  }
+
+  [Symbol.iterator](): Generator<[K, V], undefined, unknown> {
+    return this.entries();
+  }
+}

@@ -1,0 +1,80 @@
+/**
+ * PersistentMap must behave as a Map for every reader (get, has, size, iteration, forEach), and a
+ * new version must leave the one it came from exactly as it was: random edit streams against a
+ * native Map, every earlier version checked again at the end.
+ */
+import fc from "fast-check";
+import { describe, expect, it } from "vitest";
+import { PersistentMap } from "../../src/domain/PersistentMap.js";
+
+const sorted = (m: ReadonlyMap<string, number>) => [...m].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+
+describe("PersistentMap", () => {
+  it("reads as a Map: get, has, size, entries, keys, values, forEach, spread", () => {
+    const m = PersistentMap.from<string, number>([["a", 1], ["b", 2]]);
+    expect(m.get("a")).toBe(1);
+    expect(m.get("z")).toBeUndefined();
+    expect(m.has("b")).toBe(true);
+    expect(m.size).toBe(2);
+    expect(sorted(m)).toEqual([["a", 1], ["b", 2]]);
+    expect([...m.keys()].sort()).toEqual(["a", "b"]);
+    expect([...m.values()].sort()).toEqual([1, 2]);
+    const seen: [string, number][] = [];
+    m.forEach((v, k, self) => {
+      seen.push([k, v]);
+      expect(self).toBe(m);
+    });
+    expect(seen.sort()).toEqual([["a", 1], ["b", 2]]);
+    expect(new Map(m).get("b")).toBe(2);
+  });
+
+  it("forEach visits every entry even when the callback returns false (immutable.js would stop)", () => {
+    const m = PersistentMap.from<string, number>([["a", 1], ["b", 2], ["c", 3]]);
+    let n = 0;
+    m.forEach((() => {
+      n++;
+      return false;
+    }) as () => void);
+    expect(n).toBe(3);
+  });
+
+  it("of() keeps a PersistentMap as it is and copies a native Map", () => {
+    const p = PersistentMap.from<string, number>([["a", 1]]);
+    expect(PersistentMap.of(p)).toBe(p);
+    const native = new Map([["a", 1]]);
+    const copy = PersistentMap.of(native);
+    native.set("b", 2);
+    expect(copy.has("b")).toBe(false);
+  });
+
+  const op = fc.oneof(
+    fc.tuple(fc.constant("set" as const), fc.constantFrom(..."abcdefghijklmnop".split("")), fc.integer()),
+    fc.tuple(fc.constant("delete" as const), fc.constantFrom(..."abcdefghijklmnop".split("")), fc.constant(0)),
+  );
+
+  it("every version equals the native Map built by the same edits, and older versions never change", () => {
+    fc.assert(
+      fc.property(fc.array(fc.tuple(fc.boolean(), fc.array(op, { maxLength: 20 })), { maxLength: 12 }), (steps) => {
+        let current = PersistentMap.empty<string, number>();
+        let native = new Map<string, number>();
+        const versions: [PersistentMap<string, number>, Map<string, number>][] = [[current, new Map(native)]];
+        for (const [batched, ops] of steps) {
+          native = new Map(native);
+          for (const [kind, k, v] of ops) kind === "set" ? native.set(k, v) : native.delete(k);
+          if (batched) current = current.update((d) => ops.forEach(([kind, k, v]) => (kind === "set" ? d.set(k, v) : d.delete(k))));
+          else for (const [kind, k, v] of ops) current = kind === "set" ? current.set(k, v) : current.delete(k);
+          versions.push([current, new Map(native)]);
+        }
+        for (const [p, n] of versions) {
+          expect(p.size).toBe(n.size);
+          expect(sorted(p)).toEqual(sorted(n));
+          for (const k of "abcdefghijklmnop") {
+            expect(p.get(k)).toBe(n.get(k));
+            expect(p.has(k)).toBe(n.has(k));
+          }
+        }
+      }),
+      { numRuns: 300 },
+    );
+  });
+});
