@@ -21,19 +21,19 @@ const CHUNK = 1 << 16;
 
 export class MatrixDigestState {
   private constructor(
-    private readonly classKeys: readonly ClassKey[],
-    private readonly classLines: ReadonlyMap<ClassKey, string>,
-    private readonly connectionKeys: readonly ClassPairKey[],
-    private readonly connectionLines: ReadonlyMap<ClassPairKey, string>,
+    /** Sorted keys and, at the same index, their lines. */
+    private readonly classes: SortedLines<ClassKey>,
+    private readonly connections: SortedLines<ClassPairKey>,
   ) {}
 
   /** The state of a whole snapshot (every line built once). */
   static of(snapshot: MatrixSnapshot): MatrixDigestState {
-    const classLines = new Map<ClassKey, string>();
-    for (const c of snapshot.classes.values()) classLines.set(c.key, classLine(c));
-    const connectionLines = new Map<ClassPairKey, string>();
-    for (const [key, conn] of snapshot.connections) connectionLines.set(key, connectionLine(key, conn));
-    return new MatrixDigestState([...classLines.keys()].sort(compare), classLines, [...connectionLines.keys()].sort(compare), connectionLines);
+    const classKeys = [...snapshot.classes.keys()].sort(compare);
+    const connectionKeys = [...snapshot.connections.keys()].sort(compare);
+    return new MatrixDigestState(
+      { keys: classKeys, lines: classKeys.map((k) => classLine(snapshot.classes.get(k)!)) },
+      { keys: connectionKeys, lines: connectionKeys.map((k) => connectionLine(k, snapshot.connections.get(k)!)) },
+    );
   }
 
   /**
@@ -41,33 +41,39 @@ export class MatrixDigestState {
    * listed (changed, added or removed). This state is left as it was.
    */
   derive(next: MatrixSnapshot, changedClasses: Iterable<ClassKey>, changedConnections: Iterable<ClassPairKey>): MatrixDigestState {
-    const [classKeys, classLines] = patch(this.classKeys, this.classLines, changedClasses, (k) => {
-      const c = next.classes.get(k);
-      return c && classLine(c);
-    });
-    const [connectionKeys, connectionLines] = patch(this.connectionKeys, this.connectionLines, changedConnections, (k) => {
-      const conn = next.connections.get(k);
-      return conn === undefined ? undefined : connectionLine(k, conn);
-    });
-    return new MatrixDigestState(classKeys, classLines, connectionKeys, connectionLines);
+    return new MatrixDigestState(
+      patch(this.classes, changedClasses, (k) => {
+        const c = next.classes.get(k);
+        return c && classLine(c);
+      }),
+      patch(this.connections, changedConnections, (k) => {
+        const conn = next.connections.get(k);
+        return conn === undefined ? undefined : connectionLine(k, conn);
+      }),
+    );
   }
 
   /** matrixDigest of the snapshot this state stands for. */
   digest(): string {
     const h = createHash("sha256");
     let buffer = "";
-    const add = (line: string) => {
-      buffer += line;
-      if (buffer.length >= CHUNK) {
-        h.update(buffer, "utf8");
-        buffer = "";
+    for (const lines of [this.classes.lines, this.connections.lines])
+      for (const line of lines) {
+        buffer += line;
+        if (buffer.length >= CHUNK) {
+          h.update(buffer, "utf8");
+          buffer = "";
+        }
       }
-    };
-    for (const k of this.classKeys) add(this.classLines.get(k)!);
-    for (const k of this.connectionKeys) add(this.connectionLines.get(k)!);
     h.update(buffer, "utf8");
     return h.digest("hex");
   }
+}
+
+/** Keys in digest order and their lines, index for index (arrays: no map lookups when hashing). */
+interface SortedLines<K extends string> {
+  readonly keys: readonly K[];
+  readonly lines: readonly string[];
 }
 
 /** One class as matrixDigest hashes it (members in canonical order), with its newline. */
@@ -86,9 +92,39 @@ function compare(a: string, b: string): number {
   return a < b ? -1 : a > b ? 1 : 0;
 }
 
-/** Index of the first key >= k. */
-function lowerBound(keys: readonly string[], k: string): number {
-  let lo = 0;
+/**
+ * `sorted` with the `changed` keys re-read through `line` (undefined: the key is gone): the changed
+ * keys sorted once, then one merge pass that copies the unchanged runs between them. Linear in the
+ * matrix with native array copies, whatever the number of changes (no re-sort of every key).
+ */
+function patch<K extends string>(sorted: SortedLines<K>, changed: Iterable<K>, line: (k: K) => string | undefined): SortedLines<K> {
+  const edits = [...new Set(changed)].sort(compare);
+  if (edits.length === 0) return sorted;
+  const keys: K[] = [];
+  const lines: string[] = [];
+  let from = 0;
+  for (const k of edits) {
+    const at = lowerBound(sorted.keys, k, from);
+    for (let i = from; i < at; i++) {
+      keys.push(sorted.keys[i]!);
+      lines.push(sorted.lines[i]!);
+    }
+    from = at < sorted.keys.length && sorted.keys[at] === k ? at + 1 : at;
+    const l = line(k);
+    if (l !== undefined) {
+      keys.push(k);
+      lines.push(l);
+    }
+  }
+  for (let i = from; i < sorted.keys.length; i++) {
+    keys.push(sorted.keys[i]!);
+    lines.push(sorted.lines[i]!);
+  }
+  return { keys, lines };
+}
+
+/** Index of the first key >= k, at or after `lo`. */
+function lowerBound(keys: readonly string[], k: string, lo = 0): number {
   let hi = keys.length;
   while (lo < hi) {
     const mid = (lo + hi) >>> 1;
@@ -96,31 +132,4 @@ function lowerBound(keys: readonly string[], k: string): number {
     else hi = mid;
   }
   return lo;
-}
-
-/** Sorted keys and lines with `changed` re-read through `line` (undefined: the key is gone). */
-function patch<K extends string>(keys: readonly K[], lines: ReadonlyMap<K, string>, changed: Iterable<K>, line: (k: K) => string | undefined): [K[], Map<K, string>] {
-  const nextLines = new Map(lines);
-  const added: K[] = [];
-  const removed = new Set<K>();
-  for (const k of changed) {
-    const l = line(k);
-    const had = nextLines.has(k);
-    if (l === undefined) {
-      if (had) {
-        nextLines.delete(k);
-        removed.add(k);
-      }
-    } else {
-      nextLines.set(k, l);
-      if (!had) added.push(k);
-    }
-  }
-  if (added.length === 0 && removed.size === 0) return [keys as K[], nextLines];
-  // Few changes: splice them in and out of a copy; many: sort again.
-  if (added.length + removed.size > 64) return [[...nextLines.keys()].sort(compare), nextLines];
-  const nextKeys = [...keys];
-  for (const k of removed) nextKeys.splice(lowerBound(nextKeys, k), 1);
-  for (const k of added) nextKeys.splice(lowerBound(nextKeys, k), 0, k);
-  return [nextKeys, nextLines];
 }

@@ -8,7 +8,16 @@ import { describe, expect, it } from "vitest";
 import type { ClassMember, MatrixClass, MatrixSnapshot } from "../../../src/domain/repositories.js";
 import { classPairKey, storedClassKey, type ClassKey, type ClassPairKey } from "../../../src/domain/keys.js";
 import { matrixDigest } from "../../../src/domain/audit/generationChain.js";
-import { MatrixDigestState } from "../../../src/domain/audit/matrixDigestState.js";
+import { classLine, connectionLine, MatrixDigestState } from "../../../src/domain/audit/matrixDigestState.js";
+import { createHash } from "node:crypto";
+
+/** The digest written out plainly (every line, sorted by key with `<`, one SHA-256): what derive() must equal. */
+function reference(s: MatrixSnapshot): string {
+  const byKey = (a: [string, string], b: [string, string]) => (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0);
+  const classes = [...s.classes].map(([k, c]): [string, string] => [k, classLine(c)]).sort(byKey);
+  const connections = [...s.connections].map(([k, c]): [string, string] => [k, connectionLine(k, c)]).sort(byKey);
+  return createHash("sha256").update([...classes, ...connections].map(([, l]) => l).join("")).digest("hex");
+}
 
 const k = storedClassKey;
 const pair = (a: string, b: string) => classPairKey(k(a), k(b));
@@ -29,6 +38,7 @@ describe("MatrixDigestState", () => {
     );
     expect(matrixDigest(s)).toBe("6f42684e3fec8d8b617d2e8eb075931860b2e71f4422c510b0a28cf94fa0f272");
     expect(MatrixDigestState.of(s).digest()).toBe(matrixDigest(s));
+    expect(reference(s)).toBe(matrixDigest(s));
   });
 
   const key = fc.constantFrom(..."abcdefghij".split("")).map(k);
@@ -67,6 +77,7 @@ describe("MatrixDigestState", () => {
           const before = state.digest();
           const derived = state.derive(next, changedClasses, changedConnections);
           expect(derived.digest()).toBe(matrixDigest(next));
+          expect(derived.digest()).toBe(reference(next));
           // The state derived from is left as it was (a failed commit keeps it usable).
           expect(state.digest()).toBe(before);
           state = derived;
