@@ -35,12 +35,25 @@ const AUDIT = `query History($after: String) { auditLog(first: 80, after: $after
 /** The timeline shows the latest this many changes. */
 const MAX_REVISIONS = 2000;
 
+/** How often, and how many times, the newest change's pending impact is asked for again. */
+const IMPACT_RETRY_MS = 1500;
+const IMPACT_RETRIES = 20;
+
 const POLICY_KINDS = new Set(["NetworkPolicy", "AdminNetworkPolicy", "BaselineAdminNetworkPolicy", "ClusterNetworkPolicy"]);
 
 export function HistoryPanel({ api, refreshKey, at, onAt, onPolicy }: { api: Api; refreshKey: number; at: string | null; onAt(at: string | null): void; onPolicy(p: PolicyRef): void }) {
   const [revisions, setRevisions] = useState<Revision[] | null>(null);
   const [error, setError] = useState("");
   const [chosen, setChosen] = useState<string | null>(null);
+  // Impacts are recorded after their generation commits (in the sync's impact worker): while the
+  // newest change still shows none, ask again a few times rather than wait for the next generation.
+  const [retry, setRetry] = useState(0);
+  useEffect(() => setRetry(0), [refreshKey]);
+  useEffect(() => {
+    if (!revisions || revisions.length === 0 || revisions.at(-1)!.impact || retry >= IMPACT_RETRIES) return;
+    const timer = setTimeout(() => setRetry((n) => n + 1), IMPACT_RETRY_MS);
+    return () => clearTimeout(timer);
+  }, [revisions, retry]);
 
   useEffect(() => {
     let cancelled = false;
@@ -60,7 +73,7 @@ export function HistoryPanel({ api, refreshKey, at, onAt, onPolicy }: { api: Api
     return () => {
       cancelled = true;
     };
-  }, [api, refreshKey]);
+  }, [api, refreshKey, retry]);
 
   if (error) return <p className="error">{error}</p>;
   if (!revisions) return <p className="hint">Loading the history&hellip;</p>;
