@@ -55,6 +55,9 @@ for (let i = 0; i < Number(process.env.CHANGES ?? 5); i++) {
   const g = m.compute(prev, next, [{ changes: [{ op: "update", object: changed }] as never, revisions: [] }]);
   t(`change ${i} ${target.meta.namespace}/${target.meta.name} compute ${g.method} ${g.reason ?? ""} pairs ${g.evaluatedPairs} changedConn ${g.snapshot.changedSince?.connections.size}`, t0);
   t0 = performance.now();
+  const rows = g.analysis.estimatedRows();
+  t(`  estimatedRows (${rows}; read by the impacts after the commit)`, t0);
+  t0 = performance.now();
   const d = computeMatrixDelta(prev.snapshot, g.snapshot);
   t(`  delta (${d.openConnections.length} opened, ${d.closeConnections.length} closed)`, t0);
   t0 = performance.now();

@@ -20,6 +20,7 @@
  * KUBEREACH_BENCH_SYNC_CHANGES the number of timed changes per run (default 9).
  */
 import { Writable } from "node:stream";
+import { monitorEventLoopDelay, PerformanceObserver } from "node:perf_hooks";
 import { pino } from "pino";
 import { generateCluster } from "../generateCluster.js";
 import { best, fmtInt, fmtMs, median, table, worst } from "../lib/stats.js";
@@ -89,7 +90,17 @@ interface SyncRun {
   readonly rollout: { readonly generations: number; readonly eventsMs: number; readonly settledMs: number };
   readonly peakRssMiB: number;
   /** whoCanReach while a policy changes every CHURN_MS. */
-  readonly reads: { readonly p50: number; readonly p99: number; readonly max: number; readonly requests: number; readonly errors: number; readonly firstError?: string; readonly generations: number };
+  readonly reads: {
+    readonly p50: number;
+    readonly p99: number;
+    readonly max: number;
+    readonly requests: number;
+    readonly errors: number;
+    readonly firstError?: string;
+    readonly generations: number;
+    /** The event loop's delays and the GC pauses while the reads ran. */
+    readonly stalls: { readonly loopMaxMs: number; readonly loopP99Ms: number; readonly gcCount: number; readonly gcTotalMs: number; readonly gcLongestMs: readonly number[] };
+  };
 }
 
 export const syncSection: BenchSection = {
@@ -162,7 +173,8 @@ export async function runSyncBench(options: Pick<BenchOptions, "sizes" | "runs" 
     for (const r of runs)
       console.log(
         `  whoCanReach in process at ${READ_RATE} req/s for ${READ_SECONDS} s while a policy changes every ${CHURN_MS} ms (${r.reads.generations} generations committed meanwhile): ` +
-          `p50 ${fmtMs(r.reads.p50)}, p99 ${fmtMs(r.reads.p99)}, max ${fmtMs(r.reads.max)}, ${fmtInt(r.reads.requests)} answers, ${r.reads.errors} errors${r.reads.firstError ? ` (first: ${r.reads.firstError})` : ""}`,
+          `p50 ${fmtMs(r.reads.p50)}, p99 ${fmtMs(r.reads.p99)}, max ${fmtMs(r.reads.max)}, ${fmtInt(r.reads.requests)} answers, ${r.reads.errors} errors${r.reads.firstError ? ` (first: ${r.reads.firstError})` : ""}; ` +
+          `event loop delay p99 ${fmtMs(r.reads.stalls.loopP99Ms)}, max ${fmtMs(r.reads.stalls.loopMaxMs)}; GC ${r.reads.stalls.gcCount} pauses, ${fmtMs(r.reads.stalls.gcTotalMs)} in all, longest ${r.reads.stalls.gcLongestMs.map(fmtMs).join(", ")}`,
       );
     const t = TARGETS[size];
     if (t) {
@@ -322,6 +334,14 @@ async function runOnce(input: WorldInput, tag: string): Promise<SyncRun> {
     for (let i = 0; i < workloads.length; i += 50)
       await Promise.all(workloads.slice(i, i + 50).map((w) => queries.whoCanReach(FULL_SCOPE, { namespace: w.namespace, name: w.name, kind: w.kind }, { cluster: CLUSTER }).catch(() => undefined)));
     const latencies: number[] = [];
+    // What stalls readers, if anything: the event loop's longest delays and the garbage collector's pauses meanwhile.
+    const loopDelay = monitorEventLoopDelay({ resolution: 5 });
+    const gcPauses: number[] = [];
+    const gcObserver = new PerformanceObserver((list) => {
+      for (const e of list.getEntries()) gcPauses.push(e.duration);
+    });
+    gcObserver.observe({ entryTypes: ["gc"] });
+    loopDelay.enable();
     let readErrors = 0;
     let firstReadError: string | undefined;
     const readsBefore = generations.length;
@@ -349,11 +369,15 @@ async function runOnce(input: WorldInput, tag: string): Promise<SyncRun> {
     }
     await Promise.all(inflight);
     clearInterval(churn);
+    loopDelay.disable();
+    gcObserver.disconnect();
+    gcPauses.sort((a, b) => b - a);
+    const stalls = { loopMaxMs: loopDelay.max / 1e6, loopP99Ms: loopDelay.percentile(99) / 1e6, gcCount: gcPauses.length, gcTotalMs: gcPauses.reduce((a, b) => a + b, 0), gcLongestMs: gcPauses.slice(0, 3) };
     const readsGenerations = generations.length - readsBefore;
     await service.flush();
     latencies.sort((a, b) => a - b);
     const pct = (q: number) => latencies[Math.min(latencies.length - 1, Math.floor(q * latencies.length))] ?? NaN;
-    const reads = { p50: pct(0.5), p99: pct(0.99), max: latencies.at(-1) ?? NaN, requests: latencies.length, errors: readErrors, firstError: firstReadError, generations: readsGenerations };
+    const reads = { p50: pct(0.5), p99: pct(0.99), max: latencies.at(-1) ?? NaN, requests: latencies.length, errors: readErrors, firstError: firstReadError, generations: readsGenerations, stalls };
 
     const methods: Record<string, number> = {};
     for (const g of generations.slice(initial.generations)) methods[g.method ?? "?"] = (methods[g.method ?? "?"] ?? 0) + 1;
