@@ -60,8 +60,17 @@ describe("PersistentMap", () => {
         const versions: [PersistentMap<string, number>, Map<string, number>][] = [[current, new Map(native)]];
         for (const [batched, ops] of steps) {
           native = new Map(native);
-          for (const [kind, k, v] of ops) kind === "set" ? native.set(k, v) : native.delete(k);
-          if (batched) current = current.update((d) => ops.forEach(([kind, k, v]) => (kind === "set" ? d.set(k, v) : d.delete(k))));
+          for (const [kind, k, v] of ops) {
+            if (kind === "set") native.set(k, v);
+            else native.delete(k);
+          }
+          if (batched)
+            current = current.update((d) => {
+              for (const [kind, k, v] of ops) {
+                if (kind === "set") d.set(k, v);
+                else d.delete(k);
+              }
+            });
           else for (const [kind, k, v] of ops) current = kind === "set" ? current.set(k, v) : current.delete(k);
           versions.push([current, new Map(native)]);
         }
