@@ -21,6 +21,8 @@
  */
 import { Writable } from "node:stream";
 import { monitorEventLoopDelay, PerformanceObserver } from "node:perf_hooks";
+import { Session } from "node:inspector/promises";
+import { writeFileSync } from "node:fs";
 import { pino } from "pino";
 import { generateCluster } from "../generateCluster.js";
 import { best, fmtInt, fmtMs, median, table, worst } from "../lib/stats.js";
@@ -342,6 +344,14 @@ async function runOnce(input: WorldInput, tag: string): Promise<SyncRun> {
     });
     gcObserver.observe({ entryTypes: ["gc"] });
     loopDelay.enable();
+    // KUBEREACH_BENCH_SYNC_READS_PROFILE=file: a CPU profile of this process while the reads run.
+    const profileTo = process.env["KUBEREACH_BENCH_SYNC_READS_PROFILE"];
+    const profiler = new Session();
+    if (profileTo) {
+      profiler.connect();
+      await profiler.post("Profiler.enable");
+      await profiler.post("Profiler.start");
+    }
     let readErrors = 0;
     let firstReadError: string | undefined;
     const readsBefore = generations.length;
@@ -371,6 +381,10 @@ async function runOnce(input: WorldInput, tag: string): Promise<SyncRun> {
     clearInterval(churn);
     loopDelay.disable();
     gcObserver.disconnect();
+    if (profileTo) {
+      writeFileSync(profileTo, JSON.stringify((await profiler.post("Profiler.stop")).profile));
+      profiler.disconnect();
+    }
     gcPauses.sort((a, b) => b - a);
     const stalls = { loopMaxMs: loopDelay.max / 1e6, loopP99Ms: loopDelay.percentile(99) / 1e6, gcCount: gcPauses.length, gcTotalMs: gcPauses.reduce((a, b) => a + b, 0), gcLongestMs: gcPauses.slice(0, 3) };
     const readsGenerations = generations.length - readsBefore;
