@@ -28,7 +28,7 @@ const state = ClusterState.from(toClusterObjects(input));
 t("state", t0);
 const m = new MatrixMaintainer(pino({ level: "warn" }));
 t0 = performance.now();
-const g0 = m.compute({ state: new ClusterState(), snapshot: undefined }, state, []);
+const g0 = await m.compute({ state: new ClusterState(), snapshot: undefined }, state, []);
 t(`full compute (${g0.snapshot.classes.size} classes, ${g0.snapshot.connections.size} connections)`, t0);
 t0 = performance.now();
 let digest = MatrixDigestState.of(g0.snapshot);
@@ -52,7 +52,7 @@ for (let i = 0; i < Number(process.env.CHANGES ?? 5); i++) {
   const changed = { ...target, spec, meta: { ...target.meta, resourceVersion: String(Number(target.meta.resourceVersion ?? 0) + 1) } } as PolicyObject;
   next.put(changed);
   t0 = performance.now();
-  const g = m.compute(prev, next, [{ changes: [{ op: "update", object: changed }] as never, revisions: [] }]);
+  const g = await m.compute(prev, next, [{ changes: [{ op: "update", object: changed }] as never, revisions: [] }]);
   t(`change ${i} ${target.meta.namespace}/${target.meta.name} compute ${g.method} ${g.reason ?? ""} pairs ${g.evaluatedPairs} changedConn ${g.snapshot.changedSince?.connections.size}`, t0);
   t0 = performance.now();
   const rows = g.analysis.estimatedRows();

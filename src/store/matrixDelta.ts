@@ -8,6 +8,7 @@
  * (a class's kind, a workload's pod count, a connection set) is closed and reopened.
  */
 import type { ClassMember, MatrixClass, MatrixSnapshot } from "../domain/repositories.js";
+import { drain, YIELD_EVERY, type SlicedWork } from "../domain/TimeSlicer.js";
 import { memberKey, splitClassPairKey, type ClassKey, type ClassPair, type ClassPairKey, type MemberKey } from "../domain/keys.js";
 
 export interface OpenMember {
@@ -51,6 +52,12 @@ function membersByKey(c: MatrixClass): Map<MemberKey, ClassMember> {
 }
 
 export function computeMatrixDelta(previous: MatrixSnapshot | undefined, next: MatrixSnapshot): MatrixDelta {
+  return drain(computeMatrixDeltaSliced(previous, next));
+}
+
+/** computeMatrixDelta as sliced work (TimeSlicer): a full diff, or a large batched change, is long. */
+export function* computeMatrixDeltaSliced(previous: MatrixSnapshot | undefined, next: MatrixSnapshot): SlicedWork<MatrixDelta> {
+  let n = 0;
   const closeClasses: ClassKey[] = [];
   const openClasses: Pick<MatrixClass, "key" | "kind">[] = [];
   const closeMembers: Omit<OpenMember, "member">[] = [];
@@ -78,12 +85,14 @@ export function computeMatrixDelta(previous: MatrixSnapshot | undefined, next: M
       const was = beforeMembers.get(mk);
       if (was === undefined || !sameMember(was, m)) openMembers.push({ classKey: key, memberKey: mk, member: m });
     }
+    if (++n % YIELD_EVERY === 0) yield;
   }
   for (const [key, after] of classKeys ? entriesOf(next.classes, classKeys) : next.classes) {
     const before = prevClasses.get(key);
     if (before !== undefined && before.kind === after.kind) continue; // handled above
     openClasses.push({ key, kind: after.kind });
     for (const [mk, m] of membersByKey(after)) openMembers.push({ classKey: key, memberKey: mk, member: m });
+    if (++n % YIELD_EVERY === 0) yield;
   }
 
   const closeConnections: ConnectionRef[] = [];
@@ -92,9 +101,11 @@ export function computeMatrixDelta(previous: MatrixSnapshot | undefined, next: M
   const connectionKeys = hint?.connections;
   for (const [key, conn] of connectionKeys ? entriesOf(prevConnections, connectionKeys) : prevConnections) {
     if (next.connections.get(key) !== conn) closeConnections.push(splitClassPairKey(key));
+    if (++n % YIELD_EVERY === 0) yield;
   }
   for (const [key, conn] of connectionKeys ? entriesOf(next.connections, connectionKeys) : next.connections) {
     if (prevConnections.get(key) !== conn) openConnections.push({ ...splitClassPairKey(key), conn });
+    if (++n % YIELD_EVERY === 0) yield;
   }
   return { closeClasses, openClasses, closeMembers, openMembers, closeConnections, openConnections };
 }

@@ -177,7 +177,8 @@ export class GenerationCommitter {
     const { log, state, expectedGeneration } = await this.applyLock.run(() => ({ ...this.pending.take(started), state: this.current.clone() }));
     // Incremental on top of the last committed generation when the engine can be exact, else from scratch (recompute.ts).
     // stats.unresolvedPeerRules: tiered rules with nodes/domainNames peers; the generation is what kubereach can prove without them.
-    const computed = this.matrix.compute({ state: this.base.state, snapshot: this.persisted?.snapshot }, state, log);
+    // Sliced: the event loop (the API's readers) gets turns while a large batch is computed.
+    const computed = await this.matrix.compute({ state: this.base.state, snapshot: this.persisted?.snapshot }, state, log);
     const generation = await this.commit(computed, state, expectedGeneration);
     if (generation === undefined) return;
     this.pending.committed();
@@ -193,7 +194,7 @@ export class GenerationCommitter {
       "matrix generation committed",
     );
     this.options.onGeneration?.({ clusterId: this.options.clusterId, generation, durationMs, stats, method: computed.method, snapshot: computed.snapshot });
-    await this.recordImpacts(before, analysis, log, generation);
+    await this.recordImpacts(before, computed, log, generation);
   }
 
   /** The last recompute ended; true when it committed or had nothing to do (see PendingChanges.settle). */
@@ -245,8 +246,10 @@ export class GenerationCommitter {
   }
 
   /** Impacts are derived data: computed after the generation is durable, so history never waits on them. */
-  private async recordImpacts(base: { state: ClusterState; analysis: Analysis | undefined; generation: number | undefined }, analysis: Analysis, log: readonly LoggedBatch[], generation: number): Promise<void> {
+  private async recordImpacts(base: { state: ClusterState; analysis: Analysis | undefined; generation: number | undefined }, computed: ComputedGeneration, log: readonly LoggedBatch[], generation: number): Promise<void> {
+    const { analysis } = computed;
     try {
+      await computed.prepareImpacts?.();
       const baseAnalysis = base.analysis;
       const inProcess = () =>
         computeImpacts(

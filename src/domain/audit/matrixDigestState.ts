@@ -15,6 +15,7 @@ import { createHash } from "node:crypto";
 import type { ClassKey, ClassPairKey } from "../keys.js";
 import type { MatrixClass, MatrixSnapshot } from "../repositories.js";
 import { canonicalize } from "./hashChain.js";
+import { drain, YIELD_EVERY, type SlicedWork } from "../TimeSlicer.js";
 
 /** Bytes of lines handed to the hash at once: one update per line costs more than the hashing. */
 const CHUNK = 1 << 16;
@@ -28,12 +29,26 @@ export class MatrixDigestState {
 
   /** The state of a whole snapshot (every line built once). */
   static of(snapshot: MatrixSnapshot): MatrixDigestState {
+    return drain(MatrixDigestState.ofSliced(snapshot));
+  }
+
+  /** of() as sliced work (TimeSlicer): at 150,000 pods the lines of a whole matrix are seconds of CPU. */
+  static *ofSliced(snapshot: MatrixSnapshot): SlicedWork<MatrixDigestState> {
     const classKeys = [...snapshot.classes.keys()].sort(compare);
+    yield;
     const connectionKeys = [...snapshot.connections.keys()].sort(compare);
-    return new MatrixDigestState(
-      { keys: classKeys, lines: classKeys.map((k) => classLine(snapshot.classes.get(k)!)) },
-      { keys: connectionKeys, lines: connectionKeys.map((k) => connectionLine(k, snapshot.connections.get(k)!)) },
-    );
+    yield;
+    const classLines: string[] = [];
+    for (const k of classKeys) {
+      classLines.push(classLine(snapshot.classes.get(k)!));
+      if (classLines.length % YIELD_EVERY === 0) yield;
+    }
+    const connectionLines: string[] = [];
+    for (const k of connectionKeys) {
+      connectionLines.push(connectionLine(k, snapshot.connections.get(k)!));
+      if (connectionLines.length % YIELD_EVERY === 0) yield;
+    }
+    return new MatrixDigestState({ keys: classKeys, lines: classLines }, { keys: connectionKeys, lines: connectionLines });
   }
 
   /**
@@ -41,20 +56,29 @@ export class MatrixDigestState {
    * listed (changed, added or removed). This state is left as it was.
    */
   derive(next: MatrixSnapshot, changedClasses: Iterable<ClassKey>, changedConnections: Iterable<ClassPairKey>): MatrixDigestState {
-    return new MatrixDigestState(
-      patch(this.classes, changedClasses, (k) => {
-        const c = next.classes.get(k);
-        return c && classLine(c);
-      }),
-      patch(this.connections, changedConnections, (k) => {
-        const conn = next.connections.get(k);
-        return conn === undefined ? undefined : connectionLine(k, conn);
-      }),
-    );
+    return drain(this.deriveSliced(next, changedClasses, changedConnections));
+  }
+
+  /** derive() as sliced work (TimeSlicer): linear in the matrix, so it gives the event loop turns. */
+  *deriveSliced(next: MatrixSnapshot, changedClasses: Iterable<ClassKey>, changedConnections: Iterable<ClassPairKey>): SlicedWork<MatrixDigestState> {
+    const classes = yield* patch(this.classes, changedClasses, (k) => {
+      const c = next.classes.get(k);
+      return c && classLine(c);
+    });
+    const connections = yield* patch(this.connections, changedConnections, (k) => {
+      const conn = next.connections.get(k);
+      return conn === undefined ? undefined : connectionLine(k, conn);
+    });
+    return new MatrixDigestState(classes, connections);
   }
 
   /** matrixDigest of the snapshot this state stands for. */
   digest(): string {
+    return drain(this.digestSliced());
+  }
+
+  /** digest() as sliced work: one yield per CHUNK of bytes hashed. */
+  *digestSliced(): SlicedWork<string> {
     const h = createHash("sha256");
     let buffer = "";
     for (const lines of [this.classes.lines, this.connections.lines])
@@ -63,6 +87,7 @@ export class MatrixDigestState {
         if (buffer.length >= CHUNK) {
           h.update(buffer, "utf8");
           buffer = "";
+          yield;
         }
       }
     h.update(buffer, "utf8");
@@ -97,31 +122,43 @@ function compare(a: string, b: string): number {
  * keys sorted once, then one merge pass that copies the unchanged runs between them. Linear in the
  * matrix with native array copies, whatever the number of changes (no re-sort of every key).
  */
-function patch<K extends string>(sorted: SortedLines<K>, changed: Iterable<K>, line: (k: K) => string | undefined): SortedLines<K> {
+function* patch<K extends string>(sorted: SortedLines<K>, changed: Iterable<K>, line: (k: K) => string | undefined): SlicedWork<SortedLines<K>> {
   const edits = [...new Set(changed)].sort(compare);
   if (edits.length === 0) return sorted;
+  yield;
   const keys: K[] = [];
   const lines: string[] = [];
   let from = 0;
+  let work = 0;
   for (const k of edits) {
     const at = lowerBound(sorted.keys, k, from);
     for (let i = from; i < at; i++) {
       keys.push(sorted.keys[i]!);
       lines.push(sorted.lines[i]!);
     }
+    // A line built costs about what COPY_WEIGHT copied items cost.
+    work += at - from + COPY_WEIGHT;
     from = at < sorted.keys.length && sorted.keys[at] === k ? at + 1 : at;
     const l = line(k);
     if (l !== undefined) {
       keys.push(k);
       lines.push(l);
     }
+    if (work >= YIELD_EVERY * COPY_WEIGHT) {
+      work = 0;
+      yield;
+    }
   }
   for (let i = from; i < sorted.keys.length; i++) {
     keys.push(sorted.keys[i]!);
     lines.push(sorted.lines[i]!);
+    if (i % (YIELD_EVERY * COPY_WEIGHT) === 0) yield;
   }
   return { keys, lines };
 }
+
+/** Copying an unchanged line is this many times cheaper than building a changed one (canonicalize). */
+const COPY_WEIGHT = 64;
 
 /** Index of the first key >= k, at or after `lo`. */
 function lowerBound(keys: readonly string[], k: string, lo = 0): number {
