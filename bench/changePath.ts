@@ -62,7 +62,7 @@ for (let i = 0; i < Number(process.env.CHANGES ?? 5); i++) {
   t(`  delta (${d.openConnections.length} opened, ${d.closeConnections.length} closed)`, t0);
   t0 = performance.now();
   const h = g.snapshot.changedSince!;
-  digest = digest.derive(g.snapshot, h.classes, h.connections);
+  digest = digest.derive(g.snapshot, h.classes.keys(), h.connections.keys());
   t("  digest derive", t0);
   t0 = performance.now();
   digest.digest();

@@ -73,10 +73,12 @@ export interface MatrixSnapshot {
   /** classPairKey(src, dst) (src/domain/keys.ts) -> connection set text (ConnectionSet.key). */
   readonly connections: ReadonlyMap<ClassPairKey, string>;
   /**
-   * Set by an incremental recompute: the snapshot this one was derived from and the only keys that
-   * may differ from it. The delta against that base then costs what changed, not the matrix.
+   * Set by an incremental recompute: the snapshot this one was derived from, the only keys that
+   * may differ from it, and their values in this snapshot (undefined: gone). The delta, the content
+   * digest and the API's index then cost what changed, not the matrix, and read the changed values
+   * from these native maps instead of the snapshot's persistent ones (several times slower per read).
    */
-  readonly changedSince?: { readonly base: MatrixSnapshot; readonly classes: ReadonlySet<ClassKey>; readonly connections: ReadonlySet<ClassPairKey> };
+  readonly changedSince?: { readonly base: MatrixSnapshot; readonly classes: ReadonlyMap<ClassKey, MatrixClass | undefined>; readonly connections: ReadonlyMap<ClassPairKey, string | undefined> };
 }
 
 /** The lease a writer holds; writes carrying it are refused once another process took over. */

@@ -93,7 +93,7 @@ export class PrismaMatrixRepository implements MatrixRepository {
       const baseDigest = hint && this.digests.get(hint.base);
       // Sliced (TimeSlicer): linear in the matrix, it must not hold the event loop the API shares.
       const slicer = new TimeSlicer();
-      const digest = await slicer.run(baseDigest ? baseDigest.deriveSliced(next, hint.classes, hint.connections) : MatrixDigestState.ofSliced(next));
+      const digest = await slicer.run(baseDigest ? baseDigest.deriveFrom(hint) : MatrixDigestState.ofSliced(next));
       const contentDigest = await slicer.run(digest.digestSliced());
       const generation = await this.db.$transaction(async (tx) => {
         await tx.$executeRaw`SELECT pg_advisory_xact_lock(${LOCK_NS.matrix}::int4, hashtext(${cluster}))`;

@@ -65,10 +65,12 @@ export function* computeMatrixDeltaSliced(previous: MatrixSnapshot | undefined, 
   const prevClasses = previous?.classes ?? new Map<ClassKey, MatrixClass>();
   // An incremental snapshot names the keys that may differ from its base: only those are compared.
   const hint = previous !== undefined && next.changedSince?.base === previous ? next.changedSince : undefined;
-  const classKeys = hint ? hint.classes : undefined;
+  const classKeys = hint ? hint.classes.keys() : undefined;
 
+  // The changed keys' values in `next` come with the hint (a native map): no persistent-map reads.
+  const nextClass = hint ? (k: ClassKey) => hint.classes.get(k) : (k: ClassKey) => next.classes.get(k);
   for (const [key, before] of classKeys ? entriesOf(prevClasses, classKeys) : prevClasses) {
-    const after = next.classes.get(key);
+    const after = nextClass(key);
     const kindChanged = after !== undefined && after.kind !== before.kind;
     if (after === undefined || kindChanged) {
       closeClasses.push(key);
@@ -87,7 +89,7 @@ export function* computeMatrixDeltaSliced(previous: MatrixSnapshot | undefined, 
     }
     if (++n % YIELD_EVERY === 0) yield;
   }
-  for (const [key, after] of classKeys ? entriesOf(next.classes, classKeys) : next.classes) {
+  for (const [key, after] of hint ? entriesOf(hint.classes, hint.classes.keys()) : next.classes) {
     const before = prevClasses.get(key);
     if (before !== undefined && before.kind === after.kind) continue; // handled above
     openClasses.push({ key, kind: after.kind });
@@ -98,20 +100,30 @@ export function* computeMatrixDeltaSliced(previous: MatrixSnapshot | undefined, 
   const closeConnections: ConnectionRef[] = [];
   const openConnections: OpenConnection[] = [];
   const prevConnections = previous?.connections ?? new Map<ClassPairKey, string>();
-  const connectionKeys = hint?.connections;
-  for (const [key, conn] of connectionKeys ? entriesOf(prevConnections, connectionKeys) : prevConnections) {
-    if (next.connections.get(key) !== conn) closeConnections.push(splitClassPairKey(key));
-    if (++n % YIELD_EVERY === 0) yield;
-  }
-  for (const [key, conn] of connectionKeys ? entriesOf(next.connections, connectionKeys) : next.connections) {
-    if (prevConnections.get(key) !== conn) openConnections.push({ ...splitClassPairKey(key), conn });
-    if (++n % YIELD_EVERY === 0) yield;
+  if (hint) {
+    // One read of the base per changed key; the new value comes with the hint.
+    for (const [key, conn] of hint.connections) {
+      const was = prevConnections.get(key);
+      if (was === conn) continue;
+      if (was !== undefined) closeConnections.push(splitClassPairKey(key));
+      if (conn !== undefined) openConnections.push({ ...splitClassPairKey(key), conn });
+      if (++n % YIELD_EVERY === 0) yield;
+    }
+  } else {
+    for (const [key, conn] of prevConnections) {
+      if (next.connections.get(key) !== conn) closeConnections.push(splitClassPairKey(key));
+      if (++n % YIELD_EVERY === 0) yield;
+    }
+    for (const [key, conn] of next.connections) {
+      if (prevConnections.get(key) !== conn) openConnections.push({ ...splitClassPairKey(key), conn });
+      if (++n % YIELD_EVERY === 0) yield;
+    }
   }
   return { closeClasses, openClasses, closeMembers, openMembers, closeConnections, openConnections };
 }
 
 /** The entries of `m` under `keys` (those it has). */
-function* entriesOf<K, V>(m: ReadonlyMap<K, V>, keys: Iterable<K>): Generator<[K, V]> {
+function* entriesOf<K, V>(m: ReadonlyMap<K, V | undefined>, keys: Iterable<K>): Generator<[K, V]> {
   for (const k of keys) {
     const v = m.get(k);
     if (v !== undefined) yield [k, v];

@@ -136,7 +136,7 @@ export class MatrixMaintainer {
       }
       await slicer.pause();
     }
-    this.produced = built.snapshot();
+    this.produced = await slicer.run(built.build());
     return { ok: true, built };
   }
 
@@ -181,51 +181,36 @@ export class MatrixMaintainer {
 type BuiltSnapshot = SnapshotBuilder;
 
 /**
- * The next snapshot, step by step: new versions of the previous one's persistent maps with each
- * step's changed classes and connections replaced (O(change), the previous snapshot left as it
- * was), and the union of what changed since `base` (the store's delta and the API's index read it).
+ * The next snapshot, step by step. Each step's changed classes and connections are collected in
+ * native maps (a key changed by several steps keeps its last value); build() then makes new
+ * versions of the previous snapshot's persistent maps with them, sliced (O(change), the previous
+ * snapshot left as it was). The collected maps are the snapshot's changedSince hint, which the
+ * store's delta, the content digest and the API's index read instead of the persistent maps.
  */
 class SnapshotBuilder {
-  private classes: PersistentMap<ClassKey, MatrixClass>;
-  private connections: PersistentMap<ClassPairKey, string>;
-  private readonly changedClasses = new Set<ClassKey>();
-  private readonly changedConnections = new Set<ClassPairKey>();
+  private readonly classes = new Map<ClassKey, MatrixClass | undefined>();
+  private readonly connections = new Map<ClassPairKey, string | undefined>();
   private readonly keys = new Map<string, ClassKey>();
   world: IncrementalUpdate["world"] | undefined;
   touchedPods = 0;
   evaluatedPairs = 0;
 
-  constructor(private readonly base: MatrixSnapshot) {
-    this.classes = PersistentMap.of(base.classes);
-    this.connections = PersistentMap.of(base.connections);
-  }
+  constructor(private readonly base: MatrixSnapshot) {}
 
   add(update: IncrementalUpdate): void {
     this.world = update.world;
     this.touchedPods += update.stats.touchedPods;
     this.evaluatedPairs += update.stats.evaluatedPairs;
-    this.classes = this.classes.update((draft) => {
-      for (const sig of update.removedClasses) {
-        draft.delete(this.keyOf(sig));
-        this.changedClasses.add(this.keyOf(sig));
-      }
-      for (const c of [...update.addedClasses, ...update.changedMembers]) {
-        draft.set(this.keyOf(c.sig), toMatrixClass(this.keyOf(c.sig), c, update));
-        this.changedClasses.add(this.keyOf(c.sig));
-      }
-    });
-    this.connections = this.connections.update((draft) => {
-      for (const c of update.connections) {
-        const k = classPairKey(this.keyOf(c.src), this.keyOf(c.dst));
-        if (c.conn) draft.set(k, c.conn.key);
-        else draft.delete(k);
-        this.changedConnections.add(k);
-      }
-    });
+    for (const sig of update.removedClasses) this.classes.set(this.keyOf(sig), undefined);
+    // Members read now: the pods of a class are this step's (a later step that moves them lists the class again).
+    for (const c of [...update.addedClasses, ...update.changedMembers]) this.classes.set(this.keyOf(c.sig), toMatrixClass(this.keyOf(c.sig), c, update));
+    for (const c of update.connections) this.connections.set(classPairKey(this.keyOf(c.src), this.keyOf(c.dst)), c.conn?.key);
   }
 
-  snapshot(): MatrixSnapshot {
-    return { classes: this.classes, connections: this.connections, changedSince: { base: this.base, classes: this.changedClasses, connections: this.changedConnections } };
+  *build(): SlicedWork<MatrixSnapshot> {
+    const classes = yield* applyEdits(PersistentMap.of(this.base.classes), this.classes);
+    const connections = yield* applyEdits(PersistentMap.of(this.base.connections), this.connections);
+    return { classes, connections, changedSince: { base: this.base, classes: this.classes, connections: this.connections } };
   }
 
   private keyOf(sig: string): ClassKey {
@@ -234,6 +219,24 @@ class SnapshotBuilder {
     return k;
   }
 }
+
+/** `map` with `edits` (undefined: delete), EDITS_PER_SLICE at a time. */
+function* applyEdits<K, V>(map: PersistentMap<K, V>, edits: ReadonlyMap<K, V | undefined>): SlicedWork<PersistentMap<K, V>> {
+  const all = [...edits];
+  for (let i = 0; i < all.length; i += EDITS_PER_SLICE) {
+    map = map.update((draft) => {
+      for (let j = i; j < Math.min(all.length, i + EDITS_PER_SLICE); j++) {
+        const [k, v] = all[j]!;
+        if (v === undefined) draft.delete(k);
+        else draft.set(k, v);
+      }
+    });
+    yield;
+  }
+  return map;
+}
+
+const EDITS_PER_SLICE = 2048;
 
 /**
  * One generation's change as steps the engine applies one after the other, ordered so that every

@@ -114,7 +114,12 @@ describe("computeMatrixDelta with an incremental snapshot's hint (changedSince)"
   );
   const hinted = (classes: string[], connections: [string, string][], on: MatrixSnapshot = base): MatrixSnapshot => ({
     ...next,
-    changedSince: { base: on, classes: new Set(classes.map(storedClassKey)), connections: new Set(connections.map(([s, d]) => connectionKey(s, d))) },
+    // The changed keys with their values in `next` (undefined: gone), as an incremental recompute hands them over.
+    changedSince: {
+      base: on,
+      classes: new Map(classes.map(storedClassKey).map((k) => [k, next.classes.get(k)])),
+      connections: new Map(connections.map(([s, d]) => connectionKey(s, d)).map((k) => [k, next.connections.get(k)])),
+    },
   });
   const changedClasses = ["A", "B", "C"];
   const changedConnections: [string, string][] = [

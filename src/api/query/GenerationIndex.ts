@@ -16,7 +16,7 @@ export class GenerationIndex implements MatrixReader {
   private readonly outOf: Map<ClassKey, MatrixConnectionRow[]>;
   private readonly membersOf: Map<ClassKey, readonly ClassMember[]>;
   /** Set by derive(): the index this one was derived from and what differs (classes; classes whose incoming / outgoing rows changed). */
-  derived: { readonly from: GenerationIndex; readonly classes: ReadonlySet<ClassKey>; readonly into: ReadonlySet<ClassKey>; readonly outOf: ReadonlySet<ClassKey> } | undefined;
+  derived: { readonly from: GenerationIndex; readonly classes: { has(k: ClassKey): boolean }; readonly into: ReadonlySet<ClassKey>; readonly outOf: ReadonlySet<ClassKey> } | undefined;
 
   /**
    * The index of a snapshot an incremental recompute derived from `previous`'s snapshot (its
@@ -30,9 +30,9 @@ export class GenerationIndex implements MatrixReader {
     const next = new GenerationIndex(undefined, previous);
     // Classes whose members changed: drop their workload rows, then add the new ones.
     const touchedWorkloads = new Set<WorkloadNameKey>();
-    for (const key of hint.classes) {
+    // The changed values come with the hint (native maps): no reads of the snapshot's persistent maps.
+    for (const [key, c] of hint.classes) {
       for (const m of previous.membersOf.get(key) ?? []) if (m.type === "workload") touchedWorkloads.add(workloadNameKey(m.namespace, m.name));
-      const c = snapshot.classes.get(key);
       if (c) next.membersOf.set(key, c.members);
       else next.membersOf.delete(key);
     }
@@ -41,8 +41,7 @@ export class GenerationIndex implements MatrixReader {
       if (kept.length > 0) next.workloads.set(w, kept);
       else next.workloads.delete(w);
     }
-    for (const key of hint.classes) {
-      const c = snapshot.classes.get(key);
+    for (const [key, c] of hint.classes) {
       for (const m of c?.members ?? []) {
         if (m.type !== "workload") continue;
         const k = workloadNameKey(m.namespace, m.name);
@@ -57,7 +56,7 @@ export class GenerationIndex implements MatrixReader {
     // Connections: per class whose rows changed, its list without the changed pairs, plus their new rows.
     const changedInto = new Map<ClassKey, Set<ClassKey>>();
     const changedOutOf = new Map<ClassKey, Set<ClassKey>>();
-    for (const pair of hint.connections) {
+    for (const pair of hint.connections.keys()) {
       const { srcClass: src, dstClass: dst } = splitClassPairKey(pair);
       addTo(changedInto, dst, src);
       addTo(changedOutOf, src, dst);
@@ -65,7 +64,7 @@ export class GenerationIndex implements MatrixReader {
     for (const [dst, srcs] of changedInto) {
       const rows = (previous.into.get(dst) ?? []).filter((r) => !srcs.has(r.srcClass));
       for (const src of srcs) {
-        const conn = snapshot.connections.get(classPairKey(src, dst));
+        const conn = hint.connections.get(classPairKey(src, dst));
         if (conn !== undefined) rows.push({ srcClass: src, dstClass: dst, conn });
       }
       if (rows.length > 0) next.into.set(dst, rows);
@@ -74,7 +73,7 @@ export class GenerationIndex implements MatrixReader {
     for (const [src, dsts] of changedOutOf) {
       const rows = (previous.outOf.get(src) ?? []).filter((r) => !dsts.has(r.dstClass));
       for (const dst of dsts) {
-        const conn = snapshot.connections.get(classPairKey(src, dst));
+        const conn = hint.connections.get(classPairKey(src, dst));
         if (conn !== undefined) rows.push({ srcClass: src, dstClass: dst, conn });
       }
       if (rows.length > 0) next.outOf.set(src, rows);

@@ -56,17 +56,27 @@ export class MatrixDigestState {
    * listed (changed, added or removed). This state is left as it was.
    */
   derive(next: MatrixSnapshot, changedClasses: Iterable<ClassKey>, changedConnections: Iterable<ClassPairKey>): MatrixDigestState {
-    return drain(this.deriveSliced(next, changedClasses, changedConnections));
+    return drain(this.deriveSliced(changedClasses, changedConnections, (k) => next.classes.get(k), (k) => next.connections.get(k)));
+  }
+
+  /** derive() from the values of the changed keys (MatrixSnapshot.changedSince). */
+  deriveFrom(changed: NonNullable<MatrixSnapshot["changedSince"]>): SlicedWork<MatrixDigestState> {
+    return this.deriveSliced(changed.classes.keys(), changed.connections.keys(), (k) => changed.classes.get(k), (k) => changed.connections.get(k));
   }
 
   /** derive() as sliced work (TimeSlicer): linear in the matrix, so it gives the event loop turns. */
-  *deriveSliced(next: MatrixSnapshot, changedClasses: Iterable<ClassKey>, changedConnections: Iterable<ClassPairKey>): SlicedWork<MatrixDigestState> {
+  private *deriveSliced(
+    changedClasses: Iterable<ClassKey>,
+    changedConnections: Iterable<ClassPairKey>,
+    classOf: (k: ClassKey) => MatrixClass | undefined,
+    connectionOf: (k: ClassPairKey) => string | undefined,
+  ): SlicedWork<MatrixDigestState> {
     const classes = yield* patch(this.classes, changedClasses, (k) => {
-      const c = next.classes.get(k);
+      const c = classOf(k);
       return c && classLine(c);
     });
     const connections = yield* patch(this.connections, changedConnections, (k) => {
-      const conn = next.connections.get(k);
+      const conn = connectionOf(k);
       return conn === undefined ? undefined : connectionLine(k, conn);
     });
     return new MatrixDigestState(classes, connections);

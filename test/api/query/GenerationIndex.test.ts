@@ -49,12 +49,14 @@ describe("GenerationIndex.derive", () => {
         ["D", "C", "TCP 1"],
       ],
     ),
-    changedSince: {
-      base,
-      classes: new Set(["A", "B", "D"].map(storedClassKey)),
-      connections: new Set([connectionKey("A", "B"), connectionKey("B", "A"), connectionKey("A", "C"), connectionKey("C", "A"), connectionKey("D", "C")]),
-    },
   };
+  // The hint names the changed keys with their values in `next` (undefined: gone).
+  const hint = {
+    base,
+    classes: new Map(["A", "B", "D"].map(storedClassKey).map((k) => [k, next.classes.get(k)])),
+    connections: new Map([connectionKey("A", "B"), connectionKey("B", "A"), connectionKey("A", "C"), connectionKey("C", "A"), connectionKey("D", "C")].map((k) => [k, next.connections.get(k)])),
+  };
+  Object.assign(next, { changedSince: hint });
   const workloads = ["a", "b", "c", "d", "shared"];
   const classes = ["A", "B", "C", "D"];
 
