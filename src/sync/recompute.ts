@@ -122,7 +122,8 @@ export class MatrixMaintainer {
     for (const step of steps) {
       let update: ReturnType<IncrementalMatrix["apply"]>;
       try {
-        update = inc.apply(step);
+        // Sliced within a step too: one policy whose rule admits every source moves thousands of pairs.
+        update = await slicer.run(inc.applySteps(step));
         if (update.method === "incremental") built.add(update);
       } catch (err) {
         this.log.error({ err }, "incremental recompute failed; recomputing from scratch");
@@ -320,7 +321,12 @@ function* estimateRows(inc: IncrementalMatrix): SlicedWork<number> {
   for (const c of inc.allClasses()) {
     if (c.kind === "external") size.set(c.sig, c.ranges.length);
     else size.set(c.sig, new Set([...c.pods].map((k) => workloadKey(world.podByKey.get(k)!.workload))).size);
-    if (++n % 64 === 0) yield;
+    // Counted in pods: one class can hold thousands.
+    n += c.kind === "pod" ? c.pods.size : 1;
+    if (n >= YIELD_EVERY * 4) {
+      n = 0;
+      yield;
+    }
   }
   let total = 0;
   for (const c of inc.connections()) {

@@ -8,6 +8,7 @@
  */
 import type { MatrixReader } from "../../domain/matrixReader.js";
 import type { ClassKey, ClassMember, MatrixConnectionRow, MatrixSnapshot, WorkloadClassRow } from "../../domain/repositories.js";
+import { drain, type SlicedWork } from "../../domain/TimeSlicer.js";
 import { classPairKey, splitClassPairKey, workloadNameKey, type WorkloadNameKey } from "../../domain/keys.js";
 
 export class GenerationIndex implements MatrixReader {
@@ -25,6 +26,11 @@ export class GenerationIndex implements MatrixReader {
    * proportional to the change, and no reader waits for a whole snapshot read.
    */
   static derive(previous: GenerationIndex, snapshot: MatrixSnapshot): GenerationIndex {
+    return drain(GenerationIndex.deriveSliced(previous, snapshot));
+  }
+
+  /** derive() as sliced work (TimeSlicer): a batch of changes rewrites the rows of thousands of classes. */
+  static *deriveSliced(previous: GenerationIndex, snapshot: MatrixSnapshot): SlicedWork<GenerationIndex> {
     const hint = snapshot.changedSince;
     if (!hint) return new GenerationIndex(snapshot);
     const next = new GenerationIndex(undefined, previous);
@@ -69,6 +75,7 @@ export class GenerationIndex implements MatrixReader {
       }
       if (rows.length > 0) next.into.set(dst, rows);
       else next.into.delete(dst);
+      yield;
     }
     for (const [src, dsts] of changedOutOf) {
       const rows = (previous.outOf.get(src) ?? []).filter((r) => !dsts.has(r.dstClass));
@@ -78,6 +85,7 @@ export class GenerationIndex implements MatrixReader {
       }
       if (rows.length > 0) next.outOf.set(src, rows);
       else next.outOf.delete(src);
+      yield;
     }
     // Only one step back is kept: the index before `previous` is not needed any more.
     previous.derived = undefined;

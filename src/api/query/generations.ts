@@ -38,6 +38,8 @@ export class GenerationResolver {
     /** See QueryServiceOptions.latestGenerationTtlMs. */
     private readonly latestTtlMs: number,
     sizes: Pick<CacheSizes, "generationTimes">,
+    /** The generation readers of the latest one get (MatrixReaders.visibleGeneration: not before it is indexed). */
+    private readonly visible: (cluster: string, latest: number) => number = (_c, latest) => latest,
   ) {
     this.generationTimes = lruCache<Date>(sizes.generationTimes);
   }
@@ -70,7 +72,8 @@ export class GenerationResolver {
   /** The latest generation (read from the database after the request began: a new one is visible at once), or the one in force at `at`. */
   async generation(options: QueryOptions): Promise<GenerationRef> {
     const cluster = await this.resolveCluster(options.cluster);
-    const g = options.at ? await this.store.matrix.generationAt(cluster, options.at) : await this.latestGeneration(cluster);
+    const latest = options.at ? await this.store.matrix.generationAt(cluster, options.at) : await this.latestGeneration(cluster);
+    const g = latest !== undefined && !options.at ? this.visible(cluster, latest) : latest;
     if (g === undefined)
       throw new NotFoundError(options.at ? `cluster ${cluster} has no matrix generation at or before ${options.at.toISOString()}` : `cluster ${cluster} has no matrix generation yet (the initial sync has not finished)`);
     return { cluster, generation: g, computedAt: await this.generationTime(cluster, g) };

@@ -11,14 +11,19 @@ import type { MatrixSnapshot, Store } from "../../domain/repositories.js";
 import { cacheKey, lruCache, sharedLoad } from "./caches.js";
 import type { GenerationRef } from "./generations.js";
 import { GenerationIndex } from "./GenerationIndex.js";
+import { TimeSlicer } from "../../domain/TimeSlicer.js";
 
 export class MatrixReaders {
   /** GenerationIndex per (cluster, generation), the most recently used; undefined: too large to index. */
   private readonly indexes;
   /** Indexes of snapshots noted by noteSnapshot, for deriving the next one. */
-  private readonly snapshotIndexes = new WeakMap<MatrixSnapshot, GenerationIndex>();
+  private readonly snapshotIndexes = new WeakMap<MatrixSnapshot, Promise<GenerationIndex>>();
   /** The generation of each index built by noteSnapshot (derived indexes name the index they come from). */
   private readonly indexGeneration = new WeakMap<GenerationIndex, number>();
+  /** The last generation noted per cluster. */
+  private readonly noted = new Map<string, number>();
+  /** Per cluster, a noted generation whose index is still being derived, and the one before it. */
+  private readonly publishing = new Map<string, { readonly generation: number; readonly previous: number }>();
 
   constructor(
     private readonly store: Pick<Store, "matrix">,
@@ -44,6 +49,19 @@ export class MatrixReaders {
     });
   }
 
+  /**
+   * The generation readers of the latest one are answered from: `generation`, or while its index
+   * is still being derived from the previous generation's (noteSnapshot), that previous one. A
+   * commit is published to this process's readers once indexed, as a database publishes a commit
+   * once durable: with dozens of changes batched into one generation the derivation takes a few
+   * hundred milliseconds, and readers queued behind it stalled (whoCanReach p99 of 150 ms at
+   * 10,000 pods); meanwhile they keep the previous generation, whose answers are cached.
+   */
+  visibleGeneration(cluster: string, generation: number): number {
+    const held = this.publishing.get(cluster);
+    return held && held.generation === generation ? held.previous : generation;
+  }
+
   /** The generation a noted index belongs to (undefined for indexes loaded from the store). */
   generationOf(index: GenerationIndex): number | undefined {
     return this.indexGeneration.get(index);
@@ -57,9 +75,25 @@ export class MatrixReaders {
   noteSnapshot(cluster: string, generation: number, snapshot: MatrixSnapshot): void {
     if (this.indexMaxConnections <= 0 || snapshot.connections.size > this.indexMaxConnections) return;
     const base = snapshot.changedSince ? this.snapshotIndexes.get(snapshot.changedSince.base) : undefined;
-    const index = base ? GenerationIndex.derive(base, snapshot) : new GenerationIndex(snapshot);
-    this.snapshotIndexes.set(snapshot, index);
-    this.indexGeneration.set(index, generation);
-    this.indexes.set(cacheKey(cluster, generation), Promise.resolve(index));
+    // Derived in time slices (the event loop is the API's); readers of this generation wait for it.
+    const built = (async () => {
+      const from = await base?.catch(() => undefined);
+      const index = from ? await new TimeSlicer().run(GenerationIndex.deriveSliced(from, snapshot)) : new GenerationIndex(snapshot);
+      this.indexGeneration.set(index, generation);
+      return index;
+    })();
+    this.snapshotIndexes.set(snapshot, built);
+    this.indexes.set(cacheKey(cluster, generation), built);
+    // Published to readers of the latest generation once indexed (see visibleGeneration).
+    const previous = this.noted.get(cluster);
+    this.noted.set(cluster, generation);
+    if (base && previous !== undefined) {
+      this.publishing.set(cluster, { generation, previous });
+      const published = () => {
+        if (this.publishing.get(cluster)?.generation === generation) this.publishing.delete(cluster);
+      };
+      built.then(published, published);
+    }
   }
+
 }

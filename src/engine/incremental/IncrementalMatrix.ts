@@ -39,6 +39,7 @@
  * A namespace created or deleted moves no pair by itself: it holds no class, and its pods and
  * policies come and go as their own changes.
  */
+import { runSteps, STEP_ITEMS, type Steps } from "../util/steps.js";
 import { compareTierOrder, compileWorld } from "../compile/compileWorld.js";
 import { rulesFor, tierRulesFor, type CompiledRule, type CompiledTieredPolicy, type CompiledNamespace, type CompiledNetworkPolicy, type CompiledPeer, type CompiledPod, type CompiledWorld, type Direction, type IpBlockPeer, type SelectorPeer } from "../compile/model.js";
 import type { Diagnostic } from "../diagnostics.js";
@@ -175,6 +176,15 @@ export class IncrementalMatrix {
    * builds a new IncrementalMatrix from that.
    */
   apply(change: WorldChange): IncrementalUpdate | Fallback {
+    return runSteps(this.applySteps(change));
+  }
+
+  /**
+   * apply() as steps (util/steps.ts): it yields while evaluating pairs, where one change can move
+   * hundreds of thousands of them, so a caller can give its event loop turns. The state is
+   * half-updated while the steps run: nothing else may read or apply to this matrix meanwhile.
+   */
+  *applySteps(change: WorldChange): Steps<IncrementalUpdate | Fallback> {
     const plan = this.planChange(change);
     if (typeof plan === "string") return { method: "fallback", reason: plan };
     // From here on the state changes.
@@ -187,7 +197,7 @@ export class IncrementalMatrix {
     if (plan.ipMoved.length > 0) this.recutExternalClasses(added, membersChanged, removedClasses, connections);
     const survivors = [...membersChanged].filter((s) => !added.has(s) && !emptied.has(s)).map((s) => this.classes.get(s)!);
     const pairs = this.pairsToEvaluate(plan, added);
-    const evaluatedPairs = this.evaluate(pairs, next, connections);
+    const evaluatedPairs = yield* this.evaluate(pairs, next, connections);
     return {
       method: "incremental",
       world: next,
@@ -541,7 +551,7 @@ export class IncrementalMatrix {
    * Evaluates the pairs on class representatives with the engine's rule semantics and records the
    * connections that changed (in `out`); returns how many pairs were evaluated.
    */
-  private evaluate(pairs: ReadonlyMap<string, ReadonlySet<string>>, next: CompiledWorld, out: ConnectionChange[]): number {
+  private *evaluate(pairs: ReadonlyMap<string, ReadonlySet<string>>, next: CompiledWorld, out: ConnectionChange[]): Steps<number> {
     const endpointMemo = new Map<string, Endpoint>();
     const endpointOf = (sig: string): Endpoint => {
       let e = endpointMemo.get(sig);
@@ -561,7 +571,7 @@ export class IncrementalMatrix {
       for (const src of srcs) {
         const sc = this.classes.get(src)!;
         if (dc.kind === "external" && sc.kind === "external") continue;
-        evaluatedPairs++;
+        if (++evaluatedPairs % STEP_ITEMS === 0) yield;
         const se = endpointOf(src);
         let conn = sideConn("ingress", dst, de, se, dst, de);
         if (!conn.isEmpty()) conn = conn.intersect(sideConn("egress", src, se, de, dst, de));
