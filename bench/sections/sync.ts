@@ -18,6 +18,8 @@
  * Each run uses a fresh fake API server and a fresh database (created and dropped here).
  * KUBEREACH_BENCH_PG_URL overrides the admin URL (default postgresql://postgres@127.0.0.1:5432/postgres);
  * KUBEREACH_BENCH_SYNC_CHANGES the number of timed changes per run (default 9).
+ * KUBEREACH_BENCH_SYNC_CHANGES_PROFILE=file: a CPU profile while the policy changes are timed
+ * (KUBEREACH_BENCH_SYNC_READS_PROFILE: the same while whoCanReach runs under churn).
  */
 import { Writable } from "node:stream";
 import { monitorEventLoopDelay, PerformanceObserver } from "node:perf_hooks";
@@ -283,9 +285,21 @@ async function runOnce(input: WorldInput, tag: string): Promise<SyncRun> {
       return timing;
     };
     const changes: ChangeTiming[] = [];
+    // KUBEREACH_BENCH_SYNC_CHANGES_PROFILE=file: a CPU profile of this process while the policy changes are timed.
+    const changesProfile = process.env["KUBEREACH_BENCH_SYNC_CHANGES_PROFILE"];
+    const changesProfiler = new Session();
+    if (changesProfile) {
+      changesProfiler.connect();
+      await changesProfiler.post("Profiler.enable");
+      await changesProfiler.post("Profiler.start");
+    }
     for (let i = 0; i < CHANGES; i++) {
       const target = policies[(i * 7919) % policies.length]!;
       changes.push(await timedChange(() => api.upsert(withExtraPort(api.get("NetworkPolicy", target.metadata.name, target.metadata.namespace)!, 20_000 + i))));
+    }
+    if (changesProfile) {
+      writeFileSync(changesProfile, JSON.stringify((await changesProfiler.post("Profiler.stop")).profile));
+      changesProfiler.disconnect();
     }
     // Pod relabels: a pod takes the labels of another pod of its namespace (it moves to that pod's class).
     const relabels: ChangeTiming[] = [];
