@@ -8,7 +8,7 @@
  */
 import type { MatrixReader } from "../../domain/matrixReader.js";
 import type { ClassKey, ClassMember, MatrixConnectionRow, MatrixSnapshot, WorkloadClassRow } from "../../domain/repositories.js";
-import { drain, type SlicedWork } from "../../domain/TimeSlicer.js";
+import { drain, YIELD_EVERY, type SlicedWork } from "../../domain/TimeSlicer.js";
 import { classPairKey, splitClassPairKey, workloadNameKey, type WorkloadNameKey } from "../../domain/keys.js";
 
 export class GenerationIndex implements MatrixReader {
@@ -62,10 +62,12 @@ export class GenerationIndex implements MatrixReader {
     // Connections: per class whose rows changed, its list without the changed pairs, plus their new rows.
     const changedInto = new Map<ClassKey, Set<ClassKey>>();
     const changedOutOf = new Map<ClassKey, Set<ClassKey>>();
+    let n = 0;
     for (const pair of hint.connections.keys()) {
       const { srcClass: src, dstClass: dst } = splitClassPairKey(pair);
       addTo(changedInto, dst, src);
       addTo(changedOutOf, src, dst);
+      if (++n % YIELD_EVERY === 0) yield;
     }
     for (const [dst, srcs] of changedInto) {
       const rows = (previous.into.get(dst) ?? []).filter((r) => !srcs.has(r.srcClass));
