@@ -12,6 +12,8 @@ export interface EventPollerOptions {
   readonly events: ApiEvents;
   readonly logger: Logger;
   readonly intervalMs?: number;
+  /** The generation readers of the latest one get (QueryService.visibleGeneration): announced no earlier. */
+  readonly visibleGeneration?: (cluster: string, latest: number) => number;
 }
 
 export class EventPoller {
@@ -50,7 +52,9 @@ export class EventPoller {
     try {
       for (const { id: cluster } of await store.clusters.listClusters()) {
         const last = this.seen.get(cluster);
-        const generation = (await store.matrix.latestGeneration(cluster)) ?? 0;
+        const latest = (await store.matrix.latestGeneration(cluster)) ?? 0;
+        // Announced once readers are answered from it (a generation this process is still indexing is not yet).
+        const generation = latest > 0 && this.options.visibleGeneration ? this.options.visibleGeneration(cluster, latest) : latest;
         let seq = last?.seq ?? (await store.revisions.head(cluster)).seq;
         if (!initial && last) {
           for (;;) {

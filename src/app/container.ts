@@ -181,7 +181,7 @@ export async function openServeApp(config: Config, options: ServeAppOptions): Pr
     generationIndexMaxConnections: GENERATION_INDEX_MAX_CONNECTIONS,
     cacheSizes: config.server.cache,
   }));
-  const poller = new EventPoller({ store: app.store, events, logger: logger.child({ component: "events" }), intervalMs: options.eventPollMs });
+  const poller = new EventPoller({ store: app.store, events, visibleGeneration: (cluster, latest) => query.visibleGeneration(cluster, latest), logger: logger.child({ component: "events" }), intervalMs: options.eventPollMs });
   const runtime = runtimeStatus(app.runner, poller, () => accepting);
   metrics.attach({ runtime, store: app.store });
   const rest = restApi({ metrics, corsOrigins: config.server.corsOrigins, introspection: config.server.introspection, requestTimeoutMs: options.requestTimeoutMs });

@@ -93,6 +93,11 @@ export class QueryService {
     this.generations.noteGeneration(cluster, generation, at);
   }
 
+  /** The generation readers of the latest one are answered from (see MatrixReaders.visibleGeneration). */
+  visibleGeneration(cluster: string, latest: number): number {
+    return this.readers.visibleGeneration(cluster, latest);
+  }
+
   /** The snapshot of a generation this process committed, indexed now (see MatrixReaders.noteSnapshot). */
   noteSnapshot(cluster: string, generation: number, snapshot: MatrixSnapshot): void {
     this.readers.noteSnapshot(cluster, generation, snapshot);
