@@ -286,21 +286,12 @@ async function runOnce(input: WorldInput, tag: string): Promise<SyncRun> {
     };
     const changes: ChangeTiming[] = [];
     // KUBEREACH_BENCH_SYNC_CHANGES_PROFILE=file: a CPU profile of this process while the policy changes are timed.
-    const changesProfile = process.env["KUBEREACH_BENCH_SYNC_CHANGES_PROFILE"];
-    const changesProfiler = new Session();
-    if (changesProfile) {
-      changesProfiler.connect();
-      await changesProfiler.post("Profiler.enable");
-      await changesProfiler.post("Profiler.start");
-    }
+    const changesProfile = await cpuProfile(process.env["KUBEREACH_BENCH_SYNC_CHANGES_PROFILE"]);
     for (let i = 0; i < CHANGES; i++) {
       const target = policies[(i * 7919) % policies.length]!;
       changes.push(await timedChange(() => api.upsert(withExtraPort(api.get("NetworkPolicy", target.metadata.name, target.metadata.namespace)!, 20_000 + i))));
     }
-    if (changesProfile) {
-      writeFileSync(changesProfile, JSON.stringify((await changesProfiler.post("Profiler.stop")).profile));
-      changesProfiler.disconnect();
-    }
+    await changesProfile.stop();
     // Pod relabels: a pod takes the labels of another pod of its namespace (it moves to that pod's class).
     const relabels: ChangeTiming[] = [];
     const podsOnApi = api.list("Pod");
@@ -359,13 +350,7 @@ async function runOnce(input: WorldInput, tag: string): Promise<SyncRun> {
     gcObserver.observe({ entryTypes: ["gc"] });
     loopDelay.enable();
     // KUBEREACH_BENCH_SYNC_READS_PROFILE=file: a CPU profile of this process while the reads run.
-    const profileTo = process.env["KUBEREACH_BENCH_SYNC_READS_PROFILE"];
-    const profiler = new Session();
-    if (profileTo) {
-      profiler.connect();
-      await profiler.post("Profiler.enable");
-      await profiler.post("Profiler.start");
-    }
+    const readsProfile = await cpuProfile(process.env["KUBEREACH_BENCH_SYNC_READS_PROFILE"]);
     let readErrors = 0;
     let firstReadError: string | undefined;
     const readsBefore = generations.length;
@@ -395,10 +380,7 @@ async function runOnce(input: WorldInput, tag: string): Promise<SyncRun> {
     clearInterval(churn);
     loopDelay.disable();
     gcObserver.disconnect();
-    if (profileTo) {
-      writeFileSync(profileTo, JSON.stringify((await profiler.post("Profiler.stop")).profile));
-      profiler.disconnect();
-    }
+    await readsProfile.stop();
     gcPauses.sort((a, b) => b - a);
     const stalls = { loopMaxMs: loopDelay.max / 1e6, loopP99Ms: loopDelay.percentile(99) / 1e6, gcCount: gcPauses.length, gcTotalMs: gcPauses.reduce((a, b) => a + b, 0), gcLongestMs: gcPauses.slice(0, 3) };
     const readsGenerations = generations.length - readsBefore;
@@ -529,4 +511,19 @@ async function waitFor<T>(probe: () => T | undefined, timeoutMs: number): Promis
     if (performance.now() > deadline) throw new Error(`sync bench: no generation within ${timeoutMs} ms of a change`);
     await new Promise((r) => setTimeout(r, 1));
   }
+}
+
+/** A CPU profile of this process from now until stop(), written to `file` (nothing when no file is given). */
+async function cpuProfile(file: string | undefined): Promise<{ stop(): Promise<void> }> {
+  if (!file) return { stop: async () => {} };
+  const session = new Session();
+  session.connect();
+  await session.post("Profiler.enable");
+  await session.post("Profiler.start");
+  return {
+    stop: async () => {
+      writeFileSync(file, JSON.stringify((await session.post("Profiler.stop")).profile));
+      session.disconnect();
+    },
+  };
 }

@@ -114,7 +114,7 @@ export class MatrixMaintainer {
    * Any failure leaves the engine state unusable (steps already applied moved it): it is reset,
    * and the caller recomputes from scratch.
    */
-  private async incremental(previous: MatrixSnapshot, steps: readonly WorldChange[], slicer: TimeSlicer): Promise<{ ok: true; built: BuiltSnapshot } | { ok: false; reason: string }> {
+  private async incremental(previous: MatrixSnapshot, steps: readonly WorldChange[], slicer: TimeSlicer): Promise<{ ok: true; built: SnapshotBuilder } | { ok: false; reason: string }> {
     const inc = this.inc!;
     // The previous snapshot is committed: drop its own hint, or every snapshot would keep the one before alive.
     (previous as { changedSince?: MatrixSnapshot["changedSince"] }).changedSince = undefined;
@@ -137,11 +137,18 @@ export class MatrixMaintainer {
       }
       await slicer.pause();
     }
-    this.produced = await slicer.run(built.build());
+    try {
+      this.produced = await slicer.run(built.build());
+    } catch (err) {
+      // The engine state has moved past `produced`: never build on it again.
+      this.log.error({ err }, "incremental snapshot failed; recomputing from scratch");
+      this.reset();
+      return { ok: false, reason: "the incremental snapshot failed" };
+    }
     return { ok: true, built };
   }
 
-  private generation(built: BuiltSnapshot, state: ClusterState): ComputedGeneration {
+  private generation(built: SnapshotBuilder, state: ClusterState): ComputedGeneration {
     const inc = this.inc!;
     const world = built.world ?? inc.currentWorld;
     let full: Analysis | undefined;
@@ -178,8 +185,6 @@ export class MatrixMaintainer {
     };
   }
 }
-
-type BuiltSnapshot = SnapshotBuilder;
 
 /**
  * The next snapshot, step by step. Each step's changed classes and connections are collected in

@@ -10,19 +10,14 @@ import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import type { WorldInput } from "../../src/engine/index.js";
 import { worldArb, worldWithTiersArb } from "../helpers/randomWorld.js";
-import { applyStep, canonical, fromScratch, nth, podId, retune, stepArb, toInput, type Model } from "../helpers/worldChanges.js";
+import { applyStep, canonical, fromScratch, modelOf, nth, retune, stepArb, toInput } from "../helpers/worldChanges.js";
 
 const counts = { incremental: 0, fallback: 0, tieredIncremental: 0, namespaceCreatedOrDeleted: 0 };
 
 function check(worlds: fc.Arbitrary<WorldInput>) {
   fc.assert(
     fc.property(worlds, fc.array(fc.tuple(stepArb, worldWithTiersArb), { minLength: 1, maxLength: 6 }), (start, steps) => {
-      const model: Model = {
-        namespaces: new Map(start.namespaces.map((n) => [n.name, n])),
-        pods: new Map(start.pods.map((p) => [podId(p), p])),
-        policies: new Map(start.networkPolicies.map((p) => [`${p.namespace}/${p.name}`, p])),
-        tiered: [...(start.tieredPolicies ?? [])],
-      };
+      const model = modelOf(start);
       let inc = fromScratch(toInput(model));
       steps.forEach(([step, donor], n) => {
         const change = applyStep(model, step, donor, n);

@@ -30,6 +30,16 @@ export interface Model {
   tiered: NonNullable<WorldInput["tieredPolicies"]>;
 }
 
+/** The model of a world (what applyStep changes). */
+export function modelOf(start: WorldInput): Model {
+  return {
+    namespaces: new Map(start.namespaces.map((n) => [n.name, n])),
+    pods: new Map(start.pods.map((p) => [podId(p), p])),
+    policies: new Map(start.networkPolicies.map((p) => [`${p.namespace}/${p.name}`, p])),
+    tiered: [...(start.tieredPolicies ?? [])],
+  };
+}
+
 export const toInput = (m: Model): WorldInput => ({ namespaces: [...m.namespaces.values()], pods: [...m.pods.values()], networkPolicies: [...m.policies.values()], ...(m.tiered.length ? { tieredPolicies: m.tiered } : {}) });
 export const nth = <T,>(xs: readonly T[], i: number): T | undefined => (xs.length === 0 ? undefined : xs[i % xs.length]);
 export const podId = (p: PodInput) => `${p.namespace}/${p.name}`;

@@ -11,7 +11,7 @@ import { describe, expect, it } from "vitest";
 import type { ChangePair, WorldChange } from "../../src/engine/index.js";
 import { stepsOf } from "../../src/sync/recompute.js";
 import { worldArb, worldWithTiersArb } from "../helpers/randomWorld.js";
-import { applyStep, canonical, fromScratch, podId, stepArb, toInput, type Model } from "../helpers/worldChanges.js";
+import { applyStep, canonical, fromScratch, modelOf, podId, stepArb, toInput } from "../helpers/worldChanges.js";
 
 type Kind = keyof WorldChange;
 interface Pair {
@@ -60,12 +60,7 @@ const counts = { batches: 0, incremental: 0, fallback: 0, steps: 0 };
 function check(worlds: typeof worldArb) {
   fc.assert(
     fc.property(worlds, fc.array(fc.array(fc.tuple(stepArb, worldWithTiersArb), { minLength: 2, maxLength: 8 }), { minLength: 1, maxLength: 3 }), (start, batches) => {
-      const model: Model = {
-        namespaces: new Map(start.namespaces.map((n) => [n.name, n])),
-        pods: new Map(start.pods.map((p) => [podId(p), p])),
-        policies: new Map(start.networkPolicies.map((p) => [`${p.namespace}/${p.name}`, p])),
-        tiered: [...(start.tieredPolicies ?? [])],
-      };
+      const model = modelOf(start);
       let inc = fromScratch(toInput(model));
       let n = 0;
       batches.forEach((batch, b) => {
