@@ -211,4 +211,18 @@ export function matrixSuite(ctx: SuiteContext): void {
     expect(await store.matrix.commitGeneration(a, s, s, meta(1))).toBe(2);
     expect(await store.matrix.latestGeneration(b)).toBe(1);
   });
+
+  it("refreshes the planner's statistics after a bulk commit (10,000 rows or more), not after a small one", async () => {
+    const analyzed = async () =>
+      (await ctx.backend.sql<{ n: number }>(`SELECT coalesce(sum(analyze_count), 0)::int AS n FROM pg_stat_user_tables WHERE relname = 'matrix_connections'`))[0]!.n;
+    const c = await ctx.newCluster();
+    const small = makeSnapshot({ classes: 20 });
+    const before = await analyzed();
+    expect(await store.matrix.commitGeneration(c, undefined, small, meta(0))).toBe(1);
+    expect(await analyzed()).toBe(before);
+    // 2,000 pod classes with 5 connections each: 10,000 connection rows opened in one commit.
+    const bulk = makeSnapshot({ classes: 2000, fanOut: 5 });
+    expect(await store.matrix.commitGeneration(c, small, bulk, meta(1))).toBe(2);
+    expect(await analyzed()).toBeGreaterThan(before);
+  });
 }
