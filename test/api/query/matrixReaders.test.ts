@@ -57,4 +57,23 @@ describe("MatrixReaders.noteSnapshot", () => {
     readers.noteSnapshot("c", 2, chain(10)); // no hint: indexed from the whole snapshot
     expect(readers.visibleGeneration("c", 2)).toBe(2);
   });
+
+  it("a load of the generation after the last noted one waits for its note instead of reading the store", async () => {
+    let storeReads = 0;
+    const counting = { matrix: { getGeneration: async () => (storeReads++, undefined) } } as unknown as Pick<Store, "matrix">;
+    const readers = new MatrixReaders(counting, 1_000_000, DEFAULT_CACHE_SIZES);
+    const g1 = chain(100);
+    readers.noteSnapshot("c", 1, g1);
+    // Generation 2 is visible in the database a moment before this process notes it.
+    const loading = readers.index({ cluster: "c", generation: 2, computedAt: new Date() });
+    await new Promise((r) => setTimeout(r, 20));
+    readers.noteSnapshot("c", 2, changedAll(g1));
+    const index = await loading;
+    expect(storeReads).toBe(0);
+    expect(index!.connections("outgoing", [key("c0")])[0]!.conn).toBe("TCP 8080");
+    // Another writer's generation (never noted here) is read from the store after the wait.
+    expect(await readers.index({ cluster: "c", generation: 3, computedAt: new Date() })).toBeUndefined();
+    expect(storeReads).toBe(1);
+  });
 });
+
