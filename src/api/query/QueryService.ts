@@ -66,7 +66,7 @@ export class QueryService {
     const sizes: CacheSizes = { ...DEFAULT_CACHE_SIZES, ...options.cacheSizes };
     const parseConn = connectionTextParser(sizes.connectionTexts);
     this.worlds = new WorldCache(store, sizes.worlds);
-    this.readers = new MatrixReaders(store, options.generationIndexMaxConnections ?? 0, sizes);
+    this.readers = new MatrixReaders(store, options.generationIndexMaxConnections ?? 0, sizes, clock);
     const readers = this.readers;
     this.generations = new GenerationResolver(store, clock, options.latestGenerationTtlMs ?? 0, sizes, (cluster, latest) => readers.visibleGeneration(cluster, latest));
     this.reaches = new ReachQueries(this.generations, this.readers, parseConn, sizes);

@@ -23,6 +23,8 @@ export class MatrixReaders {
   private readonly snapshotIndexes = new WeakMap<MatrixSnapshot, Promise<GenerationIndex>>();
   /** The generation of each index built by noteSnapshot (derived indexes name the index they come from). */
   private readonly indexGeneration = new WeakMap<GenerationIndex, number>();
+  /** Per cluster, the generation after the last noted one and when a reader first saw it (see visibleGeneration). */
+  private readonly ahead = new Map<string, { readonly generation: number; readonly at: number }>();
   /** Loads waiting for noteSnapshot of their generation (see index). */
   private readonly awaitingNote = new Map<string, (built: Promise<GenerationIndex>) => void>();
   /** The last generation noted per cluster. */
@@ -35,6 +37,7 @@ export class MatrixReaders {
     /** Generations with more class-to-class connections are not indexed (0: none is). */
     private readonly indexMaxConnections: number,
     sizes: Pick<CacheSizes, "generationIndexes">,
+    private readonly clock: () => number = Date.now,
   ) {
     this.indexes = lruCache<Promise<GenerationIndex | undefined>>(sizes.generationIndexes);
   }
@@ -72,6 +75,16 @@ export class MatrixReaders {
    * 10,000 pods); meanwhile they keep the previous generation, whose answers are cached.
    */
   visibleGeneration(cluster: string, generation: number): number {
+    // The generation after the last one noted here, first seen less than NOTE_WAIT_MS ago: this
+    // process's own commit, visible to other connections a moment before the commit returns (and
+    // noteSnapshot runs). Not yet published; past the wait it is another writer's, and visible.
+    const noted = this.noted.get(cluster);
+    if (noted !== undefined && generation === noted + 1) {
+      const now = this.clock();
+      let ahead = this.ahead.get(cluster);
+      if (ahead?.generation !== generation) this.ahead.set(cluster, (ahead = { generation, at: now }));
+      if (now - ahead.at < NOTE_WAIT_MS) generation = noted;
+    }
     const held = this.publishing.get(cluster);
     return held && held.generation === generation ? held.previous : generation;
   }

@@ -75,5 +75,19 @@ describe("MatrixReaders.noteSnapshot", () => {
     expect(await readers.index({ cluster: "c", generation: 3, computedAt: new Date() })).toBeUndefined();
     expect(storeReads).toBe(1);
   });
+
+  it("keeps the last noted generation visible for a moment when the database is one ahead (this process's commit, not yet noted)", () => {
+    let now = 1_000;
+    const readers = new MatrixReaders(store, 1_000_000, DEFAULT_CACHE_SIZES, () => now);
+    readers.noteSnapshot("c", 1, chain(10));
+    expect(readers.visibleGeneration("c", 2)).toBe(1);
+    now += 400;
+    expect(readers.visibleGeneration("c", 2)).toBe(1);
+    // Not noted within the wait: another writer's generation, visible.
+    now += 200;
+    expect(readers.visibleGeneration("c", 2)).toBe(2);
+    // Two ahead is never this process's next commit.
+    expect(readers.visibleGeneration("c", 3)).toBe(3);
+  });
 });
 
