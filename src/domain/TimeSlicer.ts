@@ -14,16 +14,18 @@
  */
 import { setImmediate as nextTurn } from "node:timers/promises";
 import { performance } from "node:perf_hooks";
+// The leaf module, not the engine index: whoever slices work (the store, the CLI) need not load the engine.
+import { runSteps, type Steps } from "../engine/util/steps.js";
 
-/** Work that yields (nothing) at points where giving the event loop a turn is safe. */
-export type SlicedWork<T> = Generator<void, T, void>;
+/** Work that yields (nothing) at points where giving the event loop a turn is safe (the engine's Steps). */
+export type SlicedWork<T> = Steps<T>;
 
 /** The default slice: long enough to amortise a turn, short against a reader's 25 ms budget. */
 export const DEFAULT_SLICE_MS = 8;
 
 export class TimeSlicer {
   private since = performance.now();
-  /** Turns given so far, and the longest slice run (observability and tests). */
+  /** Turns given so far (tests). */
   turns = 0;
 
   constructor(private readonly budgetMs = DEFAULT_SLICE_MS) {}
@@ -56,12 +58,7 @@ export class TimeSlicer {
 }
 
 /** Runs `work` to its end in one go (no turns). */
-export function drain<T>(work: SlicedWork<T>): T {
-  for (;;) {
-    const step = work.next();
-    if (step.done) return step.value;
-  }
-}
+export const drain: <T>(work: SlicedWork<T>) => T = runSteps;
 
 /**
  * How often sliced loops yield: every this many items. Yielding costs a generator resume (tens of

@@ -350,33 +350,25 @@ async function closeRows(tx: Tx, cluster: ClusterId, g: number, d: MatrixDelta):
   };
   // In statements of at most ROWS_PER_STATEMENT rows: Prisma serialises a statement's parameters
   // synchronously, and one statement of 100,000 rows held the event loop the API shares for 0.3 s.
-  if (d.closeClasses.length > 0) {
+  /** Closes `rows` in statements of at most ROWS_PER_STATEMENT, then checks how many were open. */
+  const closeAll = async <T>(table: string, rows: readonly T[], close: (part: readonly T[]) => Promise<number>) => {
+    if (rows.length === 0) return;
     let n = 0;
-    for (const part of chunks(d.closeClasses))
-      n += await tx.$executeRaw`
-        UPDATE matrix_classes m SET valid_to = ${g}
-        FROM unnest(${part}::text[]) AS t(class_key)
-        WHERE m.cluster_id = ${cluster} AND m.valid_to IS NULL AND m.class_key = t.class_key`;
-    expectClosed("class", d.closeClasses.length, n);
-  }
-  if (d.closeMembers.length > 0) {
-    let n = 0;
-    for (const part of chunks(d.closeMembers))
-      n += await tx.$executeRaw`
-        UPDATE matrix_class_members m SET valid_to = ${g}
-        FROM unnest(${part.map((m) => m.classKey)}::text[], ${part.map((m) => m.memberKey)}::text[]) AS t(class_key, member_key)
-        WHERE m.cluster_id = ${cluster} AND m.valid_to IS NULL AND m.class_key = t.class_key AND m.member_key = t.member_key`;
-    expectClosed("member", d.closeMembers.length, n);
-  }
-  if (d.closeConnections.length > 0) {
-    let n = 0;
-    for (const part of chunks(d.closeConnections))
-      n += await tx.$executeRaw`
-        UPDATE matrix_connections m SET valid_to = ${g}
-        FROM unnest(${part.map((c) => c.srcClass)}::text[], ${part.map((c) => c.dstClass)}::text[]) AS t(src, dst)
-        WHERE m.cluster_id = ${cluster} AND m.valid_to IS NULL AND m.src_class = t.src AND m.dst_class = t.dst`;
-    expectClosed("connection", d.closeConnections.length, n);
-  }
+    for (const part of chunks(rows)) n += await close(part);
+    expectClosed(table, rows.length, n);
+  };
+  await closeAll("class", d.closeClasses, (part) => tx.$executeRaw`
+    UPDATE matrix_classes m SET valid_to = ${g}
+    FROM unnest(${part}::text[]) AS t(class_key)
+    WHERE m.cluster_id = ${cluster} AND m.valid_to IS NULL AND m.class_key = t.class_key`);
+  await closeAll("member", d.closeMembers, (part) => tx.$executeRaw`
+    UPDATE matrix_class_members m SET valid_to = ${g}
+    FROM unnest(${part.map((m) => m.classKey)}::text[], ${part.map((m) => m.memberKey)}::text[]) AS t(class_key, member_key)
+    WHERE m.cluster_id = ${cluster} AND m.valid_to IS NULL AND m.class_key = t.class_key AND m.member_key = t.member_key`);
+  await closeAll("connection", d.closeConnections, (part) => tx.$executeRaw`
+    UPDATE matrix_connections m SET valid_to = ${g}
+    FROM unnest(${part.map((c) => c.srcClass)}::text[], ${part.map((c) => c.dstClass)}::text[]) AS t(src, dst)
+    WHERE m.cluster_id = ${cluster} AND m.valid_to IS NULL AND m.src_class = t.src AND m.dst_class = t.dst`);
 }
 
 /**

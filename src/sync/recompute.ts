@@ -42,7 +42,7 @@ export interface ComputedGeneration {
    * incremental generation's estimatedRows is O(matrix); it must run before the next change moves
    * the engine state). Absent when there is none.
    */
-  readonly prepareImpacts?: (slicer?: TimeSlicer) => Promise<void>;
+  readonly prepareImpacts?: () => Promise<void>;
 }
 
 /** More changed objects than this in one generation: recompute from scratch (a relist, a large rollout). */
@@ -171,8 +171,8 @@ export class MatrixMaintainer {
       method: "incremental",
       touchedPods: built.touchedPods,
       evaluatedPairs: built.evaluatedPairs,
-      prepareImpacts: async (slicer = new TimeSlicer()) => {
-        estimate ??= await slicer.run(estimateRows(inc));
+      prepareImpacts: async () => {
+        estimate ??= await new TimeSlicer().run(estimateRows(inc));
       },
       stats: {
         classes: inc.stats.classes,
