@@ -2,7 +2,9 @@
  * Sync section: the live-cluster path end to end, in process, on the real PostgreSQL server.
  * - The generated cluster (bench/generateCluster.ts: namespaces, pods owned by their workloads
  *   through ownerReferences, NetworkPolicies) is loaded into the fake Kubernetes API server of the
- *   tests (test/helpers/fakeKubeApi.ts: the real list/watch protocol over HTTP).
+ *   tests (test/helpers/fakeKubeApi.ts: the real list/watch protocol over HTTP), which runs in a
+ *   child process (bench/lib/remoteFakeKubeApi.ts) as a real API server would: the RSS, GC pauses
+ *   and event-loop delays reported are the service's own.
  * - Initial sync: the real KubeClusterSource (informers of @kubernetes/client-node) and SyncService
  *   with the service's default timings, into a fresh database: time from start() to "initial sync
  *   done" (every kind listed, applied in one transaction per listing, a generation computed and
@@ -37,7 +39,9 @@ import { toMatrixSnapshot } from "../../src/sync/matrixSnapshot.js";
 import type { SyncStore } from "../../src/sync/ports.js";
 import { SyncService, type GenerationEvent } from "../../src/sync/SyncService.js";
 import type { WorldInput } from "../../src/engine/index.js";
-import { FakeKubeApi, namespace, networkPolicy, pod, type KubeObject, type KubeOwnerReference } from "../../test/helpers/fakeKubeApi.js";
+import { pod, type KubeObject } from "../../test/helpers/fakeKubeApi.js";
+import { RemoteFakeKubeApi } from "../lib/remoteFakeKubeApi.js";
+import { ownerRef } from "../lib/kubeObjects.js";
 import { TempKubeconfig } from "../../test/sync/kube/helpers.js";
 import { parseSize, type BenchOptions, type BenchSection, type TargetResult } from "./types.js";
 import { ADMIN_URL, admin } from "../lib/pgAdmin.js";
@@ -98,6 +102,9 @@ interface SyncRun {
     readonly p50: number;
     readonly p99: number;
     readonly max: number;
+    /** p99 of how late requests were issued (the event loop was busy) and of their service time. */
+    readonly lateP99: number;
+    readonly serviceP99: number;
     readonly requests: number;
     readonly errors: number;
     readonly firstError?: string;
@@ -123,7 +130,7 @@ export async function runSyncBench(options: Pick<BenchOptions, "sizes" | "runs" 
     }
     const { input } = generateCluster({ pods, policies, seed: options.seed });
     const runs: SyncRun[] = [];
-    for (let i = 0; i < options.runs; i++) runs.push(await runOnce(input, `${size}_${i}`));
+    for (let i = 0; i < options.runs; i++) runs.push(await runOnce(input, { pods, policies, seed: options.seed }, `${size}_${i}`));
     const r0 = runs[0]!;
     console.log(
       `sync ${size}: ${fmtInt(input.pods.length)} pods, ${fmtInt(input.networkPolicies.length)} policies, ${fmtInt(input.namespaces.length)} namespaces from the fake API server ` +
@@ -173,11 +180,11 @@ export async function runSyncBench(options: Pick<BenchOptions, "sizes" | "runs" 
       console.log(
         `  rolling update of a ${ROLLOUT_REPLICAS}-replica Deployment (${2 * ROLLOUT_REPLICAS} events, one every ${ROLLOUT_STEP_MS} ms): ${r.rollout.generations} generation(s); events over ${fmtMs(r.rollout.eventsMs)}, last generation ${fmtMs(r.rollout.settledMs)} after the first event`,
       );
-    console.log(`  peak RSS (this process: fake API server, informers, service): ${runs.map((r) => `${fmtInt(r.peakRssMiB)} MiB`).join(", ")}`);
+    console.log(`  peak RSS (this process: informers and service; the fake API server runs in another): ${runs.map((r) => `${fmtInt(r.peakRssMiB)} MiB`).join(", ")}`);
     for (const r of runs)
       console.log(
         `  whoCanReach in process at ${READ_RATE} req/s for ${READ_SECONDS} s while a policy changes every ${CHURN_MS} ms (${r.reads.generations} generations committed meanwhile): ` +
-          `p50 ${fmtMs(r.reads.p50)}, p99 ${fmtMs(r.reads.p99)}, max ${fmtMs(r.reads.max)}, ${fmtInt(r.reads.requests)} answers, ${r.reads.errors} errors${r.reads.firstError ? ` (first: ${r.reads.firstError})` : ""}; ` +
+          `p50 ${fmtMs(r.reads.p50)}, p99 ${fmtMs(r.reads.p99)}, max ${fmtMs(r.reads.max)} (p99 issued late ${fmtMs(r.reads.lateP99)}, p99 in service ${fmtMs(r.reads.serviceP99)}), ${fmtInt(r.reads.requests)} answers, ${r.reads.errors} errors${r.reads.firstError ? ` (first: ${r.reads.firstError})` : ""}; ` +
           `event loop delay p99 ${fmtMs(r.reads.stalls.loopP99Ms)}, max ${fmtMs(r.reads.stalls.loopMaxMs)}; GC ${r.reads.stalls.gcCount} pauses, ${fmtMs(r.reads.stalls.gcTotalMs)} in all, longest ${r.reads.stalls.gcLongestMs.map(fmtMs).join(", ")}`,
       );
     const t = TARGETS[size];
@@ -210,8 +217,9 @@ export async function runSyncBench(options: Pick<BenchOptions, "sizes" | "runs" 
 
 // ---------------------------------------------------------------------------------------------
 
-async function runOnce(input: WorldInput, tag: string): Promise<SyncRun> {
-  const api = await FakeKubeApi.create();
+async function runOnce(input: WorldInput, cluster: { pods: number; policies: number; seed: number }, tag: string): Promise<SyncRun> {
+  // The same cluster as `input` (same generator, same seed), generated and served by the child.
+  const api = await RemoteFakeKubeApi.start(cluster);
   const kubeconfig = new TempKubeconfig(api.url);
   const database = `kubereach_bench_sync_${process.pid}_${tag}`.toLowerCase().replace(/[^a-z0-9_]/g, "_");
   await admin(`DROP DATABASE IF EXISTS "${database}"`);
@@ -221,8 +229,7 @@ async function runOnce(input: WorldInput, tag: string): Promise<SyncRun> {
   let service: SyncService | undefined;
   const progress = (what: string) => process.stderr.write(`  sync ${tag}: ${what} (heap ${Math.round(process.memoryUsage().heapUsed / 2 ** 20)} MiB)\n`);
   try {
-    progress("loading the fake API server");
-    const policies = loadCluster(api, input);
+    const policies = input.networkPolicies.map((np) => ({ name: np.name, namespace: np.namespace }));
     store = await openStore({ databaseUrl: url.toString() });
     const calls = new Calls();
     const logs: { msg: string; time: number; [k: string]: unknown }[] = [];
@@ -268,11 +275,11 @@ async function runOnce(input: WorldInput, tag: string): Promise<SyncRun> {
     progress(`initial sync done in ${fmtMs(initialMs)}; timing ${CHANGES} changes`);
     const svc = service;
     /** One change made on the API server, timed until the generation that includes it is committed. */
-    const timedChange = async (make: () => void): Promise<ChangeTiming> => {
+    const timedChange = async (make: () => Promise<unknown>): Promise<ChangeTiming> => {
       calls.reset();
       const before = generations.length;
       const changedAt = performance.now();
-      make();
+      await make();
       const event = await waitFor(() => generations.slice(before).at(0), 60_000);
       const totalMs = event.at - changedAt;
       const applyMs = calls.total("applyChanges");
@@ -289,17 +296,18 @@ async function runOnce(input: WorldInput, tag: string): Promise<SyncRun> {
     const changesProfile = await cpuProfile(process.env["KUBEREACH_BENCH_SYNC_CHANGES_PROFILE"]);
     for (let i = 0; i < CHANGES; i++) {
       const target = policies[(i * 7919) % policies.length]!;
-      changes.push(await timedChange(() => api.upsert(withExtraPort(api.get("NetworkPolicy", target.metadata.name, target.metadata.namespace)!, 20_000 + i))));
+      const current = (await api.get("NetworkPolicy", target.name, target.namespace))!;
+      changes.push(await timedChange(() => api.upsert(withExtraPort(current, 20_000 + i))));
     }
     await changesProfile.stop();
     // Pod relabels: a pod takes the labels of another pod of its namespace (it moves to that pod's class).
     const relabels: ChangeTiming[] = [];
-    const podsOnApi = api.list("Pod");
+    const podsOnApi = await api.list("Pod");
     for (let i = 0; i < CHANGES; i++) {
       const target = podsOnApi[(i * 4999 + 17) % podsOnApi.length]!;
       const sameNs = podsOnApi.filter((p) => p.metadata.namespace === target.metadata.namespace && p !== target);
       const donor = sameNs[(i * 31) % Math.max(1, sameNs.length)] ?? target;
-      const current = api.get("Pod", target.metadata.name, target.metadata.namespace)!;
+      const current = (await api.get("Pod", target.metadata.name, target.metadata.namespace))!;
       const labels = { ...(donor.metadata.labels ?? {}), "kubereach.bench/relabel": String(i) };
       relabels.push(await timedChange(() => api.upsert({ ...current, metadata: { ...current.metadata, labels } })));
     }
@@ -315,15 +323,16 @@ async function runOnce(input: WorldInput, tag: string): Promise<SyncRun> {
         ports: [{ containerPort: 8080, name: "http" }],
         ownerReferences: [ownerRef("apps/v1", "ReplicaSet", `bench-rollout-${hash}`)],
       });
-    const oldPods = Array.from({ length: ROLLOUT_REPLICAS }, (_, i) => api.upsert(rolloutPod("aaaaaaaaaa", i)));
+    const oldPods: KubeObject[] = [];
+    for (let i = 0; i < ROLLOUT_REPLICAS; i++) oldPods.push(await api.upsert(rolloutPod("aaaaaaaaaa", i)));
     await new Promise((r) => setTimeout(r, 3000));
     await service.flush();
     const rolloutStart = generations.length;
     const rolloutAt = performance.now();
     for (let i = 0; i < ROLLOUT_REPLICAS; i++) {
-      api.upsert(rolloutPod("bbbbbbbbbb", i));
+      await api.upsert(rolloutPod("bbbbbbbbbb", i));
       await new Promise((r) => setTimeout(r, ROLLOUT_STEP_MS / 2));
-      api.delete(oldPods[i]!);
+      await api.delete(oldPods[i]!);
       await new Promise((r) => setTimeout(r, ROLLOUT_STEP_MS / 2));
     }
     const eventsMs = performance.now() - rolloutAt;
@@ -341,6 +350,9 @@ async function runOnce(input: WorldInput, tag: string): Promise<SyncRun> {
     for (let i = 0; i < workloads.length; i += 50)
       await Promise.all(workloads.slice(i, i + 50).map((w) => queries.whoCanReach(FULL_SCOPE, { namespace: w.namespace, name: w.name, kind: w.kind }, { cluster: CLUSTER }).catch(() => undefined)));
     const latencies: number[] = [];
+    // Each latency is how late the request was issued (the event loop was busy) plus its service time.
+    const lateness: number[] = [];
+    const serviceTimes: number[] = [];
     // What stalls readers, if anything: the event loop's longest delays and the garbage collector's pauses meanwhile.
     const loopDelay = monitorEventLoopDelay({ resolution: 5 });
     const gcPauses: number[] = [];
@@ -355,10 +367,13 @@ async function runOnce(input: WorldInput, tag: string): Promise<SyncRun> {
     let firstReadError: string | undefined;
     const readsBefore = generations.length;
     const readStart = performance.now();
+    let churnError: unknown;
     const churn = setInterval(() => {
       const target = policies[Math.floor(Math.random() * policies.length)]!;
-      const current = api.get("NetworkPolicy", target.metadata.name, target.metadata.namespace)!;
-      api.upsert(withExtraPort(current, 30_000 + Math.floor(Math.random() * 1000)));
+      api
+        .get("NetworkPolicy", target.name, target.namespace)
+        .then((current) => api.upsert(withExtraPort(current!, 30_000 + Math.floor(Math.random() * 1000))))
+        .catch((err: unknown) => (churnError ??= err));
     }, CHURN_MS);
     const inflight: Promise<void>[] = [];
     for (let i = 0; i < READ_RATE * READ_SECONDS; i++) {
@@ -366,9 +381,15 @@ async function runOnce(input: WorldInput, tag: string): Promise<SyncRun> {
       const wait = scheduled - performance.now();
       if (wait > 0) await new Promise((r) => setTimeout(r, wait));
       const w = workloads[(i * 7907) % workloads.length]!;
+      const issued = performance.now();
+      lateness.push(issued - scheduled);
       inflight.push(
         queries.whoCanReach(FULL_SCOPE, { namespace: w.namespace, name: w.name, kind: w.kind }, { cluster: CLUSTER }).then(
-          () => void latencies.push(performance.now() - scheduled),
+          () => {
+            const done = performance.now();
+            latencies.push(done - scheduled);
+            serviceTimes.push(done - issued);
+          },
           (err: unknown) => {
             readErrors++;
             firstReadError ??= String(err);
@@ -378,6 +399,7 @@ async function runOnce(input: WorldInput, tag: string): Promise<SyncRun> {
     }
     await Promise.all(inflight);
     clearInterval(churn);
+    if (churnError) throw churnError;
     loopDelay.disable();
     gcObserver.disconnect();
     await readsProfile.stop();
@@ -385,9 +407,20 @@ async function runOnce(input: WorldInput, tag: string): Promise<SyncRun> {
     const stalls = { loopMaxMs: loopDelay.max / 1e6, loopP99Ms: loopDelay.percentile(99) / 1e6, gcCount: gcPauses.length, gcTotalMs: gcPauses.reduce((a, b) => a + b, 0), gcLongestMs: gcPauses.slice(0, 3) };
     const readsGenerations = generations.length - readsBefore;
     await service.flush();
-    latencies.sort((a, b) => a - b);
-    const pct = (q: number) => latencies[Math.min(latencies.length - 1, Math.floor(q * latencies.length))] ?? NaN;
-    const reads = { p50: pct(0.5), p99: pct(0.99), max: latencies.at(-1) ?? NaN, requests: latencies.length, errors: readErrors, firstError: firstReadError, generations: readsGenerations, stalls };
+    for (const l of [latencies, lateness, serviceTimes]) l.sort((a, b) => a - b);
+    const pct = (l: number[], q: number) => l[Math.min(l.length - 1, Math.floor(q * l.length))] ?? NaN;
+    const reads = {
+      p50: pct(latencies, 0.5),
+      p99: pct(latencies, 0.99),
+      max: latencies.at(-1) ?? NaN,
+      lateP99: pct(lateness, 0.99),
+      serviceP99: pct(serviceTimes, 0.99),
+      requests: latencies.length,
+      errors: readErrors,
+      firstError: firstReadError,
+      generations: readsGenerations,
+      stalls,
+    };
 
     const methods: Record<string, number> = {};
     for (const g of generations.slice(initial.generations)) methods[g.method ?? "?"] = (methods[g.method ?? "?"] ?? 0) + 1;
@@ -417,34 +450,6 @@ async function runOnce(input: WorldInput, tag: string): Promise<SyncRun> {
     kubeconfig.remove();
     await admin(`DROP DATABASE IF EXISTS "${database}" WITH (FORCE)`);
   }
-}
-
-/** The WorldInput as Kubernetes objects on the fake: pods carry the owner references their workload implies. */
-function loadCluster(api: FakeKubeApi, input: WorldInput): KubeObject[] {
-  for (const ns of input.namespaces) api.upsert(namespace(ns.name, { ...ns.labels }));
-  for (const p of input.pods) {
-    const labels = { ...p.labels };
-    const w = p.workload;
-    let owner: KubeOwnerReference | undefined;
-    if (w && w.kind === "Deployment") owner = ownerRef("apps/v1", "ReplicaSet", `${w.name}-${labels["pod-template-hash"]}`);
-    else if (w && w.kind !== "Pod") owner = ownerRef(w.kind === "Job" ? "batch/v1" : "apps/v1", w.kind, w.name);
-    api.upsert(
-      pod({
-        namespace: p.namespace,
-        name: p.name,
-        labels,
-        ...(p.ip !== undefined && { ip: p.ip }),
-        ...(p.hostNetwork !== undefined && { hostNetwork: p.hostNetwork }),
-        ports: (p.containerPorts ?? []).map((c) => ({ containerPort: c.containerPort, ...(c.name !== undefined && { name: c.name }), ...(c.protocol !== undefined && { protocol: c.protocol }) })),
-        ...(owner && { ownerReferences: [owner] }),
-      }),
-    );
-  }
-  return input.networkPolicies.map((np) => api.upsert(networkPolicy({ namespace: np.namespace, name: np.name, spec: np.spec as Record<string, unknown> })));
-}
-
-function ownerRef(apiVersion: string, kind: string, name: string): KubeOwnerReference {
-  return { apiVersion, kind, name, uid: `${kind}-${name}`, controller: true, blockOwnerDeletion: true };
 }
 
 /** The policy with one more port in its first ingress (or egress) rule: a real spec change. */
