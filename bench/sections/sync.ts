@@ -249,7 +249,7 @@ async function runOnce(input: WorldInput, cluster: { pods: number; policies: num
     service = new SyncService({ clusterId: CLUSTER, source, store: calls.wrap(store), logger, onGeneration: ({ snapshot, ...e }) => {
         generations.push({ ...e, at: performance.now() });
         // As src/app/service.ts announces this process's commits to the API.
-        queries.noteGeneration(e.clusterId, e.generation);
+        queries.noteCommit(e.clusterId, e.generation, e.createdAt);
         if (snapshot) queries.noteSnapshot(e.clusterId, e.generation, snapshot);
       } });
 

@@ -163,7 +163,7 @@ export async function openServeApp(config: Config, options: ServeAppOptions): Pr
       logger,
       onGeneration: (e) => {
         metrics.generationCommitted(e);
-        announce.query?.noteGeneration(e.clusterId, e.generation);
+        announce.query?.noteCommit(e.clusterId, e.generation, e.createdAt);
         if (e.snapshot) announce.query?.noteSnapshot(e.clusterId, e.generation, e.snapshot);
       },
       onRevisions: (revisions) => {

@@ -36,6 +36,8 @@ export interface GenerationEvent {
   readonly method?: "full" | "incremental";
   /** The committed snapshot (in-process readers index it without reading it back; do not keep it longer than needed). */
   readonly snapshot?: MatrixSnapshot;
+  /** The generation's commit time as stored (its createdAt). */
+  readonly createdAt: Date;
 }
 
 export interface GenerationCommitterOptions {
@@ -179,8 +181,9 @@ export class GenerationCommitter {
     // stats.unresolvedPeerRules: tiered rules with nodes/domainNames peers; the generation is what kubereach can prove without them.
     // Sliced: the event loop (the API's readers) gets turns while a large batch is computed.
     const computed = await this.matrix.compute({ state: this.base.state, snapshot: this.persisted?.snapshot }, state, log);
-    const generation = await this.commit(computed, state, expectedGeneration);
-    if (generation === undefined) return;
+    const committed = await this.commit(computed, state, expectedGeneration);
+    if (committed === undefined) return;
+    const { generation, createdAt } = committed;
     this.pending.committed();
     const before = { ...this.base, generation: this.persisted?.generation };
     this.persisted = { generation, snapshot: computed.snapshot };
@@ -193,7 +196,7 @@ export class GenerationCommitter {
       { generation, durationMs, ...stats, method: computed.method, fullBecause: computed.reason, invalidObjects: analysis.diagnostics.filter((d) => d.severity === "error").length },
       "matrix generation committed",
     );
-    this.options.onGeneration?.({ clusterId: this.options.clusterId, generation, durationMs, stats, method: computed.method, snapshot: computed.snapshot });
+    this.options.onGeneration?.({ clusterId: this.options.clusterId, generation, durationMs, stats, method: computed.method, snapshot: computed.snapshot, createdAt });
     await this.recordImpacts(before, computed, log, generation);
   }
 
@@ -211,17 +214,20 @@ export class GenerationCommitter {
   }
 
   /** Commits the generation (retried); undefined when the sync gave up or was fenced. */
-  private async commit(computed: ComputedGeneration, state: ClusterState, expectedGeneration: number): Promise<number | undefined> {
+  private async commit(computed: ComputedGeneration, state: ClusterState, expectedGeneration: number): Promise<{ generation: number; createdAt: Date } | undefined> {
     const { store, clusterId, fence } = this.options;
     const outcome = await retryWithBackoff(
-      () =>
-        store.matrix.commitGeneration(clusterId, this.persisted?.snapshot, computed.snapshot, {
+      async () => {
+        const computedAt = this.options.clock();
+        const generation = await store.matrix.commitGeneration(clusterId, this.persisted?.snapshot, computed.snapshot, {
           expectedGeneration,
           fence,
           stats: { ...computed.stats, diagnostics: computed.analysis.diagnostics.length },
           sourceVersions: { objects: countAll(state) },
-          computedAt: this.options.clock(),
-        }),
+          computedAt,
+        });
+        return { generation, createdAt: computedAt };
+      },
       {
         backoff: WRITE_RETRY_BACKOFF,
         onFailure: (err, retryInMs) => {

@@ -93,6 +93,12 @@ export class QueryService {
     this.generations.noteGeneration(cluster, generation, at);
   }
 
+  /** A generation this process committed, at `createdAt` (its commit time): the latest at once. */
+  noteCommit(cluster: string, generation: number, createdAt: Date): void {
+    this.generations.noteCommitTime(cluster, generation, createdAt);
+    this.generations.noteGeneration(cluster, generation);
+  }
+
   /** The generation readers of the latest one are answered from (see MatrixReaders.visibleGeneration). */
   visibleGeneration(cluster: string, latest: number): number {
     return this.readers.visibleGeneration(cluster, latest);

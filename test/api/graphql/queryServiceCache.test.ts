@@ -199,26 +199,60 @@ describe("QueryService caches", () => {
     expect((await e).generation).toBe(3);
     expect(calls["latestGeneration"]).toBe(4);
   });
-  it("with latestGenerationTtlMs, takes a latest generation read or committed within that time without reading again", async () => {
+  it("with latestGenerationTtlMs, takes a latest generation read or committed within that time without waiting for a read", async () => {
     const { store, calls, state } = fakeStore({ clusters: ["c1"], latest: 1 });
     let now = 1_000;
     const q = new QueryService(store, () => now, { latestGenerationTtlMs: 100 });
     expect((await q.generation({})).generation).toBe(1);
     state.latest = 2;
-    now += 99;
-    // Within the TTL of the read: no read, the generation read before.
+    now += 49;
+    // Within the first half of the TTL of the read: no read, the generation read before.
     expect((await q.generation({})).generation).toBe(1);
     expect(calls["latestGeneration"]).toBe(1);
     now += 1;
-    // The TTL is over: read again.
+    // In its second half: still the generation read before, without waiting, and a read in the background.
+    expect((await q.generation({})).generation).toBe(1);
+    await new Promise((r) => setImmediate(r));
+    expect(calls["latestGeneration"]).toBe(2);
     expect((await q.generation({})).generation).toBe(2);
-    expect(calls["latestGeneration"]).toBe(2);
+    // The TTL is over (no request refreshed it meanwhile): the request waits for a read.
+    state.latest = 3;
+    now += 100;
+    expect((await q.generation({})).generation).toBe(3);
+    expect(calls["latestGeneration"]).toBe(3);
     // A generation committed in this process is the latest at once, and never replaced by an older one.
+    q.noteGeneration("c1", 4);
+    expect((await q.generation({})).generation).toBe(4);
     q.noteGeneration("c1", 3);
-    expect((await q.generation({})).generation).toBe(3);
-    q.noteGeneration("c1", 2);
-    expect((await q.generation({})).generation).toBe(3);
+    expect((await q.generation({})).generation).toBe(4);
+    expect(calls["latestGeneration"]).toBe(3);
+  });
+
+  it("a background refresh that fails leaves the known generation to expire, and nothing unhandled", async () => {
+    const { store, calls } = fakeStore({ clusters: ["c1"], latest: 1 });
+    let now = 1_000;
+    const q = new QueryService(store, () => now, { latestGenerationTtlMs: 100 });
+    expect((await q.generation({})).generation).toBe(1);
+    store.matrix.latestGeneration = async () => {
+      calls["latestGeneration"] = (calls["latestGeneration"] ?? 0) + 1;
+      throw new Error("database is down");
+    };
+    now += 60;
+    expect((await q.generation({})).generation).toBe(1);
+    await new Promise((r) => setImmediate(r));
     expect(calls["latestGeneration"]).toBe(2);
+    now += 40;
+    await expect(q.generation({})).rejects.toThrow("database is down");
+  });
+
+  it("a generation committed here (noteCommit) is the latest at once, with its commit time: no read", async () => {
+    const { store, calls } = fakeStore({ clusters: ["c1"], latest: 1 });
+    const q = new QueryService(store, () => 1_000, { latestGenerationTtlMs: 100 });
+    expect((await q.generation({})).generation).toBe(1);
+    const createdAt = new Date(Date.UTC(2026, 11, 6, 20, 15));
+    q.noteCommit("c1", 2, createdAt);
+    expect(await q.generation({})).toEqual({ cluster: "c1", generation: 2, computedAt: createdAt });
+    expect(calls).toMatchObject({ latestGeneration: 1, getGeneration: 1 });
   });
 
   it("without it (the default), every request reads the latest generation", async () => {

@@ -84,7 +84,7 @@ describe("SyncService recomputes incrementally", () => {
       onGeneration: ({ snapshot, ...e }) => {
         generations.push(e);
         // As the service announces its commits to the API: indexes derived in memory, answers carried over.
-        live.noteGeneration(e.clusterId, e.generation);
+        live.noteCommit(e.clusterId, e.generation, e.createdAt);
         if (snapshot) live.noteSnapshot(e.clusterId, e.generation, snapshot);
       },
     });
@@ -107,14 +107,15 @@ describe("SyncService recomputes incrementally", () => {
     const fromScratch = toMatrixSnapshot(analyze(ClusterState.from(await store.objects.loadObjectsAt(CLUSTER, latest))).matrix);
     expect(canonical(stored)).toEqual(canonical(fromScratch));
     // whoCanReach / reachableFrom of every workload: from the in-memory index (carried over where
-    // nothing it depends on changed) equal to a service that reads the generation from the database.
+    // nothing it depends on changed) equal to a service that reads the generation from the database,
+    // commit time included (the live service knows it from the commit, without a read).
     const fresh = new QueryService(store, Date.now, { generationIndexMaxConnections: 100_000 });
     const workloads = new Set<string>();
     for (const c of stored.classes.values()) for (const m of c.members) if (m.type === "workload") workloads.add(JSON.stringify([m.namespace, m.name, m.kind]));
     for (const w of workloads) {
       const [namespace, name, kind] = JSON.parse(w) as [string, string, string];
       for (const ask of ["whoCanReach", "reachableFrom"] as const) {
-        const answer = (q: QueryService) => q[ask](FULL_SCOPE, { namespace, name, kind }, { cluster: CLUSTER }).then((a) => ({ generation: a.generation, rows: a.rows.map((r) => `${formatConnEndpoint(r.src)} -> ${formatConnEndpoint(r.dst)}: ${r.conn.key}`).sort() }));
+        const answer = (q: QueryService) => q[ask](FULL_SCOPE, { namespace, name, kind }, { cluster: CLUSTER }).then((a) => ({ generation: a.generation, computedAt: a.computedAt.toISOString(), rows: a.rows.map((r) => `${formatConnEndpoint(r.src)} -> ${formatConnEndpoint(r.dst)}: ${r.conn.key}`).sort() }));
         expect(await answer(live), `${ask} ${w}`).toEqual(await answer(fresh));
       }
     }
