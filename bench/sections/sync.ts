@@ -21,12 +21,14 @@
  * KUBEREACH_BENCH_PG_URL overrides the admin URL (default postgresql://postgres@127.0.0.1:5432/postgres);
  * KUBEREACH_BENCH_SYNC_CHANGES the number of timed changes per run (default 9).
  * KUBEREACH_BENCH_SYNC_CHANGES_PROFILE=file: a CPU profile while the policy changes are timed
- * (KUBEREACH_BENCH_SYNC_READS_PROFILE: the same while whoCanReach runs under churn).
+ * (KUBEREACH_BENCH_SYNC_READS_PROFILE: the same while whoCanReach runs under churn);
+ * KUBEREACH_BENCH_SYNC_HEAP_SNAPSHOT=file: a heap snapshot after the initial sync.
  */
 import { Writable } from "node:stream";
 import { monitorEventLoopDelay, PerformanceObserver } from "node:perf_hooks";
 import { Session } from "node:inspector/promises";
 import { writeFileSync } from "node:fs";
+import { writeHeapSnapshot } from "node:v8";
 import { pino } from "pino";
 import { generateCluster } from "../generateCluster.js";
 import { best, fmtInt, fmtMs, median, table, worst } from "../lib/stats.js";
@@ -76,6 +78,9 @@ interface ChangeTiming {
   readonly commitMs: number;
   /** Impacts of the change (after the commit, not part of the latency). */
   readonly impactsMs: number;
+  /** What the generation's engine step did (its log line): class pairs evaluated, connection rows changed. */
+  readonly evaluatedPairs: number;
+  readonly changedConnections: number;
 }
 
 interface SyncRun {
@@ -160,6 +165,8 @@ export async function runSyncBench(options: Pick<BenchOptions, "sizes" | "runs" 
         crow("  compute (compile, matrix, snapshot)", (c) => c.computeMs),
         crow("  commitGeneration", (c) => c.commitMs),
         crow("impacts (after the commit)", (c) => c.impactsMs),
+        [" class pairs evaluated", fmtInt(best(changes.map((c) => c.evaluatedPairs))), fmtInt(median(changes.map((c) => c.evaluatedPairs))), fmtInt(worst(changes.map((c) => c.evaluatedPairs)))],
+        [" connections changed", fmtInt(best(changes.map((c) => c.changedConnections))), fmtInt(median(changes.map((c) => c.changedConnections))), fmtInt(worst(changes.map((c) => c.changedConnections)))],
       ]),
     );
     const relabels = runs.flatMap((r) => r.relabels);
@@ -272,6 +279,12 @@ async function runOnce(input: WorldInput, cluster: { pods: number; policies: num
     const revisions = Number((await store.revisions.head(CLUSTER)).seq);
     await service.flush(); // impacts of the initial generation, if any
 
+    // KUBEREACH_BENCH_SYNC_HEAP_SNAPSHOT=file: what the service holds after the initial sync (bench/heapSummary.ts reads it).
+    const heapSnapshot = process.env["KUBEREACH_BENCH_SYNC_HEAP_SNAPSHOT"];
+    if (heapSnapshot) {
+      progress(`writing a heap snapshot to ${heapSnapshot}`);
+      writeHeapSnapshot(heapSnapshot);
+    }
     progress(`initial sync done in ${fmtMs(initialMs)}; timing ${CHANGES} changes`);
     const svc = service;
     /** One change made on the API server, timed until the generation that includes it is committed. */
@@ -280,13 +293,25 @@ async function runOnce(input: WorldInput, cluster: { pods: number; policies: num
       const before = generations.length;
       const changedAt = performance.now();
       await make();
-      const event = await waitFor(() => generations.slice(before).at(0), 60_000);
+      // Minutes, not seconds: at 150,000 pods a change that moves much of the matrix is slow, and its figures are wanted.
+      const event = await waitFor(() => generations.slice(before).at(0), 600_000);
       const totalMs = event.at - changedAt;
       const applyMs = calls.total("applyChanges");
       const commitMs = calls.total("commitGeneration");
       const impactsStart = performance.now();
       await svc.flush(); // waits for the impacts of that generation
-      const timing = { totalMs, applyMs, commitMs, computeMs: event.durationMs - commitMs, waitMs: totalMs - event.durationMs - applyMs, impactsMs: performance.now() - impactsStart };
+      const line = logs.find((l) => l.msg === "matrix generation committed" && l["generation"] === event.generation);
+      const timing = {
+        totalMs,
+        applyMs,
+        commitMs,
+        computeMs: event.durationMs - commitMs,
+        waitMs: totalMs - event.durationMs - applyMs,
+        impactsMs: performance.now() - impactsStart,
+        evaluatedPairs: Number(line?.["evaluatedPairs"] ?? NaN),
+        changedConnections: Number(line?.["changedConnections"] ?? NaN),
+      };
+      progress(`change -> generation ${event.generation} in ${fmtMs(totalMs)} (${fmtInt(timing.evaluatedPairs)} class pairs evaluated, ${fmtInt(timing.changedConnections)} connections changed)`);
       // Quiet time, so that the next change is a lone change (the leading edge) and not debounced behind this one.
       await new Promise((r) => setTimeout(r, 250));
       return timing;

@@ -193,7 +193,18 @@ export class GenerationCommitter {
     const durationMs = Date.now() - started;
     const { analysis, stats } = computed;
     this.log.info(
-      { generation, durationMs, ...stats, method: computed.method, fullBecause: computed.reason, invalidObjects: analysis.diagnostics.filter((d) => d.severity === "error").length },
+      {
+        generation,
+        durationMs,
+        ...stats,
+        method: computed.method,
+        fullBecause: computed.reason,
+        // What an incremental generation cost: class pairs evaluated, class and connection rows it changed.
+        evaluatedPairs: computed.evaluatedPairs,
+        changedClasses: computed.snapshot.changedSince?.classes.size,
+        changedConnections: computed.snapshot.changedSince?.connections.size,
+        invalidObjects: analysis.diagnostics.filter((d) => d.severity === "error").length,
+      },
       "matrix generation committed",
     );
     this.options.onGeneration?.({ clusterId: this.options.clusterId, generation, durationMs, stats, method: computed.method, snapshot: computed.snapshot, createdAt });
