@@ -17,6 +17,7 @@ import { MatrixMaintainer } from "../src/sync/recompute.js";
 import { MatrixDigestState } from "../src/domain/audit/matrixDigestState.js";
 import { computeMatrixDelta } from "../src/store/matrixDelta.js";
 import type { PolicyObject } from "../src/domain/objects.js";
+import { changedPolicyIndex, withExtraPortSpec } from "./lib/policyChange.js";
 
 const pods = Number(process.argv[2] ?? 150000), policies = Number(process.argv[3] ?? 15000);
 const t = (label: string, t0: number) => console.log(`${label}: ${(performance.now() - t0).toFixed(0)} ms (heap ${Math.round(process.memoryUsage().heapUsed / 2 ** 20)} MiB, rss ${Math.round(process.memoryUsage().rss / 2 ** 20)} MiB)`);
@@ -42,12 +43,12 @@ if (profileTo) {
   await session.post("Profiler.enable");
   await session.post("Profiler.start");
 }
-const nps = ([...state.all("NetworkPolicy")] as PolicyObject[]).sort((a, b) => (a.meta.uid < b.meta.uid ? -1 : 1));
+// The policies the sync bench changes, changed the same way (bench/lib/policyChange.ts).
+const byName = new Map(([...state.all("NetworkPolicy")] as PolicyObject[]).map((p) => [`${p.meta.namespace}/${p.meta.name}`, p]));
+const nps = input.networkPolicies.map((np) => byName.get(`${np.namespace}/${np.name}`)!);
 for (let i = 0; i < Number(process.env.CHANGES ?? 5); i++) {
-  const target = nps[(i * 7919) % nps.length]!;
-  const spec = structuredClone(target.spec) as Record<string, unknown>;
-  const rules = (spec["ingress"] as Record<string, unknown>[] | undefined) ?? (spec["egress"] as Record<string, unknown>[] | undefined);
-  if (rules && rules.length) rules[0]!["ports"] = [...((rules[0]!["ports"] as unknown[]) ?? []), { protocol: "TCP", port: 20000 + i }];
+  const target = nps[changedPolicyIndex(i, nps.length)]!;
+  const spec = withExtraPortSpec(target.spec as Record<string, unknown>, 20000 + i);
   const next = state.clone();
   const changed = { ...target, spec, meta: { ...target.meta, resourceVersion: String(Number(target.meta.resourceVersion ?? 0) + 1) } } as PolicyObject;
   next.put(changed);

@@ -22,12 +22,13 @@
  * KUBEREACH_BENCH_SYNC_CHANGES the number of timed changes per run (default 9).
  * KUBEREACH_BENCH_SYNC_CHANGES_PROFILE=file: a CPU profile while the policy changes are timed
  * (KUBEREACH_BENCH_SYNC_READS_PROFILE: the same while whoCanReach runs under churn);
- * KUBEREACH_BENCH_SYNC_HEAP_SNAPSHOT=file: a heap snapshot after the initial sync.
+ * KUBEREACH_BENCH_SYNC_HEAP_SNAPSHOT=file: a heap snapshot after the initial sync;
+ * KUBEREACH_BENCH_SYNC_LOG=file: the service's log lines (JSON), as they are written.
  */
 import { Writable } from "node:stream";
 import { monitorEventLoopDelay, PerformanceObserver } from "node:perf_hooks";
 import { Session } from "node:inspector/promises";
-import { writeFileSync } from "node:fs";
+import { appendFileSync, writeFileSync } from "node:fs";
 import { writeHeapSnapshot } from "node:v8";
 import { pino } from "pino";
 import { generateCluster } from "../generateCluster.js";
@@ -44,6 +45,7 @@ import type { WorldInput } from "../../src/engine/index.js";
 import { pod, type KubeObject } from "../../test/helpers/fakeKubeApi.js";
 import { RemoteFakeKubeApi } from "../lib/remoteFakeKubeApi.js";
 import { ownerRef } from "../lib/kubeObjects.js";
+import { changedPolicyIndex, withExtraPortSpec } from "../lib/policyChange.js";
 import { TempKubeconfig } from "../../test/sync/kube/helpers.js";
 import { parseSize, type BenchOptions, type BenchSection, type TargetResult } from "./types.js";
 import { ADMIN_URL, admin } from "../lib/pgAdmin.js";
@@ -239,11 +241,14 @@ async function runOnce(input: WorldInput, cluster: { pods: number; policies: num
     const policies = input.networkPolicies.map((np) => ({ name: np.name, namespace: np.namespace }));
     store = await openStore({ databaseUrl: url.toString() });
     const calls = new Calls();
+    // KUBEREACH_BENCH_SYNC_LOG=file: the service's log lines, appended to that file as they come.
+    const logFile = process.env["KUBEREACH_BENCH_SYNC_LOG"];
     const logs: { msg: string; time: number; [k: string]: unknown }[] = [];
     const logger = pino(
       { level: "info", timestamp: () => `,"time":${Date.now()}` },
       new Writable({
         write(chunk: Buffer, _enc, done) {
+          if (logFile) appendFileSync(logFile, chunk);
           for (const line of chunk.toString().split("\n")) if (line) logs.push(JSON.parse(line) as (typeof logs)[number]);
           done();
         },
@@ -320,7 +325,7 @@ async function runOnce(input: WorldInput, cluster: { pods: number; policies: num
     // KUBEREACH_BENCH_SYNC_CHANGES_PROFILE=file: a CPU profile of this process while the policy changes are timed.
     const changesProfile = await cpuProfile(process.env["KUBEREACH_BENCH_SYNC_CHANGES_PROFILE"]);
     for (let i = 0; i < CHANGES; i++) {
-      const target = policies[(i * 7919) % policies.length]!;
+      const target = policies[changedPolicyIndex(i, policies.length)]!;
       const current = (await api.get("NetworkPolicy", target.name, target.namespace))!;
       changes.push(await timedChange(() => api.upsert(withExtraPort(current, 20_000 + i))));
     }
@@ -477,18 +482,9 @@ async function runOnce(input: WorldInput, cluster: { pods: number; policies: num
   }
 }
 
-/** The policy with one more port in its first ingress (or egress) rule: a real spec change. */
+/** The policy with one more port (bench/lib/policyChange.ts). */
 function withExtraPort(np: KubeObject, port: number): KubeObject {
-  const spec = structuredClone(np["spec"] as Record<string, unknown>);
-  const rules = (spec["ingress"] as Record<string, unknown>[] | undefined) ?? (spec["egress"] as Record<string, unknown>[] | undefined);
-  if (rules && rules.length > 0) {
-    const rule = rules[0]!;
-    rule["ports"] = [...((rule["ports"] as unknown[] | undefined) ?? []), { protocol: "TCP", port }];
-  } else {
-    spec["ingress"] = [{ ports: [{ protocol: "TCP", port }] }];
-    spec["policyTypes"] = [...new Set([...((spec["policyTypes"] as string[] | undefined) ?? []), "Ingress"])];
-  }
-  return { ...np, spec };
+  return { ...np, spec: withExtraPortSpec(np["spec"] as Record<string, unknown>, port) };
 }
 
 /** Wall time spent in selected store methods, by name. */
