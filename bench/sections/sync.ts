@@ -49,7 +49,7 @@ import { changedPolicyIndex, withExtraPortSpec } from "../lib/policyChange.js";
 import { TempKubeconfig } from "../../test/sync/kube/helpers.js";
 import { parseSize, type BenchOptions, type BenchSection, type TargetResult } from "./types.js";
 import { ADMIN_URL, admin } from "../lib/pgAdmin.js";
-import { peakRss } from "../lib/memory.js";
+import { gc, peakRss, resetPeakRss } from "../lib/memory.js";
 import { QueryService } from "../../src/api/query/QueryService.js";
 import { FULL_SCOPE } from "../../src/domain/scope.js";
 
@@ -103,7 +103,10 @@ interface SyncRun {
   readonly methods: Readonly<Record<string, number>>;
   /** The rolling update: generations committed while it ran and until it settled, and its duration. */
   readonly rollout: { readonly generations: number; readonly eventsMs: number; readonly settledMs: number };
-  readonly peakRssMiB: number;
+  /** Peak RSS of this process (the service) until the initial sync was done, and afterwards (changes, rollout, reads). */
+  readonly peakRssMiB: { readonly initial: number; readonly after: number };
+  /** Highest values of process.memoryUsage() after the initial sync, sampled every 100 ms. */
+  readonly memoryMiB: { readonly heapTotal: number; readonly external: number; readonly arrayBuffers: number; readonly rss: number };
   /** whoCanReach while a policy changes every CHURN_MS. */
   readonly reads: {
     readonly p50: number;
@@ -189,7 +192,10 @@ export async function runSyncBench(options: Pick<BenchOptions, "sizes" | "runs" 
       console.log(
         `  rolling update of a ${ROLLOUT_REPLICAS}-replica Deployment (${2 * ROLLOUT_REPLICAS} events, one every ${ROLLOUT_STEP_MS} ms): ${r.rollout.generations} generation(s); events over ${fmtMs(r.rollout.eventsMs)}, last generation ${fmtMs(r.rollout.settledMs)} after the first event`,
       );
-    console.log(`  peak RSS (this process: informers and service; the fake API server runs in another): ${runs.map((r) => `${fmtInt(r.peakRssMiB)} MiB`).join(", ")}`);
+    console.log(
+      `  peak RSS of the service (this process; the fake API server runs in another): until the initial sync was done ${runs.map((r) => `${fmtInt(r.peakRssMiB.initial)} MiB`).join(", ")}; ` +
+        `afterwards (changes, rollout, reads) ${runs.map((r) => `${fmtInt(r.peakRssMiB.after)} MiB (sampled maxima: V8 heap ${fmtInt(r.memoryMiB.heapTotal)} MiB, external ${fmtInt(r.memoryMiB.external)} MiB of which array buffers ${fmtInt(r.memoryMiB.arrayBuffers)} MiB, RSS ${fmtInt(r.memoryMiB.rss)} MiB)`).join(", ")}`,
+    );
     for (const r of runs)
       console.log(
         `  whoCanReach in process at ${READ_RATE} req/s for ${READ_SECONDS} s while a policy changes every ${CHURN_MS} ms (${r.reads.generations} generations committed meanwhile): ` +
@@ -270,6 +276,7 @@ async function runOnce(input: WorldInput, cluster: { pods: number; policies: num
     const startedWall = Date.now();
     await service.start();
     const initialMs = performance.now() - startedAt;
+    const initialPeakRssMiB = Math.round(peakRss() / 2 ** 20);
     const listed = logs.filter((l) => l.msg === "listed").map((l) => l.time);
     const initial = { apply: calls.total("applyChanges"), commit: calls.total("commitGeneration"), generations: generations.length };
 
@@ -283,6 +290,15 @@ async function runOnce(input: WorldInput, cluster: { pods: number; policies: num
     const snapshotMs = performance.now() - t;
     const revisions = Number((await store.revisions.head(CLUSTER)).seq);
     await service.flush(); // impacts of the initial generation, if any
+    // The measurement above is the bench's, not the service's: its memory does not count in the peak after the initial sync.
+    gc();
+    resetPeakRss();
+    // What the RSS after the initial sync is made of: V8's heap, or memory outside it (buffers, worker threads, WebAssembly).
+    const memory = { heapTotal: 0, external: 0, arrayBuffers: 0, rss: 0 };
+    const memorySampler = setInterval(() => {
+      const m = process.memoryUsage();
+      for (const k of ["heapTotal", "external", "arrayBuffers", "rss"] as const) memory[k] = Math.max(memory[k], m[k]);
+    }, 100);
 
     // KUBEREACH_BENCH_SYNC_HEAP_SNAPSHOT=file: what the service holds after the initial sync (bench/heapSummary.ts reads it).
     const heapSnapshot = process.env["KUBEREACH_BENCH_SYNC_HEAP_SNAPSHOT"];
@@ -452,6 +468,7 @@ async function runOnce(input: WorldInput, cluster: { pods: number; policies: num
       stalls,
     };
 
+    clearInterval(memorySampler);
     const methods: Record<string, number> = {};
     for (const g of generations.slice(initial.generations)) methods[g.method ?? "?"] = (methods[g.method ?? "?"] ?? 0) + 1;
 
@@ -460,7 +477,8 @@ async function runOnce(input: WorldInput, cluster: { pods: number; policies: num
       relabels,
       methods,
       rollout: { generations: rolloutGenerations.length, eventsMs, settledMs: rolloutGenerations.length ? rolloutGenerations.at(-1)!.at - rolloutAt : 0 },
-      peakRssMiB: Math.round(peakRss() / 2 ** 20),
+      peakRssMiB: { initial: initialPeakRssMiB, after: Math.round(peakRss() / 2 ** 20) },
+      memoryMiB: { heapTotal: Math.round(memory.heapTotal / 2 ** 20), external: Math.round(memory.external / 2 ** 20), arrayBuffers: Math.round(memory.arrayBuffers / 2 ** 20), rss: Math.round(memory.rss / 2 ** 20) },
       initialMs,
       listMs: listed.length ? Math.max(...listed) - startedWall : NaN,
       initialApplyMs: initial.apply,
