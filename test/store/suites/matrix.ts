@@ -225,4 +225,18 @@ export function matrixSuite(ctx: SuiteContext): void {
     expect(await store.matrix.commitGeneration(c, small, bulk, meta(1))).toBe(2);
     expect(await analyzed()).toBeGreaterThan(before);
   });
+
+  it("writes and closes more rows than one statement carries (several statements in one commit)", async () => {
+    const c = await ctx.newCluster();
+    const bulk = makeSnapshot({ classes: 2500, externals: 3, fanOut: 3 });
+    expect(await store.matrix.commitGeneration(c, undefined, bulk, meta(0))).toBe(1);
+    await expectSnapshot(c, 1, bulk);
+    // Every connection changed and most classes gone: thousands of rows closed and opened.
+    const next = makeSnapshot({ classes: 300, externals: 1, fanOut: 2 });
+    for (const k of [...next.connections.keys()]) next.connections.set(k, "UDP 53");
+    expect(await store.matrix.commitGeneration(c, bulk, next, meta(1))).toBe(2);
+    await expectSnapshot(c, 1, bulk);
+    await expectSnapshot(c, 2, next);
+    expect(await store.matrix.getGeneration(c, 2)).toMatchObject({ classCount: next.classes.size, connectionCount: next.connections.size });
+  });
 }
