@@ -409,6 +409,8 @@ async function runOnce(input: WorldInput, cluster: { pods: number; policies: num
     loopDelay.enable();
     // KUBEREACH_BENCH_SYNC_READS_PROFILE=file: a CPU profile of this process while the reads run.
     const readsProfile = await cpuProfile(process.env["KUBEREACH_BENCH_SYNC_READS_PROFILE"]);
+    // KUBEREACH_BENCH_SYNC_READS_ALLOCATIONS=file: a sampling heap profile (what allocates, the garbage collector's work) meanwhile.
+    const readsAllocations = await allocationProfile(process.env["KUBEREACH_BENCH_SYNC_READS_ALLOCATIONS"]);
     let readErrors = 0;
     let firstReadError: string | undefined;
     const readsBefore = generations.length;
@@ -449,6 +451,7 @@ async function runOnce(input: WorldInput, cluster: { pods: number; policies: num
     loopDelay.disable();
     gcObserver.disconnect();
     await readsProfile.stop();
+    await readsAllocations.stop();
     gcPauses.sort((a, b) => b - a);
     const stalls = { loopMaxMs: loopDelay.max / 1e6, loopP99Ms: loopDelay.percentile(99) / 1e6, gcCount: gcPauses.length, gcTotalMs: gcPauses.reduce((a, b) => a + b, 0), gcLongestMs: gcPauses.slice(0, 3) };
     const readsGenerations = generations.length - readsBefore;
@@ -555,6 +558,21 @@ async function waitFor<T>(probe: () => T | undefined, timeoutMs: number): Promis
     if (performance.now() > deadline) throw new Error(`sync bench: no generation within ${timeoutMs} ms of a change`);
     await new Promise((r) => setTimeout(r, 1));
   }
+}
+
+/** A sampling heap profile (.heapprofile) of this process from now until stop(), written to `file` (nothing when no file is given). */
+async function allocationProfile(file: string | undefined): Promise<{ stop(): Promise<void> }> {
+  if (!file) return { stop: async () => {} };
+  const session = new Session();
+  session.connect();
+  // Objects collected since are kept in the profile: it shows allocation, not what survives.
+  await session.post("HeapProfiler.startSampling", { samplingInterval: 64 * 1024, includeObjectsCollectedByMajorGC: true, includeObjectsCollectedByMinorGC: true });
+  return {
+    stop: async () => {
+      writeFileSync(file, JSON.stringify((await session.post("HeapProfiler.stopSampling")).profile));
+      session.disconnect();
+    },
+  };
 }
 
 /** A CPU profile of this process from now until stop(), written to `file` (nothing when no file is given). */

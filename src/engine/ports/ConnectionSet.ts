@@ -12,8 +12,18 @@ export class ConnectionSet {
   static readonly ALL = new ConnectionSet({ SCTP: PortSet.ALL, TCP: PortSet.ALL, UDP: PortSet.ALL });
 
   private cachedKey: string | undefined;
+  /**
+   * Known at construction (the sets are immutable): union and intersect ask both for every pair a
+   * matrix evaluates, and a check over PROTOCOLS with a closure each time was a measurable share of
+   * the garbage an incremental recompute makes.
+   */
+  private readonly empty: boolean;
+  private readonly all: boolean;
 
-  private constructor(private readonly ports: PerProtocol) {}
+  private constructor(private readonly ports: PerProtocol) {
+    this.empty = ports.SCTP.isEmpty() && ports.TCP.isEmpty() && ports.UDP.isEmpty();
+    this.all = ports.SCTP.isAll() && ports.TCP.isAll() && ports.UDP.isAll();
+  }
 
   static of(protocol: Protocol, ports: PortSet): ConnectionSet {
     if (ports.isEmpty()) return ConnectionSet.NONE;
@@ -29,11 +39,11 @@ export class ConnectionSet {
   }
 
   isEmpty(): boolean {
-    return PROTOCOLS.every((p) => this.ports[p].isEmpty());
+    return this.empty;
   }
 
   isAll(): boolean {
-    return PROTOCOLS.every((p) => this.ports[p].isAll());
+    return this.all;
   }
 
   contains(port: number, protocol: Protocol): boolean {
@@ -41,20 +51,23 @@ export class ConnectionSet {
   }
 
   union(other: ConnectionSet): ConnectionSet {
-    if (other === this || other.isEmpty() || this.isAll()) return this;
-    if (this.isEmpty() || other.isAll()) return other;
-    return this.combine(other, (a, b) => a.union(b));
+    if (other === this || other.empty || this.all) return this;
+    if (this.empty || other.all) return other;
+    const [a, b] = [this.ports, other.ports];
+    return new ConnectionSet({ SCTP: a.SCTP.union(b.SCTP), TCP: a.TCP.union(b.TCP), UDP: a.UDP.union(b.UDP) }).normalized();
   }
 
   intersect(other: ConnectionSet): ConnectionSet {
-    if (other === this || this.isEmpty() || other.isAll()) return this;
-    if (other.isEmpty() || this.isAll()) return other;
-    return this.combine(other, (a, b) => a.intersect(b));
+    if (other === this || this.empty || other.all) return this;
+    if (other.empty || this.all) return other;
+    const [a, b] = [this.ports, other.ports];
+    return new ConnectionSet({ SCTP: a.SCTP.intersect(b.SCTP), TCP: a.TCP.intersect(b.TCP), UDP: a.UDP.intersect(b.UDP) }).normalized();
   }
 
   subtract(other: ConnectionSet): ConnectionSet {
-    if (other.isEmpty() || this.isEmpty()) return this;
-    return this.combine(other, (a, b) => a.subtract(b));
+    if (other.empty || this.empty) return this;
+    const [a, b] = [this.ports, other.ports];
+    return new ConnectionSet({ SCTP: a.SCTP.subtract(b.SCTP), TCP: a.TCP.subtract(b.TCP), UDP: a.UDP.subtract(b.UDP) }).normalized();
   }
 
   complement(): ConnectionSet {
@@ -87,17 +100,9 @@ export class ConnectionSet {
       .join(",");
   }
 
-  private combine(other: ConnectionSet, op: (a: PortSet, b: PortSet) => PortSet): ConnectionSet {
-    return new ConnectionSet({
-      SCTP: op(this.ports.SCTP, other.ports.SCTP),
-      TCP: op(this.ports.TCP, other.ports.TCP),
-      UDP: op(this.ports.UDP, other.ports.UDP),
-    }).normalized();
-  }
-
   private normalized(): ConnectionSet {
-    if (this.isEmpty()) return ConnectionSet.NONE;
-    if (this.isAll()) return ConnectionSet.ALL;
+    if (this.empty) return ConnectionSet.NONE;
+    if (this.all) return ConnectionSet.ALL;
     return this;
   }
 }
