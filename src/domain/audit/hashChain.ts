@@ -87,7 +87,8 @@ function write(v: unknown, out: string[]): void {
   out.push("}");
 }
 
-function jsonString(s: string): string {
+/** A string as RFC 8785 writes it (canonicalize of a string; exported for callers that build a line of strings directly). */
+export function jsonString(s: string): string {
   if (LONE_SURROGATE.test(s)) throw new TypeError("canonicalize: a string contains a lone surrogate (not I-JSON)");
   return JSON.stringify(s); // escapes exactly ", \, and U+0000..U+001F (\b \t \n \f \r or \u00xx): RFC 8785 3.2.2.2
 }

@@ -14,7 +14,7 @@
 import { createHash } from "node:crypto";
 import type { ClassKey, ClassPairKey } from "../keys.js";
 import type { MatrixClass, MatrixSnapshot } from "../repositories.js";
-import { canonicalize } from "./hashChain.js";
+import { canonicalize, jsonString } from "./hashChain.js";
 import { drain, YIELD_EVERY, type SlicedWork } from "../TimeSlicer.js";
 
 /** Bytes of lines handed to the hash at once: one update per line costs more than the hashing. */
@@ -115,9 +115,13 @@ export function classLine(c: MatrixClass): string {
   return `${canonicalize(["class", c.key, c.kind, members])}\n`;
 }
 
-/** One connection as matrixDigest hashes it, with its newline. */
+/**
+ * One connection as matrixDigest hashes it (canonicalize(["conn", key, conn])), with its newline.
+ * Written out: an array of three strings needs no sorting, and the general canonicalize allocated
+ * several objects for each of the tens of thousands of lines a large change rebuilds.
+ */
 export function connectionLine(key: string, conn: string): string {
-  return `${canonicalize(["conn", key, conn])}\n`;
+  return `["conn",${jsonString(key)},${jsonString(conn)}]\n`;
 }
 
 /** The order of Array.prototype.sort with `<` (UTF-16 code units), which matrixDigest uses. */

@@ -8,6 +8,7 @@ import { describe, expect, it } from "vitest";
 import type { ClassMember, MatrixClass, MatrixSnapshot } from "../../../src/domain/repositories.js";
 import { classPairKey, storedClassKey, type ClassKey, type ClassPairKey } from "../../../src/domain/keys.js";
 import { matrixDigest } from "../../../src/domain/audit/generationChain.js";
+import { canonicalize } from "../../../src/domain/audit/hashChain.js";
 import { classLine, connectionLine, MatrixDigestState } from "../../../src/domain/audit/matrixDigestState.js";
 import { createHash } from "node:crypto";
 
@@ -24,6 +25,25 @@ const pair = (a: string, b: string) => classPairKey(k(a), k(b));
 const snapshot = (classes: MatrixClass[], connections: [ClassPairKey, string][]): MatrixSnapshot => ({ classes: new Map(classes.map((c) => [c.key, c])), connections: new Map(connections) });
 
 describe("MatrixDigestState", () => {
+  it.each([
+    ["plain", "pod|a->pod|b", "TCP 80"],
+    ["quotes and backslashes", 'pod|ns/"x"\\y', "All Connections"],
+    ["control characters", "pod|a\u0001\n\t", "UDP 53"],
+    ["non-ASCII and astral", "pod|café-😀", "SCTP 9"],
+  ])("writes a connection line as canonicalize does (%s)", (_name, key, conn) => {
+    expect(connectionLine(key, conn)).toBe(`${canonicalize(["conn", key, conn])}\n`);
+  });
+  it("refuses a lone surrogate in a connection line, as canonicalize does", () => {
+    expect(() => connectionLine("pod|\ud800", "TCP 1")).toThrow(/lone surrogate/);
+  });
+  it("writes the same line as canonicalize for any well-formed strings (property)", () => {
+    fc.assert(
+      fc.property(fc.string({ unit: "grapheme" }), fc.string({ unit: "binary" }), (key, conn) => {
+        fc.pre(!/[\ud800-\udfff]/.test(conn) || /^(?:[\ud800-\udbff][\udc00-\udfff]|[^\ud800-\udfff])*$/.test(conn));
+        expect(connectionLine(key, conn)).toBe(`${canonicalize(["conn", key, conn])}\n`);
+      }),
+    );
+  });
   it("gives the digest chains have always stored (golden value, computed by the version before it)", () => {
     const s = snapshot(
       [
