@@ -22,6 +22,8 @@
  * KUBEREACH_BENCH_SYNC_CHANGES the number of timed changes per run (default 9).
  * KUBEREACH_BENCH_SYNC_CHANGES_PROFILE=file: a CPU profile while the policy changes are timed
  * (KUBEREACH_BENCH_SYNC_READS_PROFILE: the same while whoCanReach runs under churn);
+ * KUBEREACH_BENCH_SYNC_INITIAL_PROFILE=file: a CPU profile of the initial sync;
+ * KUBEREACH_BENCH_SYNC_READS_ALLOCATIONS=file: a sampling heap profile of the reads phase;
  * KUBEREACH_BENCH_SYNC_HEAP_SNAPSHOT=file: a heap snapshot after the initial sync;
  * KUBEREACH_BENCH_SYNC_LOG=file: the service's log lines (JSON), as they are written.
  */
@@ -274,8 +276,11 @@ async function runOnce(input: WorldInput, cluster: { pods: number; policies: num
     progress("initial sync");
     const startedAt = performance.now();
     const startedWall = Date.now();
+    // KUBEREACH_BENCH_SYNC_INITIAL_PROFILE=file: a CPU profile of the initial sync.
+    const initialProfile = await cpuProfile(process.env["KUBEREACH_BENCH_SYNC_INITIAL_PROFILE"]);
     await service.start();
     const initialMs = performance.now() - startedAt;
+    await initialProfile.stop();
     const initialPeakRssMiB = Math.round(peakRss() / 2 ** 20);
     const listed = logs.filter((l) => l.msg === "listed").map((l) => l.time);
     const initial = { apply: calls.total("applyChanges"), commit: calls.total("commitGeneration"), generations: generations.length };
