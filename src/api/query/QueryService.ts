@@ -37,7 +37,9 @@ export interface QueryServiceOptions {
   /**
    * How long a latest generation read (or committed in this process) stands for "latest" without
    * another database read (default 0: every request reads). Under load the service sets it so that
-   * a steady stream of requests costs a handful of reads per second, not one per request.
+   * a steady stream of requests costs a handful of reads per second, not one per request. A request
+   * in the second half of that time also starts a read in the background (if none is in flight),
+   * so that under steady load no request waits for one.
    */
   readonly latestGenerationTtlMs?: number;
   /**
