@@ -23,6 +23,48 @@ export type SlicedWork<T> = Steps<T>;
 /** The default slice: long enough to amortise a turn, short against a reader's 25 ms budget. */
 export const DEFAULT_SLICE_MS = 8;
 
+/**
+ * The event loop's turns, shared by every TimeSlicer, so that a turn holds one slice whoever spends
+ * it. Several sliced works often run at once (a generation's recompute, the API's index of the
+ * previous generation, the impacts' row estimate): each timing its own slice, they resumed one
+ * after the other in the same turn and held the event loop for a slice each (16-24 ms). A work
+ * that needs a turn waits here; at the next turn the waiting works resume in order, and one that
+ * finds the turn's slice already spent by the works before it waits again, first in line.
+ */
+class SharedTurns {
+  /** When the current (or last) turn began. */
+  startedAt = performance.now();
+  /** Works resumed so far in the current turn. */
+  resumed = 0;
+  private waiting: (() => void)[] = [];
+  /** Works that found the slice spent: first at the next turn. */
+  private first: (() => void)[] = [];
+  private scheduled = false;
+
+  /** Resolves at a later turn of the event loop, with this work's position in it (0: first). */
+  wait(first: boolean): Promise<number> {
+    return new Promise((resolve) => {
+      (first ? this.first : this.waiting).push(() => resolve(this.resumed++));
+      if (!this.scheduled) {
+        this.scheduled = true;
+        nextTurn().then(() => this.turn(), () => undefined);
+      }
+    });
+  }
+
+  private turn(): void {
+    this.scheduled = false;
+    const resume = [...this.first, ...this.waiting];
+    this.first = [];
+    this.waiting = [];
+    this.startedAt = performance.now();
+    this.resumed = 0;
+    for (const r of resume) r();
+  }
+}
+
+const turns = new SharedTurns();
+
 export class TimeSlicer {
   private since = performance.now();
   /** Turns given so far (tests). */
@@ -35,11 +77,13 @@ export class TimeSlicer {
     return performance.now() - this.since >= this.budgetMs;
   }
 
-  /** Gives the event loop a turn now and starts a new slice. */
+  /**
+   * Gives the event loop a turn now and starts a new slice: the turn's, which works resumed before
+   * this one may have spent already (then it waits for the next turn, first in line). The check
+   * runs a microtask before the caller resumes, so a caller may overrun the turn by one step.
+   */
   async turn(): Promise<void> {
-    await nextTurn();
-    this.turns++;
-    this.since = performance.now();
+    for (let first = false; ; first = true) if (this.resumedWithSlice(await turns.wait(first))) return;
   }
 
   /** Gives the event loop a turn when the slice is used up (cheap when it is not). */
@@ -52,8 +96,16 @@ export class TimeSlicer {
     for (;;) {
       const step = work.next();
       if (step.done) return step.value;
-      if (this.due()) await this.turn();
+      // turn() inlined: the slice is checked in the same microtask that goes on with the work.
+      if (this.due()) for (let first = false; ; first = true) if (this.resumedWithSlice(await turns.wait(first))) break;
     }
+  }
+
+  /** Resumed at `position` in a turn: true when the turn's slice is not spent yet (the first always gets it). */
+  private resumedWithSlice(position: number): boolean {
+    this.turns++;
+    this.since = turns.startedAt;
+    return position === 0 || !this.due();
   }
 }
 
