@@ -40,7 +40,10 @@ export function peerMatches(peer: CompiledPeer, e: Endpoint): boolean {
 /** The first peer of the rule that matches the endpoint, "any" for a rule without peers, or undefined. */
 export function rulePeerMatching(rule: CompiledRule, e: Endpoint): CompiledPeer | "any" | undefined {
   if (rule.peers === "any") return "any";
-  return rule.peers.find((p) => peerMatches(p, e));
+  // A loop, not find(): called for every rule and pair a recompute evaluates, and the closure
+  // find() needs was allocated on each call.
+  for (const p of rule.peers) if (peerMatches(p, e)) return p;
+  return undefined;
 }
 
 /** Named ports of a destination: none for external addresses and hostNetwork pods. */
