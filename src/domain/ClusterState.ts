@@ -15,21 +15,36 @@ export class ClusterState {
   private readonly byKind: Map<ObjectKind, PersistentMap<string, ClusterObject>>;
   /**
    * kind -> `namespace/name` -> the objects of that name (several only transiently, during a uid
-   * change; in the order they were put), built on the first findByName and kept up to date after
-   * that; shared by clones, as byKind is: a listing looks up every new object by name, which would
-   * otherwise scan the whole kind each time (quadratic in the cluster size).
+   * change; in the order they were put), kept with every put and delete; shared by clones, as
+   * byKind is: a listing looks up every new object by name, which would otherwise scan the whole
+   * kind each time (quadratic in the cluster size). Kept from the start, not built on the first
+   * findByName: byKind's maps iterate in hash order (and reorder on deletes), so an index built
+   * from them later put same-named objects in an order that was not the order they were put.
    */
-  private names: Map<ObjectKind, PersistentMap<string, readonly ClusterObject[]>> | undefined;
+  private readonly names: Map<ObjectKind, PersistentMap<string, readonly ClusterObject[]>>;
 
+  /** An empty state; the maps are given together only by from() and clone(). */
   constructor(byKind?: ReadonlyMap<ObjectKind, PersistentMap<string, ClusterObject>>, names?: ReadonlyMap<ObjectKind, PersistentMap<string, readonly ClusterObject[]>>) {
     this.byKind = new Map(byKind ?? OBJECT_KINDS.map((k) => [k, PersistentMap.empty<string, ClusterObject>()]));
-    this.names = names && new Map(names);
+    this.names = new Map(names ?? OBJECT_KINDS.map((k) => [k, PersistentMap.empty<string, readonly ClusterObject[]>()]));
   }
 
   static from(objects: Iterable<ClusterObject>): ClusterState {
     const byKind = new Map<ObjectKind, [string, ClusterObject][]>(OBJECT_KINDS.map((k) => [k, []]));
-    for (const o of objects) byKind.get(o.kind)!.push([o.meta.uid, o]);
-    return new ClusterState(new Map(OBJECT_KINDS.map((k) => [k, PersistentMap.from(byKind.get(k)!)])));
+    const names = new Map<ObjectKind, Map<string, ClusterObject[]>>(OBJECT_KINDS.map((k) => [k, new Map()]));
+    // In the order given: the first of several objects with one name is the first given.
+    for (const o of objects) {
+      byKind.get(o.kind)!.push([o.meta.uid, o]);
+      const byName = names.get(o.kind)!;
+      const key = nameKey(o.meta.namespace, o.meta.name);
+      const same = byName.get(key);
+      if (same) same.push(o);
+      else byName.set(key, [o]);
+    }
+    return new ClusterState(
+      new Map(OBJECT_KINDS.map((k) => [k, PersistentMap.from(byKind.get(k)!)])),
+      new Map(OBJECT_KINDS.map((k) => [k, PersistentMap.from(names.get(k)!)])),
+    );
   }
 
   /** An independent copy, in constant time (the maps are persistent). */
@@ -43,18 +58,6 @@ export class ClusterState {
 
   /** The object of that kind with that namespace and name (several only transiently, during a uid change: the first put). */
   findByName(kind: ObjectKind, namespace: string, name: string): ClusterObject | undefined {
-    if (!this.names) {
-      const names = new Map<ObjectKind, Map<string, ClusterObject[]>>(OBJECT_KINDS.map((k) => [k, new Map()]));
-      for (const [kind, objects] of this.byKind)
-        for (const o of objects.values()) {
-          const byName = names.get(kind)!;
-          const key = nameKey(o.meta.namespace, o.meta.name);
-          const same = byName.get(key);
-          if (same) same.push(o);
-          else byName.set(key, [o]);
-        }
-      this.names = new Map(OBJECT_KINDS.map((k) => [k, PersistentMap.from(names.get(k)!)]));
-    }
     return this.names.get(kind)!.get(nameKey(namespace, name))?.[0];
   }
 
@@ -70,36 +73,34 @@ export class ClusterState {
     const objects = this.byKind.get(o.kind)!;
     const replaced = objects.get(o.meta.uid);
     this.byKind.set(o.kind, objects.set(o.meta.uid, o));
-    if (this.names) {
-      // Same uid, same name: the object keeps its place among same-named objects.
-      if (replaced && (replaced.meta.namespace !== o.meta.namespace || replaced.meta.name !== o.meta.name)) this.unindex(replaced);
-      this.index(o);
-    }
+    // Same uid, same name: the object keeps its place among same-named objects.
+    if (replaced && (replaced.meta.namespace !== o.meta.namespace || replaced.meta.name !== o.meta.name)) this.unindex(replaced);
+    this.index(o);
   }
 
   delete(o: ClusterObject): void {
     const objects = this.byKind.get(o.kind)!;
     const known = objects.get(o.meta.uid);
     this.byKind.set(o.kind, objects.delete(o.meta.uid));
-    if (this.names && known) this.unindex(known);
+    if (known) this.unindex(known);
   }
 
   private index(o: ClusterObject): void {
-    const byName = this.names!.get(o.kind)!;
+    const byName = this.names.get(o.kind)!;
     const key = nameKey(o.meta.namespace, o.meta.name);
     const same = byName.get(key) ?? [];
     const at = same.findIndex((s) => s.meta.uid === o.meta.uid);
     const next = at < 0 ? [...same, o] : same.map((s, i) => (i === at ? o : s));
-    this.names!.set(o.kind, byName.set(key, next));
+    this.names.set(o.kind, byName.set(key, next));
   }
 
   private unindex(o: ClusterObject): void {
-    const byName = this.names!.get(o.kind)!;
+    const byName = this.names.get(o.kind)!;
     const key = nameKey(o.meta.namespace, o.meta.name);
     const same = byName.get(key);
     if (!same) return;
     const next = same.filter((s) => s.meta.uid !== o.meta.uid);
-    this.names!.set(o.kind, next.length ? byName.set(key, next) : byName.delete(key));
+    this.names.set(o.kind, next.length ? byName.set(key, next) : byName.delete(key));
   }
 
   /** The engine's input, built from the current objects. */

@@ -56,6 +56,19 @@ describe("ClusterState.findByName", () => {
     );
   });
 
+  it("answers the first put of two same-named objects after a delete reorders the uid map (a counterexample the property found)", () => {
+    // Two pods named c in y (a uid change in flight), then an unrelated delete: the uid map's
+    // iteration order changes, and an index built from it later answered the second pod.
+    const state = new ClusterState();
+    const first = pod("u1", "c", "1", "y");
+    state.put(pod("u0", "a", "1", "x"));
+    state.put(first);
+    state.put(pod("u2", "c", "1", "y"));
+    state.delete(pod("u0", "a", "1", "x"));
+    expect(state.findByName("Pod", "y", "c")).toBe(first);
+    expect(ClusterState.from(state.all("Pod")).findByName("Pod", "y", "c")?.meta.uid).toBe([...state.all("Pod")].find((p) => p.meta.name === "c")!.meta.uid);
+  });
+
   it("a first listing of 100,000 pods takes linear time", () => {
     const pods = Array.from({ length: 100_000 }, (_, i) => pod(`uid-${i}`, `pod-${i}`));
     const started = performance.now();
