@@ -566,30 +566,30 @@ async function waitFor<T>(probe: () => T | undefined, timeoutMs: number): Promis
 }
 
 /** A sampling heap profile (.heapprofile) of this process from now until stop(), written to `file` (nothing when no file is given). */
-async function allocationProfile(file: string | undefined): Promise<{ stop(): Promise<void> }> {
-  if (!file) return { stop: async () => {} };
-  const session = new Session();
-  session.connect();
+function allocationProfile(file: string | undefined): Promise<{ stop(): Promise<void> }> {
   // Objects collected since are kept in the profile: it shows allocation, not what survives.
-  await session.post("HeapProfiler.startSampling", { samplingInterval: 64 * 1024, includeObjectsCollectedByMajorGC: true, includeObjectsCollectedByMinorGC: true });
-  return {
-    stop: async () => {
-      writeFileSync(file, JSON.stringify((await session.post("HeapProfiler.stopSampling")).profile));
-      session.disconnect();
-    },
-  };
+  const options = { samplingInterval: 64 * 1024, includeObjectsCollectedByMajorGC: true, includeObjectsCollectedByMinorGC: true };
+  return inspectorRecording(file, (s) => s.post("HeapProfiler.startSampling", options), async (s) => (await s.post("HeapProfiler.stopSampling")).profile);
 }
 
 /** A CPU profile of this process from now until stop(), written to `file` (nothing when no file is given). */
-async function cpuProfile(file: string | undefined): Promise<{ stop(): Promise<void> }> {
+function cpuProfile(file: string | undefined): Promise<{ stop(): Promise<void> }> {
+  const start = async (s: Session) => {
+    await s.post("Profiler.enable");
+    await s.post("Profiler.start");
+  };
+  return inspectorRecording(file, start, async (s) => (await s.post("Profiler.stop")).profile);
+}
+
+/** An inspector recording of this process: started now, its result written to `file` as JSON at stop(). */
+async function inspectorRecording(file: string | undefined, start: (s: Session) => Promise<unknown>, stop: (s: Session) => Promise<unknown>): Promise<{ stop(): Promise<void> }> {
   if (!file) return { stop: async () => {} };
   const session = new Session();
   session.connect();
-  await session.post("Profiler.enable");
-  await session.post("Profiler.start");
+  await start(session);
   return {
     stop: async () => {
-      writeFileSync(file, JSON.stringify((await session.post("Profiler.stop")).profile));
+      writeFileSync(file, JSON.stringify(await stop(session)));
       session.disconnect();
     },
   };
