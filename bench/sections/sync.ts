@@ -28,7 +28,7 @@
  * KUBEREACH_BENCH_SYNC_LOG=file: the service's log lines (JSON), as they are written.
  */
 import { Writable } from "node:stream";
-import { monitorEventLoopDelay, PerformanceObserver } from "node:perf_hooks";
+import { constants, monitorEventLoopDelay, PerformanceObserver } from "node:perf_hooks";
 import { Session } from "node:inspector/promises";
 import { appendFileSync, writeFileSync } from "node:fs";
 import { writeHeapSnapshot } from "node:v8";
@@ -122,7 +122,7 @@ interface SyncRun {
     readonly firstError?: string;
     readonly generations: number;
     /** The event loop's delays and the GC pauses while the reads ran. */
-    readonly stalls: { readonly loopMaxMs: number; readonly loopP99Ms: number; readonly gcCount: number; readonly gcTotalMs: number; readonly gcLongestMs: readonly number[] };
+    readonly stalls: { readonly loopMaxMs: number; readonly loopP99Ms: number; readonly gcCount: number; readonly gcTotalMs: number; readonly gcLongestMs: readonly number[]; readonly gcByKind: Readonly<Record<string, { count: number; totalMs: number; longestMs: number }>> };
   };
 }
 
@@ -202,7 +202,7 @@ export async function runSyncBench(options: Pick<BenchOptions, "sizes" | "runs" 
       console.log(
         `  whoCanReach in process at ${READ_RATE} req/s for ${READ_SECONDS} s while a policy changes every ${CHURN_MS} ms (${r.reads.generations} generations committed meanwhile): ` +
           `p50 ${fmtMs(r.reads.p50)}, p99 ${fmtMs(r.reads.p99)}, max ${fmtMs(r.reads.max)} (p99 issued late ${fmtMs(r.reads.lateP99)}, p99 in service ${fmtMs(r.reads.serviceP99)}), ${fmtInt(r.reads.requests)} answers, ${r.reads.errors} errors${r.reads.firstError ? ` (first: ${r.reads.firstError})` : ""}; ` +
-          `event loop delay p99 ${fmtMs(r.reads.stalls.loopP99Ms)}, max ${fmtMs(r.reads.stalls.loopMaxMs)}; GC ${r.reads.stalls.gcCount} pauses, ${fmtMs(r.reads.stalls.gcTotalMs)} in all, longest ${r.reads.stalls.gcLongestMs.map(fmtMs).join(", ")}`,
+          `event loop delay p99 ${fmtMs(r.reads.stalls.loopP99Ms)}, max ${fmtMs(r.reads.stalls.loopMaxMs)}; GC ${r.reads.stalls.gcCount} pauses, ${fmtMs(r.reads.stalls.gcTotalMs)} in all, longest ${r.reads.stalls.gcLongestMs.map(fmtMs).join(", ")} (${Object.entries(r.reads.stalls.gcByKind).map(([k, v]) => `${k} ${v.count}, ${fmtMs(v.totalMs)}, longest ${fmtMs(v.longestMs)}`).join("; ")})`,
       );
     const t = TARGETS[size];
     if (t) {
@@ -407,8 +407,17 @@ async function runOnce(input: WorldInput, cluster: { pods: number; policies: num
     // What stalls readers, if anything: the event loop's longest delays and the garbage collector's pauses meanwhile.
     const loopDelay = monitorEventLoopDelay({ resolution: 5 });
     const gcPauses: number[] = [];
+    // By kind: scavenges (young generation) scale with what survives, mark-compacts with the live heap.
+    const gcByKind: Record<string, { count: number; totalMs: number; longestMs: number }> = {};
     const gcObserver = new PerformanceObserver((list) => {
-      for (const e of list.getEntries()) gcPauses.push(e.duration);
+      for (const e of list.getEntries()) {
+        gcPauses.push(e.duration);
+        const kind = gcKindName(((e as { detail?: unknown }).detail as { kind?: number } | undefined)?.kind);
+        const k = (gcByKind[kind] ??= { count: 0, totalMs: 0, longestMs: 0 });
+        k.count++;
+        k.totalMs += e.duration;
+        k.longestMs = Math.max(k.longestMs, e.duration);
+      }
     });
     gcObserver.observe({ entryTypes: ["gc"] });
     loopDelay.enable();
@@ -458,7 +467,7 @@ async function runOnce(input: WorldInput, cluster: { pods: number; policies: num
     await readsProfile.stop();
     await readsAllocations.stop();
     gcPauses.sort((a, b) => b - a);
-    const stalls = { loopMaxMs: loopDelay.max / 1e6, loopP99Ms: loopDelay.percentile(99) / 1e6, gcCount: gcPauses.length, gcTotalMs: gcPauses.reduce((a, b) => a + b, 0), gcLongestMs: gcPauses.slice(0, 3) };
+    const stalls = { loopMaxMs: loopDelay.max / 1e6, loopP99Ms: loopDelay.percentile(99) / 1e6, gcCount: gcPauses.length, gcTotalMs: gcPauses.reduce((a, b) => a + b, 0), gcLongestMs: gcPauses.slice(0, 3), gcByKind };
     const readsGenerations = generations.length - readsBefore;
     await service.flush();
     for (const l of [latencies, lateness, serviceTimes]) l.sort((a, b) => a - b);
@@ -593,4 +602,20 @@ async function inspectorRecording(file: string | undefined, start: (s: Session) 
       session.disconnect();
     },
   };
+}
+
+/** The name of a `gc` performance entry's kind (node's constants.NODE_PERFORMANCE_GC_*). */
+function gcKindName(kind: number | undefined): string {
+  switch (kind) {
+    case constants.NODE_PERFORMANCE_GC_MINOR:
+      return "scavenge";
+    case constants.NODE_PERFORMANCE_GC_MAJOR:
+      return "mark-compact";
+    case constants.NODE_PERFORMANCE_GC_INCREMENTAL:
+      return "incremental marking";
+    case constants.NODE_PERFORMANCE_GC_WEAKCB:
+      return "weak callbacks";
+    default:
+      return `kind ${kind}`;
+  }
 }
