@@ -387,9 +387,11 @@ async function analyzeAfterBulkWrite(db: Db): Promise<void> {
 /**
  * Rows per statement of a commit. Prisma serialises a statement's parameters synchronously, on the
  * event loop the API shares: one statement of 100,000 rows held it for 0.3 s, and one of 5,000
- * rows as unnest arrays still took 45 ms of CPU (20-45 ms stalls in whoCanReach under churn).
+ * rows as unnest arrays still took 45 ms of CPU (20-45 ms stalls in whoCanReach under churn). Even
+ * a raw statement goes through Prisma's query compiler, whose cost grows with the parameter's
+ * length (about 27 us per KB): 2,000 rows (265 KB) held the loop 7-11 ms, 500 rows 1-3 ms.
  */
-const ROWS_PER_STATEMENT = 2000;
+const ROWS_PER_STATEMENT = 500;
 
 /**
  * A chunk's rows as one JSON text parameter (read with json_to_recordset): Prisma passes one
