@@ -9,6 +9,7 @@
  */
 import type { ClassMember, MatrixClass, MatrixSnapshot } from "../domain/repositories.js";
 import { drain, YIELD_EVERY, type SlicedWork } from "../domain/TimeSlicer.js";
+import { compareUtf16, sortSliced } from "../domain/sortSliced.js";
 import { memberKey, splitClassPairKey, type ClassKey, type ClassPair, type ClassPairKey, type MemberKey } from "../domain/keys.js";
 
 export interface OpenMember {
@@ -119,7 +120,25 @@ export function* computeMatrixDeltaSliced(previous: MatrixSnapshot | undefined, 
       if (++n % YIELD_EVERY === 0) yield;
     }
   }
-  return { closeClasses, openClasses, closeMembers, openMembers, closeConnections, openConnections };
+  // Rows in primary-key order: the commit's statements then insert into (and look up) each index's
+  // pages in order instead of at random ones. 800,000 connections inserted in the maps' hash order
+  // took PostgreSQL 21 s, sorted 10 s.
+  return {
+    closeClasses: yield* sortSliced(closeClasses, compareUtf16),
+    openClasses: yield* sortSliced(openClasses, (a, b) => compareUtf16(a.key, b.key)),
+    closeMembers: yield* sortSliced(closeMembers, byMember),
+    openMembers: yield* sortSliced(openMembers, byMember),
+    closeConnections: yield* sortSliced(closeConnections, byPair),
+    openConnections: yield* sortSliced(openConnections, byPair),
+  };
+}
+
+function byMember(a: Omit<OpenMember, "member">, b: Omit<OpenMember, "member">): number {
+  return compareUtf16(a.classKey, b.classKey) || compareUtf16(a.memberKey, b.memberKey);
+}
+
+function byPair(a: ConnectionRef, b: ConnectionRef): number {
+  return compareUtf16(a.srcClass, b.srcClass) || compareUtf16(a.dstClass, b.dstClass);
 }
 
 /** The entries of `m` under `keys` (those it has). */

@@ -1,7 +1,5 @@
 import { describe, expect, it } from "vitest";
-import fc from "fast-check";
 import { drain, TimeSlicer, type SlicedWork } from "../../src/domain/TimeSlicer.js";
-import { sortSliced } from "../../src/domain/audit/matrixDigestState.js";
 
 function* counting(n: number, seen: number[]): SlicedWork<number> {
   let total = 0;
@@ -66,21 +64,5 @@ describe("TimeSlicer", () => {
     const slicer = new TimeSlicer(60_000);
     expect(await slicer.run(counting(1000, []))).toBe(499_500);
     expect(slicer.turns).toBe(0);
-  });
-});
-
-describe("sortSliced", () => {
-  it("sorts as Array.prototype.sort with < does, across the run size", () => {
-    fc.assert(
-      fc.property(fc.array(fc.string({ maxLength: 6 }), { maxLength: 20_000 }), fc.nat(3), (keys, extra) => {
-        const input = [...new Set(keys)];
-        // Large inputs exercise the runs and their merges.
-        for (let i = 0; i < extra * 3000; i++) input.push(`k${i}`);
-        const unique = [...new Set(input)];
-        const expected = [...unique].sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
-        expect(drain(sortSliced([...unique]))).toEqual(expected);
-      }),
-      { numRuns: 30 },
-    );
   });
 });

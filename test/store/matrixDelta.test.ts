@@ -143,3 +143,28 @@ describe("computeMatrixDelta with an incremental snapshot's hint (changedSince)"
     expect(computeMatrixDelta(base, hinted(["C"], [["C", "A"]], other))).toEqual(computeMatrixDelta(base, next));
   });
 });
+
+describe("computeMatrixDelta row order", () => {
+  it("lists every kind of row in primary-key order, whatever the maps' order (more rows than one sorted run)", () => {
+    // Keys in a scrambled order, as a persistent map's hash order would give them.
+    const keys = Array.from({ length: 90 }, (_, i) => `k${String((i * 37) % 90).padStart(2, "0")}`);
+    const before = snapshot(
+      keys.map((k) => cls(k, [wl(`w${k}`), wl(`v${k}`)])),
+      keys.flatMap((s) => keys.map((d): [string, string, string] => [s, d, "TCP 80"])),
+    );
+    const after = snapshot([], []);
+    const opened = computeMatrixDelta(undefined, before);
+    const closed = computeMatrixDelta(before, after);
+    const sorted = <T>(rows: readonly T[], key: (r: T) => string) => [...rows].sort((a, b) => (key(a) < key(b) ? -1 : key(a) > key(b) ? 1 : 0));
+    const pair = (r: { srcClass: string; dstClass: string }) => `${r.srcClass}\u0000${r.dstClass}`;
+    const member = (r: { classKey: string; memberKey: string }) => `${r.classKey}\u0000${r.memberKey}`;
+    // 8,100 connections: more than one run of the sliced sort, so its merge is exercised too.
+    expect(opened.openConnections.length).toBe(8100);
+    expect(opened.openConnections).toEqual(sorted(opened.openConnections, pair));
+    expect(closed.closeConnections).toEqual(sorted(closed.closeConnections, pair));
+    expect(opened.openMembers).toEqual(sorted(opened.openMembers, member));
+    expect(closed.closeMembers).toEqual(sorted(closed.closeMembers, member));
+    expect(opened.openClasses.map((c) => c.key)).toEqual([...keys].sort());
+    expect(closed.closeClasses).toEqual([...keys].sort());
+  });
+});

@@ -16,6 +16,8 @@ import type { ClassKey, ClassPairKey } from "../keys.js";
 import type { MatrixClass, MatrixSnapshot } from "../repositories.js";
 import { canonicalize, jsonString } from "./hashChain.js";
 import { drain, YIELD_EVERY, type SlicedWork } from "../TimeSlicer.js";
+// The order of Array.prototype.sort with `<`, which matrixDigest uses.
+import { compareUtf16, sortSliced } from "../sortSliced.js";
 
 /** Bytes of lines handed to the hash at once: one update per line costs more than the hashing. */
 const CHUNK = 1 << 16;
@@ -34,8 +36,8 @@ export class MatrixDigestState {
 
   /** of() as sliced work (TimeSlicer): at 150,000 pods the lines of a whole matrix are seconds of CPU. */
   static *ofSliced(snapshot: MatrixSnapshot): SlicedWork<MatrixDigestState> {
-    const classKeys = yield* sortSliced([...snapshot.classes.keys()]);
-    const connectionKeys = yield* sortSliced([...snapshot.connections.keys()]);
+    const classKeys = yield* sortSliced([...snapshot.classes.keys()], compareUtf16);
+    const connectionKeys = yield* sortSliced([...snapshot.connections.keys()], compareUtf16);
     const classLines: string[] = [];
     for (const k of classKeys) {
       classLines.push(classLine(snapshot.classes.get(k)!));
@@ -124,18 +126,13 @@ export function connectionLine(key: string, conn: string): string {
   return `["conn",${jsonString(key)},${jsonString(conn)}]\n`;
 }
 
-/** The order of Array.prototype.sort with `<` (UTF-16 code units), which matrixDigest uses. */
-function compare(a: string, b: string): number {
-  return a < b ? -1 : a > b ? 1 : 0;
-}
-
 /**
  * `sorted` with the `changed` keys re-read through `line` (undefined: the key is gone): the changed
  * keys sorted once, then one merge pass that copies the unchanged runs between them. Linear in the
  * matrix with native array copies, whatever the number of changes (no re-sort of every key).
  */
 function* patch<K extends string>(sorted: SortedLines<K>, changed: Iterable<K>, line: (k: K) => string | undefined): SlicedWork<SortedLines<K>> {
-  const edits = yield* sortSliced([...new Set(changed)]);
+  const edits = yield* sortSliced([...new Set(changed)], compareUtf16);
   if (edits.length === 0) return sorted;
   const keys: K[] = [];
   const lines: string[] = [];
@@ -166,38 +163,6 @@ function* patch<K extends string>(sorted: SortedLines<K>, changed: Iterable<K>, 
     if (i % (YIELD_EVERY * COPY_WEIGHT) === 0) yield;
   }
   return { keys, lines };
-}
-
-/** Sorted runs of this many keys, merged: a sort of 100,000 keys in one go held the event loop ~60 ms. */
-const RUN = 4096;
-
-/** `keys` sorted (compare), in runs sorted natively and merged pairwise, yielding between runs. */
-export function* sortSliced<K extends string>(keys: K[]): SlicedWork<K[]> {
-  if (keys.length <= RUN) return keys.sort(compare);
-  let runs: K[][] = [];
-  for (let i = 0; i < keys.length; i += RUN) {
-    runs.push(keys.slice(i, i + RUN).sort(compare));
-    yield;
-  }
-  while (runs.length > 1) {
-    const merged: K[][] = [];
-    for (let i = 0; i < runs.length; i += 2) merged.push(i + 1 < runs.length ? yield* merge(runs[i]!, runs[i + 1]!) : runs[i]!);
-    runs = merged;
-  }
-  return runs[0]!;
-}
-
-function* merge<K extends string>(a: readonly K[], b: readonly K[]): SlicedWork<K[]> {
-  const out: K[] = [];
-  let i = 0;
-  let j = 0;
-  while (i < a.length && j < b.length) {
-    out.push(a[i]! <= b[j]! ? a[i++]! : b[j++]!);
-    if (out.length % RUN === 0) yield;
-  }
-  while (i < a.length) out.push(a[i++]!);
-  while (j < b.length) out.push(b[j++]!);
-  return out;
 }
 
 /** Copying an unchanged line is this many times cheaper than building a changed one (canonicalize). */
