@@ -98,47 +98,55 @@ export function* computeMatrixDeltaSliced(previous: MatrixSnapshot | undefined, 
     if (++n % YIELD_EVERY === 0) yield;
   }
 
-  const closeConnections: ConnectionRef[] = [];
-  const openConnections: OpenConnection[] = [];
+  // Keys collected, rows built once they are sorted (sorting the keys as strings is the fast sort).
+  const closed: ClassPairKey[] = [];
+  const opened = new Map<ClassPairKey, string>();
   const prevConnections = previous?.connections ?? new Map<ClassPairKey, string>();
   if (hint) {
     // One read of the base per changed key; the new value comes with the hint.
     for (const [key, conn] of hint.connections) {
       const was = prevConnections.get(key);
       if (was === conn) continue;
-      if (was !== undefined) closeConnections.push(splitClassPairKey(key));
-      if (conn !== undefined) openConnections.push({ ...splitClassPairKey(key), conn });
+      if (was !== undefined) closed.push(key);
+      if (conn !== undefined) opened.set(key, conn);
       if (++n % YIELD_EVERY === 0) yield;
     }
   } else {
     for (const [key, conn] of prevConnections) {
-      if (next.connections.get(key) !== conn) closeConnections.push(splitClassPairKey(key));
+      if (next.connections.get(key) !== conn) closed.push(key);
       if (++n % YIELD_EVERY === 0) yield;
     }
     for (const [key, conn] of next.connections) {
-      if (prevConnections.get(key) !== conn) openConnections.push({ ...splitClassPairKey(key), conn });
+      if (prevConnections.get(key) !== conn) opened.set(key, conn);
       if (++n % YIELD_EVERY === 0) yield;
     }
   }
   // Rows in primary-key order: the commit's statements then insert into (and look up) each index's
   // pages in order instead of at random ones. 800,000 connections inserted in the maps' hash order
-  // took PostgreSQL 21 s, sorted 10 s.
+  // took PostgreSQL 21 s, sorted 10 s. A pair key is "src NUL dst" and NUL sorts first, so the
+  // keys' string order is the (source, destination) order.
+  const closeConnections: ConnectionRef[] = [];
+  for (const key of yield* sortSliced(closed)) {
+    closeConnections.push(splitClassPairKey(key));
+    if (++n % YIELD_EVERY === 0) yield;
+  }
+  const openConnections: OpenConnection[] = [];
+  for (const key of yield* sortSliced([...opened.keys()])) {
+    openConnections.push({ ...splitClassPairKey(key), conn: opened.get(key)! });
+    if (++n % YIELD_EVERY === 0) yield;
+  }
   return {
-    closeClasses: yield* sortSliced(closeClasses, compareUtf16),
+    closeClasses: yield* sortSliced(closeClasses),
     openClasses: yield* sortSliced(openClasses, (a, b) => compareUtf16(a.key, b.key)),
     closeMembers: yield* sortSliced(closeMembers, byMember),
     openMembers: yield* sortSliced(openMembers, byMember),
-    closeConnections: yield* sortSliced(closeConnections, byPair),
-    openConnections: yield* sortSliced(openConnections, byPair),
+    closeConnections,
+    openConnections,
   };
 }
 
 function byMember(a: Omit<OpenMember, "member">, b: Omit<OpenMember, "member">): number {
   return compareUtf16(a.classKey, b.classKey) || compareUtf16(a.memberKey, b.memberKey);
-}
-
-function byPair(a: ConnectionRef, b: ConnectionRef): number {
-  return compareUtf16(a.srcClass, b.srcClass) || compareUtf16(a.dstClass, b.dstClass);
 }
 
 /** The entries of `m` under `keys` (those it has). */

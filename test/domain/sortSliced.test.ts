@@ -12,10 +12,19 @@ describe("sortSliced", () => {
         for (let i = 0; i < extra * 3000; i++) input.push(`k${i}`);
         const unique = [...new Set(input)];
         const expected = [...unique].sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
+        // Strings by the engine's own comparison, and through a comparator.
+        expect(drain(sortSliced([...unique]))).toEqual(expected);
         expect(drain(sortSliced([...unique], compareUtf16))).toEqual(expected);
       }),
       { numRuns: 30 },
     );
+  });
+
+  it("sorts strings that share their first characters (one bucket larger than a run) and the empty string", () => {
+    const keys = Array.from({ length: 10_000 }, (_, i) => `aa${(i * 7919) % 10_000}`);
+    keys.push("", "a", "a\u0000", "b", "\u0000");
+    const expected = [...keys].sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
+    expect(drain(sortSliced([...keys]))).toEqual(expected);
   });
 
   it("sorts by any comparator and keeps equal items in input order (stable), across the run size", () => {

@@ -16,8 +16,8 @@ import type { ClassKey, ClassPairKey } from "../keys.js";
 import type { MatrixClass, MatrixSnapshot } from "../repositories.js";
 import { canonicalize, jsonString } from "./hashChain.js";
 import { drain, YIELD_EVERY, type SlicedWork } from "../TimeSlicer.js";
-// The order of Array.prototype.sort with `<`, which matrixDigest uses.
-import { compareUtf16, sortSliced } from "../sortSliced.js";
+// Strings in the order of Array.prototype.sort with `<`, which matrixDigest uses.
+import { sortSliced } from "../sortSliced.js";
 
 /** Bytes of lines handed to the hash at once: one update per line costs more than the hashing. */
 const CHUNK = 1 << 16;
@@ -36,8 +36,8 @@ export class MatrixDigestState {
 
   /** of() as sliced work (TimeSlicer): at 150,000 pods the lines of a whole matrix are seconds of CPU. */
   static *ofSliced(snapshot: MatrixSnapshot): SlicedWork<MatrixDigestState> {
-    const classKeys = yield* sortSliced([...snapshot.classes.keys()], compareUtf16);
-    const connectionKeys = yield* sortSliced([...snapshot.connections.keys()], compareUtf16);
+    const classKeys = yield* sortSliced([...snapshot.classes.keys()]);
+    const connectionKeys = yield* sortSliced([...snapshot.connections.keys()]);
     const classLines: string[] = [];
     for (const k of classKeys) {
       classLines.push(classLine(snapshot.classes.get(k)!));
@@ -132,7 +132,7 @@ export function connectionLine(key: string, conn: string): string {
  * matrix with native array copies, whatever the number of changes (no re-sort of every key).
  */
 function* patch<K extends string>(sorted: SortedLines<K>, changed: Iterable<K>, line: (k: K) => string | undefined): SlicedWork<SortedLines<K>> {
-  const edits = yield* sortSliced([...new Set(changed)], compareUtf16);
+  const edits = yield* sortSliced([...new Set(changed)]);
   if (edits.length === 0) return sorted;
   const keys: K[] = [];
   const lines: string[] = [];
@@ -144,10 +144,12 @@ function* patch<K extends string>(sorted: SortedLines<K>, changed: Iterable<K>, 
       keys.push(sorted.keys[i]!);
       lines.push(sorted.lines[i]!);
     }
-    // A line built costs about what COPY_WEIGHT copied items cost.
-    work += at - from + COPY_WEIGHT;
+    const copied = at - from;
     from = at < sorted.keys.length && sorted.keys[at] === k ? at + 1 : at;
     const l = line(k);
+    // A line built costs about what COPY_WEIGHT copied items cost per LINE_CHARS of it: a class
+    // line canonicalizes each member, and one of a large class is thousands of characters.
+    work += copied + COPY_WEIGHT * Math.ceil((l?.length ?? 1) / LINE_CHARS);
     if (l !== undefined) {
       keys.push(k);
       lines.push(l);
@@ -165,8 +167,10 @@ function* patch<K extends string>(sorted: SortedLines<K>, changed: Iterable<K>, 
   return { keys, lines };
 }
 
-/** Copying an unchanged line is this many times cheaper than building a changed one (canonicalize). */
+/** Copying an unchanged line is this many times cheaper than building a changed one of LINE_CHARS (canonicalize). */
 const COPY_WEIGHT = 64;
+/** About a connection line's length. */
+const LINE_CHARS = 128;
 
 /** Index of the first key >= k, at or after `lo`. */
 function lowerBound(keys: readonly string[], k: string, lo = 0): number {
