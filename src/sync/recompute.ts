@@ -124,7 +124,8 @@ export class MatrixMaintainer {
       try {
         // Sliced within a step too: one policy whose rule admits every source moves thousands of pairs.
         update = await slicer.run(inc.applySteps(step));
-        if (update.method === "incremental") built.add(update);
+        // Sliced as well: a step that moves thousands of connections names each of them here.
+        if (update.method === "incremental") await slicer.run(built.add(update));
       } catch (err) {
         this.log.error({ err }, "incremental recompute failed; recomputing from scratch");
         this.reset();
@@ -203,14 +204,29 @@ class SnapshotBuilder {
 
   constructor(private readonly base: MatrixSnapshot) {}
 
-  add(update: IncrementalUpdate): void {
+  *add(update: IncrementalUpdate): SlicedWork<void> {
     this.world = update.world;
     this.touchedPods += update.stats.touchedPods;
     this.evaluatedPairs += update.stats.evaluatedPairs;
+    // Work since the last yield: a class costs its pods (toMatrixClass reads each), a connection one.
+    let work = 0;
     for (const sig of update.removedClasses) this.classes.set(this.keyOf(sig), undefined);
     // Members read now: the pods of a class are this step's (a later step that moves them lists the class again).
-    for (const c of [...update.addedClasses, ...update.changedMembers]) this.classes.set(this.keyOf(c.sig), toMatrixClass(this.keyOf(c.sig), c, update));
-    for (const c of update.connections) this.connections.set(classPairKey(this.keyOf(c.src), this.keyOf(c.dst)), c.conn?.key);
+    for (const c of [...update.addedClasses, ...update.changedMembers]) {
+      this.classes.set(this.keyOf(c.sig), toMatrixClass(this.keyOf(c.sig), c, update));
+      work += 1 + c.pods.size;
+      if (work >= YIELD_EVERY) {
+        work = 0;
+        yield;
+      }
+    }
+    for (const c of update.connections) {
+      this.connections.set(classPairKey(this.keyOf(c.src), this.keyOf(c.dst)), c.conn?.key);
+      if (++work >= YIELD_EVERY) {
+        work = 0;
+        yield;
+      }
+    }
   }
 
   *build(): SlicedWork<MatrixSnapshot> {
@@ -242,7 +258,8 @@ function* applyEdits<K, V>(map: PersistentMap<K, V>, edits: ReadonlyMap<K, V | u
   return map;
 }
 
-const EDITS_PER_SLICE = 2048;
+/** An immutable.js edit hashes its 65-character key anew: 2,048 edits held the event loop ~35 ms. */
+const EDITS_PER_SLICE = 256;
 
 /**
  * One generation's change as steps the engine applies one after the other, ordered so that every
