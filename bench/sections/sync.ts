@@ -424,12 +424,26 @@ async function runOnce(input: WorldInput, cluster: { pods: number; policies: num
     const readsBefore = generations.length;
     const readStart = performance.now();
     let churnError: unknown;
-    const churn = setInterval(() => {
+    // Every other change puts the policy changed before back as it was: the cluster keeps its size.
+    // Adding ports for good (a default deny opened to every source at each pick) grew the 10k
+    // matrix from 46,000 to 1.09 million connections in a minute, past the API's index limit.
+    let changed: KubeObject | undefined;
+    let churnQueue: Promise<unknown> = Promise.resolve();
+    const churnStep = async () => {
+      if (changed) {
+        const original = changed;
+        changed = undefined;
+        const current = await api.get("NetworkPolicy", original["metadata"].name, original["metadata"].namespace);
+        await api.upsert({ ...current!, spec: original["spec"] });
+        return;
+      }
       const target = policies[Math.floor(Math.random() * policies.length)]!;
-      api
-        .get("NetworkPolicy", target.name, target.namespace)
-        .then((current) => api.upsert(withExtraPort(current!, 30_000 + Math.floor(Math.random() * 1000))))
-        .catch((err: unknown) => (churnError ??= err));
+      const current = (await api.get("NetworkPolicy", target.name, target.namespace))!;
+      changed = current;
+      await api.upsert(withExtraPort(current, 30_000 + Math.floor(Math.random() * 1000)));
+    };
+    const churn = setInterval(() => {
+      churnQueue = churnQueue.then(churnStep).catch((err: unknown) => (churnError ??= err));
     }, CHURN_MS);
     const inflight: Promise<void>[] = [];
     for (let i = 0; i < READ_RATE * READ_SECONDS; i++) {
@@ -455,6 +469,7 @@ async function runOnce(input: WorldInput, cluster: { pods: number; policies: num
     }
     await Promise.all(inflight);
     clearInterval(churn);
+    await churnQueue;
     if (churnError) throw churnError;
     loopDelay.disable();
     gcObserver.disconnect();
