@@ -1,7 +1,8 @@
 /**
- * Sorting a large array as sliced work (TimeSlicer): sorted natively in runs, then merged pairwise,
- * yielding between runs and during merges. A sort of 100,000 keys in one go held the event loop
- * ~60 ms; the content digest sorts the matrix's keys this way, the store a commit's rows.
+ * Sorting a large array as sliced work (TimeSlicer): strings bucketed by their first characters and
+ * each bucket sorted on its own, other items (or a large bucket) sorted natively in runs and merged
+ * pairwise, yielding between runs and during merges. A sort of 100,000 keys in one go held the event
+ * loop ~60 ms; the content digest sorts the matrix's keys this way, the store a commit's rows.
  */
 import type { SlicedWork } from "./TimeSlicer.js";
 
