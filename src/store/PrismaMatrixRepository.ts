@@ -21,6 +21,7 @@ import { TimeSlicer } from "../domain/TimeSlicer.js";
 import { computeMatrixDeltaSliced, deltaCounts, type MatrixDelta } from "./matrixDelta.js";
 import { classPairKey, storedClassKey } from "../domain/keys.js";
 import { LOCK_NS, TX_OPTIONS, jsonInput, type Db, type Tx } from "./prisma.js";
+import { chunks, jsonRows } from "./bulkRows.js";
 import type {
   ClassKey,
   ClassMember,
@@ -382,28 +383,6 @@ const BULK_ROWS = 10_000;
 
 async function analyzeAfterBulkWrite(db: Db): Promise<void> {
   await db.$executeRawUnsafe("ANALYZE object_versions, matrix_classes, matrix_class_members, matrix_connections, pods, network_policies, namespaces, workloads, policy_revisions");
-}
-
-/**
- * Rows per statement of a commit. Prisma serialises a statement's parameters synchronously, on the
- * event loop the API shares: one statement of 100,000 rows held it for 0.3 s, and one of 5,000
- * rows as unnest arrays still took 45 ms of CPU (20-45 ms stalls in whoCanReach under churn). Even
- * a raw statement goes through Prisma's query compiler, whose cost grows with the parameter's
- * length (about 27 us per KB): 2,000 rows (265 KB) held the loop 7-11 ms, 500 rows 1-3 ms.
- */
-const ROWS_PER_STATEMENT = 500;
-
-/**
- * A chunk's rows as one JSON text parameter (read with json_to_recordset): Prisma passes one
- * string through its query compiler at about half the CPU of the same rows as text[] arrays, whose
- * every element it converts on its own (5,000 rows: 24 ms against 45 ms).
- */
-function jsonRows(rows: readonly Record<string, string | number | null>[]): string {
-  return JSON.stringify(rows);
-}
-
-function* chunks<T>(rows: readonly T[]): Generator<readonly T[]> {
-  for (let i = 0; i < rows.length; i += ROWS_PER_STATEMENT) yield rows.slice(i, i + ROWS_PER_STATEMENT);
 }
 
 async function openRows(tx: Tx, cluster: ClusterId, g: number, d: MatrixDelta): Promise<void> {

@@ -12,7 +12,8 @@ import { ChainGuard } from "./chainGuard.js";
 import { checkFence } from "./PrismaLeaseRepository.js";
 import { openGeneration, readObjectsAt, writeObjectVersions, type VersionChange } from "./objectVersions.js";
 import { mapStoreErrors } from "./errors.js";
-import { TX_OPTIONS, jsonTexts, type Db, type Tx } from "./prisma.js";
+import { TX_OPTIONS, type Db, type Tx } from "./prisma.js";
+import { ROWS_PER_STATEMENT, chunks, jsonRows } from "./bulkRows.js";
 import type { ApplyOptions, ClusterId, ObjectChange, ObjectRepository, RevisionInput, StoredRevision, StoredWorkload } from "../domain/repositories.js";
 import { appendAll } from "../engine/util/appendAll.js";
 
@@ -153,64 +154,72 @@ function planChanges(changes: readonly ObjectChange[]): ChangePlan {
 }
 
 async function writeNamespaces(tx: Tx, cluster: ClusterId, plan: KindPlan<NamespaceObject>): Promise<void> {
-  const ns = plan.upserts;
-  if (ns.length > 0) {
+  for (const part of chunks(plan.upserts)) {
+    const rows = part.map((n) => ({ uid: n.meta.uid, name: n.meta.name, labels: n.meta.labels, rv: n.meta.resourceVersion }));
     await tx.$executeRaw`
       INSERT INTO namespaces (cluster_id, uid, name, labels, resource_version)
-      SELECT ${cluster}, t.uid, t.name, t.labels::jsonb, t.rv
-      FROM unnest(${ns.map((n) => n.meta.uid)}::text[], ${ns.map((n) => n.meta.name)}::text[],
-                  ${jsonTexts(ns.map((n) => n.meta.labels))}::text[], ${ns.map((n) => n.meta.resourceVersion)}::text[]) AS t(uid, name, labels, rv)
+      SELECT ${cluster}, t.uid, t.name, t.labels, t.rv
+      FROM json_to_recordset(${jsonRows(rows)}::json) AS t(uid text, name text, labels jsonb, rv text)
       ON CONFLICT (cluster_id, uid) DO UPDATE
         SET name = excluded.name, labels = excluded.labels, resource_version = excluded.resource_version
         WHERE namespaces.resource_version IS DISTINCT FROM excluded.resource_version`;
   }
-  if (plan.deletes.length > 0) {
-    await tx.$executeRaw`DELETE FROM namespaces WHERE cluster_id = ${cluster} AND uid = ANY(${plan.deletes}::text[])`;
+  for (const part of chunks(plan.deletes)) {
+    await tx.$executeRaw`DELETE FROM namespaces WHERE cluster_id = ${cluster} AND uid = ANY(${part}::text[])`;
   }
 }
 
 async function writePolicies(tx: Tx, cluster: ClusterId, plan: KindPlan<PolicyObject>): Promise<void> {
-  const ps = plan.upserts;
-  if (ps.length > 0) {
+  for (const part of chunks(plan.upserts)) {
+    const rows = part.map((p) => ({ uid: p.meta.uid, kind: p.kind, namespace: p.meta.namespace, name: p.meta.name, labels: p.meta.labels, rv: p.meta.resourceVersion, spec: p.spec }));
     await tx.$executeRaw`
       INSERT INTO network_policies (cluster_id, uid, kind, namespace, name, labels, resource_version, spec)
-      SELECT ${cluster}, t.uid, t.kind, t.namespace, t.name, t.labels::jsonb, t.rv, t.spec::jsonb
-      FROM unnest(${ps.map((p) => p.meta.uid)}::text[], ${ps.map((p) => p.kind)}::text[], ${ps.map((p) => p.meta.namespace)}::text[],
-                  ${ps.map((p) => p.meta.name)}::text[], ${jsonTexts(ps.map((p) => p.meta.labels))}::text[],
-                  ${ps.map((p) => p.meta.resourceVersion)}::text[], ${ps.map((p) => JSON.stringify(p.spec))}::text[])
-        AS t(uid, kind, namespace, name, labels, rv, spec)
+      SELECT ${cluster}, t.uid, t.kind, t.namespace, t.name, t.labels, t.rv, coalesce(t.spec, 'null')
+      FROM json_to_recordset(${jsonRows(rows)}::json)
+        AS t(uid text, kind text, namespace text, name text, labels jsonb, rv text, spec jsonb)
       ON CONFLICT (cluster_id, uid) DO UPDATE
         SET kind = excluded.kind, namespace = excluded.namespace, name = excluded.name, labels = excluded.labels,
             resource_version = excluded.resource_version, spec = excluded.spec
         WHERE network_policies.resource_version IS DISTINCT FROM excluded.resource_version`;
   }
-  if (plan.deletes.length > 0) {
-    await tx.$executeRaw`DELETE FROM network_policies WHERE cluster_id = ${cluster} AND uid = ANY(${plan.deletes}::text[])`;
+  for (const part of chunks(plan.deletes)) {
+    await tx.$executeRaw`DELETE FROM network_policies WHERE cluster_id = ${cluster} AND uid = ANY(${part}::text[])`;
   }
 }
 
 /** Writes pods and returns the workloads whose pods changed (before and after the change). */
 async function writePods(tx: Tx, cluster: ClusterId, plan: KindPlan<PodObject>): Promise<WorkloadKeys> {
   const touched: { namespace: string; kind: string; name: string }[] = [];
-  const ps = plan.upserts;
-  if (ps.length > 0) {
+  for (const part of chunks(plan.upserts)) {
+    const input = part.map((p) => ({
+      uid: p.meta.uid,
+      namespace: p.meta.namespace,
+      name: p.meta.name,
+      labels: p.meta.labels,
+      ip: p.ip ?? null,
+      host_network: p.hostNetwork,
+      container_ports: p.containerPorts,
+      workload_kind: p.workload.kind,
+      workload_name: p.workload.name,
+      resource_version: p.meta.resourceVersion,
+    }));
     // `old` reads the pre-statement snapshot, so a pod that moved to another workload refreshes both.
     const rows = await tx.$queryRaw<{ namespace: string; kind: string; name: string }[]>`
       WITH input AS (
-        SELECT * FROM unnest(
-          ${ps.map((p) => p.meta.uid)}::text[], ${ps.map((p) => p.meta.namespace)}::text[], ${ps.map((p) => p.meta.name)}::text[],
-          ${jsonTexts(ps.map((p) => p.meta.labels))}::text[], ${ps.map((p) => p.ip ?? null)}::text[], ${ps.map((p) => p.hostNetwork)}::bool[],
-          ${ps.map((p) => JSON.stringify(p.containerPorts))}::text[], ${ps.map((p) => p.workload.kind)}::text[],
-          ${ps.map((p) => p.workload.name)}::text[], ${ps.map((p) => p.meta.resourceVersion)}::text[])
-        AS t(uid, namespace, name, labels, ip, host_network, container_ports, workload_kind, workload_name, resource_version)
+        SELECT * FROM json_to_recordset(${jsonRows(input)}::json)
+        AS t(uid text, namespace text, name text, labels jsonb, ip text, host_network bool, container_ports jsonb, workload_kind text,
+             workload_name text, resource_version text)
       ),
       old AS (
-        SELECT p.uid, p.namespace, p.workload_kind, p.workload_name
-        FROM pods p JOIN input i ON p.cluster_id = ${cluster} AND p.uid = i.uid
+        -- One primary-key probe per input row, whatever the statistics say (see writeSomeVersions).
+        SELECT i.uid, p.namespace, p.workload_kind, p.workload_name
+        FROM input i CROSS JOIN LATERAL (
+          SELECT namespace, workload_kind, workload_name FROM pods WHERE cluster_id = ${cluster} AND uid = i.uid LIMIT 1
+        ) p
       ),
       up AS (
         INSERT INTO pods (cluster_id, uid, namespace, name, labels, ip, host_network, container_ports, workload_kind, workload_name, resource_version)
-        SELECT ${cluster}, uid, namespace, name, labels::jsonb, ip, host_network, container_ports::jsonb, workload_kind, workload_name, resource_version
+        SELECT ${cluster}, uid, namespace, name, labels, ip, host_network, container_ports, workload_kind, workload_name, resource_version
         FROM input
         ON CONFLICT (cluster_id, uid) DO UPDATE
           SET namespace = excluded.namespace, name = excluded.name, labels = excluded.labels, ip = excluded.ip,
@@ -224,14 +233,29 @@ async function writePods(tx: Tx, cluster: ClusterId, plan: KindPlan<PodObject>):
       SELECT old.namespace, old.workload_kind, old.workload_name FROM old JOIN up USING (uid)`;
     appendAll(touched, rows);
   }
-  if (plan.deletes.length > 0) {
+  for (const part of chunks(plan.deletes)) {
     const rows = await tx.$queryRaw<{ namespace: string; kind: string; name: string }[]>`
-      WITH d AS (DELETE FROM pods WHERE cluster_id = ${cluster} AND uid = ANY(${plan.deletes}::text[])
+      WITH d AS (DELETE FROM pods WHERE cluster_id = ${cluster} AND uid = ANY(${part}::text[])
                  RETURNING namespace, workload_kind, workload_name)
       SELECT DISTINCT namespace, workload_kind AS kind, workload_name AS name FROM d`;
     appendAll(touched, rows);
   }
-  return { namespaces: touched.map((t) => t.namespace), kinds: touched.map((t) => t.kind), names: touched.map((t) => t.name) };
+  return distinctWorkloads(touched);
+}
+
+/** Each workload once: pods of one workload are spread over many chunks. */
+function distinctWorkloads(touched: readonly { namespace: string; kind: string; name: string }[]): WorkloadKeys {
+  const keys: WorkloadKeys = { namespaces: [], kinds: [], names: [] };
+  const seen = new Set<string>();
+  for (const t of touched) {
+    const key = `${t.namespace}\u0000${t.kind}\u0000${t.name}`;
+    if (seen.has(key)) continue;
+    seen.add(key);
+    keys.namespaces.push(t.namespace);
+    keys.kinds.push(t.kind);
+    keys.names.push(t.name);
+  }
+  return keys;
 }
 
 /**
@@ -239,7 +263,13 @@ async function writePods(tx: Tx, cluster: ClusterId, plan: KindPlan<PodObject>):
  * Workloads left without pods are deleted; the DELETE and the upsert touch disjoint keys.
  */
 async function refreshWorkloads(tx: Tx, cluster: ClusterId, keys: WorkloadKeys): Promise<void> {
-  if (keys.names.length === 0) return;
+  for (let i = 0; i < keys.names.length; i += ROWS_PER_STATEMENT) {
+    const slice = (a: string[]) => a.slice(i, i + ROWS_PER_STATEMENT);
+    await refreshSomeWorkloads(tx, cluster, { namespaces: slice(keys.namespaces), kinds: slice(keys.kinds), names: slice(keys.names) });
+  }
+}
+
+async function refreshSomeWorkloads(tx: Tx, cluster: ClusterId, keys: WorkloadKeys): Promise<void> {
   await tx.$executeRaw`
     WITH keys AS (
       SELECT DISTINCT * FROM unnest(${keys.namespaces}::text[], ${keys.kinds}::text[], ${keys.names}::text[]) AS t(namespace, kind, name)

@@ -13,6 +13,8 @@ import { GENESIS_HASH, hashRevision } from "../domain/audit/hashChain.js";
 import type { ChainGuard } from "./chainGuard.js";
 import { ChainIntegrityError } from "./errors.js";
 import { LOCK_NS, jsonTexts, type Tx } from "./prisma.js";
+import { chunks } from "./bulkRows.js";
+import { appendAll } from "../engine/util/appendAll.js";
 import type { ChainHead, ClusterId, RevisionInput, StoredRevision } from "../domain/repositories.js";
 
 export async function readChainHead(db: Pick<Tx, "$queryRaw">, cluster: ClusterId): Promise<ChainHead> {
@@ -32,12 +34,16 @@ export async function appendRevisions(tx: Tx, cluster: ClusterId, inputs: readon
 
   await tx.$executeRaw`SELECT pg_advisory_xact_lock(${LOCK_NS.revisions}::int4, hashtext(${cluster}))`;
 
-  const stored = await tx.$queryRaw<{ uid: string; resource_version: string; operation: string }[]>`
-    SELECT r.uid, r.resource_version, r.operation
-    FROM policy_revisions r
-    JOIN unnest(${candidates.map((r) => r.uid)}::text[], ${candidates.map((r) => r.resourceVersion)}::text[], ${candidates.map((r) => r.operation)}::text[])
-      AS t(uid, rv, op) ON r.uid = t.uid AND r.resource_version = t.rv AND r.operation = t.op
-    WHERE r.cluster_id = ${cluster}`;
+  // In chunks (bulkRows.ts): a relist of 15,000 policies is one batch.
+  const stored: { uid: string; resource_version: string; operation: string }[] = [];
+  for (const part of chunks(candidates)) {
+    appendAll(stored, await tx.$queryRaw<{ uid: string; resource_version: string; operation: string }[]>`
+      SELECT r.uid, r.resource_version, r.operation
+      FROM policy_revisions r
+      JOIN unnest(${part.map((r) => r.uid)}::text[], ${part.map((r) => r.resourceVersion)}::text[], ${part.map((r) => r.operation)}::text[])
+        AS t(uid, rv, op) ON r.uid = t.uid AND r.resource_version = t.rv AND r.operation = t.op
+      WHERE r.cluster_id = ${cluster}`);
+  }
   const already = new Set(stored.map((s) => identity({ uid: s.uid, resourceVersion: s.resource_version, operation: s.operation as RevisionInput["operation"] })));
   const fresh = candidates.filter((r) => !already.has(identity(r)));
   if (fresh.length === 0) return [];
@@ -54,23 +60,27 @@ export async function appendRevisions(tx: Tx, cluster: ClusterId, inputs: readon
     return { ...r, clusterId: cluster, seq, canonical, prevHash: linkedTo, hash };
   });
 
-  const inserted = await tx.$queryRaw<{ id: bigint; seq: bigint }[]>`
-    INSERT INTO policy_revisions (cluster_id, seq, object_kind, namespace, name, uid, resource_version, operation,
-      before, after, diff, observed_at, observed_via, final_state_unknown, source_ref, canonical, prev_hash, hash)
-    SELECT ${cluster}, t.seq, t.object_kind, t.namespace, t.name, t.uid, t.resource_version, t.operation,
-      t.before::jsonb, t.after::jsonb, t.diff::jsonb, t.observed_at, t.observed_via, t.final_state_unknown, t.source_ref,
-      t.canonical, t.prev_hash, t.hash
-    FROM unnest(
-      ${rows.map((r) => r.seq.toString())}::int8[], ${rows.map((r) => r.objectKind)}::text[], ${rows.map((r) => r.namespace)}::text[],
-      ${rows.map((r) => r.name)}::text[], ${rows.map((r) => r.uid)}::text[], ${rows.map((r) => r.resourceVersion)}::text[],
-      ${rows.map((r) => r.operation)}::text[], ${jsonTexts(rows.map((r) => r.before))}::text[], ${jsonTexts(rows.map((r) => r.after))}::text[],
-      ${rows.map((r) => JSON.stringify(r.diff))}::text[], ${rows.map((r) => r.observedAt.toISOString())}::timestamptz[],
-      ${rows.map((r) => r.observedVia)}::text[], ${rows.map((r) => r.finalStateUnknown)}::bool[], ${rows.map((r) => r.sourceRef)}::text[],
-      ${rows.map((r) => r.canonical)}::text[], ${rows.map((r) => r.prevHash)}::text[], ${rows.map((r) => r.hash)}::text[]
-    ) AS t(seq, object_kind, namespace, name, uid, resource_version, operation, before, after, diff, observed_at, observed_via,
-           final_state_unknown, source_ref, canonical, prev_hash, hash)
-    ON CONFLICT (cluster_id, uid, resource_version, operation) DO NOTHING
-    RETURNING id, seq`;
+  const inserted: { id: bigint; seq: bigint }[] = [];
+  // Text arrays, not JSON: `canonical` must reach the table byte for byte as it was hashed.
+  for (const part of chunks(rows)) {
+    appendAll(inserted, await tx.$queryRaw<{ id: bigint; seq: bigint }[]>`
+      INSERT INTO policy_revisions (cluster_id, seq, object_kind, namespace, name, uid, resource_version, operation,
+        before, after, diff, observed_at, observed_via, final_state_unknown, source_ref, canonical, prev_hash, hash)
+      SELECT ${cluster}, t.seq, t.object_kind, t.namespace, t.name, t.uid, t.resource_version, t.operation,
+        t.before::jsonb, t.after::jsonb, t.diff::jsonb, t.observed_at, t.observed_via, t.final_state_unknown, t.source_ref,
+        t.canonical, t.prev_hash, t.hash
+      FROM unnest(
+        ${part.map((r) => r.seq.toString())}::int8[], ${part.map((r) => r.objectKind)}::text[], ${part.map((r) => r.namespace)}::text[],
+        ${part.map((r) => r.name)}::text[], ${part.map((r) => r.uid)}::text[], ${part.map((r) => r.resourceVersion)}::text[],
+        ${part.map((r) => r.operation)}::text[], ${jsonTexts(part.map((r) => r.before))}::text[], ${jsonTexts(part.map((r) => r.after))}::text[],
+        ${part.map((r) => JSON.stringify(r.diff))}::text[], ${part.map((r) => r.observedAt.toISOString())}::timestamptz[],
+        ${part.map((r) => r.observedVia)}::text[], ${part.map((r) => r.finalStateUnknown)}::bool[], ${part.map((r) => r.sourceRef)}::text[],
+        ${part.map((r) => r.canonical)}::text[], ${part.map((r) => r.prevHash)}::text[], ${part.map((r) => r.hash)}::text[]
+      ) AS t(seq, object_kind, namespace, name, uid, resource_version, operation, before, after, diff, observed_at, observed_via,
+             final_state_unknown, source_ref, canonical, prev_hash, hash)
+      ON CONFLICT (cluster_id, uid, resource_version, operation) DO NOTHING
+      RETURNING id, seq`);
+  }
   if (inserted.length !== rows.length) {
     throw new ChainIntegrityError(
       `cluster ${cluster}: ${rows.length - inserted.length} of ${rows.length} revisions conflicted with rows written without the chain lock; ` +

@@ -7,6 +7,7 @@
  */
 import type { ClusterObject } from "../domain/objects.js";
 import type { Tx } from "./prisma.js";
+import { chunks, jsonRows } from "./bulkRows.js";
 import type { ClusterId } from "../domain/repositories.js";
 
 export interface VersionChange {
@@ -15,35 +16,44 @@ export interface VersionChange {
 }
 
 export async function writeObjectVersions(tx: Tx, cluster: ClusterId, generation: number, changes: readonly VersionChange[]): Promise<void> {
-  if (changes.length === 0) return;
-  const kinds = changes.map((c) => c.object.kind);
-  const uids = changes.map((c) => c.object.meta.uid);
+  // In chunks (bulkRows.ts): a relist of 150,000 pods in one statement costs Prisma several times more.
+  for (const part of chunks(changes)) await writeSomeVersions(tx, cluster, generation, part);
+}
+
+async function writeSomeVersions(tx: Tx, cluster: ClusterId, generation: number, changes: readonly VersionChange[]): Promise<void> {
+  const keys = jsonRows(changes.map((c) => ({ kind: c.object.kind, uid: c.object.meta.uid })));
+  // One index probe per key (LIMIT keeps the planner from flattening it into a join): during a first
+  // relist the table has no statistics yet, and the join the planner chose then hashed every open
+  // version for each statement (20 s of a 150,000-pod initial sync).
   const open = await tx.$queryRaw<{ kind: string; uid: string; resource_version: string }[]>`
-    SELECT v.kind, v.uid, v.resource_version FROM object_versions v
-    JOIN unnest(${kinds}::text[], ${uids}::text[]) AS t(kind, uid) ON v.kind = t.kind AND v.uid = t.uid
-    WHERE v.cluster_id = ${cluster} AND v.valid_to IS NULL`;
+    SELECT t.kind, t.uid, v.resource_version FROM json_to_recordset(${keys}::json) AS t(kind text, uid text)
+    CROSS JOIN LATERAL (
+      SELECT resource_version FROM object_versions v
+      WHERE v.cluster_id = ${cluster} AND v.kind = t.kind AND v.uid = t.uid AND v.valid_to IS NULL LIMIT 1
+    ) v`;
   const openRv = new Map(open.map((o) => [`${o.kind}\u0000${o.uid}`, o.resource_version]));
   const changed = changes.filter((c) => {
     const rv = openRv.get(`${c.object.kind}\u0000${c.object.meta.uid}`);
     return c.deleted ? rv !== undefined : rv !== c.object.meta.resourceVersion;
   });
   if (changed.length === 0) return;
-  const ck = changed.map((c) => c.object.kind);
-  const cu = changed.map((c) => c.object.meta.uid);
-  await tx.$executeRaw`
-    DELETE FROM object_versions v USING unnest(${ck}::text[], ${cu}::text[]) AS t(kind, uid)
-    WHERE v.cluster_id = ${cluster} AND v.kind = t.kind AND v.uid = t.uid AND v.valid_to IS NULL AND v.valid_from >= ${generation}`;
-  await tx.$executeRaw`
-    UPDATE object_versions v SET valid_to = ${generation} FROM unnest(${ck}::text[], ${cu}::text[]) AS t(kind, uid)
-    WHERE v.cluster_id = ${cluster} AND v.kind = t.kind AND v.uid = t.uid AND v.valid_to IS NULL`;
+  // Only versions that were open are closed or dropped: nothing to do for objects seen for the first time.
+  const replaced = jsonRows(changed.filter((c) => openRv.has(`${c.object.kind}\u0000${c.object.meta.uid}`)).map((c) => ({ kind: c.object.kind, uid: c.object.meta.uid })));
+  if (replaced !== "[]") {
+    await tx.$executeRaw`
+      DELETE FROM object_versions v USING json_to_recordset(${replaced}::json) AS t(kind text, uid text)
+      WHERE v.cluster_id = ${cluster} AND v.kind = t.kind AND v.uid = t.uid AND v.valid_to IS NULL AND v.valid_from >= ${generation}`;
+    await tx.$executeRaw`
+      UPDATE object_versions v SET valid_to = ${generation} FROM json_to_recordset(${replaced}::json) AS t(kind text, uid text)
+      WHERE v.cluster_id = ${cluster} AND v.kind = t.kind AND v.uid = t.uid AND v.valid_to IS NULL`;
+  }
   const added = changed.filter((c) => !c.deleted).map((c) => c.object);
   if (added.length === 0) return;
+  const rows = added.map((o) => ({ kind: o.kind, uid: o.meta.uid, namespace: o.meta.namespace, name: o.meta.name, rv: o.meta.resourceVersion, data: o }));
   await tx.$executeRaw`
     INSERT INTO object_versions (cluster_id, kind, uid, namespace, name, resource_version, data, valid_from)
-    SELECT ${cluster}, t.kind, t.uid, t.namespace, t.name, t.rv, t.data::jsonb, ${generation}
-    FROM unnest(${added.map((o) => o.kind)}::text[], ${added.map((o) => o.meta.uid)}::text[], ${added.map((o) => o.meta.namespace)}::text[],
-                ${added.map((o) => o.meta.name)}::text[], ${added.map((o) => o.meta.resourceVersion)}::text[],
-                ${added.map((o) => JSON.stringify(o))}::text[]) AS t(kind, uid, namespace, name, rv, data)`;
+    SELECT ${cluster}, t.kind, t.uid, t.namespace, t.name, t.rv, t.data, ${generation}
+    FROM json_to_recordset(${jsonRows(rows)}::json) AS t(kind text, uid text, namespace text, name text, rv text, data jsonb)`;
 }
 
 /** The generation changes applied now belong to: one past the latest committed. */
