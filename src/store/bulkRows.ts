@@ -23,3 +23,9 @@ export function jsonRows(rows: readonly Record<string, RowValue>[]): string {
 export function* chunks<T>(rows: readonly T[], size = ROWS_PER_STATEMENT): Generator<readonly T[]> {
   for (let i = 0; i < rows.length; i += size) yield rows.slice(i, i + size);
 }
+
+/**
+ * A write of this many rows is a bulk load (a first sync, a relist): the planner's statistics of the
+ * tables it wrote no longer describe them, and are refreshed (see the callers).
+ */
+export const BULK_ROWS = 10_000;
