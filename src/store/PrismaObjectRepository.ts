@@ -1,8 +1,9 @@
 /**
  * Current cluster state (namespaces, pods, policies, derived workloads) and the history appended
  * with it. `applyChanges` is the one write path the sync service uses: a batch (one watch event,
- * or a whole relist) becomes ONE transaction of a handful of set-based statements, whatever its
- * size: bulk upserts and deletes through unnest arrays, one workload refresh, one chain append.
+ * or a whole relist) becomes ONE transaction of set-based statements, whatever its size: bulk
+ * upserts and deletes in statements of at most 500 rows (bulkRows.ts), the workload refresh, the
+ * chain append.
  */
 import type { ContainerPortInput } from "../engine/index.js";
 import type { ClusterObject, JsonValue, NamespaceObject, PodObject, PolicyKind, PolicyObject } from "../domain/objects.js";
