@@ -14,7 +14,7 @@ import { checkFence } from "./PrismaLeaseRepository.js";
 import { openGeneration, readObjectsAt, writeObjectVersions, type VersionChange } from "./objectVersions.js";
 import { mapStoreErrors } from "./errors.js";
 import { TX_OPTIONS, type Db, type Tx } from "./prisma.js";
-import { ROWS_PER_STATEMENT, chunks, jsonRows } from "./bulkRows.js";
+import { chunks, jsonRows } from "./bulkRows.js";
 import type { ApplyOptions, ClusterId, ObjectChange, ObjectRepository, RevisionInput, StoredRevision, StoredWorkload } from "../domain/repositories.js";
 import { appendAll } from "../engine/util/appendAll.js";
 
@@ -33,10 +33,10 @@ interface ChangePlan {
   readonly versions: VersionChange[];
 }
 
-interface WorkloadKeys {
-  readonly namespaces: string[];
-  readonly kinds: string[];
-  readonly names: string[];
+interface WorkloadKey {
+  readonly namespace: string;
+  readonly kind: string;
+  readonly name: string;
 }
 
 export class PrismaObjectRepository implements ObjectRepository {
@@ -189,8 +189,8 @@ async function writePolicies(tx: Tx, cluster: ClusterId, plan: KindPlan<PolicyOb
 }
 
 /** Writes pods and returns the workloads whose pods changed (before and after the change). */
-async function writePods(tx: Tx, cluster: ClusterId, plan: KindPlan<PodObject>): Promise<WorkloadKeys> {
-  const touched: { namespace: string; kind: string; name: string }[] = [];
+async function writePods(tx: Tx, cluster: ClusterId, plan: KindPlan<PodObject>): Promise<WorkloadKey[]> {
+  const touched: WorkloadKey[] = [];
   for (const part of chunks(plan.upserts)) {
     const input = part.map((p) => ({
       uid: p.meta.uid,
@@ -205,14 +205,14 @@ async function writePods(tx: Tx, cluster: ClusterId, plan: KindPlan<PodObject>):
       resource_version: p.meta.resourceVersion,
     }));
     // `old` reads the pre-statement snapshot, so a pod that moved to another workload refreshes both.
-    const rows = await tx.$queryRaw<{ namespace: string; kind: string; name: string }[]>`
+    const rows = await tx.$queryRaw<WorkloadKey[]>`
       WITH input AS (
         SELECT * FROM json_to_recordset(${jsonRows(input)}::json)
         AS t(uid text, namespace text, name text, labels jsonb, ip text, host_network bool, container_ports jsonb, workload_kind text,
              workload_name text, resource_version text)
       ),
       old AS (
-        -- One primary-key probe per input row, whatever the statistics say (see writeSomeVersions).
+        -- One primary-key probe per input row, whatever the statistics say (see objectVersions.ts).
         SELECT i.uid, p.namespace, p.workload_kind, p.workload_name
         FROM input i CROSS JOIN LATERAL (
           SELECT namespace, workload_kind, workload_name FROM pods WHERE cluster_id = ${cluster} AND uid = i.uid LIMIT 1
@@ -235,7 +235,7 @@ async function writePods(tx: Tx, cluster: ClusterId, plan: KindPlan<PodObject>):
     appendAll(touched, rows);
   }
   for (const part of chunks(plan.deletes)) {
-    const rows = await tx.$queryRaw<{ namespace: string; kind: string; name: string }[]>`
+    const rows = await tx.$queryRaw<WorkloadKey[]>`
       WITH d AS (DELETE FROM pods WHERE cluster_id = ${cluster} AND uid = ANY(${part}::text[])
                  RETURNING namespace, workload_kind, workload_name)
       SELECT DISTINCT namespace, workload_kind AS kind, workload_name AS name FROM d`;
@@ -245,35 +245,24 @@ async function writePods(tx: Tx, cluster: ClusterId, plan: KindPlan<PodObject>):
 }
 
 /** Each workload once: pods of one workload are spread over many chunks. */
-function distinctWorkloads(touched: readonly { namespace: string; kind: string; name: string }[]): WorkloadKeys {
-  const keys: WorkloadKeys = { namespaces: [], kinds: [], names: [] };
-  const seen = new Set<string>();
-  for (const t of touched) {
-    const key = `${t.namespace}\u0000${t.kind}\u0000${t.name}`;
-    if (seen.has(key)) continue;
-    seen.add(key);
-    keys.namespaces.push(t.namespace);
-    keys.kinds.push(t.kind);
-    keys.names.push(t.name);
-  }
-  return keys;
+function distinctWorkloads(touched: readonly WorkloadKey[]): WorkloadKey[] {
+  const seen = new Map<string, WorkloadKey>();
+  for (const t of touched) seen.set(`${t.namespace}\u0000${t.kind}\u0000${t.name}`, t);
+  return [...seen.values()];
 }
 
 /**
  * Re-derives the given workloads from their pods: pod count and the labels all pods share.
  * Workloads left without pods are deleted; the DELETE and the upsert touch disjoint keys.
  */
-async function refreshWorkloads(tx: Tx, cluster: ClusterId, keys: WorkloadKeys): Promise<void> {
-  for (let i = 0; i < keys.names.length; i += ROWS_PER_STATEMENT) {
-    const slice = (a: string[]) => a.slice(i, i + ROWS_PER_STATEMENT);
-    await refreshSomeWorkloads(tx, cluster, { namespaces: slice(keys.namespaces), kinds: slice(keys.kinds), names: slice(keys.names) });
-  }
+async function refreshWorkloads(tx: Tx, cluster: ClusterId, keys: readonly WorkloadKey[]): Promise<void> {
+  for (const part of chunks(keys)) await refreshSomeWorkloads(tx, cluster, part);
 }
 
-async function refreshSomeWorkloads(tx: Tx, cluster: ClusterId, keys: WorkloadKeys): Promise<void> {
+async function refreshSomeWorkloads(tx: Tx, cluster: ClusterId, keys: readonly WorkloadKey[]): Promise<void> {
   await tx.$executeRaw`
     WITH keys AS (
-      SELECT DISTINCT * FROM unnest(${keys.namespaces}::text[], ${keys.kinds}::text[], ${keys.names}::text[]) AS t(namespace, kind, name)
+      SELECT DISTINCT * FROM json_to_recordset(${jsonRows(keys)}::json) AS t(namespace text, kind text, name text)
     ),
     agg AS (
       SELECT k.namespace, k.kind, k.name, count(p.uid)::int AS pod_count

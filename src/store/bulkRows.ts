@@ -12,16 +12,17 @@
  */
 export const ROWS_PER_STATEMENT = 500;
 
-/** JSON-compatible row fields; nested objects land in json/jsonb columns as they are. */
-type RowValue = string | number | boolean | null | undefined | object;
-
-/** A chunk's rows as one JSON text (read with json_to_recordset; a null or absent field is SQL NULL). */
-export function jsonRows(rows: readonly Record<string, RowValue>[]): string {
+/**
+ * A chunk's rows as one JSON text, read with json_to_recordset: a field named like a column fills
+ * it, a null or absent field is SQL NULL, and a nested object lands in a json/jsonb column as it is.
+ */
+export function jsonRows(rows: readonly object[]): string {
   return JSON.stringify(rows);
 }
 
-export function* chunks<T>(rows: readonly T[], size = ROWS_PER_STATEMENT): Generator<readonly T[]> {
-  for (let i = 0; i < rows.length; i += size) yield rows.slice(i, i + size);
+/** `rows` in statements' worth: at most ROWS_PER_STATEMENT each, none for no rows. */
+export function* chunks<T>(rows: readonly T[]): Generator<readonly T[]> {
+  for (let i = 0; i < rows.length; i += ROWS_PER_STATEMENT) yield rows.slice(i, i + ROWS_PER_STATEMENT);
 }
 
 /**

@@ -38,13 +38,14 @@ async function writeSomeVersions(tx: Tx, cluster: ClusterId, generation: number,
   });
   if (changed.length === 0) return;
   // Only versions that were open are closed or dropped: nothing to do for objects seen for the first time.
-  const replaced = jsonRows(changed.filter((c) => openRv.has(`${c.object.kind}\u0000${c.object.meta.uid}`)).map((c) => ({ kind: c.object.kind, uid: c.object.meta.uid })));
-  if (replaced !== "[]") {
+  const replaced = changed.filter((c) => openRv.has(`${c.object.kind}\u0000${c.object.meta.uid}`)).map((c) => ({ kind: c.object.kind, uid: c.object.meta.uid }));
+  if (replaced.length > 0) {
+    const replacedKeys = jsonRows(replaced);
     await tx.$executeRaw`
-      DELETE FROM object_versions v USING json_to_recordset(${replaced}::json) AS t(kind text, uid text)
+      DELETE FROM object_versions v USING json_to_recordset(${replacedKeys}::json) AS t(kind text, uid text)
       WHERE v.cluster_id = ${cluster} AND v.kind = t.kind AND v.uid = t.uid AND v.valid_to IS NULL AND v.valid_from >= ${generation}`;
     await tx.$executeRaw`
-      UPDATE object_versions v SET valid_to = ${generation} FROM json_to_recordset(${replaced}::json) AS t(kind text, uid text)
+      UPDATE object_versions v SET valid_to = ${generation} FROM json_to_recordset(${replacedKeys}::json) AS t(kind text, uid text)
       WHERE v.cluster_id = ${cluster} AND v.kind = t.kind AND v.uid = t.uid AND v.valid_to IS NULL`;
   }
   const added = changed.filter((c) => !c.deleted).map((c) => c.object);
