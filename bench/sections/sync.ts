@@ -25,7 +25,8 @@
  * KUBEREACH_BENCH_SYNC_INITIAL_PROFILE=file: a CPU profile of the initial sync;
  * KUBEREACH_BENCH_SYNC_READS_ALLOCATIONS=file: a sampling heap profile of the reads phase;
  * KUBEREACH_BENCH_SYNC_HEAP_SNAPSHOT=file: a heap snapshot after the initial sync;
- * KUBEREACH_BENCH_SYNC_LOG=file: the service's log lines (JSON), as they are written.
+ * KUBEREACH_BENCH_SYNC_LOG=file: the service's log lines (JSON), as they are written;
+ * KUBEREACH_BENCH_SYNC_INDEX_MAX_CONNECTIONS: the in-memory index limit of the readers (default: the service's).
  */
 import { Writable } from "node:stream";
 import { constants, monitorEventLoopDelay, PerformanceObserver } from "node:perf_hooks";
@@ -53,6 +54,7 @@ import { parseSize, type BenchOptions, type BenchSection, type TargetResult } fr
 import { ADMIN_URL, admin } from "../lib/pgAdmin.js";
 import { gc, peakRss, resetPeakRss } from "../lib/memory.js";
 import { QueryService } from "../../src/api/query/QueryService.js";
+import { GENERATION_INDEX_MAX_CONNECTIONS } from "../../src/domain/config.js";
 import { FULL_SCOPE } from "../../src/domain/scope.js";
 
 const CHANGES = Number(process.env["KUBEREACH_BENCH_SYNC_CHANGES"] ?? 9);
@@ -68,6 +70,8 @@ const ROLLOUT_STEP_MS = 20;
 const READ_RATE = 500;
 const READ_SECONDS = Number(process.env["KUBEREACH_BENCH_SYNC_READ_SECONDS"] ?? 10);
 const CHURN_MS = 100;
+/** Generations with more connections are answered from the database (the service's limit unless overridden). */
+const INDEX_MAX_CONNECTIONS = Number(process.env["KUBEREACH_BENCH_SYNC_INDEX_MAX_CONNECTIONS"] ?? GENERATION_INDEX_MAX_CONNECTIONS);
 const TARGETS: Readonly<Record<string, { initialMs: number; changeMs: number; changeMaxMs?: number; relabelMs?: number; rolloutGenerations?: number }>> = {
   "10k": { initialMs: 30_000, changeMs: 100, changeMaxMs: 250, relabelMs: 100, rolloutGenerations: 10 },
   "150k:15k": { initialMs: 60_000, changeMs: 1000 },
@@ -263,7 +267,7 @@ async function runOnce(input: WorldInput, cluster: { pods: number; policies: num
       }),
     );
     const generations: (GenerationEvent & { at: number })[] = [];
-    const queries = new QueryService(store, Date.now, { latestGenerationTtlMs: 100, generationIndexMaxConnections: 500_000 });
+    const queries = new QueryService(store, Date.now, { latestGenerationTtlMs: 100, generationIndexMaxConnections: INDEX_MAX_CONNECTIONS });
     const source = new KubeClusterSource({ connection: { type: "kubeconfig", path: kubeconfig.path }, logger: logger.child({ component: "source" }), resyncIntervalMs: 0 });
     // The service's defaults (debounce 200 ms, at most 2 s), as `kubereach serve` runs it.
     service = new SyncService({ clusterId: CLUSTER, source, store: calls.wrap(store), logger, onGeneration: ({ snapshot, ...e }) => {

@@ -20,6 +20,7 @@ import type { GenerationEvent, SyncService } from "../sync/SyncService.js";
 import { ClusterSyncRunner } from "./ClusterSyncRunner.js";
 import type { Config } from "./config.js";
 import { UpstreamUnavailableError } from "../domain/errors.js";
+import { GENERATION_INDEX_MAX_CONNECTIONS } from "../domain/config.js";
 import { ChainAnchoring } from "./anchoring.js";
 import { runtimeStatus } from "./runtimeStatus.js";
 
@@ -132,8 +133,6 @@ export interface ServeApp {
 
 /** See QueryServiceOptions: at 500 requests/s, 10 latest-generation reads a second instead of 500. */
 const LATEST_GENERATION_TTL_MS = 100;
-/** See QueryServiceOptions: 10k pods hold about 42,000 connections, 100k about 400,000 (some 200 MB in memory). */
-const GENERATION_INDEX_MAX_CONNECTIONS = 500_000;
 
 /**
  * Builds what `serve` runs. The port is bound first: a busy port or a refused host fails in a

@@ -45,6 +45,13 @@ export type CacheSizes = z.infer<typeof CacheSizesSchema>;
 /** The sizes a service built without configuration (tests, the CLI) uses: the schema's defaults. */
 export const DEFAULT_CACHE_SIZES: CacheSizes = CacheSizesSchema.parse({});
 
+/**
+ * The service's in-memory index limit (QueryServiceOptions.generationIndexMaxConnections): larger
+ * generations are answered from the database. 10k pods hold about 42,000 connections, 100k about
+ * 400,000 (some 200 MB in memory).
+ */
+export const GENERATION_INDEX_MAX_CONNECTIONS = 500_000;
+
 const KubernetesSourceSchema = z.object({
   type: z.literal("kubernetes"),
   kubeconfig: z.string().min(1).optional(),
