@@ -7,9 +7,9 @@
  * (src/domain/matrixReader.ts), answering as the store's reader of the same generation would.
  */
 import type { MatrixReader } from "../../domain/matrixReader.js";
-import type { ClassKey, ClassMember, MatrixConnectionRow, MatrixSnapshot, WorkloadClassRow } from "../../domain/repositories.js";
+import type { ClassKey, ClassMember, MatrixClass, MatrixConnectionRow, MatrixSnapshot, WorkloadClassRow } from "../../domain/repositories.js";
 import { drain, YIELD_EVERY, type SlicedWork } from "../../domain/TimeSlicer.js";
-import { classPairKey, splitClassPairKey, workloadNameKey, type WorkloadNameKey } from "../../domain/keys.js";
+import { classPairKey, splitClassPairKey, workloadNameKey, type ClassPairKey, type WorkloadNameKey } from "../../domain/keys.js";
 
 export class GenerationIndex implements MatrixReader {
   private readonly workloads: Map<WorkloadNameKey, WorkloadClassRow[]>;
@@ -32,7 +32,7 @@ export class GenerationIndex implements MatrixReader {
   /** derive() as sliced work (TimeSlicer): a batch of changes rewrites the rows of thousands of classes. */
   static *deriveSliced(previous: GenerationIndex, snapshot: MatrixSnapshot): SlicedWork<GenerationIndex> {
     const hint = snapshot.changedSince;
-    if (!hint) return new GenerationIndex(snapshot);
+    if (!hint) return yield* GenerationIndex.buildSliced(snapshot);
     const next = new GenerationIndex(undefined, previous);
     // Classes whose members changed: drop their workload rows, then add the new ones.
     const touchedWorkloads = new Set<WorkloadNameKey>();
@@ -95,6 +95,32 @@ export class GenerationIndex implements MatrixReader {
     return next;
   }
 
+  /**
+   * The index of a whole snapshot as sliced work (TimeSlicer), for the event loop the readers
+   * share: linear in the matrix, it is seconds of CPU at hundreds of thousands of connections.
+   */
+  static *buildSliced(snapshot: MatrixSnapshot): SlicedWork<GenerationIndex> {
+    const index = new GenerationIndex(undefined);
+    let n = 0;
+    for (const c of snapshot.classes.values()) {
+      index.addClass(c);
+      n += 1 + c.members.length;
+      if (n >= YIELD_EVERY) {
+        n = 0;
+        yield;
+      }
+    }
+    for (const [pair, conn] of snapshot.connections) {
+      index.addConnection(pair, conn);
+      if (++n >= YIELD_EVERY) {
+        n = 0;
+        yield;
+      }
+    }
+    return index;
+  }
+
+  /** The index of `snapshot` in one go (buildSliced for large ones), or a copy of `copyOf` for derive(). */
   constructor(snapshot: MatrixSnapshot | undefined, copyOf?: GenerationIndex) {
     // Shallow copies: the lists inside are replaced, never changed, by derive().
     this.workloads = new Map(copyOf?.workloads);
@@ -102,21 +128,25 @@ export class GenerationIndex implements MatrixReader {
     this.outOf = new Map(copyOf?.outOf);
     this.membersOf = new Map(copyOf?.membersOf);
     if (!snapshot) return;
-    for (const c of snapshot.classes.values()) {
-      this.membersOf.set(c.key, c.members);
-      for (const m of c.members) {
-        if (m.type !== "workload") continue;
-        const k = workloadNameKey(m.namespace, m.name);
-        let rows = this.workloads.get(k);
-        if (!rows) this.workloads.set(k, (rows = []));
-        rows.push({ classKey: c.key, workloadKind: m.kind, pods: m.pods });
-      }
+    for (const c of snapshot.classes.values()) this.addClass(c);
+    for (const [pair, conn] of snapshot.connections) this.addConnection(pair, conn);
+  }
+
+  private addClass(c: MatrixClass): void {
+    this.membersOf.set(c.key, c.members);
+    for (const m of c.members) {
+      if (m.type !== "workload") continue;
+      const k = workloadNameKey(m.namespace, m.name);
+      let rows = this.workloads.get(k);
+      if (!rows) this.workloads.set(k, (rows = []));
+      rows.push({ classKey: c.key, workloadKind: m.kind, pods: m.pods });
     }
-    for (const [pair, conn] of snapshot.connections) {
-      const row: MatrixConnectionRow = { ...splitClassPairKey(pair), conn };
-      push(this.into, row.dstClass, row);
-      push(this.outOf, row.srcClass, row);
-    }
+  }
+
+  private addConnection(pair: ClassPairKey, conn: string): void {
+    const row: MatrixConnectionRow = { ...splitClassPairKey(pair), conn };
+    push(this.into, row.dstClass, row);
+    push(this.outOf, row.srcClass, row);
   }
 
   /** As MatrixRepository.classesOfWorkload. */

@@ -62,7 +62,7 @@ export class MatrixReaders {
       }
       const stored = await this.store.matrix.getGeneration(ref.cluster, ref.generation);
       if (!stored || stored.connectionCount > this.indexMaxConnections) return undefined;
-      return new GenerationIndex(await this.store.matrix.snapshotAt(ref.cluster, ref.generation));
+      return new TimeSlicer().run(GenerationIndex.buildSliced(await this.store.matrix.snapshotAt(ref.cluster, ref.generation)));
     });
   }
 
@@ -122,7 +122,7 @@ export class MatrixReaders {
     // Derived in time slices (the event loop is the API's); readers of this generation wait for it.
     const built = (async () => {
       const from = await base?.catch(() => undefined);
-      const index = from ? await new TimeSlicer().run(GenerationIndex.deriveSliced(from, snapshot)) : new GenerationIndex(snapshot);
+      const index = await new TimeSlicer().run(from ? GenerationIndex.deriveSliced(from, snapshot) : GenerationIndex.buildSliced(snapshot));
       this.indexGeneration.set(index, generation);
       return index;
     })();

@@ -72,3 +72,31 @@ describe("GenerationIndex.derive", () => {
     expect(answers(previous, workloads, classes)).toEqual(before);
   });
 });
+
+describe("GenerationIndex.buildSliced", () => {
+  // 300 classes of 2 workloads each, every class connected to the next 5: 1,500 connections.
+  const classes = Array.from({ length: 300 }, (_, i) => cls(`K${i}`, [wl(`w${i}`), wl(`w${(i + 1) % 300}`, 2)]));
+  const connections = classes.flatMap((_, i) => [1, 2, 3, 4, 5].map((d): [string, string, string] => [`K${i}`, `K${(i + d) % 300}`, `TCP ${d}`]));
+  const large = snap(classes, connections);
+
+  it("answers as the index built in one go, and gives the event loop turns on the way", () => {
+    const steps = GenerationIndex.buildSliced(large);
+    let yields = 0;
+    let step = steps.next();
+    for (; !step.done; step = steps.next()) yields++;
+    // A yield per YIELD_EVERY (512) units: a class costs one plus its members, a connection one.
+    expect(yields).toBeGreaterThanOrEqual(3);
+    const names = classes.map(([k]) => k as string);
+    const workloads = classes.map((_, i) => `w${i}`);
+    expect(answers(step.value, workloads, names)).toEqual(answers(new GenerationIndex(large), workloads, names));
+  });
+
+  it("is what derive() returns for a snapshot that does not say what changed", () => {
+    const index = GenerationIndex.derive(new GenerationIndex(large), base());
+    expect(answers(index, ["a", "b"], ["A", "B"])).toEqual(answers(new GenerationIndex(base()), ["a", "b"], ["A", "B"]));
+  });
+});
+
+function base(): MatrixSnapshot {
+  return snap([cls("A", [wl("a")]), cls("B", [wl("b")])], [["A", "B", "TCP 80"]]);
+}
