@@ -33,7 +33,7 @@ export class GenerationIndex implements MatrixReader {
   static *deriveSliced(previous: GenerationIndex, snapshot: MatrixSnapshot): SlicedWork<GenerationIndex> {
     const hint = snapshot.changedSince;
     if (!hint) return yield* GenerationIndex.buildSliced(snapshot);
-    const next = new GenerationIndex(undefined, previous);
+    const next = new GenerationIndex(previous);
     // Classes whose members changed: drop their workload rows, then add the new ones.
     const touchedWorkloads = new Set<WorkloadNameKey>();
     // The changed values come with the hint (native maps): no reads of the snapshot's persistent maps.
@@ -100,7 +100,7 @@ export class GenerationIndex implements MatrixReader {
    * share: linear in the matrix, it is seconds of CPU at hundreds of thousands of connections.
    */
   static *buildSliced(snapshot: MatrixSnapshot): SlicedWork<GenerationIndex> {
-    const index = new GenerationIndex(undefined);
+    const index = new GenerationIndex();
     let n = 0;
     for (const c of snapshot.classes.values()) {
       index.addClass(c);
@@ -120,16 +120,18 @@ export class GenerationIndex implements MatrixReader {
     return index;
   }
 
-  /** The index of `snapshot` in one go (buildSliced for large ones), or a copy of `copyOf` for derive(). */
-  constructor(snapshot: MatrixSnapshot | undefined, copyOf?: GenerationIndex) {
+  /** buildSliced() in one go (tests; the service builds sliced). */
+  static build(snapshot: MatrixSnapshot): GenerationIndex {
+    return drain(GenerationIndex.buildSliced(snapshot));
+  }
+
+  /** Empty, or a copy of `copyOf` for derive(); filled by buildSliced() or deriveSliced(). */
+  private constructor(copyOf?: GenerationIndex) {
     // Shallow copies: the lists inside are replaced, never changed, by derive().
     this.workloads = new Map(copyOf?.workloads);
     this.into = new Map(copyOf?.into);
     this.outOf = new Map(copyOf?.outOf);
     this.membersOf = new Map(copyOf?.membersOf);
-    if (!snapshot) return;
-    for (const c of snapshot.classes.values()) this.addClass(c);
-    for (const [pair, conn] of snapshot.connections) this.addConnection(pair, conn);
   }
 
   private addClass(c: MatrixClass): void {

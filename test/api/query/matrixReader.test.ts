@@ -52,7 +52,7 @@ describe("MatrixReader", () => {
     const classes = [...snapshot.classes.keys()];
 
     const stored = await answers(storedMatrixReader(store.matrix, "c1", generation), workloads, classes);
-    const indexed = await answers(new GenerationIndex(snapshot), workloads, classes);
+    const indexed = await answers(GenerationIndex.build(snapshot), workloads, classes);
     expect(indexed).toEqual(stored);
     // The comparison is not vacuous: every part holds rows.
     expect(stored.all).toHaveLength(snapshot.connections.size);
