@@ -22,6 +22,7 @@ import { computeMatrixDeltaSliced, deltaCounts, type MatrixDelta } from "./matri
 import { classPairKey, storedClassKey } from "../domain/keys.js";
 import { LOCK_NS, TX_OPTIONS, jsonInput, type Db, type Tx } from "./prisma.js";
 import { BULK_ROWS, chunks, jsonRows } from "./bulkRows.js";
+import { JsonRowLoader, type BulkTable, type Cell, type RowLoader } from "./rowLoader.js";
 import type {
   ClassKey,
   ClassMember,
@@ -71,7 +72,10 @@ export class PrismaMatrixRepository implements MatrixRepository {
   /** The content digest state of snapshots committed here: the next one's digest is derived from what it changed. */
   private readonly digests = new WeakMap<MatrixSnapshot, MatrixDigestState>();
 
-  constructor(private readonly db: Db) {}
+  constructor(
+    private readonly db: Db,
+    private readonly loader: RowLoader = new JsonRowLoader(),
+  ) {}
 
   loadLatestSnapshot(cluster: ClusterId): Promise<{ generation: number; snapshot: MatrixSnapshot } | undefined> {
     return mapStoreErrors(`matrix.loadLatestSnapshot(${cluster})`, async () => {
@@ -114,7 +118,7 @@ export class PrismaMatrixRepository implements MatrixRepository {
         written = delta.openConnections.length + delta.openMembers.length + delta.openClasses.length;
         const chain = await nextGenerationLink(tx, cluster, latest, g, contentDigest, meta.computedAt);
         await closeRows(tx, cluster, g, delta);
-        await openRows(tx, cluster, g, delta);
+        await openRows(tx, this.loader, cluster, g, delta);
         await tx.matrixGeneration.create({
           data: {
             clusterId: cluster,
@@ -391,33 +395,30 @@ async function analyzeAfterBulkWrite(db: Db): Promise<void> {
   await db.$executeRawUnsafe("ANALYZE object_versions, matrix_classes, matrix_class_members, matrix_connections, pods, network_policies, namespaces, workloads, policy_revisions");
 }
 
-async function openRows(tx: Tx, cluster: ClusterId, g: number, d: MatrixDelta): Promise<void> {
-  for (const cs of chunks(d.openClasses)) {
-    await tx.$executeRaw`
-      INSERT INTO matrix_classes (cluster_id, class_key, kind, valid_from)
-      SELECT ${cluster}, t.k, t.kind, ${g} FROM json_to_recordset(${jsonRows(cs.map((c) => ({ k: c.key, kind: c.kind })))}::json) AS t(k text, kind text)`;
-  }
-  for (const ms of d.openMembers.length > 0 ? chunks(d.openMembers) : []) {
-    const rows = ms.map(({ classKey, memberKey, member: m }): Record<string, string | number> =>
+const MATRIX_CLASSES: BulkTable = { name: "matrix_classes", columns: [["cluster_id", "text"], ["class_key", "text"], ["kind", "text"], ["valid_from", "int4"]] };
+const MATRIX_CLASS_MEMBERS: BulkTable = {
+  name: "matrix_class_members",
+  columns: [
+    ["cluster_id", "text"], ["class_key", "text"], ["member_key", "text"], ["member_type", "text"], ["namespace", "text"], ["workload_kind", "text"],
+    ["workload_name", "text"], ["pods", "int4"], ["ip_family", "int4"], ["ip_start", "text"], ["ip_end", "text"], ["valid_from", "int4"],
+  ],
+};
+const MATRIX_CONNECTIONS: BulkTable = { name: "matrix_connections", columns: [["cluster_id", "text"], ["src_class", "text"], ["dst_class", "text"], ["conn", "text"], ["valid_from", "int4"]] };
+
+/** The delta's new rows, in its (primary-key) order: a bulk load, through the store's RowLoader. */
+async function openRows(tx: Tx, loader: RowLoader, cluster: ClusterId, g: number, d: MatrixDelta): Promise<void> {
+  if (d.openClasses.length > 0) await loader.insert(tx, MATRIX_CLASSES, d.openClasses.map((c) => [cluster, c.key, c.kind, g]));
+  if (d.openMembers.length > 0) {
+    await loader.insert(tx, MATRIX_CLASS_MEMBERS, d.openMembers.map(({ classKey, memberKey, member: m }): Cell[] =>
       m.type === "workload"
-        ? { class_key: classKey, member_key: memberKey, member_type: m.type, namespace: m.namespace, workload_kind: m.kind, workload_name: m.name, pods: m.pods }
-        : { class_key: classKey, member_key: memberKey, member_type: m.type, ip_family: m.family, ip_start: m.start, ip_end: m.end },
-    );
-    await tx.$executeRaw`
-      INSERT INTO matrix_class_members (cluster_id, class_key, member_key, member_type, namespace, workload_kind, workload_name, pods,
-                                        ip_family, ip_start, ip_end, valid_from)
-      SELECT ${cluster}, t.class_key, t.member_key, t.member_type, t.namespace, t.workload_kind, t.workload_name, t.pods,
-             t.ip_family, t.ip_start, t.ip_end, ${g}
-      FROM json_to_recordset(${jsonRows(rows)}::json)
-        AS t(class_key text, member_key text, member_type text, namespace text, workload_kind text, workload_name text, pods int4,
-             ip_family int4, ip_start text, ip_end text)`;
+        ? [cluster, classKey, memberKey, m.type, m.namespace, m.kind, m.name, m.pods, null, null, null, g]
+        : [cluster, classKey, memberKey, m.type, null, null, null, null, m.family, m.start, m.end, g],
+    ));
   }
-  for (const cs of d.openConnections.length > 0 ? chunks(d.openConnections) : []) {
-    await tx.$executeRaw`
-      INSERT INTO matrix_connections (cluster_id, src_class, dst_class, conn, valid_from)
-      SELECT ${cluster}, t.s, t.d, t.c, ${g}
-      FROM json_to_recordset(${jsonRows(cs.map((c) => ({ s: c.srcClass, d: c.dstClass, c: c.conn })))}::json) AS t(s text, d text, c text)`;
-  }
+  // A generator: 800,000 rows of a first large sync are not copied into arrays first.
+  if (d.openConnections.length > 0) await loader.insert(tx, MATRIX_CONNECTIONS, (function* () {
+    for (const c of d.openConnections) yield [cluster, c.srcClass, c.dstClass, c.conn, g];
+  })());
 }
 
 function toMember(r: MemberDbRow): ClassMember {

@@ -31,6 +31,7 @@ import { PrismaObjectRepository } from "./PrismaObjectRepository.js";
 import { PrismaRevisionRepository } from "./PrismaRevisionRepository.js";
 import { PrismaSyncRunRepository } from "./PrismaSyncRunRepository.js";
 import { PrismaLeaseRepository } from "./PrismaLeaseRepository.js";
+import { JsonRowLoader, PgCopyRowLoader, type RowLoader } from "./rowLoader.js";
 import type { Store, StoreBackend } from "../domain/repositories.js";
 
 export const DEFAULT_DATA_DIR = "./.kubereach/db";
@@ -100,10 +101,16 @@ async function openPostgres(url: string, options: OpenStoreOptions): Promise<Sto
   } finally {
     await client.end().catch(() => undefined);
   }
-  const prisma = new PrismaClient({ adapter: new PrismaPg({ connectionString: url }) });
+  // The store owns the pool Prisma draws from: its row loader COPYs on a transaction's own connection (rowLoader.ts).
+  const pool = new pg.Pool({ connectionString: url });
+  const loader = new PgCopyRowLoader(pool);
+  // An idle connection's error (the server restarted) must not crash the process: the next query reports it.
+  pool.on("error", () => undefined);
+  const prisma = new PrismaClient({ adapter: new PrismaPg(pool) });
   return assemble(prisma, "postgres", `postgresql://${target.user}@${target.host}:${target.port}/${target.database}`, async () => {
     await prisma.$disconnect();
-  });
+    await pool.end();
+  }, loader);
 }
 
 function pgTarget(url: string): PgTarget {
@@ -278,7 +285,7 @@ function pgliteSession(db: PGlite): SqlSession {
 
 // ---------------------------------------------------------------------------------------------
 
-function assemble(prisma: PrismaClient, backend: StoreBackend, description: string, release: () => Promise<void>): Store {
+function assemble(prisma: PrismaClient, backend: StoreBackend, description: string, release: () => Promise<void>, loader: RowLoader = new JsonRowLoader()): Store {
   let closing: Promise<void> | undefined;
   return {
     backend,
@@ -286,7 +293,7 @@ function assemble(prisma: PrismaClient, backend: StoreBackend, description: stri
     clusters: new PrismaClusterRepository(prisma),
     objects: new PrismaObjectRepository(prisma),
     revisions: new PrismaRevisionRepository(prisma),
-    matrix: new PrismaMatrixRepository(prisma),
+    matrix: new PrismaMatrixRepository(prisma, loader),
     impacts: new PrismaImpactRepository(prisma),
     syncRuns: new PrismaSyncRunRepository(prisma),
     leases: new PrismaLeaseRepository(prisma),

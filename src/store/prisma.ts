@@ -3,7 +3,8 @@
  * Rules for every repository:
  * - inside `db.$transaction(async (tx) => ...)` use only `tx`: PGlite has a single connection, and
  *   a query on `db` while the transaction holds it waits forever;
- * - bulk writes go through `$executeRaw`/`$queryRaw`, in chunks of rows passed as one JSON text
+ * - bulk inserts of new rows go through the store's RowLoader (rowLoader.ts: COPY on PostgreSQL);
+ *   other bulk writes through `$executeRaw`/`$queryRaw`, in chunks of rows passed as one JSON text
  *   (bulkRows.ts) or as `unnest(...)` arrays (STACK.md T-P10), never createMany;
  * - public methods are wrapped in `mapStoreErrors`.
  */

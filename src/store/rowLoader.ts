@@ -1,0 +1,119 @@
+/**
+ * How a bulk of new rows reaches a table inside a Prisma transaction.
+ *
+ * On PostgreSQL: `COPY ... FROM STDIN` on the transaction's own connection. Every statement that
+ * goes through Prisma, raw ones included, passes its parameters through Prisma's query compiler
+ * (WebAssembly, on the event loop the API shares), at about 27 us per KB. A first 150,000-pod sync
+ * writes some 800,000 matrix connections (about 400 MB of parameters): 800,000 such rows took 35-45 s
+ * as JSON chunks, 20 s of it in Node, against 12-14 s by COPY, all of it in PostgreSQL (bench/,
+ * 2026-12-07). COPY runs in the transaction, so the rows commit or roll back with everything else.
+ *
+ * Prisma does not hand out the connection of an interactive transaction. The store owns the pg pool
+ * Prisma's adapter draws from, so it knows every connection the pool opened, and asks the
+ * transaction which backend it runs on (`pg_backend_pid()`): that is the connection to COPY on.
+ * Prisma sends nothing on it while the COPY runs, because the transaction's callback awaits the COPY.
+ *
+ * Elsewhere (PGlite: no pg connection to reach): statements of ROWS_PER_STATEMENT rows, each one JSON
+ * text read with json_to_recordset (bulkRows.ts).
+ */
+import { Readable } from "node:stream";
+import { pipeline } from "node:stream/promises";
+import type pg from "pg";
+import { from as copyFrom } from "pg-copy-streams";
+import { Prisma } from "../generated/prisma/client.js";
+import { chunks, jsonRows } from "./bulkRows.js";
+import type { Tx } from "./prisma.js";
+
+/** One column's value: SQL NULL, a number, or text (jsonb columns take JSON text). */
+export type Cell = string | number | null;
+
+/** A table the loader writes: its name and its columns, with their SQL types, in the order rows give them. */
+export interface BulkTable {
+  readonly name: string;
+  readonly columns: readonly (readonly [name: string, type: string])[];
+}
+
+export interface RowLoader {
+  /** Inserts `rows` (one cell per column of `table`, in its order) into `table`, inside `tx`. */
+  insert(tx: Tx, table: BulkTable, rows: Iterable<readonly Cell[]>): Promise<void>;
+}
+
+/** Rows as JSON chunks through Prisma: the loader where no pg connection can be reached (PGlite). */
+export class JsonRowLoader implements RowLoader {
+  async insert(tx: Tx, table: BulkTable, rows: Iterable<readonly Cell[]>): Promise<void> {
+    const names = table.columns.map(([n]) => n);
+    // A json/jsonb cell is JSON text, as in COPY: read as text, then cast (json_to_recordset would keep it a JSON string).
+    const isJson = (type: string) => /^jsonb?$/i.test(type);
+    const shape = Prisma.raw(table.columns.map(([n, t]) => `${n} ${isJson(t) ? "text" : t}`).join(", "));
+    const values = Prisma.raw(table.columns.map(([n, t]) => (isJson(t) ? `t.${n}::${t}` : `t.${n}`)).join(", "));
+    const target = Prisma.raw(`${table.name} (${names.join(", ")})`);
+    for (const part of chunks([...rows])) {
+      const objects = part.map((r) => Object.fromEntries(names.map((n, i) => [n, r[i]])));
+      await tx.$executeRaw`INSERT INTO ${target} SELECT ${values} FROM json_to_recordset(${jsonRows(objects)}::json) AS t(${shape})`;
+    }
+  }
+}
+
+/** COPY text is sent in pieces of about this many characters. */
+const COPY_PIECE = 64 * 1024;
+
+/** Rows by COPY on the transaction's own pg connection. Create it before the pool opens a connection. */
+export class PgCopyRowLoader implements RowLoader {
+  private readonly connections = new Set<pg.Client>();
+  private readonly byTx = new WeakMap<Tx, pg.Client>();
+
+  constructor(pool: pg.Pool) {
+    pool.on("connect", (c) => this.connections.add(c));
+    pool.on("remove", (c) => this.connections.delete(c));
+  }
+
+  async insert(tx: Tx, table: BulkTable, rows: Iterable<readonly Cell[]>): Promise<void> {
+    const connection = await this.connectionOf(tx);
+    const sql = `COPY ${table.name} (${table.columns.map(([n]) => n).join(", ")}) FROM STDIN`;
+    await pipeline(Readable.from(copyText(rows)), connection.query(copyFrom(sql)));
+  }
+
+  private async connectionOf(tx: Tx): Promise<pg.Client> {
+    const known = this.byTx.get(tx);
+    if (known) return known;
+    const [row] = await tx.$queryRaw<{ pid: number }[]>`SELECT pg_backend_pid() AS pid`;
+    for (const c of this.connections) {
+      if ((c as pg.Client & { processID?: number | null }).processID === row?.pid) {
+        this.byTx.set(tx, c);
+        return c;
+      }
+    }
+    // A bug, not a user error: the pool must be the one this loader watched from its start.
+    throw new Error(`No connection of the store's pool runs backend ${row?.pid}: cannot COPY inside the transaction`);
+  }
+}
+
+/** Rows as COPY text (PostgreSQL's text format: tab-separated, \N for NULL), in pieces of about COPY_PIECE characters. */
+export function* copyText(rows: Iterable<readonly Cell[]>): Generator<string> {
+  let piece = "";
+  for (const row of rows) {
+    for (let i = 0; i < row.length; i++) {
+      const v = row[i];
+      piece += (i === 0 ? "" : "\t") + (v === null ? "\\N" : typeof v === "number" ? copyNumber(v) : copyEscape(v));
+    }
+    piece += "\n";
+    if (piece.length >= COPY_PIECE) {
+      yield piece;
+      piece = "";
+    }
+  }
+  if (piece !== "") yield piece;
+}
+
+const SPECIAL = /[\\\t\n\r]/;
+const ESCAPES: Readonly<Record<string, string>> = { "\\": "\\\\", "\t": "\\t", "\n": "\\n", "\r": "\\r" };
+
+/** A text value in COPY text format: backslash, tab, newline and carriage return escaped. */
+function copyEscape(v: string): string {
+  return SPECIAL.test(v) ? v.replace(/[\\\t\n\r]/g, (c) => ESCAPES[c]!) : v;
+}
+
+function copyNumber(v: number): string {
+  if (!Number.isFinite(v)) throw new Error(`Cannot COPY the number ${v}`);
+  return String(v);
+}
