@@ -407,18 +407,13 @@ const MATRIX_CONNECTIONS: BulkTable = { name: "matrix_connections", columns: [["
 
 /** The delta's new rows, in its (primary-key) order: a bulk load, through the store's RowLoader. */
 async function openRows(tx: Tx, loader: RowLoader, cluster: ClusterId, g: number, d: MatrixDelta): Promise<void> {
-  if (d.openClasses.length > 0) await loader.insert(tx, MATRIX_CLASSES, d.openClasses.map((c) => [cluster, c.key, c.kind, g]));
-  if (d.openMembers.length > 0) {
-    await loader.insert(tx, MATRIX_CLASS_MEMBERS, d.openMembers.map(({ classKey, memberKey, member: m }): Cell[] =>
-      m.type === "workload"
-        ? [cluster, classKey, memberKey, m.type, m.namespace, m.kind, m.name, m.pods, null, null, null, g]
-        : [cluster, classKey, memberKey, m.type, null, null, null, null, m.family, m.start, m.end, g],
-    ));
-  }
-  // A generator: 800,000 rows of a first large sync are not copied into arrays first.
-  if (d.openConnections.length > 0) await loader.insert(tx, MATRIX_CONNECTIONS, (function* () {
-    for (const c of d.openConnections) yield [cluster, c.srcClass, c.dstClass, c.conn, g];
-  })());
+  await loader.insert(tx, MATRIX_CLASSES, d.openClasses, (c) => [cluster, c.key, c.kind, g]);
+  await loader.insert(tx, MATRIX_CLASS_MEMBERS, d.openMembers, ({ classKey, memberKey, member: m }): Cell[] =>
+    m.type === "workload"
+      ? [cluster, classKey, memberKey, m.type, m.namespace, m.kind, m.name, m.pods, null, null, null, g]
+      : [cluster, classKey, memberKey, m.type, null, null, null, null, m.family, m.start, m.end, g],
+  );
+  await loader.insert(tx, MATRIX_CONNECTIONS, d.openConnections, (c) => [cluster, c.srcClass, c.dstClass, c.conn, g]);
 }
 
 function toMember(r: MemberDbRow): ClassMember {

@@ -1,9 +1,10 @@
 /**
  * Current cluster state (namespaces, pods, policies, derived workloads) and the history appended
  * with it. `applyChanges` is the one write path the sync service uses: a batch (one watch event,
- * or a whole relist) becomes ONE transaction of set-based statements, whatever its size: bulk
- * upserts and deletes in statements of at most 500 rows (bulkRows.ts), the workload refresh, the
- * chain append.
+ * or a whole relist) becomes ONE transaction of set-based statements, whatever its size: the
+ * upserts read a batch's rows inline, or staged in a temporary table when there are more than one
+ * statement's worth (rowLoader.ts: COPY on PostgreSQL); deletes and lookups go in statements of at
+ * most 500 rows (bulkRows.ts); then the workload refresh and the chain append.
  */
 import type { ContainerPortInput } from "../engine/index.js";
 import type { ClusterObject, JsonValue, NamespaceObject, PodObject, PolicyKind, PolicyObject } from "../domain/objects.js";
@@ -15,6 +16,7 @@ import { openGeneration, readObjectsAt, writeObjectVersions, type VersionChange 
 import { mapStoreErrors } from "./errors.js";
 import { TX_OPTIONS, type Db, type Tx } from "./prisma.js";
 import { chunks, jsonRows } from "./bulkRows.js";
+import { JsonRowLoader, inputRows, type BulkTable, type RowLoader } from "./rowLoader.js";
 import type { ApplyOptions, ClusterId, ObjectChange, ObjectRepository, RevisionInput, StoredRevision, StoredWorkload } from "../domain/repositories.js";
 import { appendAll } from "../engine/util/appendAll.js";
 
@@ -42,6 +44,8 @@ interface WorkloadKey {
 export class PrismaObjectRepository implements ObjectRepository {
   constructor(
     private readonly db: Db,
+    /** How bulk rows reach the tables (rowLoader.ts). */
+    private readonly loader: RowLoader = new JsonRowLoader(),
     /** Checks the chain head before each append (see chainGuard.ts). */
     readonly chainGuard: ChainGuard = new ChainGuard(),
   ) {}
@@ -58,9 +62,9 @@ export class PrismaObjectRepository implements ObjectRepository {
         if (generation < latestPlusOne)
           throw new ConflictError(`changes for generation ${generation} arrive after generation ${latestPlusOne - 1} was committed: another writer is active for cluster ${cluster}`);
         await writeNamespaces(tx, cluster, plan.namespaces);
-        await refreshWorkloads(tx, cluster, await writePods(tx, cluster, plan.pods));
-        await writePolicies(tx, cluster, plan.policies);
-        await writeObjectVersions(tx, cluster, generation, plan.versions);
+        await refreshWorkloads(tx, cluster, await writePods(tx, this.loader, cluster, plan.pods));
+        await writePolicies(tx, this.loader, cluster, plan.policies);
+        await writeObjectVersions(tx, this.loader, cluster, generation, plan.versions);
         return appendRevisions(tx, cluster, plan.revisions, this.chainGuard);
       }, TX_OPTIONS);
       const last = stored[stored.length - 1];
@@ -170,14 +174,21 @@ async function writeNamespaces(tx: Tx, cluster: ClusterId, plan: KindPlan<Namesp
   }
 }
 
-async function writePolicies(tx: Tx, cluster: ClusterId, plan: KindPlan<PolicyObject>): Promise<void> {
-  for (const part of chunks(plan.upserts)) {
-    const rows = part.map((p) => ({ uid: p.meta.uid, kind: p.kind, namespace: p.meta.namespace, name: p.meta.name, labels: p.meta.labels, rv: p.meta.resourceVersion, spec: p.spec }));
+/** A batch's policies, as their upsert reads them (inline, or staged for a relist: rowLoader.ts inputRows). */
+const POLICY_INPUT: BulkTable = {
+  name: "policies_input",
+  columns: [["uid", "text"], ["kind", "text"], ["namespace", "text"], ["name", "text"], ["labels", "jsonb"], ["rv", "text"], ["spec", "jsonb"]],
+};
+
+async function writePolicies(tx: Tx, loader: RowLoader, cluster: ClusterId, plan: KindPlan<PolicyObject>): Promise<void> {
+  if (plan.upserts.length > 0) {
+    const input = await inputRows(tx, loader, POLICY_INPUT, plan.upserts, (p) => [
+      p.meta.uid, p.kind, p.meta.namespace, p.meta.name, JSON.stringify(p.meta.labels), p.meta.resourceVersion, JSON.stringify(p.spec),
+    ]);
     await tx.$executeRaw`
       INSERT INTO network_policies (cluster_id, uid, kind, namespace, name, labels, resource_version, spec)
       SELECT ${cluster}, t.uid, t.kind, t.namespace, t.name, t.labels, t.rv, coalesce(t.spec, 'null')
-      FROM json_to_recordset(${jsonRows(rows)}::json)
-        AS t(uid text, kind text, namespace text, name text, labels jsonb, rv text, spec jsonb)
+      FROM (${input}) AS t
       ON CONFLICT (cluster_id, uid) DO UPDATE
         SET kind = excluded.kind, namespace = excluded.namespace, name = excluded.name, labels = excluded.labels,
             resource_version = excluded.resource_version, spec = excluded.spec
@@ -188,29 +199,26 @@ async function writePolicies(tx: Tx, cluster: ClusterId, plan: KindPlan<PolicyOb
   }
 }
 
+/** A batch's pods, as the pods upsert reads them (inline, or staged for a relist: rowLoader.ts inputRows). */
+const POD_INPUT: BulkTable = {
+  name: "pods_input",
+  columns: [
+    ["uid", "text"], ["namespace", "text"], ["name", "text"], ["labels", "jsonb"], ["ip", "text"], ["host_network", "bool"],
+    ["container_ports", "jsonb"], ["workload_kind", "text"], ["workload_name", "text"], ["resource_version", "text"],
+  ],
+};
+
 /** Writes pods and returns the workloads whose pods changed (before and after the change). */
-async function writePods(tx: Tx, cluster: ClusterId, plan: KindPlan<PodObject>): Promise<WorkloadKey[]> {
+async function writePods(tx: Tx, loader: RowLoader, cluster: ClusterId, plan: KindPlan<PodObject>): Promise<WorkloadKey[]> {
   const touched: WorkloadKey[] = [];
-  for (const part of chunks(plan.upserts)) {
-    const input = part.map((p) => ({
-      uid: p.meta.uid,
-      namespace: p.meta.namespace,
-      name: p.meta.name,
-      labels: p.meta.labels,
-      ip: p.ip ?? null,
-      host_network: p.hostNetwork,
-      container_ports: p.containerPorts,
-      workload_kind: p.workload.kind,
-      workload_name: p.workload.name,
-      resource_version: p.meta.resourceVersion,
-    }));
+  if (plan.upserts.length > 0) {
+    const input = await inputRows(tx, loader, POD_INPUT, plan.upserts, (p) => [
+      p.meta.uid, p.meta.namespace, p.meta.name, JSON.stringify(p.meta.labels), p.ip ?? null, p.hostNetwork,
+      JSON.stringify(p.containerPorts), p.workload.kind, p.workload.name, p.meta.resourceVersion,
+    ]);
     // `old` reads the pre-statement snapshot, so a pod that moved to another workload refreshes both.
     const rows = await tx.$queryRaw<WorkloadKey[]>`
-      WITH input AS (
-        SELECT * FROM json_to_recordset(${jsonRows(input)}::json)
-        AS t(uid text, namespace text, name text, labels jsonb, ip text, host_network bool, container_ports jsonb, workload_kind text,
-             workload_name text, resource_version text)
-      ),
+      WITH input AS (${input}),
       old AS (
         -- One primary-key probe per input row, whatever the statistics say (see objectVersions.ts).
         SELECT i.uid, p.namespace, p.workload_kind, p.workload_name

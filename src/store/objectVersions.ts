@@ -8,6 +8,8 @@
 import type { ClusterObject } from "../domain/objects.js";
 import type { Tx } from "./prisma.js";
 import { chunks, jsonRows } from "./bulkRows.js";
+import type { BulkTable, RowLoader } from "./rowLoader.js";
+import { appendAll } from "../engine/util/appendAll.js";
 import type { ClusterId } from "../domain/repositories.js";
 
 export interface VersionChange {
@@ -15,12 +17,21 @@ export interface VersionChange {
   readonly deleted: boolean;
 }
 
-export async function writeObjectVersions(tx: Tx, cluster: ClusterId, generation: number, changes: readonly VersionChange[]): Promise<void> {
-  // In chunks (bulkRows.ts): a relist of 150,000 pods in one statement costs Prisma several times more.
-  for (const part of chunks(changes)) await writeSomeVersions(tx, cluster, generation, part);
+const OBJECT_VERSIONS: BulkTable = {
+  name: "object_versions",
+  columns: [["cluster_id", "text"], ["kind", "text"], ["uid", "text"], ["namespace", "text"], ["name", "text"], ["resource_version", "text"], ["data", "jsonb"], ["valid_from", "int4"]],
+};
+
+export async function writeObjectVersions(tx: Tx, loader: RowLoader, cluster: ClusterId, generation: number, changes: readonly VersionChange[]): Promise<void> {
+  // The lookups and closes in chunks (bulkRows.ts): a relist of 150,000 pods in one statement costs Prisma
+  // several times more. The new versions (the bulk of the bytes) in one load, by COPY on PostgreSQL.
+  const added: ClusterObject[] = [];
+  for (const part of chunks(changes)) appendAll(added, await closeReplaced(tx, cluster, generation, part));
+  await loader.insert(tx, OBJECT_VERSIONS, added, (o) => [cluster, o.kind, o.meta.uid, o.meta.namespace, o.meta.name, o.meta.resourceVersion, JSON.stringify(o), generation]);
 }
 
-async function writeSomeVersions(tx: Tx, cluster: ClusterId, generation: number, changes: readonly VersionChange[]): Promise<void> {
+/** Closes (or drops) the open versions `changes` replace; returns the objects whose new version must be added. */
+async function closeReplaced(tx: Tx, cluster: ClusterId, generation: number, changes: readonly VersionChange[]): Promise<ClusterObject[]> {
   const keys = jsonRows(changes.map((c) => ({ kind: c.object.kind, uid: c.object.meta.uid })));
   // One index probe per key (LIMIT keeps the planner from flattening it into a join): during a first
   // relist the table has no statistics yet, and the join the planner chose then hashed every open
@@ -36,7 +47,6 @@ async function writeSomeVersions(tx: Tx, cluster: ClusterId, generation: number,
     const rv = openRv.get(`${c.object.kind}\u0000${c.object.meta.uid}`);
     return c.deleted ? rv !== undefined : rv !== c.object.meta.resourceVersion;
   });
-  if (changed.length === 0) return;
   // Only versions that were open are closed or dropped: nothing to do for objects seen for the first time.
   const replaced = changed.filter((c) => openRv.has(`${c.object.kind}\u0000${c.object.meta.uid}`)).map((c) => ({ kind: c.object.kind, uid: c.object.meta.uid }));
   if (replaced.length > 0) {
@@ -48,13 +58,7 @@ async function writeSomeVersions(tx: Tx, cluster: ClusterId, generation: number,
       UPDATE object_versions v SET valid_to = ${generation} FROM json_to_recordset(${replacedKeys}::json) AS t(kind text, uid text)
       WHERE v.cluster_id = ${cluster} AND v.kind = t.kind AND v.uid = t.uid AND v.valid_to IS NULL`;
   }
-  const added = changed.filter((c) => !c.deleted).map((c) => c.object);
-  if (added.length === 0) return;
-  const rows = added.map((o) => ({ kind: o.kind, uid: o.meta.uid, namespace: o.meta.namespace, name: o.meta.name, rv: o.meta.resourceVersion, data: o }));
-  await tx.$executeRaw`
-    INSERT INTO object_versions (cluster_id, kind, uid, namespace, name, resource_version, data, valid_from)
-    SELECT ${cluster}, t.kind, t.uid, t.namespace, t.name, t.rv, t.data, ${generation}
-    FROM json_to_recordset(${jsonRows(rows)}::json) AS t(kind text, uid text, namespace text, name text, rv text, data jsonb)`;
+  return changed.filter((c) => !c.deleted).map((c) => c.object);
 }
 
 /** The generation changes applied now belong to: one past the latest committed. */

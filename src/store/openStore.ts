@@ -291,7 +291,7 @@ function assemble(prisma: PrismaClient, backend: StoreBackend, description: stri
     backend,
     description,
     clusters: new PrismaClusterRepository(prisma),
-    objects: new PrismaObjectRepository(prisma),
+    objects: new PrismaObjectRepository(prisma, loader),
     revisions: new PrismaRevisionRepository(prisma),
     matrix: new PrismaMatrixRepository(prisma, loader),
     impacts: new PrismaImpactRepository(prisma),

@@ -21,11 +21,11 @@ import { pipeline } from "node:stream/promises";
 import type pg from "pg";
 import { from as copyFrom } from "pg-copy-streams";
 import { Prisma } from "../generated/prisma/client.js";
-import { chunks, jsonRows } from "./bulkRows.js";
+import { ROWS_PER_STATEMENT, chunks, jsonRows } from "./bulkRows.js";
 import type { Tx } from "./prisma.js";
 
-/** One column's value: SQL NULL, a number, or text (jsonb columns take JSON text). */
-export type Cell = string | number | null;
+/** One column's value: SQL NULL, a number, a boolean, or text (jsonb columns take JSON text). */
+export type Cell = string | number | boolean | null;
 
 /** A table the loader writes: its name and its columns, with their SQL types, in the order rows give them. */
 export interface BulkTable {
@@ -34,24 +34,43 @@ export interface BulkTable {
 }
 
 export interface RowLoader {
-  /** Inserts `rows` (one cell per column of `table`, in its order) into `table`, inside `tx`. */
-  insert(tx: Tx, table: BulkTable, rows: Iterable<readonly Cell[]>): Promise<void>;
+  /** Inserts one row per item (`cells(item)`: one cell per column of `table`, in its order) into `table`, inside `tx`. */
+  insert<T>(tx: Tx, table: BulkTable, items: readonly T[], cells: (item: T) => readonly Cell[]): Promise<void>;
 }
 
 /** Rows as JSON chunks through Prisma: the loader where no pg connection can be reached (PGlite). */
 export class JsonRowLoader implements RowLoader {
-  async insert(tx: Tx, table: BulkTable, rows: Iterable<readonly Cell[]>): Promise<void> {
-    const names = table.columns.map(([n]) => n);
-    // A json/jsonb cell is JSON text, as in COPY: read as text, then cast (json_to_recordset would keep it a JSON string).
-    const isJson = (type: string) => /^jsonb?$/i.test(type);
-    const shape = Prisma.raw(table.columns.map(([n, t]) => `${n} ${isJson(t) ? "text" : t}`).join(", "));
-    const values = Prisma.raw(table.columns.map(([n, t]) => (isJson(t) ? `t.${n}::${t}` : `t.${n}`)).join(", "));
-    const target = Prisma.raw(`${table.name} (${names.join(", ")})`);
-    for (const part of chunks([...rows])) {
-      const objects = part.map((r) => Object.fromEntries(names.map((n, i) => [n, r[i]])));
-      await tx.$executeRaw`INSERT INTO ${target} SELECT ${values} FROM json_to_recordset(${jsonRows(objects)}::json) AS t(${shape})`;
-    }
+  async insert<T>(tx: Tx, table: BulkTable, items: readonly T[], cells: (item: T) => readonly Cell[]): Promise<void> {
+    const target = Prisma.raw(`${table.name} (${table.columns.map(([n]) => n).join(", ")})`);
+    for (const part of chunks(items)) await tx.$executeRaw`INSERT INTO ${target} ${jsonSource(table, part.map(cells))}`;
   }
+}
+
+/**
+ * `SELECT` of rows given as one JSON text, with `table`'s columns in its order: one statement's worth
+ * of input. A json/jsonb cell is JSON text, as in COPY: read as text, then cast (json_to_recordset
+ * would keep it a JSON string).
+ */
+export function jsonSource(table: BulkTable, rows: readonly (readonly Cell[])[]): Prisma.Sql {
+  const isJson = (type: string) => /^jsonb?$/i.test(type);
+  const shape = Prisma.raw(table.columns.map(([n, t]) => `${n} ${isJson(t) ? "text" : t}`).join(", "));
+  const values = Prisma.raw(table.columns.map(([n, t]) => (isJson(t) ? `t.${n}::${t} AS ${n}` : `t.${n}`)).join(", "));
+  const objects = rows.map((r) => Object.fromEntries(table.columns.map(([n], i) => [n, r[i]])));
+  return Prisma.sql`SELECT ${values} FROM json_to_recordset(${jsonRows(objects)}::json) AS t(${shape})`;
+}
+
+/**
+ * The input rows of one set-based statement (an upsert that reads what it replaces, say): up to
+ * ROWS_PER_STATEMENT inline as JSON, more (a relist) loaded into a temporary table first, dropped
+ * at commit, so that the statement runs once over all of them and its input never passes through
+ * Prisma's compiler. A temporary table costs about 1 ms, too much for a watch event's one row.
+ */
+export async function inputRows<T>(tx: Tx, loader: RowLoader, table: BulkTable, items: readonly T[], cells: (item: T) => readonly Cell[]): Promise<Prisma.Sql> {
+  if (items.length <= ROWS_PER_STATEMENT) return jsonSource(table, items.map(cells));
+  await tx.$executeRawUnsafe(`DROP TABLE IF EXISTS pg_temp.${table.name}`);
+  await tx.$executeRawUnsafe(`CREATE TEMP TABLE ${table.name} (${table.columns.map(([n, t]) => `${n} ${t}`).join(", ")}) ON COMMIT DROP`);
+  await loader.insert(tx, table, items, cells);
+  return Prisma.sql`SELECT * FROM ${Prisma.raw(`pg_temp.${table.name}`)}`;
 }
 
 /** COPY text is sent in pieces of about this many characters. */
@@ -61,16 +80,19 @@ const COPY_PIECE = 64 * 1024;
 export class PgCopyRowLoader implements RowLoader {
   private readonly connections = new Set<pg.Client>();
   private readonly byTx = new WeakMap<Tx, pg.Client>();
+  private readonly small = new JsonRowLoader();
 
   constructor(pool: pg.Pool) {
     pool.on("connect", (c) => this.connections.add(c));
     pool.on("remove", (c) => this.connections.delete(c));
   }
 
-  async insert(tx: Tx, table: BulkTable, rows: Iterable<readonly Cell[]>): Promise<void> {
+  async insert<T>(tx: Tx, table: BulkTable, items: readonly T[], cells: (item: T) => readonly Cell[]): Promise<void> {
+    // One statement's worth: a COPY would cost a round trip more (and a first one to find the connection).
+    if (items.length <= ROWS_PER_STATEMENT) return this.small.insert(tx, table, items, cells);
     const connection = await this.connectionOf(tx);
     const sql = `COPY ${table.name} (${table.columns.map(([n]) => n).join(", ")}) FROM STDIN`;
-    await pipeline(Readable.from(copyText(rows)), connection.query(copyFrom(sql)));
+    await pipeline(Readable.from(copyText(items, cells)), connection.query(copyFrom(sql)));
   }
 
   private async connectionOf(tx: Tx): Promise<pg.Client> {
@@ -89,12 +111,13 @@ export class PgCopyRowLoader implements RowLoader {
 }
 
 /** Rows as COPY text (PostgreSQL's text format: tab-separated, \N for NULL), in pieces of about COPY_PIECE characters. */
-export function* copyText(rows: Iterable<readonly Cell[]>): Generator<string> {
+export function* copyText<T>(items: Iterable<T>, cells: (item: T) => readonly Cell[]): Generator<string> {
   let piece = "";
-  for (const row of rows) {
+  for (const item of items) {
+    const row = cells(item);
     for (let i = 0; i < row.length; i++) {
-      const v = row[i];
-      piece += (i === 0 ? "" : "\t") + (v === null ? "\\N" : typeof v === "number" ? copyNumber(v) : copyEscape(v));
+      const v = row[i] as Cell;
+      piece += (i === 0 ? "" : "\t") + copyCell(v);
     }
     piece += "\n";
     if (piece.length >= COPY_PIECE) {
@@ -103,6 +126,19 @@ export function* copyText(rows: Iterable<readonly Cell[]>): Generator<string> {
     }
   }
   if (piece !== "") yield piece;
+}
+
+function copyCell(v: Cell): string {
+  switch (typeof v) {
+    case "string":
+      return copyEscape(v);
+    case "number":
+      return copyNumber(v);
+    case "boolean":
+      return v ? "t" : "f";
+    default:
+      return "\\N";
+  }
 }
 
 const SPECIAL = /[\\\t\n\r]/;

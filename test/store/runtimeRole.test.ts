@@ -8,6 +8,9 @@
 import pg from "pg";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { runtimeGrants } from "../../src/store/runtimeRole.js";
+import { openStore } from "../../src/store/index.js";
+import { ROWS_PER_STATEMENT } from "../../src/store/bulkRows.js";
+import { at, makeSnapshot, ns, pod, policy, upsert } from "./helpers/fixtures.js";
 import type { ApiBackend } from "../api/helpers/backends.js";
 import { httpClient, ok } from "../api/helpers/graphql.js";
 import { HISTORY, initialFiles } from "../api/helpers/scenario.js";
@@ -109,6 +112,29 @@ describe("an owner role that migrates and a runtime role that only appends to hi
     ["UPDATE kubereach_migrations SET checksum = 'x'"],
   ])("the runtime role cannot: %s", async (sql) => {
     expect(await asRuntime(sql)).toBe("42501"); // insufficient_privilege
+  });
+
+  it("the runtime role can bulk-load: a relist staged in temporary tables and a matrix COPYed", async () => {
+    const store = await openStore({ databaseUrl: urlAs(RUNTIME), migrationUrl: urlAs(OWNER) });
+    try {
+      const cluster = "bulk-as-runtime";
+      await store.clusters.ensureCluster(cluster, "test");
+      const n = ROWS_PER_STATEMENT + 100;
+      const objects = [
+        ns("bulk"),
+        ...Array.from({ length: n }, (_, i) => pod("bulk", `p-${i}`, { labels: { app: `a${i % 7}` }, workload: { kind: "Deployment", name: `d${i % 7}` } })),
+        ...Array.from({ length: n }, (_, i) => policy("bulk", `np-${i}`)),
+      ];
+      await store.objects.applyChanges(cluster, objects.map((o) => upsert(o)));
+      expect(await store.objects.loadObjects(cluster)).toHaveLength(objects.length);
+      const snapshot = makeSnapshot({ classes: 400, externals: 2, fanOut: 3 });
+      expect(snapshot.connections.size).toBeGreaterThan(ROWS_PER_STATEMENT);
+      expect(await store.matrix.commitGeneration(cluster, undefined, snapshot, { stats: {}, sourceVersions: {}, computedAt: at(1) })).toBe(1);
+      expect((await store.matrix.getGeneration(cluster, 1))?.connectionCount).toBe(snapshot.connections.size);
+      expect(await store.objects.loadObjectsAt(cluster, 1)).toHaveLength(objects.length);
+    } finally {
+      await store.close();
+    }
   });
 
   it("the owner can (which is why the owner's credentials stay with the migration job)", async () => {
