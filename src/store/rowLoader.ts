@@ -70,6 +70,9 @@ export async function inputRows<T>(tx: Tx, loader: RowLoader, table: BulkTable, 
   await tx.$executeRawUnsafe(`DROP TABLE IF EXISTS pg_temp.${table.name}`);
   await tx.$executeRawUnsafe(`CREATE TEMP TABLE ${table.name} (${table.columns.map(([n, t]) => `${n} ${t}`).join(", ")}) ON COMMIT DROP`);
   await loader.insert(tx, table, items, cells);
+  // Autovacuum never analyzes a temporary table: without statistics the planner takes it for a few
+  // rows, and joined 150,000 staged pods with themselves in a nested loop (minutes, bench 2026-12-07).
+  await tx.$executeRawUnsafe(`ANALYZE pg_temp.${table.name}`);
   return Prisma.sql`SELECT * FROM ${Prisma.raw(`pg_temp.${table.name}`)}`;
 }
 

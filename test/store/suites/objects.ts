@@ -107,12 +107,17 @@ export function objectsSuite(ctx: SuiteContext): void {
     // Generation 1's versions are still those of the first relist; generation 2's are the new ones.
     expect(byUid(await store.objects.loadObjectsAt(c, 1))).toEqual(byUid(objects));
     expect(byUid(await store.objects.loadObjectsAt(c, 2))).toEqual(byUid([ns("big"), ...relabelled, ...policies]));
+
+    // A large batch that moves every pod to another workload refreshes both: the one left without pods disappears.
+    const moved = relabelled.map((p) => ({ ...p, meta: { ...p.meta, resourceVersion: "3", labels: { app: "web2" } }, workload: { ...p.workload, name: "web2" } }));
+    await store.objects.applyChanges(c, moved.map((p) => upsert(p)), { generation: 3 });
+    expect(await store.objects.listWorkloads(c)).toEqual([{ namespace: "big", kind: "Deployment", name: "web2", podCount: 1200, labels: { app: "web2" } }]);
   });
 
   it("writes nothing of a large batch when a later statement of it fails", async () => {
     const c = await newCluster();
     const pods = Array.from({ length: 1100 }, (_, i) => pod("big", `p-${i}`, { labels: { app: i === 1099 ? "bad\u0000" : "ok" } }));
-    // PostgreSQL refuses the NUL in the last chunk's labels; the chunks before it were already sent.
+    // PostgreSQL refuses the NUL in the last pod's labels, after the namespace and the policy were written.
     await expect(store.objects.applyChanges(c, [upsert(ns("big")), upsert(policy("big", "p")), ...pods.map((p) => upsert(p))])).rejects.toThrow();
     expect(await store.objects.loadObjects(c)).toEqual([]);
     expect(await store.objects.listWorkloads(c)).toEqual([]);
