@@ -112,13 +112,16 @@ export class PrismaMatrixRepository implements MatrixRepository {
           throw new ConflictError(`generation ${meta.expectedGeneration} expected but the next for cluster ${cluster} is ${g}: another writer is active`);
         const delta = await slicer.run(computeMatrixDeltaSliced(base, next));
         written = delta.openConnections.length + delta.openMembers.length + delta.openClasses.length;
-        // The digest of `next` (derived when it says what it changed) is computed while the rows are
-        // written: a first 150,000-pod commit COPYs for 12 s while Node mostly waits, and the digest
-        // from scratch costs 6 s of CPU. (With 500-row statements instead of COPY its slices delayed
-        // every statement's round trip: 38 s against 32 s.) Caught here, awaited below: a failed write
-        // must not leave its rejection unhandled.
+        // The digest of `next` (derived when it says what it changed). For a bulk write it is computed
+        // while the rows are written: a first 150,000-pod commit COPYs for 12 s while Node mostly
+        // waits, and that digest, from scratch, costs 6 s of CPU. (With 500-row statements instead of
+        // COPY its slices delayed every statement's round trip: 38 s against 32 s.) A small commit
+        // computes it first: interleaved with a few statements it made them slower (10k pods: a
+        // relabel's commit took a median 38 ms against 28 ms). Caught here, awaited below: a failed
+        // write must not leave its rejection unhandled.
         const digesting = this.digestOf(next);
         digesting.catch(() => undefined);
+        if (written < BULK_ROWS) await digesting;
         await closeRows(tx, cluster, g, delta);
         await openRows(tx, this.loader, cluster, g, delta);
         const { digest, contentDigest } = await digesting;
