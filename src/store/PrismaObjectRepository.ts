@@ -62,7 +62,7 @@ export class PrismaObjectRepository implements ObjectRepository {
         if (generation < latestPlusOne)
           throw new ConflictError(`changes for generation ${generation} arrive after generation ${latestPlusOne - 1} was committed: another writer is active for cluster ${cluster}`);
         await writeNamespaces(tx, cluster, plan.namespaces);
-        await refreshWorkloads(tx, cluster, await writePods(tx, this.loader, cluster, plan.pods));
+        await refreshWorkloads(tx, this.loader, cluster, await writePods(tx, this.loader, cluster, plan.pods));
         await writePolicies(tx, this.loader, cluster, plan.policies);
         await writeObjectVersions(tx, this.loader, cluster, generation, plan.versions);
         return appendRevisions(tx, cluster, plan.revisions, this.chainGuard);
@@ -262,14 +262,20 @@ function distinctWorkloads(touched: readonly WorkloadKey[]): WorkloadKey[] {
  * Re-derives the given workloads from their pods: pod count and the labels all pods share.
  * Workloads left without pods are deleted; the DELETE and the upsert touch disjoint keys.
  */
-async function refreshWorkloads(tx: Tx, cluster: ClusterId, keys: readonly WorkloadKey[]): Promise<void> {
-  for (const part of chunks(keys)) await refreshSomeWorkloads(tx, cluster, part);
-}
+/** The workloads to refresh, as the refresh reads them (inline, or staged for a relist: rowLoader.ts inputRows). */
+const WORKLOAD_KEYS: BulkTable = { name: "workload_keys", columns: [["namespace", "text"], ["kind", "text"], ["name", "text"]] };
 
-async function refreshSomeWorkloads(tx: Tx, cluster: ClusterId, keys: readonly WorkloadKey[]): Promise<void> {
+/**
+ * One statement, whatever the number of workloads: a relist's 40,000 workloads in 500-key statements
+ * probed pods' workload index 40,000 times (5 s at 150,000 pods); staged, the planner can join them
+ * with one pass over pods.
+ */
+async function refreshWorkloads(tx: Tx, loader: RowLoader, cluster: ClusterId, workloads: readonly WorkloadKey[]): Promise<void> {
+  if (workloads.length === 0) return;
+  const input = await inputRows(tx, loader, WORKLOAD_KEYS, workloads, (w) => [w.namespace, w.kind, w.name]);
   await tx.$executeRaw`
     WITH keys AS (
-      SELECT DISTINCT * FROM json_to_recordset(${jsonRows(keys)}::json) AS t(namespace text, kind text, name text)
+      SELECT DISTINCT * FROM (${input}) AS t
     ),
     agg AS (
       SELECT k.namespace, k.kind, k.name, count(p.uid)::int AS pod_count

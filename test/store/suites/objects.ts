@@ -114,6 +114,24 @@ export function objectsSuite(ctx: SuiteContext): void {
     expect(await store.objects.listWorkloads(c)).toEqual([{ namespace: "big", kind: "Deployment", name: "web2", podCount: 1200, labels: { app: "web2" } }]);
   });
 
+  it("re-derives more workloads than one statement carries, in one batch", async () => {
+    const c = await newCluster();
+    const member = (i: number, w: number, rv: string) => pod("wl", `p-${i}`, { rv, labels: { app: `w${w}`, i: String(i) }, workload: { kind: "Deployment", name: `w${w}` } });
+    const byName = (ws: readonly { name: string }[]) => [...ws].sort((a, b) => (a.name < b.name ? -1 : 1));
+    // 1,100 pods in 550 workloads of two.
+    const first = Array.from({ length: 1100 }, (_, i) => member(i, i >> 1, "1"));
+    await store.objects.applyChanges(c, [upsert(ns("wl")), ...first.map((p) => upsert(p))]);
+    expect(byName(await store.objects.listWorkloads(c))).toEqual(
+      byName(Array.from({ length: 550 }, (_, w) => ({ namespace: "wl", kind: "Deployment", name: `w${w}`, podCount: 2, labels: { app: `w${w}` } }))),
+    );
+    // Every pod moves to one of 600 other workloads (1,150 workloads refreshed at once): the old ones disappear.
+    const moved = Array.from({ length: 1100 }, (_, i) => member(i, 1000 + (i % 600), "2"));
+    await store.objects.applyChanges(c, moved.map((p) => upsert(p)), { generation: 2 });
+    expect(byName(await store.objects.listWorkloads(c))).toEqual(
+      byName(Array.from({ length: 600 }, (_, k) => ({ namespace: "wl", kind: "Deployment", name: `w${1000 + k}`, podCount: k < 500 ? 2 : 1, labels: { app: `w${1000 + k}`, ...(k < 500 ? {} : { i: String(k) }) } }))),
+    );
+  });
+
   it("writes nothing of a large batch when a later statement of it fails", async () => {
     const c = await newCluster();
     const pods = Array.from({ length: 1100 }, (_, i) => pod("big", `p-${i}`, { labels: { app: i === 1099 ? "bad\u0000" : "ok" } }));
