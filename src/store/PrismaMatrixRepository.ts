@@ -383,27 +383,20 @@ async function closeRows(tx: Tx, loader: RowLoader, cluster: ClusterId, g: numbe
       );
     }
   };
-  if (d.closeClasses.length > 0) {
-    const t = await inputRows(tx, loader, CLOSED_CLASSES, d.closeClasses, (k) => [k]);
-    const n = await tx.$executeRaw`
-      UPDATE matrix_classes m SET valid_to = ${g} FROM (${t}) AS t
-      WHERE m.cluster_id = ${cluster} AND m.valid_to IS NULL AND m.class_key = t.k`;
-    expectClosed("class", d.closeClasses.length, n);
-  }
-  if (d.closeMembers.length > 0) {
-    const t = await inputRows(tx, loader, CLOSED_MEMBERS, d.closeMembers, (m) => [m.classKey, m.memberKey]);
-    const n = await tx.$executeRaw`
-      UPDATE matrix_class_members m SET valid_to = ${g} FROM (${t}) AS t
-      WHERE m.cluster_id = ${cluster} AND m.valid_to IS NULL AND m.class_key = t.c AND m.member_key = t.m`;
-    expectClosed("member", d.closeMembers.length, n);
-  }
-  if (d.closeConnections.length > 0) {
-    const t = await inputRows(tx, loader, CLOSED_CONNECTIONS, d.closeConnections, (c) => [c.srcClass, c.dstClass]);
-    const n = await tx.$executeRaw`
-      UPDATE matrix_connections m SET valid_to = ${g} FROM (${t}) AS t
-      WHERE m.cluster_id = ${cluster} AND m.valid_to IS NULL AND m.src_class = t.s AND m.dst_class = t.d`;
-    expectClosed("connection", d.closeConnections.length, n);
-  }
+  /** Closes `rows` (their keys inline or staged), then checks how many were open. */
+  const closeAll = async <T>(what: string, table: BulkTable, rows: readonly T[], cells: (r: T) => readonly Cell[], close: (keys: Prisma.Sql) => Promise<number>) => {
+    if (rows.length === 0) return;
+    expectClosed(what, rows.length, await close(await inputRows(tx, loader, table, rows, cells)));
+  };
+  await closeAll("class", CLOSED_CLASSES, d.closeClasses, (k) => [k], (keys) => tx.$executeRaw`
+    UPDATE matrix_classes m SET valid_to = ${g} FROM (${keys}) AS t
+    WHERE m.cluster_id = ${cluster} AND m.valid_to IS NULL AND m.class_key = t.k`);
+  await closeAll("member", CLOSED_MEMBERS, d.closeMembers, (m) => [m.classKey, m.memberKey], (keys) => tx.$executeRaw`
+    UPDATE matrix_class_members m SET valid_to = ${g} FROM (${keys}) AS t
+    WHERE m.cluster_id = ${cluster} AND m.valid_to IS NULL AND m.class_key = t.c AND m.member_key = t.m`);
+  await closeAll("connection", CLOSED_CONNECTIONS, d.closeConnections, (c) => [c.srcClass, c.dstClass], (keys) => tx.$executeRaw`
+    UPDATE matrix_connections m SET valid_to = ${g} FROM (${keys}) AS t
+    WHERE m.cluster_id = ${cluster} AND m.valid_to IS NULL AND m.src_class = t.s AND m.dst_class = t.d`);
 }
 
 /**
