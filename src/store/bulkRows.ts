@@ -1,6 +1,7 @@
 /**
- * How bulk rows reach PostgreSQL: in statements of at most ROWS_PER_STATEMENT rows, each chunk as
- * ONE JSON text parameter read with `json_to_recordset`.
+ * Rows passed through Prisma as statement parameters: in statements of at most ROWS_PER_STATEMENT
+ * rows, each chunk as ONE JSON text parameter read with `json_to_recordset`. (Larger loads of new
+ * rows, and the input of a relist's set-based statements, go by COPY on PostgreSQL: rowLoader.ts.)
  *
  * Prisma handles a statement's parameters synchronously, on the event loop the API shares, and even
  * a raw statement goes through its query compiler (WebAssembly), whose cost grows faster than the
