@@ -148,8 +148,16 @@ function copyCell(v: Cell): string {
 const SPECIAL = /[\\\t\n\r]/;
 const ESCAPES: Readonly<Record<string, string>> = { "\\": "\\\\", "\t": "\\t", "\n": "\\n", "\r": "\\r" };
 
-/** A text value in COPY text format: backslash, tab, newline and carriage return escaped. */
+/** A UTF-16 surrogate without its pair: not a character, and UTF-8 cannot carry it. */
+const LONE_SURROGATE = /[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/;
+
+/**
+ * A text value in COPY text format: backslash, tab, newline and carriage return escaped. A lone
+ * surrogate is refused: encoded to UTF-8 it would silently become U+FFFD, a value other than the
+ * one given, where the JSON statements fail on it (PostgreSQL rejects the \udXXX escape).
+ */
 function copyEscape(v: string): string {
+  if (LONE_SURROGATE.test(v)) throw new Error(`Cannot COPY text with an unpaired UTF-16 surrogate: ${JSON.stringify(v.slice(0, 80))}`);
   return SPECIAL.test(v) ? v.replace(/[\\\t\n\r]/g, (c) => ESCAPES[c]!) : v;
 }
 

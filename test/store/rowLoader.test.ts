@@ -38,6 +38,11 @@ describe("copyText", () => {
     expect(pieces.join("").split("\n")).toHaveLength(5001);
   });
 
+  it("refuses an unpaired surrogate rather than writing U+FFFD in its place; a pair is text like any other", () => {
+    for (const bad of ["a\ud800", "\udc00b", "x\udc00\ud800y"]) expect(() => [...copyText([[bad]], asIs)]).toThrow(/unpaired UTF-16 surrogate/);
+    expect([...copyText([["clef \ud834\udd1e"]], asIs)].join("")).toBe("clef 𝄞\n");
+  });
+
   it("refuses a number COPY cannot carry rather than writing NaN", () => {
     expect(() => [...copyText([["a", Number.NaN]], asIs)]).toThrow(/NaN/);
   });
@@ -151,6 +156,14 @@ describe("row loaders on PostgreSQL", () => {
     // The pool's connections still work afterwards.
     await prisma.$transaction((tx) => copy.insert(tx, PROBE, filler("enc-3"), asIs));
     expect(await read("enc-")).toHaveLength(ROWS_PER_STATEMENT + 1);
+  });
+
+  it.each(["COPY", "JSON"])("%s refuses an unpaired surrogate in bulk, as in one statement, and writes nothing", async (name) => {
+    const loader = loaders().find(([n]) => n === name)![1];
+    for (const rows of [[[`lone-${name}-1`, 1, "bad\ud800", null, null]], [...filler(`lone-${name}-2`), [`lone-${name}-3`, 1, "bad\udc00", null, null]]] as Cell[][][]) {
+      await expect(prisma.$transaction((tx) => loader.insert(tx, PROBE, rows, asIs))).rejects.toThrow();
+    }
+    expect(await read(`lone-${name}-`)).toEqual([]);
   });
 
   it.each(["COPY", "JSON"])("inputRows (%s) gives a statement the same rows inline (one statement's worth) or staged (more)", async (name) => {
