@@ -13,8 +13,8 @@ import type { JsonValue } from "../domain/objects.js";
 import { ConflictError } from "../domain/errors.js";
 import { ChainIntegrityError, mapStoreErrors } from "./errors.js";
 import { readChainHead } from "./appendRevisions.js";
-import { MatrixDigestState } from "../domain/audit/matrixDigestState.js";
-import { hashGeneration, matrixDigest, verifyGenerationChain, type ChainedGeneration, type GenerationChainResult } from "../domain/audit/generationChain.js";
+import { MatrixDigestTree } from "../domain/audit/matrixDigestTree.js";
+import { CURRENT_DIGEST_SCHEME, hashGeneration, matrixDigestOf, verifyGenerationChain, type ChainedGeneration, type GenerationChainResult } from "../domain/audit/generationChain.js";
 import { GENESIS_HASH } from "../domain/audit/hashChain.js";
 import { checkFence } from "./PrismaLeaseRepository.js";
 import { TimeSlicer } from "../domain/TimeSlicer.js";
@@ -70,7 +70,7 @@ export class PrismaMatrixRepository implements MatrixRepository {
    */
   private readonly known = new WeakMap<MatrixSnapshot, { readonly cluster: ClusterId; readonly generation: number }>();
   /** The content digest state of snapshots committed here: the next one's digest is derived from what it changed. */
-  private readonly digests = new WeakMap<MatrixSnapshot, MatrixDigestState>();
+  private readonly digests = new WeakMap<MatrixSnapshot, MatrixDigestTree>();
 
   constructor(
     private readonly db: Db,
@@ -93,9 +93,9 @@ export class PrismaMatrixRepository implements MatrixRepository {
 
   commitGeneration(cluster: ClusterId, previous: MatrixSnapshot | undefined, next: MatrixSnapshot, meta: GenerationMeta): Promise<number> {
     return mapStoreErrors(`matrix.commitGeneration(${cluster})`, async () => {
-      // The digest of `next` derived from its base's (it says what it changed), before the transaction:
-      // interleaved with a small commit's few statements it made them slower (10k pods: a relabel's
-      // commit took a median 38 ms against 28 ms).
+      // The digest of `next` derived from its base's (it says what it changed: a few buckets are
+      // rehashed, matrixDigestTree.ts), before the transaction: interleaved with a small commit's few
+      // statements it made them slower (10k pods: a relabel's commit took a median 38 ms against 28 ms).
       const derived = this.canDeriveDigest(next) ? await this.digestOf(next) : undefined;
       // Sliced (TimeSlicer): linear in the matrix, it must not hold the event loop the API shares.
       const slicer = new TimeSlicer();
@@ -138,6 +138,7 @@ export class PrismaMatrixRepository implements MatrixRepository {
             connectionCount: next.connections.size,
             delta: { ...deltaCounts(delta), base: baseSource },
             contentDigest: chain.contentDigest,
+            contentDigestScheme: CURRENT_DIGEST_SCHEME,
             revisionSeq: chain.revisionSeq,
             revisionHash: chain.revisionHash,
             prevHash: chain.prevHash,
@@ -161,22 +162,22 @@ export class PrismaMatrixRepository implements MatrixRepository {
   }
 
   /** The content digest of `next`: derived from its base's when it says what it changed, else from scratch. Sliced. */
-  private async digestOf(next: MatrixSnapshot): Promise<{ digest: MatrixDigestState; contentDigest: string }> {
+  private async digestOf(next: MatrixSnapshot): Promise<{ digest: MatrixDigestTree; contentDigest: string }> {
     const hint = next.changedSince;
     const baseDigest = hint && this.digests.get(hint.base);
     const slicer = new TimeSlicer();
-    const digest = await slicer.run(baseDigest ? baseDigest.deriveFrom(hint) : MatrixDigestState.ofSliced(next));
-    return { digest, contentDigest: await slicer.run(digest.digestSliced()) };
+    const digest = await slicer.run(baseDigest ? baseDigest.deriveFrom(hint) : MatrixDigestTree.ofSliced(next));
+    return { digest, contentDigest: digest.digest() };
   }
 
   verifyGenerations(cluster: ClusterId): Promise<GenerationChainResult> {
     return mapStoreErrors(`matrix.verifyGenerations(${cluster})`, async () => {
-      const rows = await this.db.$queryRaw<{ generation: number; created_at: Date; content_digest: string | null; revision_seq: bigint | null; revision_hash: string | null; prev_hash: string | null; hash: string | null }[]>`
-        SELECT generation, created_at, content_digest, revision_seq, revision_hash, prev_hash, hash FROM matrix_generations WHERE cluster_id = ${cluster} ORDER BY generation`;
+      const rows = await this.db.$queryRaw<{ generation: number; created_at: Date; content_digest: string | null; content_digest_scheme: number; revision_seq: bigint | null; revision_hash: string | null; prev_hash: string | null; hash: string | null }[]>`
+        SELECT generation, created_at, content_digest, content_digest_scheme, revision_seq, revision_hash, prev_hash, hash FROM matrix_generations WHERE cluster_id = ${cluster} ORDER BY generation`;
       return verifyGenerationChain(
         cluster,
-        rows.map((r) => ({ generation: r.generation, createdAt: r.created_at.toISOString(), contentDigest: r.content_digest, revisionSeq: r.revision_seq, revisionHash: r.revision_hash, prevHash: r.prev_hash, hash: r.hash })),
-        async (g) => matrixDigest(await readSnapshot(this.db, cluster, g)),
+        rows.map((r) => ({ generation: r.generation, createdAt: r.created_at.toISOString(), contentDigest: r.content_digest, revisionSeq: r.revision_seq, revisionHash: r.revision_hash, prevHash: r.prev_hash, hash: r.hash, digestScheme: r.content_digest_scheme })),
+        async (g, scheme) => matrixDigestOf(await readSnapshot(this.db, cluster, g), scheme),
         async (seq) => {
           if (seq === 0n) return GENESIS_HASH;
           const [r] = await this.db.$queryRaw<{ hash: string }[]>`SELECT hash FROM policy_revisions WHERE cluster_id = ${cluster} AND seq = ${seq}`;

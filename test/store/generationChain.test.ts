@@ -7,11 +7,14 @@
  * - a re-dated generation row (time travel would answer from another generation), done by the
  *   owner with the append-only trigger disabled, is reported;
  * - a generation row deleted by the owner is reported as missing.
- * Plus the pure digest: independent of map order, sensitive to every field.
+ * - generations committed with the content digest of scheme 1 (before scheme 2) still verify
+ *   beside scheme 2 ones, and a row whose scheme was changed is reported.
+ * Plus the pure digest: independent of map order, sensitive to every field, under both schemes.
  */
 import pg from "pg";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { matrixDigest } from "../../src/domain/audit/generationChain.js";
+import { hashGeneration, matrixDigest, matrixDigestOf, type DigestScheme } from "../../src/domain/audit/generationChain.js";
+import { GENESIS_HASH } from "../../src/domain/audit/hashChain.js";
 import type { MatrixClass, MatrixSnapshot } from "../../src/domain/repositories.js";
 import { classPairKey, storedClassKey, type ClassKey } from "../../src/domain/keys.js";
 import { POSTGRES } from "../api/helpers/backends.js";
@@ -107,6 +110,50 @@ describe("audit verify checks every generation's matrix content", () => {
     expect((await verify()).code).toBe(0);
   });
 
+  it("generations committed with scheme 1's digest (before scheme 2) still verify beside scheme 2 ones; a changed scheme is caught", async () => {
+    const rows = async () =>
+      (await db.query<{ generation: number; created_at: Date; content_digest: string; content_digest_scheme: number; revision_seq: string; revision_hash: string; prev_hash: string; hash: string }>(
+        `SELECT generation, created_at, content_digest, content_digest_scheme, revision_seq, revision_hash, prev_hash, hash FROM matrix_generations WHERE cluster_id = 'test' ORDER BY generation`,
+      )).rows;
+    const before = await rows();
+    expect(before.length).toBeGreaterThanOrEqual(3);
+    // Every generation this version commits records scheme 2, and its digest is scheme 2's.
+    expect(before.map((r) => r.content_digest_scheme)).toEqual(before.map(() => 2));
+    const snapshots = await Promise.all(before.map((r) => s.service.app.store.matrix.snapshotAt("test", r.generation)));
+    expect(before.map((r) => r.content_digest)).toEqual(snapshots.map((snap) => matrixDigestOf(snap, 2)));
+    // The first two generations rewritten as the version before scheme 2 wrote them (scheme 1's
+    // digest, the column's default), and the chain's hashes over them recomputed.
+    const rewrite = async (schemeOf: (g: number) => DigestScheme) => {
+      let prev = GENESIS_HASH;
+      for (const [i, r] of before.entries()) {
+        const scheme = schemeOf(r.generation);
+        const contentDigest = matrixDigestOf(snapshots[i]!, scheme);
+        const hash = hashGeneration(prev, { cluster: "test", generation: r.generation, createdAt: r.created_at.toISOString(), contentDigest, revisionSeq: BigInt(r.revision_seq), revisionHash: r.revision_hash });
+        await db.query(`UPDATE matrix_generations SET content_digest = $1, content_digest_scheme = $2, prev_hash = $3, hash = $4 WHERE cluster_id = 'test' AND generation = $5`, [contentDigest, scheme, prev, hash, r.generation]);
+        prev = hash;
+      }
+    };
+    await db.query("ALTER TABLE matrix_generations DISABLE TRIGGER matrix_generations_append_only");
+    try {
+      await rewrite((g) => (g <= 2 ? 1 : 2));
+      expect(matrixDigest(snapshots[0]!)).not.toBe(matrixDigestOf(snapshots[0]!, 2));
+      const mixed = await verify();
+      expect(mixed.stdout).toContain(`generations OK, ${before.length} verified`);
+      expect(mixed.code).toBe(0);
+      // A row's scheme changed (its digest and hash left): the recomputed digest differs.
+      await db.query(`UPDATE matrix_generations SET content_digest_scheme = 2 WHERE cluster_id = 'test' AND generation = 2`);
+      const changed = await verify();
+      expect(changed.code).toBe(1);
+      expect(changed.stdout).toContain("generations BROKEN at generation 2: its matrix (classes, members or connections) differs from what was committed");
+      await db.query(`UPDATE matrix_generations SET content_digest_scheme = 1 WHERE cluster_id = 'test' AND generation = 2`);
+    } finally {
+      await db.query("ALTER TABLE matrix_generations ENABLE ALWAYS TRIGGER matrix_generations_append_only");
+    }
+    // A scheme this version does not know is refused by the table.
+    await expect(db.query(`INSERT INTO matrix_generations (cluster_id, generation, created_at, stats, source_versions, class_count, connection_count, delta, content_digest_scheme) VALUES ('test', 999999, now(), '{}', '{}', 0, 0, '{}', 3)`)).rejects.toMatchObject({ code: "23514" });
+    expect((await verify()).code).toBe(0);
+  });
+
   it("the next generation is committed on the verified head", async () => {
     s.manifests.remove("payments/default-deny.yaml");
     const g = await s.reread();
@@ -131,5 +178,15 @@ describe("matrixDigest", () => {
     expect(matrixDigest(snapshot([["a", "b", "TCP 81"], ["b", "a", "All Connections"]]))).not.toBe(base);
     expect(matrixDigest(snapshot([["a", "b", "TCP 80"]]))).not.toBe(base);
     expect(matrixDigest(snapshot([["a", "b", "TCP 80"], ["b", "a", "All Connections"]], 3))).not.toBe(base);
+  });
+  it("under scheme 2 too, and the two schemes never give the same digest", () => {
+    const base = matrixDigestOf(snapshot([["a", "b", "TCP 80"], ["b", "a", "All Connections"]]), 2);
+    expect(base).toMatch(/^[0-9a-f]{64}$/);
+    expect(matrixDigestOf(snapshot([["b", "a", "All Connections"], ["a", "b", "TCP 80"]]), 2)).toBe(base);
+    expect(matrixDigestOf(snapshot([["a", "b", "TCP 81"], ["b", "a", "All Connections"]]), 2)).not.toBe(base);
+    expect(matrixDigestOf(snapshot([["a", "b", "TCP 80"]]), 2)).not.toBe(base);
+    expect(matrixDigestOf(snapshot([["a", "b", "TCP 80"], ["b", "a", "All Connections"]], 3), 2)).not.toBe(base);
+    expect(matrixDigestOf(snapshot([["a", "b", "TCP 80"], ["b", "a", "All Connections"]]), 1)).toBe(matrixDigest(snapshot([["a", "b", "TCP 80"], ["b", "a", "All Connections"]])));
+    expect(matrixDigestOf(snapshot([["a", "b", "TCP 80"], ["b", "a", "All Connections"]]), 1)).not.toBe(base);
   });
 });

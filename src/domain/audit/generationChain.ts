@@ -2,8 +2,10 @@
  * The generation chain: binds each matrix generation's content into the audit trail. Pure.
  *
  * - `contentDigest` = hex SHA-256 over the generation's classes, members and connections, each as
- *   one RFC 8785 JSON line, in a fixed order (see matrixDigest). Recomputed from the rows valid at
- *   the generation, it changes when any row of it is updated, deleted, inserted or re-dated.
+ *   one RFC 8785 JSON line, in a fixed order: scheme 1 hashes every line at once (matrixDigest),
+ *   scheme 2 hashes them in buckets and then the buckets' digests (matrixDigestTree.ts: a commit
+ *   updates it in the time of what it changed). A row records its scheme. Recomputed from the rows
+ *   valid at the generation, it changes when any row of it is updated, deleted, inserted or re-dated.
  * - Each generation row stores `prevHash` (the previous generation's `hash`, GENESIS_HASH for the
  *   first chained one), the revision chain head at commit (`revisionSeq`, `revisionHash`), and
  *   `hash` = SHA-256(prevHash || canonical({v, cluster, generation, createdAt, contentDigest,
@@ -15,6 +17,7 @@ import { createHash } from "node:crypto";
 import type { MatrixSnapshot } from "../repositories.js";
 import { canonicalize, GENESIS_HASH } from "./hashChain.js";
 import { MatrixDigestState } from "./matrixDigestState.js";
+import { DIGEST_TREE_SCHEME, MatrixDigestTree } from "./matrixDigestTree.js";
 
 export const GENERATION_CHAIN_VERSION = 1;
 
@@ -33,9 +36,26 @@ export interface ChainedGeneration extends GenerationLink {
   readonly hash: string;
 }
 
-/** The content digest of one generation's matrix (independent of map order). */
+/** The content digest of one generation's matrix, scheme 1 (independent of map order). */
 export function matrixDigest(snapshot: MatrixSnapshot): string {
   return MatrixDigestState.of(snapshot).digest();
+}
+
+/** The content digest schemes a generation row can record (`content_digest_scheme`). */
+export type DigestScheme = 1 | typeof DIGEST_TREE_SCHEME;
+
+/** The scheme new generations are committed with. */
+export const CURRENT_DIGEST_SCHEME: DigestScheme = DIGEST_TREE_SCHEME;
+
+/** The content digest of one generation's matrix under `scheme`. */
+export function matrixDigestOf(snapshot: MatrixSnapshot, scheme: DigestScheme): string {
+  return scheme === DIGEST_TREE_SCHEME ? MatrixDigestTree.of(snapshot).digest() : matrixDigest(snapshot);
+}
+
+/** A stored scheme number, or an error naming it (a row written by a newer kubereach, or changed). */
+export function digestSchemeOf(stored: number | null | undefined): DigestScheme | undefined {
+  if (stored === null || stored === undefined || stored === 1) return 1;
+  return stored === DIGEST_TREE_SCHEME ? DIGEST_TREE_SCHEME : undefined;
 }
 
 export function hashGeneration(prevHash: string, link: GenerationLink): string {
@@ -64,17 +84,19 @@ export interface StoredGenerationLink {
   readonly revisionHash: string | null;
   readonly prevHash: string | null;
   readonly hash: string | null;
+  /** How contentDigest was computed (absent: scheme 1, as before schemes were recorded). */
+  readonly digestScheme?: number;
 }
 
 /**
  * Verifies the generation chain of one cluster. `rows` in generation order; `digestAt(g)`
- * recomputes a generation's content digest from its stored rows; `revisionHashAt(seq)` is the
+ * recomputes a generation's content digest from its stored rows under the row's scheme; `revisionHashAt(seq)` is the
  * stored revision hash at that seq (GENESIS_HASH for 0), or undefined when there is none.
  */
 export async function verifyGenerationChain(
   cluster: string,
   rows: AsyncIterable<StoredGenerationLink> | Iterable<StoredGenerationLink>,
-  digestAt: (generation: number) => Promise<string>,
+  digestAt: (generation: number, scheme: DigestScheme) => Promise<string>,
   revisionHashAt: (seq: bigint) => Promise<string | undefined>,
 ): Promise<GenerationChainResult> {
   let verified = 0;
@@ -92,7 +114,9 @@ export async function verifyGenerationChain(
     if (r.contentDigest === null || r.revisionSeq === null || r.revisionHash === null) return { ok: false, verified, generation: r.generation, reason: "its chain fields are incomplete" };
     const link: GenerationLink = { cluster, generation: r.generation, createdAt: r.createdAt, contentDigest: r.contentDigest, revisionSeq: r.revisionSeq, revisionHash: r.revisionHash };
     if (hashGeneration(r.prevHash, link) !== r.hash) return { ok: false, verified, generation: r.generation, reason: "its hash does not match its fields (the generation row was changed)" };
-    const digest = await digestAt(r.generation);
+    const scheme = digestSchemeOf(r.digestScheme);
+    if (scheme === undefined) return { ok: false, verified, generation: r.generation, reason: `its content digest scheme ${r.digestScheme} is not one this version knows` };
+    const digest = await digestAt(r.generation, scheme);
     if (digest !== r.contentDigest) return { ok: false, verified, generation: r.generation, reason: "its matrix (classes, members or connections) differs from what was committed" };
     const revisionHash = await revisionHashAt(r.revisionSeq);
     if (revisionHash !== r.revisionHash)

@@ -1,0 +1,153 @@
+/**
+ * The content digest of scheme 2 (MatrixDigestTree): what a commit derives from the keys it changed
+ * must be the digest of the whole snapshot. A reference written out plainly from the definition in
+ * the file header (FNV-1a buckets, lines sorted by key, SHA-256 per bucket, SHA-256 over the bucket
+ * digests) pins the format an auditor recomputes; a golden value pins it across versions; random
+ * edit streams compare derive() with a recomputation.
+ */
+import { createHash } from "node:crypto";
+import fc from "fast-check";
+import { describe, expect, it } from "vitest";
+import type { ClassMember, MatrixClass, MatrixSnapshot } from "../../../src/domain/repositories.js";
+import { classPairKey, storedClassKey, type ClassKey, type ClassPairKey } from "../../../src/domain/keys.js";
+import { matrixDigest, matrixDigestOf } from "../../../src/domain/audit/generationChain.js";
+import { classLine, connectionLine } from "../../../src/domain/audit/matrixDigestState.js";
+import { DIGEST_BUCKETS, digestBucketOf, MatrixDigestTree } from "../../../src/domain/audit/matrixDigestTree.js";
+
+/** 32-bit FNV-1a over bytes, as its specification gives it (keys here are ASCII: bytes = code units). */
+function fnv1a(bytes: Buffer): number {
+  let h = 2166136261;
+  for (const b of bytes) h = Number((BigInt((h ^ b) >>> 0) * 16777619n) % 2n ** 32n);
+  return h;
+}
+
+const EMPTY = createHash("sha256").update("").digest();
+
+/** Scheme 2 written out plainly: what derive() and of() must equal. */
+function reference(s: MatrixSnapshot): string {
+  const section = (items: [string, string][]) => {
+    const buckets: [string, string][][] = Array.from({ length: 4096 }, () => []);
+    for (const item of items) buckets[fnv1a(Buffer.from(item[0], "latin1")) % 4096]!.push(item);
+    // An empty bucket's digest is SHA-256 of nothing (computed once: 8,192 hashes per call made the property test slow).
+    return buckets.map((b) =>
+      b.length === 0
+        ? EMPTY
+        : createHash("sha256")
+            .update(b.sort((x, y) => (x[0] < y[0] ? -1 : x[0] > y[0] ? 1 : 0)).map(([, l]) => l).join(""), "utf8")
+            .digest(),
+    );
+  };
+  const classes = section([...s.classes].map(([k, c]) => [k, classLine(c)]));
+  const connections = section([...s.connections].map(([k, c]) => [k, connectionLine(k, c)]));
+  return createHash("sha256").update("kubereach matrix digest 2\n").update(Buffer.concat([...classes, ...connections])).digest("hex");
+}
+
+const k = storedClassKey;
+const pair = (a: string, b: string) => classPairKey(k(a), k(b));
+const snapshot = (classes: MatrixClass[], connections: [ClassPairKey, string][]): MatrixSnapshot => ({ classes: new Map(classes.map((c) => [c.key, c])), connections: new Map(connections) });
+
+describe("MatrixDigestTree (content digest scheme 2)", () => {
+  it.each([
+    ["", 0x811c9dc5],
+    ["a", 0xe40c292c],
+    ["foobar", 0xbf9cf968],
+  ])("buckets a key by 32-bit FNV-1a of its code units (FNV test vector %j)", (key, fnv) => {
+    expect(fnv1a(Buffer.from(key))).toBe(fnv);
+    expect(digestBucketOf(key)).toBe(fnv % DIGEST_BUCKETS);
+  });
+
+  it("gives the digest scheme 2 defines (golden value, and the definition written out)", () => {
+    const s = snapshot(
+      [
+        { key: k("b2"), kind: "pod", members: [{ type: "workload", namespace: "shop", kind: "Deployment", name: "web", pods: 3 }, { type: "workload", namespace: "ops", kind: "StatefulSet", name: "db", pods: 1 }] },
+        { key: k("a1"), kind: "external", members: [{ type: "external", family: 4, start: "0.0.0.0", end: "9.255.255.255" }] },
+      ],
+      [
+        [pair("b2", "a1"), "TCP 80,443"],
+        [pair("a1", "b2"), "All Connections"],
+        [pair("b2", "b2"), "UDP 53"],
+      ],
+    );
+    expect(MatrixDigestTree.of(s).digest()).toBe("bdcda257b6e03de52a5f2a9eae61d29fc9775c72d164afeb33f28a98bc161a06");
+    expect(reference(s)).toBe(MatrixDigestTree.of(s).digest());
+    expect(matrixDigestOf(s, 2)).toBe(MatrixDigestTree.of(s).digest());
+    expect(matrixDigestOf(s, 1)).toBe(matrixDigest(s));
+  });
+
+  it("keeps lines of one bucket in key order whatever the insertion order", () => {
+    // Keys that share a bucket, inserted in both orders.
+    const keys: string[] = [];
+    for (let i = 0; keys.length < 3; i++) if (digestBucketOf(`c${i}`) === digestBucketOf("c0")) keys.push(`c${i}`);
+    const cls = (key: string): MatrixClass => ({ key: k(key), kind: "pod", members: [] });
+    const forward = snapshot(keys.map(cls), []);
+    const backward = snapshot([...keys].reverse().map(cls), []);
+    expect(MatrixDigestTree.of(forward).digest()).toBe(MatrixDigestTree.of(backward).digest());
+    expect(MatrixDigestTree.of(forward).digest()).toBe(reference(forward));
+  });
+
+  const key = fc.constantFrom(..."abcdefghij".split("")).map(k);
+  const member: fc.Arbitrary<ClassMember> = fc.record({ type: fc.constant("workload" as const), namespace: fc.constantFrom("a", "b"), kind: fc.constant("Deployment"), name: fc.constantFrom("x", "y", "z"), pods: fc.integer({ min: 1, max: 3 }) });
+  const cls = (k: ClassKey) => fc.array(member, { maxLength: 3 }).map((members): MatrixClass => ({ key: k, kind: "pod", members }));
+  const conn = fc.constantFrom("All Connections", "TCP 80", "UDP 53", "TCP 1-65535");
+  /** One edit: a class set or removed, a connection set or removed. */
+  const edit = fc.oneof(
+    key.chain((k) => fc.option(cls(k), { nil: undefined }).map((c) => ({ kind: "class" as const, key: k, c }))),
+    fc.tuple(key, key, fc.option(conn, { nil: undefined })).map(([a, b, c]) => ({ kind: "conn" as const, key: classPairKey(a, b), c })),
+  );
+
+  it("derives the digest of the next snapshot from the keys that changed, equal to a recomputation (property)", () => {
+    fc.assert(
+      fc.property(fc.array(fc.array(edit, { maxLength: 80 }), { minLength: 1, maxLength: 5 }), (generations) => {
+        let classes = new Map<ClassKey, MatrixClass>();
+        let connections = new Map<ClassPairKey, string>();
+        let tree = MatrixDigestTree.of({ classes, connections });
+        for (const edits of generations) {
+          classes = new Map(classes);
+          connections = new Map(connections);
+          const changedClasses = new Set<ClassKey>();
+          const changedConnections = new Set<ClassPairKey>();
+          for (const e of edits) {
+            if (e.kind === "class") {
+              changedClasses.add(e.key);
+              if (e.c) classes.set(e.key, e.c);
+              else classes.delete(e.key);
+            } else {
+              changedConnections.add(e.key);
+              if (e.c) connections.set(e.key, e.c);
+              else connections.delete(e.key);
+            }
+          }
+          const next: MatrixSnapshot = { classes, connections };
+          const before = tree.digest();
+          const derived = tree.derive(next, changedClasses, changedConnections);
+          expect(derived.digest()).toBe(MatrixDigestTree.of(next).digest());
+          expect(derived.digest()).toBe(reference(next));
+          // The tree derived from is left as it was (a failed commit keeps it usable).
+          expect(tree.digest()).toBe(before);
+          tree = derived;
+        }
+      }),
+      { numRuns: 300 },
+    );
+  });
+
+  it("derives across many buckets as a recomputation does (thousands of keys, a third changed)", () => {
+    const keys = Array.from({ length: 3000 }, (_, i) => k(`class-${i}`));
+    const classes = new Map(keys.map((key) => [key, { key, kind: "pod" as const, members: [] }]));
+    const connections = new Map<ClassPairKey, string>(keys.map((key, i) => [classPairKey(key, keys[(i * 7) % keys.length]!), "TCP 80"]));
+    const tree = MatrixDigestTree.of({ classes, connections });
+    const nextConnections = new Map(connections);
+    const changed: ClassPairKey[] = [];
+    for (const [i, c] of [...connections.keys()].entries()) {
+      if (i % 3 !== 0) continue;
+      changed.push(c);
+      if (i % 2 === 0) nextConnections.delete(c);
+      else nextConnections.set(c, "UDP 53");
+    }
+    const added = classPairKey(keys[0]!, keys[1]!);
+    nextConnections.set(added, "All Connections");
+    changed.push(added);
+    const next = { classes, connections: nextConnections };
+    expect(tree.derive(next, [], changed).digest()).toBe(reference(next));
+  });
+});
