@@ -18,6 +18,13 @@ export interface MapDraft<K, V> {
   delete(key: K): void;
 }
 
+/** A map filled step by step (across the yields of sliced work), then frozen once (build). */
+export interface MapBuilder<K, V> extends MapDraft<K, V> {
+  get(key: K): V | undefined;
+  /** The PersistentMap of what was set; the builder must not be used after. */
+  build(): PersistentMap<K, V>;
+}
+
 export class PersistentMap<K, V> implements ReadonlyMap<K, V> {
   private constructor(private readonly trie: TrieMap<K, V>) {}
 
@@ -31,6 +38,17 @@ export class PersistentMap<K, V> implements ReadonlyMap<K, V> {
         for (const [k, v] of entries) m.set(k, v);
       }),
     );
+  }
+
+  /** An empty map to fill in place (no version per edit), then freeze. */
+  static builder<K, V>(): MapBuilder<K, V> {
+    const m = TrieMap<K, V>().asMutable();
+    return {
+      get: (k) => m.get(k),
+      set: (k, v) => void m.set(k, v),
+      delete: (k) => void m.delete(k),
+      build: () => new PersistentMap(m.asImmutable()),
+    };
   }
 
   /** `map` itself when it already is one (no copy), else a PersistentMap of its entries. */

@@ -47,6 +47,29 @@ describe("PersistentMap", () => {
     expect(copy.has("b")).toBe(false);
   });
 
+  it("builder() is filled in place (get sees earlier edits), then frozen: later versions leave it as it was", () => {
+    const b = PersistentMap.builder<string, number>();
+    b.set("a", 1);
+    b.set("b", 2);
+    b.delete("a");
+    b.set("c", b.get("b")! + 1);
+    expect(b.get("a")).toBeUndefined();
+    const m = b.build();
+    expect(sorted(m)).toEqual([
+      ["b", 2],
+      ["c", 3],
+    ]);
+    const next = m.set("d", 4).delete("b");
+    expect(sorted(m)).toEqual([
+      ["b", 2],
+      ["c", 3],
+    ]);
+    expect(sorted(next)).toEqual([
+      ["c", 3],
+      ["d", 4],
+    ]);
+  });
+
   const op = fc.oneof(
     fc.tuple(fc.constant("set" as const), fc.constantFrom(..."abcdefghijklmnop".split("")), fc.integer()),
     fc.tuple(fc.constant("delete" as const), fc.constantFrom(..."abcdefghijklmnop".split("")), fc.constant(0)),
