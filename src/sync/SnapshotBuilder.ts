@@ -21,7 +21,11 @@ export class SnapshotBuilder {
   touchedPods = 0;
   evaluatedPairs = 0;
 
-  constructor(private readonly base: MatrixSnapshot) {}
+  /** `maps`: `base`'s maps as persistent ones, when it has native ones (a full generation's; recompute.ts). */
+  constructor(
+    private readonly base: MatrixSnapshot,
+    private readonly maps?: { readonly classes: PersistentMap<ClassKey, MatrixClass>; readonly connections: PersistentMap<ClassPairKey, string> },
+  ) {}
 
   *add(update: IncrementalUpdate): SlicedWork<void> {
     this.world = update.world;
@@ -49,8 +53,8 @@ export class SnapshotBuilder {
   }
 
   *build(): SlicedWork<MatrixSnapshot> {
-    const classes = yield* applyEdits(PersistentMap.of(this.base.classes), this.classes);
-    const connections = yield* applyEdits(PersistentMap.of(this.base.connections), this.connections);
+    const classes = yield* applyEdits(this.maps?.classes ?? PersistentMap.of(this.base.classes), this.classes);
+    const connections = yield* applyEdits(this.maps?.connections ?? PersistentMap.of(this.base.connections), this.connections);
     return { classes, connections, changedSince: { base: this.base, classes: this.classes, connections: this.connections } };
   }
 

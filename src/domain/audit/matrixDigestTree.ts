@@ -72,8 +72,8 @@ export class MatrixDigestTree {
 
   /** of() as sliced work (TimeSlicer): at 150,000 pods the lines of a whole matrix are seconds of CPU. */
   static *ofSliced(snapshot: MatrixSnapshot): SlicedWork<MatrixDigestTree> {
-    const classes = yield* section(snapshot.classes.keys(), (k) => classLine(snapshot.classes.get(k)!));
-    const connections = yield* section(snapshot.connections.keys(), (k) => connectionLine(k, snapshot.connections.get(k)!));
+    const classes = yield* section(snapshot.classes, (_k, c) => classLine(c));
+    const connections = yield* section(snapshot.connections, (k, conn) => connectionLine(k, conn));
     return new MatrixDigestTree(classes, connections);
   }
 
@@ -114,11 +114,15 @@ export class MatrixDigestTree {
 }
 
 /** A section from scratch: keys bucketed, each bucket sorted, its lines built and hashed. */
-function* section<K extends string>(keys: Iterable<K>, line: (k: K) => string): SlicedWork<Section> {
+function* section<K extends string, V>(map: ReadonlyMap<K, V>, line: (k: K, v: V) => string): SlicedWork<Section> {
   const grouped: K[][] = Array.from({ length: DIGEST_BUCKETS }, () => []);
+  // A read of a persistent map hashes its key anew: its entries are copied into a native map on the
+  // one pass over them instead (a native map is read as it is).
+  const values = map instanceof Map ? (map as ReadonlyMap<K, V>) : new Map<K, V>();
   let n = 0;
-  for (const k of keys) {
+  for (const [k, v] of map) {
     grouped[digestBucketOf(k)]!.push(k);
+    if (values !== map) (values as Map<K, V>).set(k, v);
     if (++n % (YIELD_EVERY * 8) === 0) yield;
   }
   const buckets: Bucket[] = new Array<Bucket>(DIGEST_BUCKETS);
@@ -127,7 +131,7 @@ function* section<K extends string>(keys: Iterable<K>, line: (k: K) => string): 
   for (let b = 0; b < DIGEST_BUCKETS; b++) {
     // Default sort: UTF-16 code unit order, the engine's own string comparison.
     const sorted = grouped[b]!.sort();
-    const lines = sorted.map(line);
+    const lines = sorted.map((k) => line(k, values.get(k)!));
     buckets[b] = sorted.length ? { keys: sorted, lines } : NO_BUCKET;
     hashBucket(lines).copy(digests, b * DIGEST_BYTES);
     work += sorted.length + 1;

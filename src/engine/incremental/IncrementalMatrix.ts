@@ -166,6 +166,11 @@ export class IncrementalMatrix {
     return this.classes.values();
   }
 
+  /** The sources of each destination class that has any (read only: the matrix's own rows). */
+  incomingRows(): IterableIterator<[string, ReadonlyMap<string, ConnectionSet>]> {
+    return this.incoming.entries();
+  }
+
   /** Every connection as (src, dst, conn). */
   *connections(): Generator<ConnectionChange> {
     for (const [dst, row] of this.incoming) for (const [src, conn] of row) yield { src, dst, conn };
