@@ -109,4 +109,66 @@ describe("PersistentMap", () => {
       { numRuns: 300 },
     );
   });
+
+  // Enough keys that the trie has several levels and versions share deep paths.
+  const manyOps = fc.array(
+    fc.oneof(
+      fc.tuple(fc.constant("set" as const), fc.integer({ min: 0, max: 5000 }).map((i) => `key-${i}`), fc.integer()),
+      fc.tuple(fc.constant("delete" as const), fc.integer({ min: 0, max: 5000 }).map((i) => `key-${i}`), fc.constant(0)),
+    ),
+    { maxLength: 3000 },
+  );
+
+  it("with thousands of keys (a trie of several levels), every version equals its native Map, and older versions never change", () => {
+    fc.assert(
+      fc.property(fc.array(manyOps, { minLength: 1, maxLength: 6 }), (batches) => {
+        let current = PersistentMap.empty<string, number>();
+        let native = new Map<string, number>();
+        const versions: [PersistentMap<string, number>, Map<string, number>][] = [];
+        for (const ops of batches) {
+          native = new Map(native);
+          for (const [kind, k, v] of ops) {
+            if (kind === "set") native.set(k, v);
+            else native.delete(k);
+          }
+          current = current.update((d) => {
+            for (const [kind, k, v] of ops) {
+              if (kind === "set") d.set(k, v);
+              else d.delete(k);
+            }
+          });
+          versions.push([current, new Map(native)]);
+        }
+        for (const [p, n] of versions) {
+          expect(p.size).toBe(n.size);
+          expect(sorted(p)).toEqual(sorted(n));
+          let visited = 0;
+          p.forEach((v, k) => {
+            visited++;
+            expect(n.get(k)).toBe(v);
+          });
+          expect(visited).toBe(n.size);
+          expect([...p.keys()].length).toBe(n.size);
+          for (let i = 0; i <= 5000; i += 7) expect(p.get(`key-${i}`)).toBe(n.get(`key-${i}`));
+        }
+      }),
+      { numRuns: 60 },
+    );
+  });
+
+  it("a set of the value a key already has, or a delete of a missing key, keeps the version", () => {
+    const m = PersistentMap.from(Array.from({ length: 1000 }, (_, i): [string, number] => [`k${i}`, i]));
+    expect(m.set("k5", 5)).toBe(m);
+    expect(m.delete("absent")).toBe(m);
+    expect(m.set("k5", 6)).not.toBe(m);
+    expect(m.size).toBe(1000);
+    const builder = PersistentMap.builder<string, number>();
+    for (let i = 0; i < 1000; i++) builder.set(`k${i}`, i);
+    const built = builder.build();
+    builder.set("k1", -1);
+    builder.delete("k2");
+    expect(built.get("k1")).toBe(1);
+    expect(built.get("k2")).toBe(2);
+    expect(built.size).toBe(1000);
+  });
 });
