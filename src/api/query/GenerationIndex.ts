@@ -43,8 +43,11 @@ export class GenerationIndex implements MatrixReader {
   }
 
   /** derive() as sliced work (TimeSlicer): a batch of changes rewrites the rows of thousands of classes. */
-  static *deriveSliced(previous: GenerationIndex, snapshot: MatrixSnapshot): SlicedWork<GenerationIndex> {
-    const hint = snapshot.changedSince;
+  /**
+   * `hint`: what `snapshot` changed since `previous`'s snapshot, read when the snapshot was handed
+   * over (the sync drops a snapshot's hint once it computes the next generation on it).
+   */
+  static *deriveSliced(previous: GenerationIndex, snapshot: MatrixSnapshot, hint: MatrixSnapshot["changedSince"] = snapshot.changedSince): SlicedWork<GenerationIndex> {
     if (!hint) return yield* GenerationIndex.buildSliced(snapshot);
     // The edits of each map (undefined: the key goes), applied to new versions of `previous`'s maps at the end.
     const members = new Map<ClassKey, readonly ClassMember[] | undefined>();

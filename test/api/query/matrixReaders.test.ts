@@ -50,6 +50,21 @@ describe("MatrixReaders.noteSnapshot", () => {
     expect(readers.generationOf(index!)).toBe(2);
   });
 
+  it("derives a generation whose hint the sync dropped before the previous index was ready (it computed the next one on it)", async () => {
+    const readers = new MatrixReaders(store, 1_000_000, DEFAULT_CACHE_SIZES);
+    const g1 = chain(60_000);
+    readers.noteSnapshot("c", 1, g1); // indexed in time slices: not ready yet
+    const g2 = changedAll(g1);
+    readers.noteSnapshot("c", 2, g2);
+    // The next generation's computation starts on g2 and drops its hint (recompute.ts) at once.
+    (g2 as { changedSince?: MatrixSnapshot["changedSince"] }).changedSince = undefined;
+    const first = await readers.index({ cluster: "c", generation: 1, computedAt: new Date() });
+    const index = await readers.index({ cluster: "c", generation: 2, computedAt: new Date() });
+    // Derived from generation 1's index (not built again from the whole snapshot), and right.
+    expect(index!.derived?.from).toBe(first);
+    expect(index!.connections("outgoing", [key("c0")])).toEqual([{ srcClass: key("c0"), dstClass: key("c1"), conn: "TCP 8080" }]);
+  });
+
   it("never holds back a generation it does not derive", () => {
     const readers = new MatrixReaders(store, 1_000_000, DEFAULT_CACHE_SIZES);
     expect(readers.visibleGeneration("c", 7)).toBe(7);
