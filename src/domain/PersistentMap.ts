@@ -11,6 +11,7 @@
  * Iteration order is the trie's, not insertion order: readers that need an order sort.
  */
 import { Map as TrieMap } from "immutable";
+import { YIELD_EVERY, type SlicedWork } from "./TimeSlicer.js";
 
 /** The edits of one new version (see PersistentMap.update). */
 export interface MapDraft<K, V> {
@@ -54,6 +55,18 @@ export class PersistentMap<K, V> implements ReadonlyMap<K, V> {
   /** `map` itself when it already is one (no copy), else a PersistentMap of its entries. */
   static of<K, V>(map: ReadonlyMap<K, V>): PersistentMap<K, V> {
     return map instanceof PersistentMap ? (map as PersistentMap<K, V>) : PersistentMap.from(map);
+  }
+
+  /** of() as sliced work (TimeSlicer): hundreds of thousands of entries are seconds of CPU. */
+  static *ofSliced<K, V>(map: ReadonlyMap<K, V>): SlicedWork<PersistentMap<K, V>> {
+    if (map instanceof PersistentMap) return map as PersistentMap<K, V>;
+    const builder = PersistentMap.builder<K, V>();
+    let n = 0;
+    for (const [k, v] of map) {
+      builder.set(k, v);
+      if (++n % YIELD_EVERY === 0) yield;
+    }
+    return builder.build();
   }
 
   /** A new version with `edit`'s sets and deletes applied; this one is left as it was. */

@@ -56,20 +56,9 @@ export interface SnapshotMaps {
 function persistentMaps(snapshot: MatrixSnapshot): Promise<SnapshotMaps> {
   return new TimeSlicer().run(
     (function* () {
-      return { classes: yield* persistentSliced(snapshot.classes), connections: yield* persistentSliced(snapshot.connections) };
+      return { classes: yield* PersistentMap.ofSliced(snapshot.classes), connections: yield* PersistentMap.ofSliced(snapshot.connections) };
     })(),
   );
-}
-
-function* persistentSliced<K, V>(map: ReadonlyMap<K, V>): SlicedWork<PersistentMap<K, V>> {
-  if (map instanceof PersistentMap) return map as PersistentMap<K, V>;
-  const builder = PersistentMap.builder<K, V>();
-  let n = 0;
-  for (const [k, v] of map) {
-    builder.set(k, v);
-    if (++n % YIELD_EVERY === 0) yield;
-  }
-  return builder.build();
 }
 
 /** More changed objects than this in one generation: recompute from scratch (a relist, a large rollout). */

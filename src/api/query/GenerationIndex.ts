@@ -42,10 +42,10 @@ export class GenerationIndex implements MatrixReader {
     return drain(GenerationIndex.deriveSliced(previous, snapshot));
   }
 
-  /** derive() as sliced work (TimeSlicer): a batch of changes rewrites the rows of thousands of classes. */
   /**
-   * `hint`: what `snapshot` changed since `previous`'s snapshot, read when the snapshot was handed
-   * over (the sync drops a snapshot's hint once it computes the next generation on it).
+   * derive() as sliced work (TimeSlicer): a batch of changes rewrites the rows of thousands of
+   * classes. `hint`: what `snapshot` changed since `previous`'s snapshot, read when the snapshot was
+   * handed over (the sync drops a snapshot's hint once it computes the next generation on it).
    */
   static *deriveSliced(previous: GenerationIndex, snapshot: MatrixSnapshot, hint: MatrixSnapshot["changedSince"] = snapshot.changedSince): SlicedWork<GenerationIndex> {
     if (!hint) return yield* GenerationIndex.buildSliced(snapshot);
@@ -140,10 +140,10 @@ export class GenerationIndex implements MatrixReader {
       }
     }
     return new GenerationIndex({
-      workloads: yield* persistent(index.workloads),
-      into: yield* persistent(index.into),
-      outOf: yield* persistent(index.outOf),
-      membersOf: yield* persistent(index.membersOf),
+      workloads: yield* PersistentMap.ofSliced(index.workloads),
+      into: yield* PersistentMap.ofSliced(index.into),
+      outOf: yield* PersistentMap.ofSliced(index.outOf),
+      membersOf: yield* PersistentMap.ofSliced(index.membersOf),
     });
   }
 
@@ -224,17 +224,6 @@ class IndexBuilder {
     push(this.into, row.dstClass, row);
     push(this.outOf, row.srcClass, row);
   }
-}
-
-/** `map`'s entries as a PersistentMap, sliced. */
-function* persistent<K, V>(map: ReadonlyMap<K, V>): SlicedWork<PersistentMap<K, V>> {
-  const builder = PersistentMap.builder<K, V>();
-  let n = 0;
-  for (const [k, v] of map) {
-    builder.set(k, v);
-    if (++n % YIELD_EVERY === 0) yield;
-  }
-  return builder.build();
 }
 
 /** A new version of `map` with `edits` applied (undefined: the key goes). */

@@ -60,29 +60,18 @@ export class MatrixDigestState {
    * listed (changed, added or removed). This state is left as it was.
    */
   derive(next: MatrixSnapshot, changedClasses: Iterable<ClassKey>, changedConnections: Iterable<ClassPairKey>): MatrixDigestState {
-    return drain(this.deriveSliced(changedClasses, changedConnections, (k) => next.classes.get(k), (k) => next.connections.get(k)));
+    return drain(this.deriveSliced(changedLines(next, changedClasses, changedConnections)));
   }
 
   /** derive() from the values of the changed keys (MatrixSnapshot.changedSince). */
   deriveFrom(changed: NonNullable<MatrixSnapshot["changedSince"]>): SlicedWork<MatrixDigestState> {
-    return this.deriveSliced(changed.classes.keys(), changed.connections.keys(), (k) => changed.classes.get(k), (k) => changed.connections.get(k));
+    return this.deriveSliced(hintedLines(changed));
   }
 
   /** derive() as sliced work (TimeSlicer): linear in the matrix, so it gives the event loop turns. */
-  private *deriveSliced(
-    changedClasses: Iterable<ClassKey>,
-    changedConnections: Iterable<ClassPairKey>,
-    classOf: (k: ClassKey) => MatrixClass | undefined,
-    connectionOf: (k: ClassPairKey) => string | undefined,
-  ): SlicedWork<MatrixDigestState> {
-    const classes = yield* patch(this.classes, changedClasses, (k) => {
-      const c = classOf(k);
-      return c && classLine(c);
-    });
-    const connections = yield* patch(this.connections, changedConnections, (k) => {
-      const conn = connectionOf(k);
-      return conn === undefined ? undefined : connectionLine(k, conn);
-    });
+  private *deriveSliced(changed: ChangedLines): SlicedWork<MatrixDigestState> {
+    const classes = yield* patch(this.classes, changed.classes, changed.classLine);
+    const connections = yield* patch(this.connections, changed.connections, changed.connectionLine);
     return new MatrixDigestState(classes, connections);
   }
 
@@ -113,6 +102,44 @@ export class MatrixDigestState {
 interface SortedLines<K extends string> {
   readonly keys: readonly K[];
   readonly lines: readonly string[];
+}
+
+/** The keys a derive re-reads and their new lines (undefined: the key is gone). */
+export interface ChangedLines {
+  readonly classes: Iterable<ClassKey>;
+  readonly classLine: (k: ClassKey) => string | undefined;
+  readonly connections: Iterable<ClassPairKey>;
+  readonly connectionLine: (k: ClassPairKey) => string | undefined;
+}
+
+/** The lines of the listed keys, read from `next`. */
+export function changedLines(next: MatrixSnapshot, classes: Iterable<ClassKey>, connections: Iterable<ClassPairKey>): ChangedLines {
+  return linesOf(classes, connections, (k) => next.classes.get(k), (k) => next.connections.get(k));
+}
+
+/** The lines of the keys a snapshot's changedSince hint names, read from the hint's values. */
+export function hintedLines(changed: NonNullable<MatrixSnapshot["changedSince"]>): ChangedLines {
+  return linesOf(changed.classes.keys(), changed.connections.keys(), (k) => changed.classes.get(k), (k) => changed.connections.get(k));
+}
+
+function linesOf(
+  classes: Iterable<ClassKey>,
+  connections: Iterable<ClassPairKey>,
+  classOf: (k: ClassKey) => MatrixClass | undefined,
+  connectionOf: (k: ClassPairKey) => string | undefined,
+): ChangedLines {
+  return {
+    classes,
+    classLine: (k) => {
+      const c = classOf(k);
+      return c && classLine(c);
+    },
+    connections,
+    connectionLine: (k) => {
+      const conn = connectionOf(k);
+      return conn === undefined ? undefined : connectionLine(k, conn);
+    },
+  };
 }
 
 /** One class as matrixDigest hashes it (members in canonical order), with its newline. */

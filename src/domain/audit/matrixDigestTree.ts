@@ -22,8 +22,8 @@
  */
 import { createHash } from "node:crypto";
 import type { ClassKey, ClassPairKey } from "../keys.js";
-import type { MatrixClass, MatrixSnapshot } from "../repositories.js";
-import { classLine, connectionLine } from "./matrixDigestState.js";
+import type { MatrixSnapshot } from "../repositories.js";
+import { changedLines, classLine, connectionLine, hintedLines, type ChangedLines } from "./matrixDigestState.js";
 import { drain, YIELD_EVERY, type SlicedWork } from "../TimeSlicer.js";
 
 /** The scheme's number as `matrix_generations.content_digest_scheme` stores it. */
@@ -82,28 +82,17 @@ export class MatrixDigestTree {
    * listed (changed, added or removed). This tree is left as it was (a failed commit keeps it usable).
    */
   derive(next: MatrixSnapshot, changedClasses: Iterable<ClassKey>, changedConnections: Iterable<ClassPairKey>): MatrixDigestTree {
-    return drain(this.deriveSliced(changedClasses, changedConnections, (k) => next.classes.get(k), (k) => next.connections.get(k)));
+    return drain(this.deriveSliced(changedLines(next, changedClasses, changedConnections)));
   }
 
   /** derive() from the values of the changed keys (MatrixSnapshot.changedSince). */
   deriveFrom(changed: NonNullable<MatrixSnapshot["changedSince"]>): SlicedWork<MatrixDigestTree> {
-    return this.deriveSliced(changed.classes.keys(), changed.connections.keys(), (k) => changed.classes.get(k), (k) => changed.connections.get(k));
+    return this.deriveSliced(hintedLines(changed));
   }
 
-  private *deriveSliced(
-    changedClasses: Iterable<ClassKey>,
-    changedConnections: Iterable<ClassPairKey>,
-    classOf: (k: ClassKey) => MatrixClass | undefined,
-    connectionOf: (k: ClassPairKey) => string | undefined,
-  ): SlicedWork<MatrixDigestTree> {
-    const classes = yield* patch(this.classes, changedClasses, (k) => {
-      const c = classOf(k);
-      return c && classLine(c);
-    });
-    const connections = yield* patch(this.connections, changedConnections, (k) => {
-      const conn = connectionOf(k);
-      return conn === undefined ? undefined : connectionLine(k, conn);
-    });
+  private *deriveSliced(changed: ChangedLines): SlicedWork<MatrixDigestTree> {
+    const classes = yield* patch(this.classes, changed.classes, changed.classLine);
+    const connections = yield* patch(this.connections, changed.connections, changed.connectionLine);
     return new MatrixDigestTree(classes, connections);
   }
 

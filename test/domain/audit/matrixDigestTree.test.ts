@@ -8,8 +8,9 @@
 import { createHash } from "node:crypto";
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import type { ClassMember, MatrixClass, MatrixSnapshot } from "../../../src/domain/repositories.js";
-import { classPairKey, storedClassKey, type ClassKey, type ClassPairKey } from "../../../src/domain/keys.js";
+import { editGenerations, EMPTY_SNAPSHOT, GOLDEN_SNAPSHOT, snapshotsOf } from "./helpers/digestEdits.js";
+import type { MatrixClass, MatrixSnapshot } from "../../../src/domain/repositories.js";
+import { classPairKey, storedClassKey, type ClassPairKey } from "../../../src/domain/keys.js";
 import { matrixDigest, matrixDigestOf } from "../../../src/domain/audit/generationChain.js";
 import { classLine, connectionLine } from "../../../src/domain/audit/matrixDigestState.js";
 import { DIGEST_BUCKETS, digestBucketOf, MatrixDigestTree } from "../../../src/domain/audit/matrixDigestTree.js";
@@ -43,7 +44,6 @@ function reference(s: MatrixSnapshot): string {
 }
 
 const k = storedClassKey;
-const pair = (a: string, b: string) => classPairKey(k(a), k(b));
 const snapshot = (classes: MatrixClass[], connections: [ClassPairKey, string][]): MatrixSnapshot => ({ classes: new Map(classes.map((c) => [c.key, c])), connections: new Map(connections) });
 
 describe("MatrixDigestTree (content digest scheme 2)", () => {
@@ -57,17 +57,7 @@ describe("MatrixDigestTree (content digest scheme 2)", () => {
   });
 
   it("gives the digest scheme 2 defines (golden value, and the definition written out)", () => {
-    const s = snapshot(
-      [
-        { key: k("b2"), kind: "pod", members: [{ type: "workload", namespace: "shop", kind: "Deployment", name: "web", pods: 3 }, { type: "workload", namespace: "ops", kind: "StatefulSet", name: "db", pods: 1 }] },
-        { key: k("a1"), kind: "external", members: [{ type: "external", family: 4, start: "0.0.0.0", end: "9.255.255.255" }] },
-      ],
-      [
-        [pair("b2", "a1"), "TCP 80,443"],
-        [pair("a1", "b2"), "All Connections"],
-        [pair("b2", "b2"), "UDP 53"],
-      ],
-    );
+    const s = GOLDEN_SNAPSHOT;
     expect(MatrixDigestTree.of(s).digest()).toBe("bdcda257b6e03de52a5f2a9eae61d29fc9775c72d164afeb33f28a98bc161a06");
     expect(reference(s)).toBe(MatrixDigestTree.of(s).digest());
     expect(matrixDigestOf(s, 2)).toBe(MatrixDigestTree.of(s).digest());
@@ -85,39 +75,11 @@ describe("MatrixDigestTree (content digest scheme 2)", () => {
     expect(MatrixDigestTree.of(forward).digest()).toBe(reference(forward));
   });
 
-  const key = fc.constantFrom(..."abcdefghij".split("")).map(k);
-  const member: fc.Arbitrary<ClassMember> = fc.record({ type: fc.constant("workload" as const), namespace: fc.constantFrom("a", "b"), kind: fc.constant("Deployment"), name: fc.constantFrom("x", "y", "z"), pods: fc.integer({ min: 1, max: 3 }) });
-  const cls = (k: ClassKey) => fc.array(member, { maxLength: 3 }).map((members): MatrixClass => ({ key: k, kind: "pod", members }));
-  const conn = fc.constantFrom("All Connections", "TCP 80", "UDP 53", "TCP 1-65535");
-  /** One edit: a class set or removed, a connection set or removed. */
-  const edit = fc.oneof(
-    key.chain((k) => fc.option(cls(k), { nil: undefined }).map((c) => ({ kind: "class" as const, key: k, c }))),
-    fc.tuple(key, key, fc.option(conn, { nil: undefined })).map(([a, b, c]) => ({ kind: "conn" as const, key: classPairKey(a, b), c })),
-  );
-
   it("derives the digest of the next snapshot from the keys that changed, equal to a recomputation (property)", () => {
     fc.assert(
-      fc.property(fc.array(fc.array(edit, { maxLength: 80 }), { minLength: 1, maxLength: 5 }), (generations) => {
-        let classes = new Map<ClassKey, MatrixClass>();
-        let connections = new Map<ClassPairKey, string>();
-        let tree = MatrixDigestTree.of({ classes, connections });
-        for (const edits of generations) {
-          classes = new Map(classes);
-          connections = new Map(connections);
-          const changedClasses = new Set<ClassKey>();
-          const changedConnections = new Set<ClassPairKey>();
-          for (const e of edits) {
-            if (e.kind === "class") {
-              changedClasses.add(e.key);
-              if (e.c) classes.set(e.key, e.c);
-              else classes.delete(e.key);
-            } else {
-              changedConnections.add(e.key);
-              if (e.c) connections.set(e.key, e.c);
-              else connections.delete(e.key);
-            }
-          }
-          const next: MatrixSnapshot = { classes, connections };
+      fc.property(editGenerations, (generations) => {
+        let tree = MatrixDigestTree.of(EMPTY_SNAPSHOT);
+        for (const { next, changedClasses, changedConnections } of snapshotsOf(generations)) {
           const before = tree.digest();
           const derived = tree.derive(next, changedClasses, changedConnections);
           expect(derived.digest()).toBe(MatrixDigestTree.of(next).digest());
