@@ -53,8 +53,8 @@ export class SnapshotBuilder {
   }
 
   *build(): SlicedWork<MatrixSnapshot> {
-    const classes = yield* applyEdits(this.maps?.classes ?? PersistentMap.of(this.base.classes), this.classes);
-    const connections = yield* applyEdits(this.maps?.connections ?? PersistentMap.of(this.base.connections), this.connections);
+    const classes = yield* PersistentMap.withEditsSliced(this.maps?.classes ?? PersistentMap.of(this.base.classes), this.classes);
+    const connections = yield* PersistentMap.withEditsSliced(this.maps?.connections ?? PersistentMap.of(this.base.connections), this.connections);
     return { classes, connections, changedSince: { base: this.base, classes: this.classes, connections: this.connections } };
   }
 
@@ -64,25 +64,6 @@ export class SnapshotBuilder {
     return k;
   }
 }
-
-/** `map` with `edits` (undefined: delete), EDITS_PER_SLICE at a time. */
-function* applyEdits<K, V>(map: PersistentMap<K, V>, edits: ReadonlyMap<K, V | undefined>): SlicedWork<PersistentMap<K, V>> {
-  const all = [...edits];
-  for (let i = 0; i < all.length; i += EDITS_PER_SLICE) {
-    map = map.update((draft) => {
-      for (let j = i; j < Math.min(all.length, i + EDITS_PER_SLICE); j++) {
-        const [k, v] = all[j]!;
-        if (v === undefined) draft.delete(k);
-        else draft.set(k, v);
-      }
-    });
-    yield;
-  }
-  return map;
-}
-
-/** An immutable.js edit hashes its 65-character key anew: 2,048 edits held the event loop ~35 ms. */
-const EDITS_PER_SLICE = 256;
 
 function toMatrixClass(key: ClassKey, c: SigClass, update: IncrementalUpdate): MatrixClass {
   const members: ClassMember[] = [];

@@ -6,6 +6,7 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { PersistentMap } from "../../src/domain/PersistentMap.js";
+import { drain } from "../../src/domain/TimeSlicer.js";
 
 const sorted = (m: ReadonlyMap<string, number>) => [...m].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
 
@@ -170,5 +171,27 @@ describe("PersistentMap", () => {
     expect(built.get("k1")).toBe(1);
     expect(built.get("k2")).toBe(2);
     expect(built.size).toBe(1000);
+  });
+
+  it("withEditsSliced applies sets and deletes (undefined) in slices, yielding between them, and leaves the map it started from", () => {
+    const base = PersistentMap.from(Array.from({ length: 1000 }, (_, i): [string, number] => [`k${i}`, i]));
+    const edits = new Map<string, number | undefined>(Array.from({ length: 600 }, (_, i): [string, number | undefined] => [`k${i * 2}`, i % 3 === 0 ? undefined : -i]));
+    edits.set("new", 7);
+    const work = PersistentMap.withEditsSliced(base, edits);
+    let yields = 0;
+    let step = work.next();
+    for (; !step.done; step = work.next()) yields++;
+    const next = step.value;
+    expect(yields).toBeGreaterThan(1);
+    const expected = new Map(base);
+    for (const [k, v] of edits) {
+      if (v === undefined) expected.delete(k);
+      else expected.set(k, v);
+    }
+    expect(sorted(next)).toEqual(sorted(expected));
+    expect(next.size).toBe(expected.size);
+    expect(base.size).toBe(1000);
+    expect(base.get("k0")).toBe(0);
+    expect(drain(PersistentMap.withEditsSliced(base, new Map()))).toBe(base);
   });
 });

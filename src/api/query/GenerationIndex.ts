@@ -106,10 +106,10 @@ export class GenerationIndex implements MatrixReader {
       yield;
     }
     const next = new GenerationIndex({
-      workloads: withEdits(previous.workloads, workloads),
-      into: withEdits(previous.into, into),
-      outOf: withEdits(previous.outOf, outOf),
-      membersOf: withEdits(previous.membersOf, members),
+      workloads: yield* PersistentMap.withEditsSliced(previous.workloads, workloads),
+      into: yield* PersistentMap.withEditsSliced(previous.into, into),
+      outOf: yield* PersistentMap.withEditsSliced(previous.outOf, outOf),
+      membersOf: yield* PersistentMap.withEditsSliced(previous.membersOf, members),
     });
     // Only one step back is kept: the index before `previous` is not needed any more.
     previous.derived = undefined;
@@ -224,15 +224,4 @@ class IndexBuilder {
     push(this.into, row.dstClass, row);
     push(this.outOf, row.srcClass, row);
   }
-}
-
-/** A new version of `map` with `edits` applied (undefined: the key goes). */
-function withEdits<K, V>(map: PersistentMap<K, V>, edits: ReadonlyMap<K, V | undefined>): PersistentMap<K, V> {
-  if (edits.size === 0) return map;
-  return map.update((draft) => {
-    for (const [k, v] of edits) {
-      if (v === undefined) draft.delete(k);
-      else draft.set(k, v);
-    }
-  });
 }
