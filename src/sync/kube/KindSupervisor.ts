@@ -16,6 +16,8 @@
  *   informer callbacks): a handler must register each call before its first await;
  * - replaces the informer every `resyncIntervalMs` (jittered) as the safety net for silently lost
  *   events and half-open connections (T-K6), which 1.4.0 cannot detect.
+ * - keeps only a cache entry (cacheEntry.ts) of each object in the informer: the listing and each
+ *   watch event are mapped from the full object, which is then dropped.
  * Retired informers (replaced or stopped) are tagged by generation; whatever they still emit is ignored.
  * Where the loop is, is one explicit phase (kindPhase.ts, changed only by `transition`); what keeps the
  * kind from being current is its KindHealth; both are reported by status().
@@ -28,6 +30,7 @@ import { classifyFailure, type Failure } from "./failures.js";
 import type { KindSpec, KubeList } from "./kinds.js";
 import { SupervisedWatch, type WatchStats } from "./SupervisedWatch.js";
 import { toClusterObject } from "./toClusterObject.js";
+import { cacheEntryOf } from "./cacheEntry.js";
 import { statusOf } from "./status.js";
 import { KindHealth } from "./KindHealth.js";
 import { ReconnectPacer } from "./ReconnectPacer.js";
@@ -62,6 +65,8 @@ export class KindSupervisor {
   private informer: k8s.ListWatch<k8s.KubernetesObject> | undefined;
   /** True between a successful list and the informer's next watch call: its diff callbacks are suppressed. */
   private inListDiff = false;
+  /** The watch event being handed to the informer: its full object, for the callback that receives its cache entry. */
+  private eventInFlight: { readonly entry: k8s.KubernetesObject; readonly full: k8s.KubernetesObject } | undefined;
   private listAbort: AbortController | undefined;
   private lastListError: unknown;
   private expiredSeen = false;
@@ -176,6 +181,11 @@ export class KindSupervisor {
       onEvent: (type, object) => this.onWatchEvent(gen, type, object),
       onEnd: (err, stats) => this.onWatchEnd(gen, err, stats),
       path: () => this.spec.path,
+      cacheEntry: (full) => {
+        const entry = cacheEntryOf(full);
+        this.eventInFlight = { entry, full };
+        return entry;
+      },
     });
     const informer = new k8s.ListWatch<k8s.KubernetesObject>(this.spec.path, watch, () => this.list(gen), false);
     informer.on("add", (o) => this.onObject(gen, "upsert", o));
@@ -227,7 +237,8 @@ export class KindSupervisor {
     const items = (list.items ?? []).filter((i) => i && typeof i.metadata === "object" && i.metadata !== null);
     this.deliverListing(items, list.metadata?.resourceVersion);
     this.inListDiff = true;
-    return { ...list, items };
+    // The informer diffs and caches entries only: the full listing is garbage once delivered.
+    return { ...list, items: items.map(cacheEntryOf) };
   }
 
   private deliverListing(items: readonly k8s.KubernetesObject[], resourceVersion: string | undefined): void {
@@ -290,9 +301,17 @@ export class KindSupervisor {
   // ----------------------------------------------------------------------------------------------
   // Watch
 
-  private onObject(gen: number, op: "upsert" | "remove", object: k8s.KubernetesObject): void {
+  private onObject(gen: number, op: "upsert" | "remove", entry: k8s.KubernetesObject): void {
+    const inFlight = this.eventInFlight;
+    this.eventInFlight = undefined;
     if (this.retired(gen) || this.inListDiff) return;
-    const o = this.map(object);
+    if (inFlight?.entry !== entry) {
+      // The informer called back outside the watch event that handed it this entry (a client
+      // version that defers its callbacks): the full object is not known, so the kind is relisted.
+      this.onHandlerError(new Error(`the informer's ${op} callback for ${describeEntry(entry)} came outside its watch event`), op);
+      return;
+    }
+    const o = this.map(inFlight.full);
     if (!o) return;
     call(() => (op === "upsert" ? this.handler.upsert(o) : this.handler.remove(o))).catch((err: unknown) => this.onHandlerError(err, op));
   }
@@ -439,6 +458,11 @@ export class KindSupervisor {
       return undefined;
     }
   }
+}
+
+function describeEntry(entry: k8s.KubernetesObject): string {
+  const m = entry.metadata;
+  return m?.namespace ? `${m.namespace}/${m.name ?? ""}` : (m?.name ?? "an object without a name");
 }
 
 /** Calls a handler method, turning a synchronous throw into a rejection. */

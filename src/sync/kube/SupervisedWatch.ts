@@ -5,8 +5,8 @@
  * - refuse to connect for a retired informer (returns an idle controller, never calls `done`), and
  *   abort a watch whose informer was retired while the request was on its way (stop() cannot
  *   reach it: the informer only learns the controller when the server has answered),
- * - see every raw event (BOOKMARK and ERROR included) and how each watch ended.
- * It changes nothing in what the informer receives.
+ * - see every raw event (BOOKMARK and ERROR included) and how each watch ended,
+ * - hand the informer something else than each object event's object (`cacheEntry`: what it keeps).
  */
 import * as k8s from "@kubernetes/client-node";
 
@@ -26,6 +26,12 @@ export interface WatchHooks {
   onEvent(type: string, object: unknown): void;
   /** The watch ended: `err` null for a normal end, else the error the informer will see. */
   onEnd(err: unknown, stats: WatchStats): void;
+  /**
+   * What the informer is handed, and keeps in its cache, instead of an ADDED/MODIFIED/DELETED
+   * event's object; its add/update/delete callbacks then receive that, within this call (the
+   * informer's event handler runs to its end synchronously). Default: the object itself.
+   */
+  cacheEntry?(object: k8s.KubernetesObject): k8s.KubernetesObject;
   /** The collection to watch, read at each watch (a CRD's path follows the version its last list was answered from); default: the informer's. */
   path?(): string;
 }
@@ -59,7 +65,8 @@ export class SupervisedWatch extends k8s.Watch {
       (phase, apiObj, watchObj) => {
         if (phase !== "ERROR") events++;
         this.hooks.onEvent(phase, apiObj);
-        callback(phase, apiObj, watchObj);
+        const isObjectEvent = phase === "ADDED" || phase === "MODIFIED" || phase === "DELETED";
+        callback(phase, isObjectEvent && this.hooks.cacheEntry && isObject(apiObj) ? this.hooks.cacheEntry(apiObj) : apiObj, watchObj);
       },
       (err) => {
         ended = true;
@@ -76,4 +83,8 @@ export class SupervisedWatch extends k8s.Watch {
     if (!ended) this.hooks.onOpen();
     return controller;
   }
+}
+
+function isObject(o: unknown): o is k8s.KubernetesObject {
+  return typeof o === "object" && o !== null;
 }

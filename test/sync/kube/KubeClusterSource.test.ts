@@ -102,6 +102,28 @@ describe("KubeClusterSource: sync and watch", () => {
     expect(kindStatus(source, "Pod").lastEventAt).toBeInstanceOf(Date);
   });
 
+  it("the informers cache a name, namespace and resourceVersion per object, never the object (memory); events still carry it whole", async () => {
+    const { db } = seed();
+    const { source, handler } = await started();
+    const before = handler.calls.length;
+    const cache = api.upsert(pod({ namespace: "prod", name: "cache-0", ip: "10.0.0.3", labels: { app: "cache" } }));
+    api.delete(db);
+    await waitFor(() => handler.calls.length >= before + 2, "2 events");
+    const [added, removed] = handler.events();
+    expect(added!.object).toMatchObject({ ip: "10.0.0.3", meta: { uid: cache.metadata.uid, labels: { app: "cache" } } });
+    expect(removed!.object.meta).toMatchObject({ uid: db.metadata.uid, labels: { app: "db" } });
+
+    // What each informer holds (client-node's ListWatch.list(): its cache), listed and watched objects alike.
+    const informers = (source as unknown as { supervisors: { informer: { list(): KubeObject[] } }[] }).supervisors.map((s) => s.informer);
+    const cached = informers.flatMap((i) => i.list());
+    expect(cached.map((o) => `${o.metadata.namespace ?? ""}/${o.metadata.name}`).sort()).toEqual(["/dev", "/prod", "prod/cache-0", "prod/db", "prod/web-1"]);
+    for (const o of cached) {
+      expect(Object.keys(o)).toEqual(["metadata"]);
+      expect(Object.keys(o.metadata).sort()).toEqual(["name", "namespace", "resourceVersion"]);
+    }
+    expect(cached.find((o) => o.metadata.name === "cache-0")!.metadata.resourceVersion).toBe(cache.metadata.resourceVersion);
+  });
+
   it("keeps the arrival order with a slow asynchronous handler", async () => {
     seed();
     const source = newSource();
