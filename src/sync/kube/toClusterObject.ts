@@ -16,6 +16,7 @@
 import { ObjectSerializer } from "@kubernetes/client-node/dist/gen/models/ObjectSerializer.js";
 import type { ContainerPortInput, WorkloadRef } from "../../engine/index.js";
 import { BadInputError } from "../../domain/errors.js";
+import { Interner } from "../../domain/Interner.js";
 import { climbOwners } from "../manifests/index.js";
 import type { ClusterObject, JsonValue, NamespaceObject, ObjectKind, ObjectMeta, PodObject, PolicyObject, TieredPolicyKind } from "../../domain/objects.js";
 
@@ -153,16 +154,24 @@ function readMeta(kind: ObjectKind, object: unknown, namespaced: boolean): Objec
   return { uid, name, namespace, resourceVersion, labels: readLabels(metadata["labels"]) };
 }
 
+/**
+ * Labels and container ports repeat across a workload's pods: one frozen copy per distinct value is
+ * kept (Interner.ts). Bounded, so a cluster of all-different pods does not grow it past that.
+ */
+const SHARED_VALUES_MAX = 50_000;
+const sharedLabels = new Interner<Readonly<Record<string, string>>>(SHARED_VALUES_MAX);
+const sharedPorts = new Interner<readonly ContainerPortInput[]>(SHARED_VALUES_MAX);
+
 function readLabels(raw: unknown): Readonly<Record<string, string>> {
   const out: Record<string, string> = {};
   for (const [k, v] of Object.entries(record(raw))) if (typeof v === "string") out[k] = v;
-  return out;
+  return sharedLabels.intern(JSON.stringify(out), () => out);
 }
 
 /** Ports of `spec.containers` (init containers do not count), as the engine takes them. */
-function readContainerPorts(containers: unknown): ContainerPortInput[] {
+function readContainerPorts(containers: unknown): readonly ContainerPortInput[] {
   const out: ContainerPortInput[] = [];
-  if (!Array.isArray(containers)) return out;
+  if (!Array.isArray(containers)) return sharedPorts.intern("[]", () => out);
   for (const c of containers) {
     const ports = record(c)["ports"];
     if (!Array.isArray(ports)) continue;
@@ -172,10 +181,10 @@ function readContainerPorts(containers: unknown): ContainerPortInput[] {
       if (typeof containerPort !== "number") continue;
       const name = str(port["name"]);
       const protocol = str(port["protocol"]);
-      out.push({ ...(name && { name }), containerPort, ...(protocol && { protocol }) });
+      out.push(Object.freeze({ ...(name && { name }), containerPort, ...(protocol && { protocol }) }));
     }
   }
-  return out;
+  return sharedPorts.intern(JSON.stringify(out), () => out);
 }
 
 function record(v: unknown): Record<string, unknown> {

@@ -159,3 +159,21 @@ describe("podWorkload", () => {
     expect(podWorkload(meta(labels), withOwners(...owners))).toEqual({ namespace: "prod", kind: expected[0], name: expected[1] });
   });
 });
+
+describe("toClusterObject: values shared between pods", () => {
+  it("pods with equal labels and container ports share one frozen copy of each (memory at 150,000 pods); different ones do not", () => {
+    const make = (name: string, labels: Record<string, string>, port: number) =>
+      toClusterObject("Pod", stored(pod({ namespace: "prod", name, labels, ports: [{ containerPort: port, name: "http" }] }))) as unknown as { meta: { labels: Record<string, string> }; containerPorts: { containerPort: number }[] };
+    const a = make("web-1", { app: "web", "pod-template-hash": "h1" }, 8080);
+    const b = toClusterObject("Pod", asModel(stored(pod({ namespace: "prod", name: "web-2", labels: { app: "web", "pod-template-hash": "h1" }, ports: [{ containerPort: 8080, name: "http" }] })))) as unknown as typeof a;
+    const c = make("db-0", { app: "db" }, 5432);
+    expect(b.meta.labels).toBe(a.meta.labels);
+    expect(b.containerPorts).toBe(a.containerPorts);
+    expect(c.meta.labels).not.toBe(a.meta.labels);
+    expect(c.containerPorts).toEqual([{ name: "http", containerPort: 5432 }]);
+    expect(Object.isFrozen(a.meta.labels) && Object.isFrozen(a.containerPorts) && Object.isFrozen(a.containerPorts[0])).toBe(true);
+    expect(() => (a.meta.labels["app"] = "db")).toThrow(TypeError);
+    expect(b.meta.labels).toEqual({ app: "web", "pod-template-hash": "h1" });
+  });
+});
+
