@@ -2,7 +2,11 @@
  * Summarises a V8 .cpuprofile (from `npm run bench -- --cpu-prof`): top functions by self time,
  * and by inclusive time for functions of src/ (which phases and helpers the time goes to).
  *
- *   node --import tsx bench/profileSummary.ts <file.cpuprofile> [--top 30] [--filter src/engine]
+ *   node --import tsx bench/profileSummary.ts <file.cpuprofile> [--top 30] [--filter src/engine] [--long-tasks 20]
+ *
+ * --long-tasks MS: the stretches of at least MS ms without an idle sample (what held the event
+ * loop, so what readers waited behind), longest first, each with its top functions by self time
+ * and the innermost src/ function on its stack.
  */
 import { readFileSync } from "node:fs";
 import { parseArgs } from "node:util";
@@ -23,7 +27,7 @@ interface Profile {
   readonly timeDeltas: readonly number[];
 }
 
-const { values, positionals } = parseArgs({ options: { top: { type: "string" }, filter: { type: "string" } }, allowPositionals: true });
+const { values, positionals } = parseArgs({ options: { top: { type: "string" }, filter: { type: "string" }, "long-tasks": { type: "string" } }, allowPositionals: true });
 if (positionals.length !== 1) {
   console.error("usage: node --import tsx bench/profileSummary.ts <file.cpuprofile> [--top 30] [--filter src/engine]");
   process.exit(2);
@@ -70,3 +74,50 @@ console.log(`total sampled: ${(total / 1000).toFixed(0)} ms\n\nself time, top ${
 for (const [fn, t] of [...selfByFn].sort((a, b) => b[1] - a[1]).slice(0, top)) console.log(`  ${ms(t)}  ${fn}`);
 console.log(`\ninclusive time of functions matching ${JSON.stringify(filter)}, top ${top}:`);
 for (const [fn, t] of [...inclByFn].filter(([fn]) => fn.includes(filter.replace(/^\//, ""))).sort((a, b) => b[1] - a[1]).slice(0, top)) console.log(`  ${ms(t)}  ${fn}`);
+
+if (values["long-tasks"] !== undefined) printLongTasks(Number(values["long-tasks"]) * 1000);
+
+function printLongTasks(minUs: number): void {
+  const idle = (id: number) => byId.get(id)!.callFrame.functionName === "(idle)";
+  const tasks: { start: number; us: number; samples: number[] }[] = [];
+  let current: { start: number; us: number; samples: number[] } | undefined;
+  let at = 0;
+  profile.samples.forEach((id, i) => {
+    const dt = profile.timeDeltas[i] ?? 0;
+    at += dt;
+    if (idle(id)) {
+      if (current && current.us >= minUs) tasks.push(current);
+      current = undefined;
+      return;
+    }
+    current ??= { start: at, us: 0, samples: [] };
+    current.us += dt;
+    current.samples.push(i);
+  });
+  if (current && current.us >= minUs) tasks.push(current);
+  const busy = tasks.reduce((a, t) => a + t.us, 0);
+  console.log(`\n${tasks.length} stretches of >= ${minUs / 1000} ms without idle (${(busy / 1000).toFixed(0)} ms in all), longest ${Math.min(top, tasks.length)}:`);
+  const innermostSrc = (id: number) => {
+    for (let cur: number | undefined = id; cur !== undefined; cur = parent.get(cur)) {
+      const f = byId.get(cur)!.callFrame;
+      if (f.url.includes("/src/")) return label(f);
+    }
+    return "(no src frame)";
+  };
+  for (const t of [...tasks].sort((a, b) => b.us - a.us).slice(0, top)) {
+    const bySelf = new Map<string, number>();
+    const bySrc = new Map<string, number>();
+    for (const i of t.samples) {
+      const id = profile.samples[i]!;
+      const dt = profile.timeDeltas[i] ?? 0;
+      const l = label(byId.get(id)!.callFrame);
+      bySelf.set(l, (bySelf.get(l) ?? 0) + dt);
+      const s = innermostSrc(id);
+      bySrc.set(s, (bySrc.get(s) ?? 0) + dt);
+    }
+    const topOf = (m: Map<string, number>) => [...m].sort((a, b) => b[1] - a[1]).slice(0, 4).map(([f, us]) => `${(us / 1000).toFixed(1)} ms ${f}`).join("; ");
+    console.log(`  ${(t.us / 1000).toFixed(1).padStart(7)} ms at ${(t.start / 1e6).toFixed(2)} s`);
+    console.log(`      self: ${topOf(bySelf)}`);
+    console.log(`      src:  ${topOf(bySrc)}`);
+  }
+}

@@ -24,8 +24,12 @@
  * (KUBEREACH_BENCH_SYNC_READS_PROFILE: the same while whoCanReach runs under churn);
  * KUBEREACH_BENCH_SYNC_INITIAL_PROFILE=file: a CPU profile of the initial sync;
  * KUBEREACH_BENCH_SYNC_READS_ALLOCATIONS=file: a sampling heap profile of the reads phase;
+ * KUBEREACH_BENCH_SYNC_INITIAL_RETAINED=file: a sampling heap profile of what the initial sync
+ *   allocated and is still live when it is done (bench/heapProfileSummary.ts reads it);
  * KUBEREACH_BENCH_SYNC_HEAP_SNAPSHOT=file: a heap snapshot after the initial sync;
  * KUBEREACH_BENCH_SYNC_LOG=file: the service's log lines (JSON), as they are written;
+ * KUBEREACH_BENCH_SYNC_MEMORY_TRACE=file: process.memoryUsage() every 250 ms of the initial sync
+ *   (JSON lines with the epoch time, to lay beside the log's phases: where the peak RSS comes from);
  * KUBEREACH_BENCH_SYNC_INDEX_MAX_CONNECTIONS: the in-memory index limit of the readers (default: the service's).
  */
 import { Writable } from "node:stream";
@@ -126,6 +130,8 @@ interface SyncRun {
     readonly firstError?: string;
     readonly generations: number;
     /** The event loop's delays and the GC pauses while the reads ran. */
+    /** The database reads the API made meanwhile, by repository method: what a slow service time waited for. */
+    readonly storeReads: Readonly<Record<string, { readonly count: number; readonly p99Ms: number; readonly maxMs: number }>>;
     readonly stalls: { readonly loopMaxMs: number; readonly loopP99Ms: number; readonly gcCount: number; readonly gcTotalMs: number; readonly gcLongestMs: readonly number[]; readonly gcByKind: Readonly<Record<string, { count: number; totalMs: number; longestMs: number }>> };
   };
 }
@@ -144,12 +150,12 @@ export async function runSyncBench(options: Pick<BenchOptions, "sizes" | "runs" 
       console.log(`sync ${size}: skipped (more than ${fmtInt(MAX_PODS)} pods; the targets are for 10k)\n`);
       continue;
     }
-    const { input } = generateCluster({ pods, policies, seed: options.seed });
+    const input = benchCluster(generateCluster({ pods, policies, seed: options.seed }).input);
     const runs: SyncRun[] = [];
     for (let i = 0; i < options.runs; i++) runs.push(await runOnce(input, { pods, policies, seed: options.seed }, `${size}_${i}`));
     const r0 = runs[0]!;
     console.log(
-      `sync ${size}: ${fmtInt(input.pods.length)} pods, ${fmtInt(input.networkPolicies.length)} policies, ${fmtInt(input.namespaces.length)} namespaces from the fake API server ` +
+      `sync ${size}: ${fmtInt(input.pods)} pods, ${fmtInt(input.networkPolicies.length)} policies, ${fmtInt(input.namespaces)} namespaces from the fake API server ` +
         `into PostgreSQL; ${fmtInt(r0.revisions)} revisions, matrix ${fmtInt(r0.classes)} classes / ${fmtInt(r0.connections)} connections; ${options.runs} run(s), ${CHANGES} changes each`,
     );
     const row = (name: string, pick: (r: SyncRun) => number, fmt = fmtMs) => [name, fmt(best(runs.map(pick))), fmt(median(runs.map(pick))), fmt(worst(runs.map(pick)))];
@@ -206,6 +212,7 @@ export async function runSyncBench(options: Pick<BenchOptions, "sizes" | "runs" 
       console.log(
         `  whoCanReach in process at ${READ_RATE} req/s for ${READ_SECONDS} s while a policy changes every ${CHURN_MS} ms (${r.reads.generations} generations committed meanwhile): ` +
           `p50 ${fmtMs(r.reads.p50)}, p99 ${fmtMs(r.reads.p99)}, max ${fmtMs(r.reads.max)} (p99 issued late ${fmtMs(r.reads.lateP99)}, p99 in service ${fmtMs(r.reads.serviceP99)}), ${fmtInt(r.reads.requests)} answers, ${r.reads.errors} errors${r.reads.firstError ? ` (first: ${r.reads.firstError})` : ""}; ` +
+          `store reads by the API ${Object.entries(r.reads.storeReads).map(([k, v]) => `${k} ${fmtInt(v.count)} (p99 ${fmtMs(v.p99Ms)}, max ${fmtMs(v.maxMs)})`).join(", ") || "none"}; ` +
           `event loop delay p99 ${fmtMs(r.reads.stalls.loopP99Ms)}, max ${fmtMs(r.reads.stalls.loopMaxMs)}; GC ${r.reads.stalls.gcCount} pauses, ${fmtMs(r.reads.stalls.gcTotalMs)} in all, longest ${r.reads.stalls.gcLongestMs.map(fmtMs).join(", ")} (${Object.entries(r.reads.stalls.gcByKind).map(([k, v]) => `${k} ${v.count}, ${fmtMs(v.totalMs)}, longest ${fmtMs(v.longestMs)}`).join("; ")})`,
       );
     const t = TARGETS[size];
@@ -238,7 +245,40 @@ export async function runSyncBench(options: Pick<BenchOptions, "sizes" | "runs" 
 
 // ---------------------------------------------------------------------------------------------
 
-async function runOnce(input: WorldInput, cluster: { pods: number; policies: number; seed: number }, tag: string): Promise<SyncRun> {
+/** Appends process.memoryUsage() (MiB) with the epoch time to `file` every 250 ms until stopped; nothing without a file. */
+function traceMemory(file: string | undefined): { stop(): void } {
+  if (!file) return { stop: () => undefined };
+  const mib = (n: number) => Math.round(n / 2 ** 20);
+  const timer = setInterval(() => {
+    const m = process.memoryUsage();
+    appendFileSync(file, JSON.stringify({ time: Date.now(), rss: mib(m.rss), heapUsed: mib(m.heapUsed), heapTotal: mib(m.heapTotal), external: mib(m.external), arrayBuffers: mib(m.arrayBuffers) }) + "\n");
+  }, 250);
+  return { stop: () => clearInterval(timer) };
+}
+
+/**
+ * What a run needs of the generated cluster (the child process generates and serves it whole). The
+ * WorldInput itself is not kept: at 150,000 pods it is ~200 MB of this process that the service's
+ * peak RSS would count.
+ */
+interface BenchCluster {
+  readonly pods: number;
+  readonly namespaces: number;
+  readonly networkPolicies: readonly { readonly name: string; readonly namespace: string }[];
+  /** A namespace with a Deployment's pods: where the rolling update runs. */
+  readonly rolloutNamespace: string;
+}
+
+function benchCluster(input: WorldInput): BenchCluster {
+  return {
+    pods: input.pods.length,
+    namespaces: input.namespaces.length,
+    networkPolicies: input.networkPolicies.map((np) => ({ name: np.name, namespace: np.namespace })),
+    rolloutNamespace: input.pods.find((p) => p.workload?.kind === "Deployment")?.namespace ?? input.namespaces[0]!.name,
+  };
+}
+
+async function runOnce(input: BenchCluster, cluster: { pods: number; policies: number; seed: number }, tag: string): Promise<SyncRun> {
   // The same cluster as `input` (same generator, same seed), generated and served by the child.
   const api = await RemoteFakeKubeApi.start(cluster);
   const kubeconfig = new TempKubeconfig(api.url);
@@ -250,7 +290,7 @@ async function runOnce(input: WorldInput, cluster: { pods: number; policies: num
   let service: SyncService | undefined;
   const progress = (what: string) => process.stderr.write(`  sync ${tag}: ${what} (heap ${Math.round(process.memoryUsage().heapUsed / 2 ** 20)} MiB)\n`);
   try {
-    const policies = input.networkPolicies.map((np) => ({ name: np.name, namespace: np.namespace }));
+    const policies = input.networkPolicies;
     store = await openStore({ databaseUrl: url.toString() });
     const calls = new Calls();
     // KUBEREACH_BENCH_SYNC_LOG=file: the service's log lines, appended to that file as they come.
@@ -267,7 +307,8 @@ async function runOnce(input: WorldInput, cluster: { pods: number; policies: num
       }),
     );
     const generations: (GenerationEvent & { at: number })[] = [];
-    const queries = new QueryService(store, Date.now, { latestGenerationTtlMs: 100, generationIndexMaxConnections: INDEX_MAX_CONNECTIONS });
+    const apiReads = new StoreReads();
+    const queries = new QueryService(apiReads.wrap(store), Date.now, { latestGenerationTtlMs: 100, generationIndexMaxConnections: INDEX_MAX_CONNECTIONS });
     const source = new KubeClusterSource({ connection: { type: "kubeconfig", path: kubeconfig.path }, logger: logger.child({ component: "source" }), resyncIntervalMs: 0 });
     // The service's defaults (debounce 200 ms, at most 2 s), as `kubereach serve` runs it.
     service = new SyncService({ clusterId: CLUSTER, source, store: calls.wrap(store), logger, onGeneration: ({ snapshot, ...e }) => {
@@ -277,7 +318,13 @@ async function runOnce(input: WorldInput, cluster: { pods: number; policies: num
         if (snapshot) queries.noteSnapshot(e.clusterId, e.generation, snapshot);
       } });
 
+    // The peak RSS until the initial sync is the service's: what the bench allocated before (the
+    // generated cluster, the child's start) is collected, and the high-water mark reset.
+    gc();
+    resetPeakRss();
     progress("initial sync");
+    const memoryTrace = traceMemory(process.env["KUBEREACH_BENCH_SYNC_MEMORY_TRACE"]);
+    const initialRetained = await retainedProfile(process.env["KUBEREACH_BENCH_SYNC_INITIAL_RETAINED"]);
     const startedAt = performance.now();
     const startedWall = Date.now();
     // KUBEREACH_BENCH_SYNC_INITIAL_PROFILE=file: a CPU profile of the initial sync.
@@ -285,6 +332,8 @@ async function runOnce(input: WorldInput, cluster: { pods: number; policies: num
     await service.start();
     const initialMs = performance.now() - startedAt;
     await initialProfile.stop();
+    memoryTrace.stop();
+    await initialRetained.stop();
     const initialPeakRssMiB = Math.round(peakRss() / 2 ** 20);
     const listed = logs.filter((l) => l.msg === "listed").map((l) => l.time);
     const initial = { apply: calls.total("applyChanges"), commit: calls.total("commitGeneration"), generations: generations.length };
@@ -362,7 +411,7 @@ async function runOnce(input: WorldInput, cluster: { pods: number; policies: num
     }
 
     // A rolling update: a new Deployment of ROLLOUT_REPLICAS pods, then each pod replaced (new pod created, old deleted).
-    const rolloutNs = input.pods.find((p) => p.workload?.kind === "Deployment")?.namespace ?? input.namespaces[0]!.name;
+    const rolloutNs = input.rolloutNamespace;
     const rolloutPod = (hash: string, i: number) =>
       pod({
         namespace: rolloutNs,
@@ -426,6 +475,7 @@ async function runOnce(input: WorldInput, cluster: { pods: number; policies: num
     let readErrors = 0;
     let firstReadError: string | undefined;
     const readsBefore = generations.length;
+    apiReads.start();
     const readStart = performance.now();
     let churnError: unknown;
     // Every other change puts the policy changed before back as it was: the cluster keeps its size.
@@ -472,6 +522,7 @@ async function runOnce(input: WorldInput, cluster: { pods: number; policies: num
       );
     }
     await Promise.all(inflight);
+    const storeReads = apiReads.stop();
     clearInterval(churn);
     await churnQueue;
     if (churnError) throw churnError;
@@ -495,6 +546,7 @@ async function runOnce(input: WorldInput, cluster: { pods: number; policies: num
       errors: readErrors,
       firstError: firstReadError,
       generations: readsGenerations,
+      storeReads,
       stalls,
     };
 
@@ -536,6 +588,58 @@ function withExtraPort(np: KubeObject, port: number): KubeObject {
 }
 
 /** Wall time spent in selected store methods, by name. */
+/** Every read the API makes of the store, timed by `repository.method` while recording. */
+class StoreReads {
+  private readonly times = new Map<string, number[]>();
+  private recording = false;
+
+  start(): void {
+    this.times.clear();
+    this.recording = true;
+  }
+
+  stop(): Record<string, { count: number; p99Ms: number; maxMs: number }> {
+    this.recording = false;
+    const out: Record<string, { count: number; p99Ms: number; maxMs: number }> = {};
+    for (const [k, l] of this.times) {
+      l.sort((a, b) => a - b);
+      out[k] = { count: l.length, p99Ms: l[Math.min(l.length - 1, Math.floor(0.99 * l.length))]!, maxMs: l.at(-1)! };
+    }
+    return out;
+  }
+
+  wrap(store: Store): Store {
+    const repos = ["clusters", "objects", "revisions", "matrix", "impacts", "syncRuns", "leases"] as const;
+    const wrapped: Record<string, unknown> = {};
+    for (const r of repos) wrapped[r] = this.timed(r, store[r]);
+    return new Proxy(store, { get: (t, p) => (typeof p === "string" && p in wrapped ? wrapped[p] : Reflect.get(t, p, t)) });
+  }
+
+  private timed<T extends object>(repo: string, target: T): T {
+    return new Proxy(target, {
+      get: (t, p) => {
+        const v = Reflect.get(t, p, t) as unknown;
+        if (typeof v !== "function") return v;
+        const f = (v as (...args: unknown[]) => unknown).bind(t);
+        return (...args: unknown[]) => {
+          if (!this.recording) return f(...args);
+          const start = performance.now();
+          const result = f(...args);
+          const name = `${repo}.${String(p)}`;
+          const record = () => {
+            let l = this.times.get(name);
+            if (!l) this.times.set(name, (l = []));
+            l.push(performance.now() - start);
+          };
+          if (result instanceof Promise) result.then(record, record);
+          else record();
+          return result;
+        };
+      },
+    });
+  }
+}
+
 class Calls {
   private readonly spent = new Map<string, number>();
 
@@ -592,6 +696,15 @@ function allocationProfile(file: string | undefined): Promise<{ stop(): Promise<
   // Objects collected since are kept in the profile: it shows allocation, not what survives.
   const options = { samplingInterval: 64 * 1024, includeObjectsCollectedByMajorGC: true, includeObjectsCollectedByMinorGC: true };
   return inspectorRecording(file, (s) => s.post("HeapProfiler.startSampling", options), async (s) => (await s.post("HeapProfiler.stopSampling")).profile);
+}
+
+/** A sampling heap profile of what is allocated from now on and still live at stop(), by allocation stack. */
+function retainedProfile(file: string | undefined): Promise<{ stop(): Promise<void> }> {
+  const stop = async (s: Session) => {
+    gc(); // what is garbage by then is not "retained"
+    return (await s.post("HeapProfiler.stopSampling")).profile;
+  };
+  return inspectorRecording(file, (s) => s.post("HeapProfiler.startSampling", { samplingInterval: 64 * 1024 }), stop);
 }
 
 /** A CPU profile of this process from now until stop(), written to `file` (nothing when no file is given). */
