@@ -189,18 +189,22 @@ function* patch<K extends string>(s: Section, changed: Iterable<K>, line: (k: K)
 
 /**
  * A bucket with `edits` applied (a key to its new line, or undefined: removed), keys kept in `<`
- * order: the runs of unchanged lines between the changed keys are copied as bytes.
+ * order. The result is written into one new buffer: the runs of unchanged lines between the changed
+ * keys are copied as bytes, the new lines encoded in place (a Buffer per line cost more than the
+ * hashing when a change rewrote every bucket).
  */
 function merge(bucket: Bucket, edits: ReadonlyMap<string, string | undefined>): Bucket {
   const changed = [...edits.keys()].sort();
   const keys: string[] = [];
-  const parts: Buffer[] = [];
   const lengths: number[] = [];
+  /** What the new bytes are made of, in order: a run [from, to) of `bucket`'s lines, or a new line. */
+  const pieces: (readonly [number, number] | string)[] = [];
+  let total = 0;
   const startOf = (i: number) => (i === 0 ? 0 : bucket.ends[i - 1]!);
-  /** Copies the unchanged lines [from, to) of `bucket`. */
   const keep = (from: number, to: number) => {
     if (from === to) return;
-    parts.push(bucket.bytes.subarray(startOf(from), bucket.ends[to - 1]!));
+    pieces.push([from, to]);
+    total += bucket.ends[to - 1]! - startOf(from);
     for (let j = from; j < to; j++) {
       keys.push(bucket.keys[j]!);
       lengths.push(bucket.ends[j]! - startOf(j));
@@ -214,16 +218,20 @@ function merge(bucket: Bucket, edits: ReadonlyMap<string, string | undefined>): 
     if (i < bucket.keys.length && bucket.keys[i] === k) i++; // replaced or removed
     const l = edits.get(k);
     if (l !== undefined) {
-      const bytes = Buffer.from(l, "utf8");
+      const length = Buffer.byteLength(l, "utf8");
       keys.push(k);
-      parts.push(bytes);
-      lengths.push(bytes.length);
+      lengths.push(length);
+      pieces.push(l);
+      total += length;
     }
   }
   keep(i, bucket.keys.length);
   if (keys.length === 0) return NO_BUCKET;
+  const bytes = Buffer.allocUnsafeSlow(total);
+  let at = 0;
+  for (const p of pieces) at += typeof p === "string" ? bytes.write(p, at, "utf8") : bucket.bytes.copy(bytes, at, startOf(p[0]), bucket.ends[p[1] - 1]!);
   const ends = new Uint32Array(lengths.length);
   let end = 0;
   for (let j = 0; j < lengths.length; j++) ends[j] = end += lengths[j]!;
-  return { keys, bytes: Buffer.concat(parts, end), ends };
+  return { keys, bytes, ends };
 }
