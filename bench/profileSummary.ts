@@ -7,6 +7,8 @@
  * --long-tasks MS: the stretches of at least MS ms without an idle sample (what held the event
  * loop, so what readers waited behind), longest first, each with its top functions by self time
  * and the innermost src/ function on its stack.
+ * --stalls FILE: the same for each stretch FILE lists (KUBEREACH_BENCH_SYNC_STALLS: when the event
+ * loop was held, measured by a timer; sliced work that yields is not listed, as it is by --long-tasks).
  */
 import { readFileSync } from "node:fs";
 import { parseArgs } from "node:util";
@@ -22,12 +24,13 @@ interface ProfileNode {
   readonly children?: readonly number[];
 }
 interface Profile {
+  readonly startTime: number;
   readonly nodes: readonly ProfileNode[];
   readonly samples: readonly number[];
   readonly timeDeltas: readonly number[];
 }
 
-const { values, positionals } = parseArgs({ options: { top: { type: "string" }, filter: { type: "string" }, "long-tasks": { type: "string" } }, allowPositionals: true });
+const { values, positionals } = parseArgs({ options: { top: { type: "string" }, filter: { type: "string" }, "long-tasks": { type: "string" }, stalls: { type: "string" } }, allowPositionals: true });
 if (positionals.length !== 1) {
   console.error("usage: node --import tsx bench/profileSummary.ts <file.cpuprofile> [--top 30] [--filter src/engine]");
   process.exit(2);
@@ -76,6 +79,19 @@ console.log(`\ninclusive time of functions matching ${JSON.stringify(filter)}, t
 for (const [fn, t] of [...inclByFn].filter(([fn]) => fn.includes(filter.replace(/^\//, ""))).sort((a, b) => b[1] - a[1]).slice(0, top)) console.log(`  ${ms(t)}  ${fn}`);
 
 if (values["long-tasks"] !== undefined) printLongTasks(Number(values["long-tasks"]) * 1000);
+if (values.stalls !== undefined) printStalls(JSON.parse(readFileSync(values.stalls, "utf8")) as { startUs: number; endUs: number }[]);
+
+function printStalls(stalls: readonly { startUs: number; endUs: number }[]): void {
+  const windows = stalls.map((w) => ({ start: w.startUs - profile.startTime, us: w.endUs - w.startUs, samples: [] as number[] })).filter((w) => w.start >= 0);
+  let at = 0;
+  profile.samples.forEach((_id, i) => {
+    at += profile.timeDeltas[i] ?? 0;
+    for (const w of windows) if (at >= w.start && at <= w.start + w.us) w.samples.push(i);
+  });
+  const inProfile = windows.filter((w) => w.samples.length > 0);
+  console.log(`\n${stalls.length} stalls recorded, ${inProfile.length} within this profile (${(inProfile.reduce((a, w) => a + w.us, 0) / 1000).toFixed(0)} ms), longest ${Math.min(top, inProfile.length)}:`);
+  printStretches(inProfile);
+}
 
 function printLongTasks(minUs: number): void {
   const idle = (id: number) => byId.get(id)!.callFrame.functionName === "(idle)";
@@ -97,6 +113,10 @@ function printLongTasks(minUs: number): void {
   if (current && current.us >= minUs) tasks.push(current);
   const busy = tasks.reduce((a, t) => a + t.us, 0);
   console.log(`\n${tasks.length} stretches of >= ${minUs / 1000} ms without idle (${(busy / 1000).toFixed(0)} ms in all), longest ${Math.min(top, tasks.length)}:`);
+  printStretches(tasks);
+}
+
+function printStretches(tasks: readonly { start: number; us: number; samples: readonly number[] }[]): void {
   const innermostSrc = (id: number) => {
     for (let cur: number | undefined = id; cur !== undefined; cur = parent.get(cur)) {
       const f = byId.get(cur)!.callFrame;

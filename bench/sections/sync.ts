@@ -28,6 +28,9 @@
  *   allocated and is still live when it is done (bench/heapProfileSummary.ts reads it);
  * KUBEREACH_BENCH_SYNC_HEAP_SNAPSHOT=file: a heap snapshot after the initial sync;
  * KUBEREACH_BENCH_SYNC_LOG=file: the service's log lines (JSON), as they are written;
+ * KUBEREACH_BENCH_SYNC_STALLS=file: every stretch of 50 ms or more the event loop was held after
+ *   the initial sync (JSON: start and end on the CPU profiles' clock), for
+ *   `bench/profileSummary.ts <profile> --stalls file` to say what ran in each;
  * KUBEREACH_BENCH_SYNC_MEMORY_TRACE=file: process.memoryUsage() every 250 ms of the initial sync
  *   (JSON lines with the epoch time, to lay beside the log's phases: where the peak RSS comes from);
  * KUBEREACH_BENCH_SYNC_INDEX_MAX_CONNECTIONS: the in-memory index limit of the readers (default: the service's).
@@ -245,6 +248,29 @@ export async function runSyncBench(options: Pick<BenchOptions, "sizes" | "runs" 
 
 // ---------------------------------------------------------------------------------------------
 
+/**
+ * Records every stretch of at least 50 ms between two ticks of a 5 ms timer (the event loop was
+ * held) until stopped, and writes them to `file` as [{ startUs, endUs }] on the clock CPU profiles
+ * use (process.hrtime), so that profileSummary --stalls can show what ran in each.
+ */
+function recordStalls(file: string | undefined): { stop(): void } {
+  if (!file) return { stop: () => undefined };
+  const nowUs = () => Number(process.hrtime.bigint() / 1000n);
+  const stalls: { startUs: number; endUs: number }[] = [];
+  let last = nowUs();
+  const timer = setInterval(() => {
+    const now = nowUs();
+    if (now - last >= 50_000) stalls.push({ startUs: last, endUs: now });
+    last = now;
+  }, 5);
+  return {
+    stop: () => {
+      clearInterval(timer);
+      writeFileSync(file, JSON.stringify(stalls));
+    },
+  };
+}
+
 /** Appends process.memoryUsage() (MiB) with the epoch time to `file` every 250 ms until stopped; nothing without a file. */
 function traceMemory(file: string | undefined): { stop(): void } {
   if (!file) return { stop: () => undefined };
@@ -391,6 +417,7 @@ async function runOnce(input: BenchCluster, cluster: { pods: number; policies: n
     };
     const changes: ChangeTiming[] = [];
     // KUBEREACH_BENCH_SYNC_CHANGES_PROFILE=file: a CPU profile of this process while the policy changes are timed.
+    const stallRecorder = recordStalls(process.env["KUBEREACH_BENCH_SYNC_STALLS"]);
     const changesProfile = await cpuProfile(process.env["KUBEREACH_BENCH_SYNC_CHANGES_PROFILE"]);
     for (let i = 0; i < CHANGES; i++) {
       const target = policies[changedPolicyIndex(i, policies.length)]!;
@@ -529,6 +556,7 @@ async function runOnce(input: BenchCluster, cluster: { pods: number; policies: n
     loopDelay.disable();
     gcObserver.disconnect();
     await readsProfile.stop();
+    stallRecorder.stop();
     await readsAllocations.stop();
     gcPauses.sort((a, b) => b - a);
     const stalls = { loopMaxMs: loopDelay.max / 1e6, loopP99Ms: loopDelay.percentile(99) / 1e6, gcCount: gcPauses.length, gcTotalMs: gcPauses.reduce((a, b) => a + b, 0), gcLongestMs: gcPauses.slice(0, 3), gcByKind };
