@@ -251,17 +251,18 @@ export async function runSyncBench(options: Pick<BenchOptions, "sizes" | "runs" 
 
 /**
  * Records every stretch of at least 50 ms between two ticks of a 5 ms timer (the event loop was
- * held) until stopped, and writes them to `file` as [{ startUs, endUs }] on the clock CPU profiles
- * use (process.hrtime), so that profileSummary --stalls can show what ran in each.
+ * held) until stopped, and writes them to `file` as [{ startUs, endUs, endedAt }]: start and end on
+ * the clock CPU profiles use (process.hrtime), so that profileSummary --stalls can show what ran in
+ * each, and the epoch time it ended, to lay beside the log's lines and the bench's phases.
  */
 function recordStalls(file: string | undefined): { stop(): void } {
   if (!file) return { stop: () => undefined };
   const nowUs = () => Number(process.hrtime.bigint() / 1000n);
-  const stalls: { startUs: number; endUs: number }[] = [];
+  const stalls: { startUs: number; endUs: number; endedAt: number }[] = [];
   let last = nowUs();
   const timer = setInterval(() => {
     const now = nowUs();
-    if (now - last >= 50_000) stalls.push({ startUs: last, endUs: now });
+    if (now - last >= 50_000) stalls.push({ startUs: last, endUs: now, endedAt: Date.now() });
     last = now;
   }, 5);
   return {
@@ -315,6 +316,8 @@ async function runOnce(input: BenchCluster, cluster: { pods: number; policies: n
   url.pathname = `/${database}`;
   let store: Store | undefined;
   let service: SyncService | undefined;
+  /** A line in the service's log (KUBEREACH_BENCH_SYNC_LOG) where a phase of the bench starts. */
+  let benchPhase = (_phase: string): void => undefined;
   const progress = (what: string) => process.stderr.write(`  sync ${tag}: ${what} (heap ${Math.round(process.memoryUsage().heapUsed / 2 ** 20)} MiB)\n`);
   try {
     const policies = input.networkPolicies;
@@ -333,6 +336,7 @@ async function runOnce(input: BenchCluster, cluster: { pods: number; policies: n
         },
       }),
     );
+    benchPhase = (phase) => logger.info({ phase }, "bench phase");
     const generations: (GenerationEvent & { at: number })[] = [];
     const apiReads = new StoreReads();
     const queries = new QueryService(apiReads.wrap(store), Date.now, { latestGenerationTtlMs: 100, generationIndexMaxConnections: INDEX_MAX_CONNECTIONS });
@@ -420,6 +424,7 @@ async function runOnce(input: BenchCluster, cluster: { pods: number; policies: n
     // KUBEREACH_BENCH_SYNC_CHANGES_PROFILE=file: a CPU profile of this process while the policy changes are timed.
     const stallRecorder = recordStalls(process.env["KUBEREACH_BENCH_SYNC_STALLS"]);
     const changesProfile = await cpuProfile(process.env["KUBEREACH_BENCH_SYNC_CHANGES_PROFILE"]);
+    benchPhase("policy changes");
     for (let i = 0; i < CHANGES; i++) {
       const target = policies[changedPolicyIndex(i, policies.length)]!;
       const current = (await api.get("NetworkPolicy", target.name, target.namespace))!;
@@ -428,6 +433,7 @@ async function runOnce(input: BenchCluster, cluster: { pods: number; policies: n
     await changesProfile.stop();
     // Pod relabels: a pod takes the labels of another pod of its namespace (it moves to that pod's class).
     const relabels: ChangeTiming[] = [];
+    benchPhase("relabels (the bench lists every pod first)");
     const podsOnApi = await api.list("Pod");
     for (let i = 0; i < CHANGES; i++) {
       const target = podsOnApi[(i * 4999 + 17) % podsOnApi.length]!;
@@ -438,6 +444,7 @@ async function runOnce(input: BenchCluster, cluster: { pods: number; policies: n
       relabels.push(await timedChange(() => api.upsert({ ...current, metadata: { ...current.metadata, labels } })));
     }
 
+    benchPhase("rolling update");
     // A rolling update: a new Deployment of ROLLOUT_REPLICAS pods, then each pod replaced (new pod created, old deleted).
     const rolloutNs = input.rolloutNamespace;
     const rolloutPod = (hash: string, i: number) =>
@@ -502,6 +509,7 @@ async function runOnce(input: BenchCluster, cluster: { pods: number; policies: n
     const readsAllocations = await allocationProfile(process.env["KUBEREACH_BENCH_SYNC_READS_ALLOCATIONS"]);
     let readErrors = 0;
     let firstReadError: string | undefined;
+    benchPhase("reads under churn");
     const readsBefore = generations.length;
     apiReads.start();
     const readStart = performance.now();
