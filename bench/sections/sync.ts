@@ -629,6 +629,31 @@ function withExtraPort(np: KubeObject, port: number): KubeObject {
 }
 
 /** Wall time spent in selected store methods, by name. */
+/**
+ * `target` with its methods timed: a call whose method `timedAs` names (false: not timed) reports
+ * its duration, to when its promise settles, to `report`.
+ */
+function timedMethods<T extends object>(target: T, timedAs: (method: string) => string | false, report: (name: string, ms: number) => void): T {
+  return new Proxy(target, {
+    get: (t, p) => {
+      const v = Reflect.get(t, p, t) as unknown;
+      if (typeof v !== "function") return v;
+      const f = (v as (...args: unknown[]) => unknown).bind(t);
+      if (typeof p !== "string") return f;
+      return (...args: unknown[]) => {
+        const name = timedAs(p);
+        if (name === false) return f(...args);
+        const start = performance.now();
+        const done = () => report(name, performance.now() - start);
+        const result = f(...args);
+        if (result instanceof Promise) result.then(done, done);
+        else done();
+        return result;
+      };
+    },
+  });
+}
+
 /** Every read the API makes of the store, timed by `repository.method` while recording. */
 class StoreReads {
   private readonly times = new Map<string, number[]>();
@@ -657,26 +682,10 @@ class StoreReads {
   }
 
   private timed<T extends object>(repo: string, target: T): T {
-    return new Proxy(target, {
-      get: (t, p) => {
-        const v = Reflect.get(t, p, t) as unknown;
-        if (typeof v !== "function") return v;
-        const f = (v as (...args: unknown[]) => unknown).bind(t);
-        return (...args: unknown[]) => {
-          if (!this.recording) return f(...args);
-          const start = performance.now();
-          const result = f(...args);
-          const name = `${repo}.${String(p)}`;
-          const record = () => {
-            let l = this.times.get(name);
-            if (!l) this.times.set(name, (l = []));
-            l.push(performance.now() - start);
-          };
-          if (result instanceof Promise) result.then(record, record);
-          else record();
-          return result;
-        };
-      },
+    return timedMethods(target, (name) => this.recording && `${repo}.${name}`, (name, ms) => {
+      let l = this.times.get(name);
+      if (!l) this.times.set(name, (l = []));
+      l.push(ms);
     });
   }
 }
@@ -703,22 +712,7 @@ class Calls {
   }
 
   private timed<T extends object>(target: T, names: readonly string[]): T {
-    return new Proxy(target, {
-      get: (t, p) => {
-        const v = Reflect.get(t, p, t) as unknown;
-        if (typeof v !== "function") return v;
-        const f = v as (...args: unknown[]) => unknown;
-        if (typeof p !== "string" || !names.includes(p)) return f.bind(t);
-        return async (...args: unknown[]) => {
-          const start = performance.now();
-          try {
-            return await f.apply(t, args);
-          } finally {
-            this.spent.set(p, this.total(p) + performance.now() - start);
-          }
-        };
-      },
-    });
+    return timedMethods(target, (name) => names.includes(name) && name, (name, ms) => this.spent.set(name, this.total(name) + ms));
   }
 }
 

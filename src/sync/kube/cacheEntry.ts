@@ -7,7 +7,7 @@
  * key. kubereach never reads the cache: each object is mapped to a ClusterObject as it arrives and
  * the sync keeps that. A full object in the cache is memory held for nothing: a deserialised V1Pod
  * of the bench's small pods is ~1.8 KB, a real pod (status, managedFields, env, volumes) many
- * times that, so 150,000 pods cost hundreds of megabytes to gigabytes; an entry is ~90 bytes.
+ * times that, so 150,000 pods cost hundreds of megabytes to gigabytes; an entry is ~100 bytes.
  */
 import type { KubernetesObject } from "@kubernetes/client-node";
 
