@@ -164,6 +164,7 @@ export async function openServeApp(config: Config, options: ServeAppOptions): Pr
         metrics.generationCommitted(e);
         announce.query?.noteCommit(e.clusterId, e.generation, e.createdAt);
         if (e.snapshot) announce.query?.noteSnapshot(e.clusterId, e.generation, e.snapshot);
+        if (e.state) announce.query?.noteState(e.clusterId, e.generation, e.state);
       },
       onRevisions: (revisions) => {
         const cluster = revisions[0]?.clusterId;

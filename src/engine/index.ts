@@ -16,7 +16,7 @@ export { LabelSelector, compileLabelSelector, isValidLabelKey, isValidLabelValue
 export { parseSelectorString, type ParsedSelector } from "./selectors/parseSelector.js";
 export type * from "./compile/model.js";
 export { TIERED_POLICY_KINDS, formatTier, formatTierAction, tierRulesFor } from "./compile/model.js";
-export { compileWorld, compareTierOrder, NAMESPACE_NAME_LABEL } from "./compile/compileWorld.js";
+export { compileWorld, compileWorldSteps, compareTierOrder, NAMESPACE_NAME_LABEL } from "./compile/compileWorld.js";
 export { isTieredPolicyKind, POLICY_API_GROUP, TIERED_API_VERSIONS } from "./compile/compileTieredPolicy.js";
 export { type Endpoint, podEndpoint, externalEndpoint, formatEndpoint } from "./eval/endpoint.js";
 export {

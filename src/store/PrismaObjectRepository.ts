@@ -74,7 +74,7 @@ export class PrismaObjectRepository implements ObjectRepository {
   }
 
   loadObjectsAt(cluster: ClusterId, generation: number): Promise<ClusterObject[]> {
-    return mapStoreErrors(`loadObjectsAt(${cluster}, ${generation})`, () => readObjectsAt(this.db as unknown as Tx, cluster, generation));
+    return mapStoreErrors(`loadObjectsAt(${cluster}, ${generation})`, () => this.db.$transaction((tx) => readObjectsAt(tx, cluster, generation), TX_OPTIONS));
   }
 
   loadObjects(cluster: ClusterId): Promise<ClusterObject[]> {

@@ -36,6 +36,8 @@ export interface GenerationEvent {
   readonly method?: "full" | "incremental";
   /** The committed snapshot (in-process readers index it without reading it back; do not keep it longer than needed). */
   readonly snapshot?: MatrixSnapshot;
+  /** The objects the generation was computed from (a copy: in-process readers build its world without reading them back). */
+  readonly state?: ClusterState;
   /** The generation's commit time as stored (its createdAt). */
   readonly createdAt: Date;
 }
@@ -207,7 +209,7 @@ export class GenerationCommitter {
       },
       "matrix generation committed",
     );
-    this.options.onGeneration?.({ clusterId: this.options.clusterId, generation, durationMs, stats, method: computed.method, snapshot: computed.snapshot, createdAt });
+    this.options.onGeneration?.({ clusterId: this.options.clusterId, generation, durationMs, stats, method: computed.method, snapshot: computed.snapshot, state, createdAt });
     // A full generation's snapshot has native maps: the next incremental one needs persistent ones.
     this.matrix.preparePersistent();
     await this.recordImpacts(before, computed, log, generation);

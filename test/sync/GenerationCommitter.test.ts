@@ -9,7 +9,7 @@ import { silentLogger } from "../../src/app/logger.js";
 import { IN_MEMORY, openStore } from "../../src/store/index.js";
 import type { MatrixSnapshot, Store } from "../../src/domain/repositories.js";
 import { ClusterState } from "../../src/domain/ClusterState.js";
-import type { ClusterObject } from "../../src/domain/objects.js";
+import { OBJECT_KINDS, type ClusterObject } from "../../src/domain/objects.js";
 import { analyze } from "../../src/sync/analysis.js";
 import { changesForBatch, type SyncEvent } from "../../src/sync/batchChanges.js";
 import { GenerationCommitter, type GenerationEvent } from "../../src/sync/GenerationCommitter.js";
@@ -35,7 +35,7 @@ const text = (s: MatrixSnapshot) => ({
 });
 
 async function apply(committer: GenerationCommitter, events: SyncEvent[]): Promise<void> {
-  const { changes, working, material } = changesForBatch(committer.state, events, { sourceRef: () => null, namespaceSelectors: committer.namespaceSelectors });
+  const { changes, working, material } = changesForBatch(committer.state, events, { sourceRef: () => null, namespaceSelectors: () => committer.namespaceSelectors });
   await committer.apply(changes, working, { events: events.length, firstAt: events[0]!.at, material });
 }
 
@@ -77,5 +77,11 @@ describe("GenerationCommitter", () => {
     expect(objects.find((o) => o.meta.name === "web")?.meta.resourceVersion).toBe("30");
     const engine = text(toMatrixSnapshot(analyze(ClusterState.from(objects)).matrix));
     expect(text(await store.matrix.snapshotAt(CLUSTER, 2)), "generation 2 is the engine's matrix for its objects").toEqual(engine);
+    // Each event carries the objects of its generation (the API builds that world without reading it back).
+    const versions = (objs: Iterable<ClusterObject>) => [...objs].map((o) => `${o.kind}/${o.meta.name}@${o.meta.resourceVersion}`).sort();
+    for (const g of generations) {
+      const noted = OBJECT_KINDS.flatMap((k) => [...g.state!.all(k)]);
+      expect(versions(noted), `generation ${g.generation}`).toEqual(versions(await store.objects.loadObjectsAt(CLUSTER, g.generation)));
+    }
   });
 });

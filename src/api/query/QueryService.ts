@@ -24,6 +24,7 @@ import { ObjectQueries } from "./objects.js";
 import { encodeOffsetCursor, encodeSeqCursor } from "./pagination.js";
 import { ReachQueries, type ReachabilityAnswer } from "./reach.js";
 import type { Scope } from "../../domain/scope.js";
+import type { ClusterState } from "../../domain/ClusterState.js";
 import { WorldCache, type WorldSnapshot } from "./WorldCache.js";
 
 export type { CanConnectAnswer } from "./canConnect.js";
@@ -109,6 +110,11 @@ export class QueryService {
   /** The snapshot of a generation this process committed, indexed now (see MatrixReaders.noteSnapshot). */
   noteSnapshot(cluster: string, generation: number, snapshot: MatrixSnapshot): void {
     this.readers.noteSnapshot(cluster, generation, snapshot);
+  }
+
+  /** The objects of a generation this process committed: its world is built from them, not read back (see WorldCache.noteState). */
+  noteState(cluster: string, generation: number, state: ClusterState): void {
+    this.worlds.noteState(cluster, generation, state);
   }
 
   world(ref: GenerationRef): Promise<WorldSnapshot> {

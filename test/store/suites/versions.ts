@@ -36,6 +36,20 @@ export function versionsSuite(ctx: SuiteContext): void {
     expect(names(await store.objects.loadObjectsAt(c, 3))).toEqual(names(await store.objects.loadObjects(c)));
   });
 
+  it("reads a generation of more objects than one page of its cursor (2,000 rows), each once, ordered by kind, namespace and name", async () => {
+    const c = await ctx.newCluster();
+    const pods = Array.from({ length: 4500 }, (_, i) => pod("shop", `p${String(i).padStart(4, "0")}`));
+    await store.objects.applyChanges(c, [upsert(ns("shop")), ...pods.map((p) => upsert(p))]);
+    expect(await commit(c)).toBe(1);
+    await store.objects.applyChanges(c, [remove(pods[0]!)]);
+    expect(await commit(c)).toBe(2);
+    const at1 = await store.objects.loadObjectsAt(c, 1);
+    expect(at1.map((o) => `${o.kind}/${o.meta.name}`)).toEqual(["Namespace/shop", ...pods.map((p) => `Pod/${p.meta.name}`)]);
+    const at2 = await store.objects.loadObjectsAt(c, 2);
+    expect(at2).toHaveLength(4500);
+    expect(at2[1]!.meta.name).toBe("p0001");
+  });
+
   it("changes applied before the next commit belong to it, however many batches, and replays add nothing", async () => {
     const c = await ctx.newCluster();
     await store.objects.applyChanges(c, [upsert(pod("shop", "web", { rv: "1" }))]);
