@@ -22,8 +22,8 @@
  */
 import { createHash } from "node:crypto";
 import type { ClassKey, ClassPairKey } from "../keys.js";
-import type { MatrixSnapshot } from "../repositories.js";
-import { changedLines, classLine, connectionLine, hintedLines, type ChangedLines } from "./matrixDigestState.js";
+import type { MatrixClass, MatrixSnapshot } from "../repositories.js";
+import { classLine, connectionLine } from "./matrixDigestState.js";
 import { drain, YIELD_EVERY, type SlicedWork } from "../TimeSlicer.js";
 
 /** The scheme's number as `matrix_generations.content_digest_scheme` stores it. */
@@ -46,47 +46,44 @@ export function digestBucketOf(key: string): number {
 }
 
 /**
- * One bucket: its keys in `<` order and their lines, UTF-8 encoded one after the other in `bytes`,
- * line i ending at `ends[i]`. Never changed once built. Bytes, not strings: a line is a string of
- * several parts (a template's pieces) of ~100-200 characters, and 833,000 of them held as strings
- * were ~260 MB of heap at 150,000 pods, all traced by every major GC; as bytes they are their UTF-8
- * length, outside the heap, and a bucket is hashed in one update.
+ * One bucket: its keys in `<` order and, at the same index, their values (a class, or a
+ * connection's text: the snapshot's own objects, shared with it). Never changed once built. No
+ * lines are kept: a bucket's lines are built again each time it is hashed. Kept as bytes, a change
+ * that touched thousands of buckets (most changes of ~10,000 connections touch nearly all 4,096)
+ * allocated the tree's size (~80 MB at 150,000 pods) of new buffers outside the heap, and V8
+ * answers that much external memory with a full collection of the whole heap (~1 s of marking on
+ * the event loop at 1.2 GB, stalls of 0.3-0.9 s for every reader); as strings per line they were
+ * ~260 MB of heap. Values cost a pointer each, and a rebuilt bucket's lines are short-lived.
  */
-interface Bucket {
+interface Bucket<V> {
   readonly keys: readonly string[];
-  readonly bytes: Buffer;
-  readonly ends: Uint32Array;
+  readonly values: readonly V[];
 }
 
-const NO_BUCKET: Bucket = { keys: [], bytes: Buffer.alloc(0), ends: new Uint32Array(0) };
+const NO_BUCKET: Bucket<never> = { keys: [], values: [] };
 
-/** A bucket of `keys` (in `<` order) and their `lines`. */
-function bucketOf(keys: readonly string[], lines: readonly string[]): Bucket {
-  if (keys.length === 0) return NO_BUCKET;
-  const ends = new Uint32Array(lines.length);
-  let end = 0;
-  for (let i = 0; i < lines.length; i++) ends[i] = end += Buffer.byteLength(lines[i]!, "utf8");
-  const bytes = Buffer.allocUnsafeSlow(end);
-  let at = 0;
-  for (const l of lines) at += bytes.write(l, at, "utf8");
-  return { keys, bytes, ends };
-}
-
-/** SHA-256 over a bucket's lines, in order. */
-function hashBucket(bucket: Bucket): Buffer {
-  return bucket.keys.length === 0 ? EMPTY_BUCKET : createHash("sha256").update(bucket.bytes).digest();
+/** SHA-256 over a bucket's lines, in key order. */
+function hashBucket<V>(bucket: Bucket<V>, line: (k: string, v: V) => string): Buffer {
+  const n = bucket.keys.length;
+  if (n === 0) return EMPTY_BUCKET;
+  // One update: a bucket's lines are ~20-40 KB, and an update per line cost more than the hashing.
+  let text = "";
+  for (let i = 0; i < n; i++) text += line(bucket.keys[i]!, bucket.values[i]!);
+  return createHash("sha256").update(text, "utf8").digest();
 }
 
 /** One section (classes or connections): its buckets and their digests, DIGEST_BYTES each by index. */
-interface Section {
-  readonly buckets: readonly Bucket[];
+interface Section<V> {
+  readonly buckets: readonly Bucket<V>[];
   readonly digests: Buffer;
 }
 
+const classLineOf = (_k: string, c: MatrixClass) => classLine(c);
+
 export class MatrixDigestTree {
   private constructor(
-    private readonly classes: Section,
-    private readonly connections: Section,
+    private readonly classes: Section<MatrixClass>,
+    private readonly connections: Section<string>,
   ) {}
 
   /** The tree of a whole snapshot (every line built and hashed once). */
@@ -96,8 +93,8 @@ export class MatrixDigestTree {
 
   /** of() as sliced work (TimeSlicer): at 150,000 pods the lines of a whole matrix are seconds of CPU. */
   static *ofSliced(snapshot: MatrixSnapshot): SlicedWork<MatrixDigestTree> {
-    const classes = yield* section(snapshot.classes, (_k, c) => classLine(c));
-    const connections = yield* section(snapshot.connections, (k, conn) => connectionLine(k, conn));
+    const classes = yield* section(snapshot.classes, classLineOf);
+    const connections = yield* section(snapshot.connections, connectionLine);
     return new MatrixDigestTree(classes, connections);
   }
 
@@ -106,17 +103,22 @@ export class MatrixDigestTree {
    * listed (changed, added or removed). This tree is left as it was (a failed commit keeps it usable).
    */
   derive(next: MatrixSnapshot, changedClasses: Iterable<ClassKey>, changedConnections: Iterable<ClassPairKey>): MatrixDigestTree {
-    return drain(this.deriveSliced(changedLines(next, changedClasses, changedConnections)));
+    return drain(this.deriveSliced(changedClasses, (k) => next.classes.get(k), changedConnections, (k) => next.connections.get(k)));
   }
 
   /** derive() from the values of the changed keys (MatrixSnapshot.changedSince). */
   deriveFrom(changed: NonNullable<MatrixSnapshot["changedSince"]>): SlicedWork<MatrixDigestTree> {
-    return this.deriveSliced(hintedLines(changed));
+    return this.deriveSliced(changed.classes.keys(), (k) => changed.classes.get(k), changed.connections.keys(), (k) => changed.connections.get(k));
   }
 
-  private *deriveSliced(changed: ChangedLines): SlicedWork<MatrixDigestTree> {
-    const classes = yield* patch(this.classes, changed.classes, changed.classLine);
-    const connections = yield* patch(this.connections, changed.connections, changed.connectionLine);
+  private *deriveSliced(
+    classKeys: Iterable<ClassKey>,
+    classOf: (k: ClassKey) => MatrixClass | undefined,
+    connectionKeys: Iterable<ClassPairKey>,
+    connectionOf: (k: ClassPairKey) => string | undefined,
+  ): SlicedWork<MatrixDigestTree> {
+    const classes = yield* patch(this.classes, classKeys, classOf, classLineOf);
+    const connections = yield* patch(this.connections, connectionKeys, connectionOf, connectionLine);
     return new MatrixDigestTree(classes, connections);
   }
 
@@ -127,7 +129,7 @@ export class MatrixDigestTree {
 }
 
 /** A section from scratch: keys bucketed, each bucket sorted, its lines built and hashed. */
-function* section<K extends string, V>(map: ReadonlyMap<K, V>, line: (k: K, v: V) => string): SlicedWork<Section> {
+function* section<K extends string, V>(map: ReadonlyMap<K, V>, line: (k: string, v: V) => string): SlicedWork<Section<V>> {
   const grouped: K[][] = Array.from({ length: DIGEST_BUCKETS }, () => []);
   // A read of a persistent map hashes its key anew: its entries are copied into a native map on the
   // one pass over them instead (a native map is read as it is).
@@ -138,16 +140,16 @@ function* section<K extends string, V>(map: ReadonlyMap<K, V>, line: (k: K, v: V
     if (values !== map) (values as Map<K, V>).set(k, v);
     if (++n % (YIELD_EVERY * 8) === 0) yield;
   }
-  const buckets: Bucket[] = new Array<Bucket>(DIGEST_BUCKETS);
+  const buckets = new Array<Bucket<V>>(DIGEST_BUCKETS);
   const digests = Buffer.alloc(DIGEST_BUCKETS * DIGEST_BYTES);
   let work = 0;
   for (let b = 0; b < DIGEST_BUCKETS; b++) {
     // Default sort: UTF-16 code unit order, the engine's own string comparison.
-    const sorted = grouped[b]!.sort();
-    const bucket = bucketOf(sorted, sorted.map((k) => line(k, values.get(k)!)));
+    const keys = grouped[b]!.sort();
+    const bucket: Bucket<V> = keys.length === 0 ? NO_BUCKET : { keys, values: keys.map((k) => values.get(k)!) };
     buckets[b] = bucket;
-    hashBucket(bucket).copy(digests, b * DIGEST_BYTES);
-    work += sorted.length + 1;
+    hashBucket(bucket, line).copy(digests, b * DIGEST_BYTES);
+    work += keys.length + 1;
     if (work >= YIELD_EVERY) {
       work = 0;
       yield;
@@ -157,17 +159,17 @@ function* section<K extends string, V>(map: ReadonlyMap<K, V>, line: (k: K, v: V
 }
 
 /**
- * `s` with the changed keys re-read through `line` (undefined: the key is gone): only the buckets
- * they fall in are rebuilt and rehashed; the others are shared with `s`.
+ * `s` with the changed keys re-read through `valueOf` (undefined: the key is gone): only the
+ * buckets they fall in are rebuilt and rehashed; the others are shared with `s`.
  */
-function* patch<K extends string>(s: Section, changed: Iterable<K>, line: (k: K) => string | undefined): SlicedWork<Section> {
-  const edits = new Map<number, Map<string, string | undefined>>();
+function* patch<K extends string, V>(s: Section<V>, changed: Iterable<K>, valueOf: (k: K) => V | undefined, line: (k: string, v: V) => string): SlicedWork<Section<V>> {
+  const edits = new Map<number, Map<string, V | undefined>>();
   let n = 0;
   for (const k of changed) {
     const b = digestBucketOf(k);
     let e = edits.get(b);
     if (!e) edits.set(b, (e = new Map()));
-    if (!e.has(k)) e.set(k, line(k));
+    if (!e.has(k)) e.set(k, valueOf(k));
     if (++n % YIELD_EVERY === 0) yield;
   }
   if (edits.size === 0) return s;
@@ -177,9 +179,9 @@ function* patch<K extends string>(s: Section, changed: Iterable<K>, line: (k: K)
   for (const [b, e] of edits) {
     const bucket = merge(buckets[b]!, e);
     buckets[b] = bucket;
-    hashBucket(bucket).copy(digests, b * DIGEST_BYTES);
+    hashBucket(bucket, line).copy(digests, b * DIGEST_BYTES);
     work += bucket.keys.length + e.size;
-    if (work >= YIELD_EVERY * 8) {
+    if (work >= YIELD_EVERY) {
       work = 0;
       yield;
     }
@@ -187,51 +189,27 @@ function* patch<K extends string>(s: Section, changed: Iterable<K>, line: (k: K)
   return { buckets, digests };
 }
 
-/**
- * A bucket with `edits` applied (a key to its new line, or undefined: removed), keys kept in `<`
- * order. The result is written into one new buffer: the runs of unchanged lines between the changed
- * keys are copied as bytes, the new lines encoded in place (a Buffer per line cost more than the
- * hashing when a change rewrote every bucket).
- */
-function merge(bucket: Bucket, edits: ReadonlyMap<string, string | undefined>): Bucket {
+/** A bucket with `edits` applied (a key to its new value, or undefined: removed), keys kept in `<` order. */
+function merge<V>(bucket: Bucket<V>, edits: ReadonlyMap<string, V | undefined>): Bucket<V> {
   const changed = [...edits.keys()].sort();
   const keys: string[] = [];
-  const lengths: number[] = [];
-  /** What the new bytes are made of, in order: a run [from, to) of `bucket`'s lines, or a new line. */
-  const pieces: (readonly [number, number] | string)[] = [];
-  let total = 0;
-  const startOf = (i: number) => (i === 0 ? 0 : bucket.ends[i - 1]!);
-  const keep = (from: number, to: number) => {
-    if (from === to) return;
-    pieces.push([from, to]);
-    total += bucket.ends[to - 1]! - startOf(from);
-    for (let j = from; j < to; j++) {
-      keys.push(bucket.keys[j]!);
-      lengths.push(bucket.ends[j]! - startOf(j));
-    }
-  };
+  const values: V[] = [];
   let i = 0;
   for (const k of changed) {
-    const from = i;
-    while (i < bucket.keys.length && bucket.keys[i]! < k) i++;
-    keep(from, i);
+    for (; i < bucket.keys.length && bucket.keys[i]! < k; i++) {
+      keys.push(bucket.keys[i]!);
+      values.push(bucket.values[i]!);
+    }
     if (i < bucket.keys.length && bucket.keys[i] === k) i++; // replaced or removed
-    const l = edits.get(k);
-    if (l !== undefined) {
-      const length = Buffer.byteLength(l, "utf8");
+    const v = edits.get(k);
+    if (v !== undefined) {
       keys.push(k);
-      lengths.push(length);
-      pieces.push(l);
-      total += length;
+      values.push(v);
     }
   }
-  keep(i, bucket.keys.length);
-  if (keys.length === 0) return NO_BUCKET;
-  const bytes = Buffer.allocUnsafeSlow(total);
-  let at = 0;
-  for (const p of pieces) at += typeof p === "string" ? bytes.write(p, at, "utf8") : bucket.bytes.copy(bytes, at, startOf(p[0]), bucket.ends[p[1] - 1]!);
-  const ends = new Uint32Array(lengths.length);
-  let end = 0;
-  for (let j = 0; j < lengths.length; j++) ends[j] = end += lengths[j]!;
-  return { keys, bytes, ends };
+  for (; i < bucket.keys.length; i++) {
+    keys.push(bucket.keys[i]!);
+    values.push(bucket.values[i]!);
+  }
+  return keys.length === 0 ? NO_BUCKET : { keys, values };
 }
