@@ -62,7 +62,8 @@ export class GenerationCommitter {
   private persisted: { generation: number; snapshot: MatrixSnapshot } | undefined;
   /** The state and analysis the last committed generation was computed from (impact "before"). */
   private base: { state: ClusterState; analysis: Analysis | undefined } = { state: new ClusterState(), analysis: undefined };
-  private selectors: readonly LabelSelector[] = [];
+  /** base.analysis's namespace selectors, once asked for (undefined: not collected yet). */
+  private selectors: readonly LabelSelector[] | undefined;
   /** Applied batches not yet in a generation, and the generation number they will belong to. */
   private pending = new PendingChanges();
   private readonly applyLock = new Mutex();
@@ -108,7 +109,8 @@ export class GenerationCommitter {
 
   /** Namespace selectors of the last generation's policies: which namespace label changes matter. */
   get namespaceSelectors(): readonly LabelSelector[] {
-    return this.selectors;
+    // Collected on first use after each generation (a namespace relabel), not at every commit.
+    return (this.selectors ??= selectorsOf(this.base.analysis));
   }
 
   /** The oldest applied change not yet in a committed generation. */
@@ -130,7 +132,7 @@ export class GenerationCommitter {
     const state = this.current.clone();
     const analysis = this.current.count("Pod") + POLICY_KINDS.reduce((n, k) => n + this.current.count(k), 0) > 0 ? analyze(state) : undefined;
     this.base = { state, analysis };
-    this.selectors = selectorsOf(analysis);
+    this.selectors = undefined;
     this.impacts.warmUp();
     return behind;
   }
@@ -190,7 +192,7 @@ export class GenerationCommitter {
     const before = { ...this.base, generation: this.persisted?.generation };
     this.persisted = { generation, snapshot: computed.snapshot };
     this.base = { state, analysis: computed.analysis };
-    this.selectors = selectorsOf(computed.analysis);
+    this.selectors = undefined;
     this.committedAt = this.options.clock();
     const durationMs = Date.now() - started;
     const { analysis, stats } = computed;

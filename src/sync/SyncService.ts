@@ -216,7 +216,7 @@ export class SyncService {
   private async applyBatch(batch: readonly SyncEvent[]): Promise<BatchOutcome> {
     const { changes, working, material } = changesForBatch(this.committer.state, batch, {
       sourceRef: () => this.options.sourceRef?.() ?? null,
-      namespaceSelectors: this.committer.namespaceSelectors,
+      namespaceSelectors: () => this.committer.namespaceSelectors,
     });
     const revisions = await this.committer.apply(changes, working, { events: batch.length, firstAt: batch[0]!.at, material });
     if (!revisions) return "aborted";

@@ -30,7 +30,7 @@ export interface BatchChanges {
 export function changesForBatch(
   state: ClusterState,
   batch: readonly SyncEvent[],
-  context: { readonly sourceRef: () => string | null; readonly namespaceSelectors: readonly LabelSelector[] },
+  context: { readonly sourceRef: () => string | null; readonly namespaceSelectors: () => readonly LabelSelector[] },
 ): BatchChanges {
   const working = state.clone();
   const changes: ObjectChange[] = [];

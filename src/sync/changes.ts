@@ -14,8 +14,12 @@ export interface ChangeContext {
   readonly observedAt: Date;
   readonly via: ObservedVia;
   readonly sourceRef: string | null;
-  /** Namespace selectors of the current policies, to tell which namespace label changes matter. */
-  readonly namespaceSelectors: readonly LabelSelector[];
+  /**
+   * Namespace selectors of the current policies, to tell which namespace label changes matter. A
+   * function: they are read only when a namespace's labels change, and collecting them from every
+   * peer of 15,000 policies is milliseconds.
+   */
+  readonly namespaceSelectors: () => readonly LabelSelector[];
 }
 
 /** The changes an observed object implies (none when its resourceVersion is already known). */
@@ -65,7 +69,7 @@ function revisionForUpdate(before: ClusterObject, after: ClusterObject, ctx: Cha
     return revision(after, "UPDATE", before.spec, after.spec, ctx, false);
   }
   if (before.kind === "Namespace" && after.kind === "Namespace") {
-    const changesSelection = ctx.namespaceSelectors.some((s) => s.matches(before.meta.labels) !== s.matches(after.meta.labels));
+    const changesSelection = ctx.namespaceSelectors().some((s) => s.matches(before.meta.labels) !== s.matches(after.meta.labels));
     if (!changesSelection) return undefined;
     return revision(after, "UPDATE", before.meta.labels as JsonValue, after.meta.labels as JsonValue, ctx, false);
   }

@@ -5,7 +5,7 @@ import { ClusterState } from "../../src/domain/ClusterState.js";
 import type { NamespaceObject, PodObject, PolicyObject } from "../../src/domain/objects.js";
 
 const at = new Date("2026-11-27T10:00:00.000Z");
-const ctx = (over: Partial<ChangeContext> = {}): ChangeContext => ({ observedAt: at, via: "watch", sourceRef: null, namespaceSelectors: [], ...over });
+const ctx = (over: Partial<ChangeContext> = {}): ChangeContext => ({ observedAt: at, via: "watch", sourceRef: null, namespaceSelectors: () => [], ...over });
 const meta = (uid: string, name: string, namespace: string, rv: string, labels: Record<string, string> = {}) => ({ uid, name, namespace, resourceVersion: rv, labels });
 const policy = (uid: string, name: string, rv: string, spec: PolicyObject["spec"]): PolicyObject => ({ kind: "NetworkPolicy", meta: meta(uid, name, "prod", rv), spec });
 const pod = (uid: string, name: string, rv: string): PodObject => ({
@@ -92,7 +92,7 @@ describe("change detection", () => {
     { name: "a label change no selector looks at is not recorded", before: { team: "a", x: "1" }, after: { team: "a", x: "2" }, recorded: false },
   ])("$name", ({ before, after, recorded }) => {
     const state = ClusterState.from([ns("n1", "shop", "1", before)]);
-    const [c] = changesForUpsert(state, ns("n1", "shop", "2", after), ctx({ namespaceSelectors: [teamSelector] }));
+    const [c] = changesForUpsert(state, ns("n1", "shop", "2", after), ctx({ namespaceSelectors: () => [teamSelector] }));
     expect(c?.op).toBe("upsert");
     expect(c?.revision !== undefined).toBe(recorded);
     if (recorded) expect(c?.revision).toMatchObject({ objectKind: "Namespace", operation: "UPDATE", before, after });

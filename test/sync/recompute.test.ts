@@ -29,7 +29,7 @@ describe("MatrixMaintainer's impact estimate of incremental generations", () => 
     let snapshot: MatrixSnapshot | undefined;
     const methods: string[] = [];
     const generation = async (events: SyncEvent[]) => {
-      const { changes, working } = changesForBatch(state, events, { sourceRef: () => null, namespaceSelectors: [] });
+      const { changes, working } = changesForBatch(state, events, { sourceRef: () => null, namespaceSelectors: () => [] });
       const computed = await maintainer.compute({ state, snapshot }, working, [{ changes, revisions: [] }]);
       await computed.prepareImpacts?.();
       methods.push(computed.method);
