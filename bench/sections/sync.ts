@@ -28,7 +28,7 @@
  *   allocated and is still live when it is done (bench/heapProfileSummary.ts reads it);
  * KUBEREACH_BENCH_SYNC_HEAP_SNAPSHOT=file: a heap snapshot after the initial sync;
  * KUBEREACH_BENCH_SYNC_LOG=file: the service's log lines (JSON), as they are written;
- * KUBEREACH_BENCH_SYNC_STALLS=file: every stretch of 50 ms or more the event loop was held after
+ * KUBEREACH_BENCH_SYNC_STALLS=file: every stretch of 50 ms (KUBEREACH_BENCH_SYNC_STALL_MS) or more the event loop was held after
  *   the initial sync (JSON: start and end on the CPU profiles' clock), for
  *   `bench/profileSummary.ts <profile> --stalls file` to say what ran in each;
  * KUBEREACH_BENCH_SYNC_MEMORY_TRACE=file: process.memoryUsage() every 250 ms of the initial sync
@@ -250,7 +250,7 @@ export async function runSyncBench(options: Pick<BenchOptions, "sizes" | "runs" 
 // ---------------------------------------------------------------------------------------------
 
 /**
- * Records every stretch of at least 50 ms between two ticks of a 5 ms timer (the event loop was
+ * Records every stretch of at least 50 ms (KUBEREACH_BENCH_SYNC_STALL_MS) between two ticks of a 5 ms timer (the event loop was
  * held) until stopped, and writes them to `file` as [{ startUs, endUs, endedAt }]: start and end on
  * the clock CPU profiles use (process.hrtime), so that profileSummary --stalls can show what ran in
  * each, and the epoch time it ended, to lay beside the log's lines and the bench's phases.
@@ -258,11 +258,12 @@ export async function runSyncBench(options: Pick<BenchOptions, "sizes" | "runs" 
 function recordStalls(file: string | undefined): { stop(): void } {
   if (!file) return { stop: () => undefined };
   const nowUs = () => Number(process.hrtime.bigint() / 1000n);
+  const thresholdUs = Number(process.env["KUBEREACH_BENCH_SYNC_STALL_MS"] ?? 50) * 1000;
   const stalls: { startUs: number; endUs: number; endedAt: number }[] = [];
   let last = nowUs();
   const timer = setInterval(() => {
     const now = nowUs();
-    if (now - last >= 50_000) stalls.push({ startUs: last, endUs: now, endedAt: Date.now() });
+    if (now - last >= thresholdUs) stalls.push({ startUs: last, endUs: now, endedAt: Date.now() });
     last = now;
   }, 5);
   return {
@@ -342,11 +343,12 @@ async function runOnce(input: BenchCluster, cluster: { pods: number; policies: n
     const queries = new QueryService(apiReads.wrap(store), Date.now, { latestGenerationTtlMs: 100, generationIndexMaxConnections: INDEX_MAX_CONNECTIONS });
     const source = new KubeClusterSource({ connection: { type: "kubeconfig", path: kubeconfig.path }, logger: logger.child({ component: "source" }), resyncIntervalMs: 0 });
     // The service's defaults (debounce 200 ms, at most 2 s), as `kubereach serve` runs it.
-    service = new SyncService({ clusterId: CLUSTER, source, store: calls.wrap(store), logger, onGeneration: ({ snapshot, ...e }) => {
+    service = new SyncService({ clusterId: CLUSTER, source, store: calls.wrap(store), logger, onGeneration: ({ snapshot, state, ...e }) => {
         generations.push({ ...e, at: performance.now() });
         // As src/app/service.ts announces this process's commits to the API.
         queries.noteCommit(e.clusterId, e.generation, e.createdAt);
         if (snapshot) queries.noteSnapshot(e.clusterId, e.generation, snapshot);
+        if (state) queries.noteState(e.clusterId, e.generation, state);
       } });
 
     // The peak RSS until the initial sync is the service's: what the bench allocated before (the
@@ -477,11 +479,15 @@ async function runOnce(input: BenchCluster, cluster: { pods: number; policies: n
     // a policy changes on the API server every CHURN_MS.
     // The workloads of the latest generation: the relabels above can move a pod to another workload
     // (its pod-template-hash label names the ReplicaSet), so a workload of the input may be gone.
+    // KUBEREACH_BENCH_SYNC_WARMUP_PROFILE=file: a CPU profile of the workload list and the warm-up below.
+    const warmupProfile = await cpuProfile(process.env["KUBEREACH_BENCH_SYNC_WARMUP_PROFILE"]);
+    benchPhase("workload list and warm-up");
     const workloads = (await queries.workloads(FULL_SCOPE, { cluster: CLUSTER })).workloads.map((w) => w.ref);
     // Warm-up (not timed): each workload asked once, as a dashboard's first pass would (the API
     // section measures that cold pass); then the timed phase measures what changes cost readers.
     for (let i = 0; i < workloads.length; i += 50)
       await Promise.all(workloads.slice(i, i + 50).map((w) => queries.whoCanReach(FULL_SCOPE, { namespace: w.namespace, name: w.name, kind: w.kind }, { cluster: CLUSTER }).catch(() => undefined)));
+    await warmupProfile.stop();
     const latencies: number[] = [];
     // Each latency is how late the request was issued (the event loop was busy) plus its service time.
     const lateness: number[] = [];
