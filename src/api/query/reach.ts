@@ -8,9 +8,8 @@
 import { BadInputError, NotFoundError } from "../../domain/errors.js";
 import type { CacheSizes } from "../../domain/config.js";
 import type { MatrixReader, ReachDirection } from "../../domain/matrixReader.js";
-import type { ClassKey, ClassMember, MatrixConnectionRow } from "../../domain/repositories.js";
-import { expandEdgesSteps, type ClassEdge, type ConnEndpoint, type ConnectivityRow, type WorkloadQuery, type WorkloadRef } from "../../engine/index.js";
-import { TimeSlicer, YIELD_EVERY, type SlicedWork } from "../../domain/TimeSlicer.js";
+import type { ClassKey } from "../../domain/repositories.js";
+import { expandEdges, type ClassEdge, type ConnEndpoint, type ConnectivityRow, type WorkloadQuery, type WorkloadRef } from "../../engine/index.js";
 import { cacheKey, forgetIfFails, weighedCache } from "./caches.js";
 import type { ConnectionTextParser } from "./connectionTexts.js";
 import { assertVisible, matchesPort, type PortFilter } from "./filters.js";
@@ -118,20 +117,12 @@ export class ReachQueries {
     const conns = await reader.connections(direction, classes);
     const peerClasses = [...new Set(conns.map((c) => (direction === "incoming" ? c.srcClass : c.dstClass)))];
     const members = await reader.members(peerClasses);
-    // In time slices: the answer for a workload that most classes reach expands tens of thousands
-    // of member pairs (30-80 ms at 150,000 pods), which other readers waited out in one piece.
-    const all = await new TimeSlicer().run(this.rowsSteps(conns, members, direction, self));
-    return { workload, rows: all, size: all.length + 1, classes, peers: peerClasses };
-  }
-
-  private *rowsSteps(conns: readonly MatrixConnectionRow[], members: ReadonlyMap<ClassKey, readonly ClassMember[]>, direction: ReachDirection, self: ConnEndpoint): SlicedWork<ConnectivityRow[]> {
-    const edges: ClassEdge[] = [];
-    for (const c of conns) {
+    const edges: ClassEdge[] = conns.map((c) => {
       const peers = (members.get(direction === "incoming" ? c.srcClass : c.dstClass) ?? []).map(toEndpoint);
       const conn = this.parseConn(c.conn);
-      edges.push(direction === "incoming" ? { src: peers, dst: [self], conn } : { src: [self], dst: peers, conn });
-      if (edges.length % YIELD_EVERY === 0) yield;
-    }
-    return yield* expandEdgesSteps(edges);
+      return direction === "incoming" ? { src: peers, dst: [self], conn } : { src: [self], dst: peers, conn };
+    });
+    const all = expandEdges(edges);
+    return { workload, rows: all, size: all.length + 1, classes, peers: peerClasses };
   }
 }

@@ -9,7 +9,6 @@ import { workloadKey } from "../model/ids.js";
 import type { IpRange } from "../net/ip.js";
 import type { ConnectionSet } from "../ports/ConnectionSet.js";
 import { formatConnEndpoint, type ConnEndpoint, type ConnectivityRow } from "./connectivity.js";
-import { runSteps, STEP_ITEMS, type Steps } from "../util/steps.js";
 
 export interface ClassEdge {
   readonly src: readonly ConnEndpoint[];
@@ -22,21 +21,10 @@ function endpointKey(e: ConnEndpoint): string {
 }
 
 export function expandEdges(edges: Iterable<ClassEdge>): ConnectivityRow[] {
-  return runSteps(expandEdgesSteps(edges));
-}
-
-/**
- * expandEdges as Steps (util/steps.ts): it yields every STEP_ITEMS member pairs and before its sort.
- * One workload's answer can expand tens of thousands of pairs (a workload every class may reach):
- * 30-80 ms that the API's other readers waited out in one piece.
- */
-export function* expandEdgesSteps(edges: Iterable<ClassEdge>): Steps<ConnectivityRow[]> {
   const acc = new Map<string, { src: ConnEndpoint; dst: ConnEndpoint; conn: ConnectionSet }>();
-  let n = 0;
   for (const edge of edges) {
     for (const s of edge.src)
       for (const d of edge.dst) {
-        if (++n % STEP_ITEMS === 0) yield;
         if (s.kind === "external" && d.kind === "external") continue;
         const sk = endpointKey(s);
         const dk = endpointKey(d);
@@ -79,11 +67,7 @@ export function* expandEdgesSteps(edges: Iterable<ClassEdge>): Steps<Connectivit
     }
     flush();
   }
-  const keyed: { r: ConnectivityRow; s: string; d: string }[] = [];
-  for (const r of rows) {
-    keyed.push({ r, s: formatConnEndpoint(r.src), d: formatConnEndpoint(r.dst) });
-    if (keyed.length % STEP_ITEMS === 0) yield;
-  }
+  const keyed = rows.map((r) => ({ r, s: formatConnEndpoint(r.src), d: formatConnEndpoint(r.dst) }));
   keyed.sort((a, b) => (a.s < b.s ? -1 : a.s > b.s ? 1 : a.d < b.d ? -1 : a.d > b.d ? 1 : 0));
   return keyed.map((k) => k.r);
 }
