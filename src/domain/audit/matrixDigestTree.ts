@@ -62,14 +62,29 @@ interface Bucket<V> {
 
 const NO_BUCKET: Bucket<never> = { keys: [], values: [] };
 
+/**
+ * Where a bucket's lines are encoded to be hashed in one update (an update per line cost more than
+ * the hashing): one buffer for every bucket, grown when a bucket needs more, so that hashing
+ * allocates nothing but the lines themselves.
+ */
+let scratch = Buffer.allocUnsafeSlow(1 << 16);
+
 /** SHA-256 over a bucket's lines, in key order. */
 function hashBucket<V>(bucket: Bucket<V>, line: (k: string, v: V) => string): Buffer {
   const n = bucket.keys.length;
   if (n === 0) return EMPTY_BUCKET;
-  // One update: a bucket's lines are ~20-40 KB, and an update per line cost more than the hashing.
-  let text = "";
-  for (let i = 0; i < n; i++) text += line(bucket.keys[i]!, bucket.values[i]!);
-  return createHash("sha256").update(text, "utf8").digest();
+  let at = 0;
+  for (let i = 0; i < n; i++) {
+    const l = line(bucket.keys[i]!, bucket.values[i]!);
+    // UTF-8 takes at most 3 bytes per UTF-16 code unit.
+    if (at + 3 * l.length > scratch.length) {
+      const grown = Buffer.allocUnsafeSlow(Math.max(2 * scratch.length, at + 3 * l.length));
+      scratch.copy(grown, 0, 0, at);
+      scratch = grown;
+    }
+    at += scratch.write(l, at, "utf8");
+  }
+  return createHash("sha256").update(scratch.subarray(0, at)).digest();
 }
 
 /** One section (classes or connections): its buckets and their digests, DIGEST_BYTES each by index. */
