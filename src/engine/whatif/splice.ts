@@ -69,6 +69,8 @@ export function spliceWorld(base: CompiledWorld, edit: PolicyEdit): SplicedWorld
  * one piece at every policy change while API readers waited.
  */
 export function* spliceWorldSteps(base: CompiledWorld, edit: PolicyEdit): Steps<SplicedWorld> {
+  // Nothing to splice (a pod or namespace change): no index of the base's policies to build.
+  if (edit.upserts.length === 0 && edit.deletes.length === 0) return { world: base, changes: [], oldVersions: [], newVersions: [], missing: [] };
   const baseByKey = new Map<PolicyKey, CompiledNetworkPolicy>();
   for (const p of base.networkPolicies) {
     baseByKey.set(p.key, p);
