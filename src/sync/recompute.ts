@@ -124,19 +124,24 @@ export class MatrixMaintainer {
         reason = outcome.reason;
       }
     }
-    if (!this.computedBefore) this.collectBeforeFirst();
+    const first = !this.computedBefore;
+    if (first) this.collect("before the first generation");
     this.computedBefore = true;
-    return this.full(state, reason);
+    const computed = this.full(state, reason);
+    // And committed on one: the computation's garbage (about 1 GB allocated at 150,000 pods) is
+    // otherwise still there while the commit builds the delta, the digest and the readers' index.
+    if (first) this.collect("after computing the first generation");
+    return computed;
   }
 
-  /** See collectGarbage.ts: the first generation of a process is computed on a collected heap. */
-  private collectBeforeFirst(): void {
+  /** See collectGarbage.ts: the first generation of a process is computed and committed on a collected heap. */
+  private collect(when: string): void {
     const before = process.memoryUsage();
     const t0 = performance.now();
     if (!collectGarbage()) return;
     const after = process.memoryUsage();
     const mib = (n: number) => Math.round(n / 2 ** 20);
-    this.log.info({ ms: Math.round(performance.now() - t0), heapUsedMiB: [mib(before.heapUsed), mib(after.heapUsed)], externalMiB: [mib(before.external), mib(after.external)], rssMiB: [mib(before.rss), mib(after.rss)] }, "collected garbage before the first generation");
+    this.log.info({ ms: Math.round(performance.now() - t0), heapUsedMiB: [mib(before.heapUsed), mib(after.heapUsed)], externalMiB: [mib(before.external), mib(after.external)], rssMiB: [mib(before.rss), mib(after.rss)] }, `collected garbage ${when}`);
   }
 
   private full(state: ClusterState, reason: string): ComputedGeneration {

@@ -4,6 +4,7 @@
  * changed, so pods that move between classes, join, leave or change workload must leave the
  * estimate equal to a recomputation's (analysis.ts, from scratch) at every generation.
  */
+import { pino } from "pino";
 import { describe, expect, it } from "vitest";
 import { silentLogger } from "../../src/app/logger.js";
 import { ClusterState } from "../../src/domain/ClusterState.js";
@@ -60,5 +61,24 @@ describe("MatrixMaintainer's impact estimate of incremental generations", () => 
     await generation([remove(web(0)), remove(web(2))]);
     await generation([remove(podOf("cli-0", "cli-1", { app: "cli" }, "10.0.2.1"))]);
     expect(methods).toEqual(["full", ...methods.slice(1).map(() => "incremental")]);
+  });
+});
+
+describe("MatrixMaintainer's collections around the first generation", () => {
+  it("collects the heap before computing the first generation of a process and before it is committed, never for a later one", async () => {
+    const lines: { msg: string }[] = [];
+    const logger = pino({ level: "info" }, { write: (line: string) => void lines.push(JSON.parse(line) as { msg: string }) });
+    const maintainer = new MatrixMaintainer(logger);
+    const at = new Date();
+    const state = new ClusterState();
+    const { working, changes } = changesForBatch(state, [{ type: "list", kind: "Pod", objects: [podOf("db-0", "db-1", { app: "db" }, "10.0.1.1")], via: "list", at }], { sourceRef: () => null, namespaceSelectors: () => [] });
+    const first = await maintainer.compute({ state, snapshot: undefined }, working, [{ changes, revisions: [] }]);
+    const collections = () => lines.map((l) => l.msg).filter((m) => m.startsWith("collected garbage"));
+    expect(collections()).toEqual(["collected garbage before the first generation", "collected garbage after computing the first generation"]);
+    // A later full recompute (a fallback) has readers, whom a collection would stall.
+    maintainer.reset();
+    const again = await maintainer.compute({ state: working, snapshot: first.snapshot }, working, []);
+    expect(again.method).toBe("full");
+    expect(collections()).toHaveLength(2);
   });
 });
