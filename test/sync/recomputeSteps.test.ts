@@ -100,7 +100,10 @@ describe("a batched change applied in steps equals a recomputation from scratch"
 
   it("with cluster-scoped policies", () => {
     check(worldWithTiersArb);
-    expect(counts.incremental).toBeGreaterThan(counts.fallback);
+    // Not vacuous: tiered changes fall back more often (priority ties), and over both tests about
+    // 51-55 % of ~780 batches stay incremental; "more than fell back" failed one run in a few dozen
+    // (380 against 386). 40 % is several standard deviations below what any seed gives.
+    expect(counts.incremental).toBeGreaterThan(counts.batches * 0.4);
   });
 });
 
