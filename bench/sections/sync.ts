@@ -28,9 +28,12 @@
  *   allocated and is still live when it is done (bench/heapProfileSummary.ts reads it);
  * KUBEREACH_BENCH_SYNC_HEAP_SNAPSHOT=file: a heap snapshot after the initial sync;
  * KUBEREACH_BENCH_SYNC_LOG=file: the service's log lines (JSON), as they are written;
- * KUBEREACH_BENCH_SYNC_STALLS=file: every stretch of 50 ms (KUBEREACH_BENCH_SYNC_STALL_MS) or more the event loop was held after
+ * KUBEREACH_BENCH_SYNC_STALLS=file: every stretch of 50 ms or more the event loop was held after
  *   the initial sync (JSON: start and end on the CPU profiles' clock), for
  *   `bench/profileSummary.ts <profile> --stalls file` to say what ran in each;
+ *   KUBEREACH_BENCH_SYNC_STALL_MS: another threshold than 50 ms;
+ * KUBEREACH_BENCH_SYNC_WARMUP_PROFILE=file: a CPU profile of the workload list and the warm-up
+ *   (starting a profile holds this process 1-3 s at 150,000 pods: stalls beside one are its own);
  * KUBEREACH_BENCH_SYNC_MEMORY_TRACE=file: process.memoryUsage() every 250 ms of the initial sync
  *   (JSON lines with the epoch time, to lay beside the log's phases: where the peak RSS comes from);
  * KUBEREACH_BENCH_SYNC_INDEX_MAX_CONNECTIONS: the in-memory index limit of the readers (default: the service's).
@@ -250,10 +253,11 @@ export async function runSyncBench(options: Pick<BenchOptions, "sizes" | "runs" 
 // ---------------------------------------------------------------------------------------------
 
 /**
- * Records every stretch of at least 50 ms (KUBEREACH_BENCH_SYNC_STALL_MS) between two ticks of a 5 ms timer (the event loop was
- * held) until stopped, and writes them to `file` as [{ startUs, endUs, endedAt }]: start and end on
- * the clock CPU profiles use (process.hrtime), so that profileSummary --stalls can show what ran in
- * each, and the epoch time it ended, to lay beside the log's lines and the bench's phases.
+ * Records every stretch of at least 50 ms (or KUBEREACH_BENCH_SYNC_STALL_MS) between two ticks of a
+ * 5 ms timer (the event loop was held) until stopped, and writes them to `file` as
+ * [{ startUs, endUs, endedAt }]: start and end on the clock CPU profiles use (process.hrtime), so
+ * that profileSummary --stalls can show what ran in each, and the epoch time it ended, to lay
+ * beside the log's lines and the bench's phases.
  */
 function recordStalls(file: string | undefined): { stop(): void } {
   if (!file) return { stop: () => undefined };
