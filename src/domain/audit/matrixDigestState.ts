@@ -105,7 +105,7 @@ interface SortedLines<K extends string> {
 }
 
 /** The keys a derive re-reads and their new lines (undefined: the key is gone). */
-export interface ChangedLines {
+interface ChangedLines {
   readonly classes: Iterable<ClassKey>;
   readonly classLine: (k: ClassKey) => string | undefined;
   readonly connections: Iterable<ClassPairKey>;
@@ -113,12 +113,12 @@ export interface ChangedLines {
 }
 
 /** The lines of the listed keys, read from `next`. */
-export function changedLines(next: MatrixSnapshot, classes: Iterable<ClassKey>, connections: Iterable<ClassPairKey>): ChangedLines {
+function changedLines(next: MatrixSnapshot, classes: Iterable<ClassKey>, connections: Iterable<ClassPairKey>): ChangedLines {
   return linesOf(classes, connections, (k) => next.classes.get(k), (k) => next.connections.get(k));
 }
 
 /** The lines of the keys a snapshot's changedSince hint names, read from the hint's values. */
-export function hintedLines(changed: NonNullable<MatrixSnapshot["changedSince"]>): ChangedLines {
+function hintedLines(changed: NonNullable<MatrixSnapshot["changedSince"]>): ChangedLines {
   return linesOf(changed.classes.keys(), changed.connections.keys(), (k) => changed.classes.get(k), (k) => changed.connections.get(k));
 }
 
