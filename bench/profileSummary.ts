@@ -32,7 +32,7 @@ interface Profile {
 
 const { values, positionals } = parseArgs({ options: { top: { type: "string" }, filter: { type: "string" }, "long-tasks": { type: "string" }, stalls: { type: "string" } }, allowPositionals: true });
 if (positionals.length !== 1) {
-  console.error("usage: node --import tsx bench/profileSummary.ts <file.cpuprofile> [--top 30] [--filter src/engine]");
+  console.error("usage: node --import tsx bench/profileSummary.ts <file.cpuprofile> [--top 30] [--filter src/engine] [--long-tasks MS] [--stalls stalls.json]");
   process.exit(2);
 }
 const top = Number(values.top ?? 30);
