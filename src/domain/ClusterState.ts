@@ -4,7 +4,7 @@
  */
 import type { NamespaceInput, NetworkPolicyInput, PodInput, TieredPolicyInput, WorldInput } from "../engine/index.js";
 import { PersistentMap } from "./PersistentMap.js";
-import { compareUtf16, sortSliced } from "./sortSliced.js";
+import { compareUtf16, sortSliced } from "../engine/util/sortSliced.js";
 import { drain, YIELD_EVERY, type SlicedWork } from "./TimeSlicer.js";
 import { OBJECT_KINDS, TIERED_POLICY_KINDS, type ClusterObject, type NamespaceObject, type ObjectKind, type PodObject, type PolicyObject } from "./objects.js";
 

@@ -9,7 +9,7 @@
  */
 import type { ClassMember, MatrixClass, MatrixSnapshot } from "../domain/repositories.js";
 import { drain, YIELD_EVERY, type SlicedWork } from "../domain/TimeSlicer.js";
-import { compareUtf16, sortSliced } from "../domain/sortSliced.js";
+import { compareUtf16, sortSliced } from "../engine/util/sortSliced.js";
 import { memberKey, splitClassPairKey, type ClassKey, type ClassPair, type ClassPairKey, type MemberKey } from "../domain/keys.js";
 
 export interface OpenMember {

@@ -9,7 +9,7 @@ import { DEFAULT_CACHE_SIZES } from "../../domain/config.js";
 import type { Store } from "../../domain/repositories.js";
 import { worldInputSliced, type ClusterState } from "../../domain/ClusterState.js";
 import { isPolicyObject, POLICY_KINDS, type ClusterObject, type ObjectKind, type PolicyObject } from "../../domain/objects.js";
-import { compareUtf16, sortSliced } from "../../domain/sortSliced.js";
+import { compareUtf16, sortSliced } from "../../engine/util/sortSliced.js";
 import { drain, TimeSlicer, YIELD_EVERY, type SlicedWork } from "../../domain/TimeSlicer.js";
 import { cacheKey, lruCache, sharedLoad } from "./caches.js";
 

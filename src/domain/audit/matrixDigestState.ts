@@ -21,7 +21,7 @@ import type { MatrixClass, MatrixSnapshot } from "../repositories.js";
 import { canonicalize, jsonString } from "./hashChain.js";
 import { drain, YIELD_EVERY, type SlicedWork } from "../TimeSlicer.js";
 // Strings in the order of Array.prototype.sort with `<`, which matrixDigest uses.
-import { sortSliced } from "../sortSliced.js";
+import { sortSliced } from "../../engine/util/sortSliced.js";
 
 /** Bytes of lines handed to the hash at once: one update per line costs more than the hashing. */
 const CHUNK = 1 << 16;

@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import fc from "fast-check";
 import { drain, type SlicedWork } from "../../src/domain/TimeSlicer.js";
-import { compareUtf16, sortSliced } from "../../src/domain/sortSliced.js";
+import { compareUtf16, sortSliced } from "../../src/engine/util/sortSliced.js";
 
 describe("sortSliced", () => {
   it("sorts as Array.prototype.sort with < does, across the run size", () => {

@@ -2,9 +2,10 @@
  * Sorting a large array as sliced work (TimeSlicer): strings bucketed by their first characters and
  * each bucket sorted on its own, other items (or a large bucket) sorted natively in runs and merged
  * pairwise, yielding between runs and during merges. A sort of 100,000 keys in one go held the event
- * loop ~60 ms; the content digest sorts the matrix's keys this way, the store a commit's rows.
+ * loop ~60 ms; the content digest sorts the matrix's keys this way, the store a commit's rows, and
+ * expandEdgesSteps a large answer's rows. Pure (engine/util): the engine's sliced work sorts with it.
  */
-import type { SlicedWork } from "./TimeSlicer.js";
+import type { Steps } from "./steps.js";
 
 /** The order of Array.prototype.sort with `<` (UTF-16 code units), the default sort's order for strings. */
 export function compareUtf16(a: string, b: string): number {
@@ -19,9 +20,9 @@ const RUN = 4096;
  * without `compare` are sorted in UTF-16 order by the engine's own comparison, several times faster
  * than through a comparator (800,000 keys: a comparator call per comparison took seconds).
  */
-export function sortSliced<K extends string>(keys: K[]): SlicedWork<K[]>;
-export function sortSliced<T>(items: T[], compare: (a: T, b: T) => number): SlicedWork<T[]>;
-export function* sortSliced<T>(items: T[], compare?: (a: T, b: T) => number): SlicedWork<T[]> {
+export function sortSliced<K extends string>(keys: K[]): Steps<K[]>;
+export function sortSliced<T>(items: T[], compare: (a: T, b: T) => number): Steps<T[]>;
+export function* sortSliced<T>(items: T[], compare?: (a: T, b: T) => number): Steps<T[]> {
   if (!compare && items.length > RUN) return (yield* sortStrings(items as string[])) as T[];
   return yield* sortRuns(items, compare);
 }
@@ -32,7 +33,7 @@ export function* sortSliced<T>(items: T[], compare?: (a: T, b: T) => number): Sl
  * concatenated are sorted, with no merge passes (800,000 class pair keys: the merges were most of
  * the sort's time).
  */
-function* sortStrings(keys: string[]): SlicedWork<string[]> {
+function* sortStrings(keys: string[]): Steps<string[]> {
   const buckets = new Map<number, string[]>();
   for (let i = 0; i < keys.length; i++) {
     const k = keys[i]!;
@@ -50,7 +51,7 @@ function* sortStrings(keys: string[]): SlicedWork<string[]> {
   return out;
 }
 
-function* sortRuns<T>(items: T[], compare: ((a: T, b: T) => number) | undefined): SlicedWork<T[]> {
+function* sortRuns<T>(items: T[], compare: ((a: T, b: T) => number) | undefined): Steps<T[]> {
   const sortRun = (run: T[]) => (compare ? run.sort(compare) : run.sort());
   if (items.length <= RUN) return sortRun(items);
   let runs: T[][] = [];
@@ -66,7 +67,7 @@ function* sortRuns<T>(items: T[], compare: ((a: T, b: T) => number) | undefined)
   return runs[0]!;
 }
 
-function* merge<T>(a: readonly T[], b: readonly T[], compare: ((a: T, b: T) => number) | undefined): SlicedWork<T[]> {
+function* merge<T>(a: readonly T[], b: readonly T[], compare: ((a: T, b: T) => number) | undefined): Steps<T[]> {
   const out: T[] = [];
   let i = 0;
   let j = 0;
