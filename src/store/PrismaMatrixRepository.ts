@@ -21,7 +21,7 @@ import { TimeSlicer } from "../domain/TimeSlicer.js";
 import { computeMatrixDeltaSliced, deltaCounts, type MatrixDelta } from "./matrixDelta.js";
 import { classPairKey, storedClassKey } from "../domain/keys.js";
 import { LOCK_NS, TX_OPTIONS, jsonInput, type Db, type Tx } from "./prisma.js";
-import { BULK_ROWS } from "./bulkRows.js";
+import { staleStatistics } from "./bulkRows.js";
 import { JsonRowLoader, inputRows, type BulkTable, type Cell, type RowLoader } from "./rowLoader.js";
 import type {
   ClassKey,
@@ -100,6 +100,7 @@ export class PrismaMatrixRepository implements MatrixRepository {
       // Sliced (TimeSlicer): linear in the matrix, it must not hold the event loop the API shares.
       const slicer = new TimeSlicer();
       let written = 0;
+      let existing = 0;
       const { generation, digest } = await this.db.$transaction(async (tx) => {
         await tx.$executeRaw`SELECT pg_advisory_xact_lock(${LOCK_NS.matrix}::int4, hashtext(${cluster}))`;
         await checkFence(tx, cluster, meta.fence);
@@ -116,6 +117,7 @@ export class PrismaMatrixRepository implements MatrixRepository {
           throw new ConflictError(`generation ${meta.expectedGeneration} expected but the next for cluster ${cluster} is ${g}: another writer is active`);
         const delta = await slicer.run(computeMatrixDeltaSliced(base, next));
         written = delta.openConnections.length + delta.openMembers.length + delta.openClasses.length;
+        existing = base ? base.classes.size + base.connections.size : 0;
         // A digest from scratch (a first generation, a relist) is computed while the rows are written:
         // a first 150,000-pod commit COPYs for 12 s while Node mostly waits, and that digest costs 6 s
         // of CPU. (With 500-row statements instead of COPY its slices delayed every statement's round
@@ -151,7 +153,7 @@ export class PrismaMatrixRepository implements MatrixRepository {
       this.digests.set(next, digest);
       // Statistics only make plans better (autovacuum refreshes them later anyway): the generation is
       // committed, so a failure here must not fail the commit (its retry would be refused).
-      if (written >= BULK_ROWS) await analyzeAfterBulkWrite(this.db).catch(() => undefined);
+      if (staleStatistics(written, existing)) await analyzeAfterBulkWrite(this.db).catch(() => undefined);
       return generation;
     });
   }
@@ -401,8 +403,8 @@ async function closeRows(tx: Tx, loader: RowLoader, cluster: ClusterId, g: numbe
 }
 
 /**
- * A commit that opened BULK_ROWS rows or more (the first generation of a cluster, a relist) follows a bulk
- * load: the planner's statistics of the tables the sync writes still describe them as they were
+ * A commit that opened BULK_ROWS rows or more, and a tenth of the tables or more (staleStatistics:
+ * the first generation of a cluster, a relist that changed much) follows a bulk load: the planner's statistics of the tables the sync writes still describe them as they were
  * before it (empty, at the first sync), and the small statements of the next changes were planned
  * badly: a policy change spent 20-50 ms in its four object-version statements and the change
  * reached its generation in a median 117-128 ms at 10,000 pods; with fresh statistics 57 ms.
