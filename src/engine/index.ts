@@ -44,7 +44,7 @@ export {
   type WorkloadIndex,
 } from "./matrix/connectivity.js";
 export { classSignatures } from "./matrix/classSignature.js";
-export { expandEdges, type ClassEdge } from "./matrix/expandEdges.js";
+export { expandEdges, expandEdgesSteps, type ClassEdge } from "./matrix/expandEdges.js";
 export { diffConnectivity, type DiffRow, type DiffType } from "./diff/diffConnectivity.js";
 export { explain, HIDDEN_TIERED_POLICY, type ExplainOptions, type Explanation, type ExplainResult, type SideExplanation, type RuleReason, type TierRuleReason, type DecidedIn, type Verdict } from "./explain/explain.js";
 export { describePeer, describeRulePorts, describeTierPeer, describeTierRule } from "./explain/describe.js";

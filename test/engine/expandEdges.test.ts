@@ -1,6 +1,7 @@
 /**
  * expandEdges (how the API expands stored class-level generations) must give exactly the
- * connectivity list buildConnectivity gives from the in-memory matrix.
+ * connectivity list buildConnectivity gives from the in-memory matrix; expandEdgesSteps (the API's
+ * large answers, in time slices) must yield along the way and give expandEdges' rows.
  */
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
@@ -10,7 +11,9 @@ import {
   buildWorkloadIndex,
   compileWorld,
   expandEdges,
+  expandEdgesSteps,
   formatConnEndpoint,
+  parseConnectionSet,
   type ClassEdge,
   type ClassMatrix,
   type ConnEndpoint,
@@ -44,5 +47,27 @@ describe("expandEdges", () => {
       }),
       { numRuns: 300 },
     );
+  });
+
+  it("as steps, yields on a large answer and gives expandEdges' rows", () => {
+    // A workload reached from 9,000 workloads (some through two connections, united), and from
+    // adjacent external ranges (merged): past the sort's runs of 4,096 rows.
+    const self: ConnEndpoint = { kind: "workload", ref: { namespace: "shop", kind: "Deployment", name: "db" } };
+    const peer = (i: number): ConnEndpoint => ({ kind: "workload", ref: { namespace: `ns-${i % 7}`, kind: "Deployment", name: `w-${i}` } });
+    const edges: ClassEdge[] = [];
+    for (let i = 0; i < 9000; i += 3) edges.push({ src: [peer(i), peer(i + 1), peer(i + 2)], dst: [self], conn: parseConnectionSet(i % 2 ? "TCP 5432" : "TCP 80") });
+    for (let i = 0; i < 9000; i += 10) edges.push({ src: [peer(i)], dst: [self], conn: parseConnectionSet("UDP 53") });
+    for (let i = 0; i < 600; i++) edges.push({ src: [{ kind: "external", range: { family: 4, start: BigInt(i * 4), end: BigInt(i * 4 + 3) } }], dst: [self], conn: parseConnectionSet(i < 300 ? "TCP 443" : "TCP 8443") });
+    const steps = expandEdgesSteps(edges);
+    let yields = 0;
+    let step = steps.next();
+    for (; !step.done; step = steps.next()) yields++;
+    const rows = step.value;
+    expect(yields).toBeGreaterThan(50);
+    expect(rows).toHaveLength(9000 + 2);
+    expect(text(rows)).toEqual(text(expandEdges(edges)));
+    // The order is the connectivity list's: by source, then destination.
+    const sources = rows.map((r) => formatConnEndpoint(r.src));
+    expect(sources).toEqual([...sources].sort());
   });
 });
