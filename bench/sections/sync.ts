@@ -36,7 +36,10 @@
  *   (starting a profile holds this process 1-3 s at 150,000 pods: stalls beside one are its own);
  * KUBEREACH_BENCH_SYNC_MEMORY_TRACE=file: process.memoryUsage() every 250 ms of the initial sync
  *   (JSON lines with the epoch time, to lay beside the log's phases: where the peak RSS comes from);
- * KUBEREACH_BENCH_SYNC_INDEX_MAX_CONNECTIONS: the in-memory index limit of the readers (default: the service's).
+ * KUBEREACH_BENCH_SYNC_INDEX_MAX_CONNECTIONS: the in-memory index limit of the readers (default: the service's);
+ * KUBEREACH_BENCH_SYNC_READS_WIDE=1: one wide change among the reads' churn, 3 s in: the policy of
+ *   the first timed change gets one more port (its rule admits every source: ~11,000 connections
+ *   change at 150,000 pods), so that the readers' figures include a change of that size.
  */
 import { Writable } from "node:stream";
 import { constants, monitorEventLoopDelay, PerformanceObserver } from "node:perf_hooks";
@@ -549,6 +552,18 @@ async function runOnce(input: BenchCluster, cluster: { pods: number; policies: n
     const churn = setInterval(() => {
       churnQueue = churnQueue.then(churnStep).catch((err: unknown) => (churnError ??= err));
     }, CHURN_MS);
+    // KUBEREACH_BENCH_SYNC_READS_WIDE=1: one wide change among the churn (see the header).
+    const wide = process.env["KUBEREACH_BENCH_SYNC_READS_WIDE"]
+      ? setTimeout(() => {
+          const target = policies[changedPolicyIndex(0, policies.length)]!;
+          churnQueue = churnQueue
+            .then(async () => {
+              const current = (await api.get("NetworkPolicy", target.name, target.namespace))!;
+              await api.upsert(withExtraPort(current, 21_000));
+            })
+            .catch((err: unknown) => (churnError ??= err));
+        }, 3000)
+      : undefined;
     const inflight: Promise<void>[] = [];
     for (let i = 0; i < READ_RATE * READ_SECONDS; i++) {
       const scheduled = readStart + (i * 1000) / READ_RATE;
@@ -574,6 +589,7 @@ async function runOnce(input: BenchCluster, cluster: { pods: number; policies: n
     await Promise.all(inflight);
     const storeReads = apiReads.stop();
     clearInterval(churn);
+    clearTimeout(wide);
     await churnQueue;
     if (churnError) throw churnError;
     loopDelay.disable();
