@@ -201,7 +201,7 @@ export class IncrementalMatrix {
     const removedClasses = this.dropEmptied(emptied, added, connections);
     if (plan.ipMoved.length > 0) this.recutExternalClasses(added, membersChanged, removedClasses, connections);
     const survivors = [...membersChanged].filter((s) => !added.has(s) && !emptied.has(s)).map((s) => this.classes.get(s)!);
-    const pairs = this.pairsToEvaluate(plan, added);
+    const pairs = yield* this.pairsToEvaluate(plan, added);
     const evaluatedPairs = yield* this.evaluate(pairs, next, connections);
     return {
       method: "incremental",
@@ -509,27 +509,35 @@ export class IncrementalMatrix {
     return removedClasses;
   }
 
-  /** The class pairs whose value the change can move: dst -> srcs (rules 1, 2 and 4 of the header). */
-  private pairsToEvaluate(plan: ChangePlan, added: ReadonlyMap<string, SigClass>): Map<string, Set<string>> {
+  /**
+   * The class pairs whose value the change can move: dst -> srcs (rules 1, 2 and 4 of the header).
+   * As steps: a policy whose peers match every class pairs its subjects with all of them (186,762
+   * pairs for one change at 150,000 pods: 83 ms in one piece).
+   */
+  private *pairsToEvaluate(plan: ChangePlan, added: ReadonlyMap<string, SigClass>): Steps<Map<string, Set<string>>> {
     const pairs = new Map<string, Set<string>>();
     const all = [...this.classes.keys()];
+    let n = 0;
     // A new class: with every class, both ways.
     for (const c of added.keys())
       for (const o of all) {
         indexAdd(pairs, c, o);
         indexAdd(pairs, o, c);
+        if (++n % STEP_ITEMS === 0) yield;
       }
     // A changed policy (any tier): its subjects with the classes its peers (old or new) match.
     // The targets are looked up only for a policy that has subjects (most changed policies select some).
-    const toward = (key: PolicyKey, dir: Direction, targetsOf: () => Iterable<string> | "all") => {
-      const subjects = this.classesOfPolicy[dir].get(key);
+    const toward = function* (subjects: ReadonlySet<string> | undefined, dir: Direction, targetsOf: () => Iterable<string> | "all"): Steps<void> {
       if (!subjects || subjects.size === 0) return;
       const targets = targetsOf();
       const list = targets === "all" ? all : [...targets];
       for (const s of subjects) {
         if (added.has(s)) continue;
-        for (const t of list) if (dir === "ingress") indexAdd(pairs, s, t);
-        else indexAdd(pairs, t, s);
+        for (const t of list) {
+          if (dir === "ingress") indexAdd(pairs, s, t);
+          else indexAdd(pairs, t, s);
+          if (++n % STEP_ITEMS === 0) yield;
+        }
       }
     };
     const oldByKey = new Map(plan.spliced.oldVersions.map((v) => [v.key, v]));
@@ -538,7 +546,7 @@ export class IncrementalMatrix {
       const vs = [oldByKey.get(key), newByKey.get(key)].filter((v): v is CompiledNetworkPolicy => v !== undefined);
       for (const dir of DIRECTIONS) {
         for (const sig of this.classesOfPolicy[dir].get(key) ?? []) this.sides[dir].delete(sig);
-        toward(key, dir, () => policyTargets(vs, dir, (g) => this.classesOfGroup.get(g)));
+        yield* toward(this.classesOfPolicy[dir].get(key), dir, () => policyTargets(vs, dir, (g) => this.classesOfGroup.get(g)));
       }
     }
     if (plan.tiers) {
@@ -548,7 +556,7 @@ export class IncrementalMatrix {
         const vs = [oldTiers.get(key), newTiers.get(key)].filter((v): v is CompiledTieredPolicy => v !== undefined);
         for (const dir of DIRECTIONS) {
           for (const sig of this.classesOfPolicy[dir].get(key) ?? []) this.sides[dir].delete(sig);
-          toward(key, dir, () => tierTargets(vs, dir, (g) => this.classesOfGroup.get(g)));
+          yield* toward(this.classesOfPolicy[dir].get(key), dir, () => tierTargets(vs, dir, (g) => this.classesOfGroup.get(g)));
         }
       }
     }
