@@ -75,27 +75,34 @@ export class PersistentMap<K, V> implements ReadonlyMap<K, V> {
    * the event loop ~35 ms).
    */
   static *withEditsSliced<K, V>(map: PersistentMap<K, V>, edits: ReadonlyMap<K, V | undefined>): SlicedWork<PersistentMap<K, V>> {
-    const all = [...edits];
-    for (let i = 0; i < all.length; i += EDITS_PER_SLICE) {
+    // Read from the edits as they are applied: copying 186,762 of them into an array first took
+    // 23 ms in one piece at 150,000 pods.
+    const pending = edits.entries();
+    for (let done = false; !done; ) {
       map = map.update((draft) => {
-        for (let j = i; j < Math.min(all.length, i + EDITS_PER_SLICE); j++) {
-          const [k, v] = all[j]!;
+        for (let j = 0; j < EDITS_PER_SLICE; j++) {
+          const next = pending.next();
+          if (next.done) {
+            done = true;
+            return;
+          }
+          const [k, v] = next.value;
           if (v === undefined) draft.delete(k);
           else draft.set(k, v);
         }
       });
-      yield;
+      if (!done) yield;
     }
     return map;
   }
 
   /** A new version with `edit`'s sets and deletes applied; this one is left as it was. */
   update(edit: (draft: MapDraft<K, V>) => void): PersistentMap<K, V> {
-    return new PersistentMap(
-      this.trie.withMutations((m) => {
-        edit({ set: (k, v) => void m.set(k, v), delete: (k) => void m.delete(k) });
-      }),
-    );
+    const trie = this.trie.withMutations((m) => {
+      edit({ set: (k, v) => void m.set(k, v), delete: (k) => void m.delete(k) });
+    });
+    // No edit: this very version (as set and delete answer).
+    return trie === this.trie ? this : new PersistentMap(trie);
   }
 
   /** A new version with `key` set (one edit: cheaper than update()). */

@@ -193,5 +193,7 @@ describe("PersistentMap", () => {
     expect(base.size).toBe(1000);
     expect(base.get("k0")).toBe(0);
     expect(drain(PersistentMap.withEditsSliced(base, new Map()))).toBe(base);
+    // An update without edits is the version it started from.
+    expect(base.update(() => undefined)).toBe(base);
   });
 });
