@@ -157,6 +157,37 @@ export function connectionLine(key: string, conn: string): string {
   return `["conn",${jsonString(key)},${jsonString(conn)}]\n`;
 }
 
+/** Printable ASCII but `"` and `\`: the characters JSON (RFC 8785) writes as they are, one byte each in UTF-8. */
+const PLAIN = /^[\x20\x21\x23-\x5b\x5d-\x7e]*$/;
+
+/**
+ * connectionLine(key, conn)'s bytes written into `buf` at `at` (returns where they end), without
+ * building the line: for the usual connection, whose key is two plain class keys around one NUL
+ * (JSON writes it \u0000) and whose text is plain. undefined for any other, or when `buf` has no
+ * room for it: the caller writes connectionLine then.
+ */
+export function encodeConnectionLine(buf: Buffer, at: number, key: string, conn: string): number | undefined {
+  const nul = key.indexOf("\u0000");
+  // ["conn","<src>\u0000<dst>","<conn>"] and a newline: the key and the text, and 20 bytes (the NUL is written as 6).
+  if (nul < 0 || at + key.length + conn.length + 20 > buf.length || !PLAIN.test(conn)) return undefined;
+  const src = key.slice(0, nul);
+  const dst = key.slice(nul + 1);
+  if (!PLAIN.test(src) || !PLAIN.test(dst)) return undefined;
+  buf.set(LINE_START, at);
+  at += buf.write(src, at + LINE_START.length, "latin1") + LINE_START.length;
+  buf.set(ESCAPED_NUL, at);
+  at += buf.write(dst, at + ESCAPED_NUL.length, "latin1") + ESCAPED_NUL.length;
+  buf.set(TEXT_START, at);
+  at += buf.write(conn, at + TEXT_START.length, "latin1") + TEXT_START.length;
+  buf.set(LINE_END, at);
+  return at + LINE_END.length;
+}
+
+const LINE_START = Buffer.from('["conn","', "latin1");
+const ESCAPED_NUL = Buffer.from("\\u0000", "latin1");
+const TEXT_START = Buffer.from('","', "latin1");
+const LINE_END = Buffer.from('"]\n', "latin1");
+
 /**
  * `sorted` with the `changed` keys re-read through `line` (undefined: the key is gone): the changed
  * keys sorted once, then one merge pass that copies the unchanged runs between them. Linear in the

@@ -9,7 +9,7 @@ import { editGenerations, EMPTY_SNAPSHOT, GOLDEN_SNAPSHOT, snapshotsOf } from ".
 import type { MatrixSnapshot } from "../../../src/domain/repositories.js";
 import { matrixDigest } from "../../../src/domain/audit/generationChain.js";
 import { canonicalize } from "../../../src/domain/audit/hashChain.js";
-import { classLine, connectionLine, MatrixDigestState } from "../../../src/domain/audit/matrixDigestState.js";
+import { classLine, connectionLine, encodeConnectionLine, MatrixDigestState } from "../../../src/domain/audit/matrixDigestState.js";
 import { createHash } from "node:crypto";
 
 /** The digest written out plainly (every line, sorted by key with `<`, one SHA-256): what derive() must equal. */
@@ -62,6 +62,28 @@ describe("MatrixDigestState", () => {
         }
       }),
       { numRuns: 300 },
+    );
+  });
+
+  it("encodes a connection line in place as connectionLine's UTF-8 bytes, or leaves it to connectionLine (property)", () => {
+    const plain = fc.stringMatching(/^[\x20\x21\x23-\x5b\x5d-\x7e]*$/);
+    const any = fc.string({ unit: "binary" });
+    fc.assert(
+      fc.property(fc.oneof(plain, any), fc.oneof(plain, any), fc.oneof(plain, any), fc.nat(40), (src, dst, conn, at) => {
+        const key = `${src}\u0000${dst}`;
+        const expected = Buffer.from(connectionLine(key, conn), "utf8");
+        const buf = Buffer.alloc(at + 3 * (key.length + conn.length) + 32, 0xaa);
+        const end = encodeConnectionLine(buf, at, key, conn);
+        const isPlain = [src, dst, conn].every((x) => /^[\x20\x21\x23-\x5b\x5d-\x7e]*$/.test(x));
+        expect(end !== undefined).toBe(isPlain);
+        if (end !== undefined) {
+          expect(buf.subarray(at, end)).toEqual(expected);
+          expect(buf.subarray(0, at).every((b) => b === 0xaa)).toBe(true);
+        }
+        // Without room for the line: left to connectionLine.
+        if (isPlain) expect(encodeConnectionLine(Buffer.alloc(at + expected.length - 1), at, key, conn)).toBeUndefined();
+      }),
+      { numRuns: 500 },
     );
   });
 });

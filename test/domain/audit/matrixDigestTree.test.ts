@@ -112,4 +112,14 @@ describe("MatrixDigestTree (content digest scheme 2)", () => {
     const next = { classes, connections: nextConnections };
     expect(tree.derive(next, [], changed).digest()).toBe(reference(next));
   });
+
+  it("hashes connections whose keys or texts JSON must escape as the definition does (the lines not written in place)", () => {
+    // Quotes, backslashes, control characters, non-ASCII, a second NUL: beside plain ones, in one bucket and across.
+    // (Code units under 256 only: the reference buckets by latin1 bytes, which are the code units then.)
+    const odd = ['q"uote', "back\\slash", "tab\there", "caf\u00e9", "two\u0000nuls", "plain-a", "plain-b"].map(k);
+    const connections: [ClassPairKey, string][] = [];
+    for (const [i, a] of odd.entries()) for (const b of odd) connections.push([classPairKey(a, b), i % 2 ? "TCP 80" : 'odd "text"\u00e9']);
+    const s = snapshot([], connections);
+    expect(MatrixDigestTree.of(s).digest()).toBe(reference(s));
+  });
 });
