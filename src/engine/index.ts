@@ -73,6 +73,7 @@ export {
 export { FAIL_ON_RULES, FAIL_ON_DESCRIPTIONS, isFailOnRule, rowTrips, checkFailOn, type FailOnRule, type TrippedRule } from "./whatif/gates.js";
 export { SEVERITIES, FINDING_KINDS, severityRank, type Severity, type FindingKind, type Finding, type FindingObject } from "./findings/types.js";
 export { findings, compareFindings, type FindingsOptions } from "./findings/findings.js";
+export { RowEstimate } from "./incremental/RowEstimate.js";
 export { IncrementalMatrix, type WorldChange, type ChangePair, type SigClass, type ConnectionChange, type IncrementalUpdate, type Fallback } from "./incremental/IncrementalMatrix.js";
 export { appendAll } from "./util/appendAll.js";
 export { measureInput, type InputSize } from "./compile/inputSize.js";

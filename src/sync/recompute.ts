@@ -9,7 +9,7 @@
  */
 import { collectGarbage } from "./collectGarbage.js";
 import type { Logger } from "pino";
-import { classSignatures, IncrementalMatrix, workloadKey, type ChangePair, type NamespaceInput, type NetworkPolicyInput, type PodInput, type TieredPolicyInput, type WorldChange } from "../engine/index.js";
+import { classSignatures, IncrementalMatrix, RowEstimate, type ChangePair, type NamespaceInput, type NetworkPolicyInput, type PodInput, type TieredPolicyInput, type WorldChange } from "../engine/index.js";
 import type { MatrixClass, MatrixSnapshot } from "../domain/repositories.js";
 import type { ClassKey, ClassPairKey } from "../domain/keys.js";
 import { analyze, type Analysis } from "./analysis.js";
@@ -18,7 +18,7 @@ import type { LoggedBatch } from "./impact.js";
 import { toMatrixSnapshot } from "./matrixSnapshot.js";
 import { SnapshotBuilder } from "./SnapshotBuilder.js";
 import { PersistentMap } from "../domain/PersistentMap.js";
-import { drain, TimeSlicer, YIELD_EVERY, type SlicedWork } from "../domain/TimeSlicer.js";
+import { drain, TimeSlicer } from "../domain/TimeSlicer.js";
 import { isTieredKind, type ClusterObject, type NamespaceObject, type PodObject, type PolicyObject } from "../domain/objects.js";
 
 export interface GenerationStats {
@@ -41,8 +41,9 @@ export interface ComputedGeneration {
   readonly evaluatedPairs?: number;
   /**
    * Work the impacts of this generation need, done sliced before they read the analysis (an
-   * incremental generation's estimatedRows is O(matrix); it must run before the next change moves
-   * the engine state). Absent when there is none.
+   * incremental generation's estimatedRows counts what changed since the last count, which for a
+   * change of every class is O(matrix); it must run before the next change moves the engine
+   * state). Absent when there is none.
    */
   readonly prepareImpacts?: () => Promise<void>;
 }
@@ -71,11 +72,11 @@ export class MatrixMaintainer {
   private produced: MatrixSnapshot | undefined;
   private unresolvedPeerRules = 0;
   /**
-   * Workloads per pod class (estimateRows), kept across generations: a class's count changes only
-   * when its members do, and the engine names those classes in every update. Counting them all
-   * again built 150,000 workload keys per generation at 150,000 pods (~0.5 s of CPU per change).
+   * The impact estimate (estimatedRows) of the engine state, kept across generations: counted again
+   * only where the engine's updates changed something. Counted from scratch at every generation,
+   * it was a pass over every connection (50-230 ms of CPU per change at 150,000 pods).
    */
-  private workloadsPerClass = new Map<string, number>();
+  private rowEstimate: RowEstimate | undefined;
   /**
    * A snapshot full() made holds native maps (see full()); the persistent versions of its maps
    * that the next incremental snapshot is built on are made later, sliced (persistentMaps).
@@ -91,7 +92,7 @@ export class MatrixMaintainer {
   reset(): void {
     this.inc = undefined;
     this.produced = undefined;
-    this.workloadsPerClass = new Map();
+    this.rowEstimate = undefined;
     this.persistentBase = undefined;
   }
 
@@ -155,6 +156,7 @@ export class MatrixMaintainer {
     const native = toMatrixSnapshot(analysis.matrix, signatures);
     const snapshot: MatrixSnapshot = { classes: native.classes, connections: native.connections };
     this.inc = new IncrementalMatrix(analysis.matrix, analysis.diagnostics, signatures);
+    this.rowEstimate = new RowEstimate(this.inc);
     this.produced = snapshot;
     this.persistentBase = { of: snapshot };
     this.unresolvedPeerRules = analysis.matrix.stats.unresolvedPeerRules;
@@ -202,8 +204,7 @@ export class MatrixMaintainer {
         // Sliced within a step too: one policy whose rule admits every source moves thousands of pairs.
         update = await slicer.run(inc.applySteps(step));
         if (update.method === "incremental") {
-          for (const c of [...update.addedClasses, ...update.changedMembers]) this.workloadsPerClass.delete(c.sig);
-          for (const sig of update.removedClasses) this.workloadsPerClass.delete(sig);
+          this.rowEstimate!.note(update);
           // Sliced as well: a step that moves thousands of connections names each of them here.
           await slicer.run(built.add(update));
         }
@@ -232,7 +233,7 @@ export class MatrixMaintainer {
 
   private generation(built: SnapshotBuilder, state: ClusterState): ComputedGeneration {
     const inc = this.inc!;
-    const workloads = this.workloadsPerClass;
+    const rows = this.rowEstimate!;
     const world = built.world ?? inc.currentWorld;
     let full: Analysis | undefined;
     let estimate: number | undefined;
@@ -246,7 +247,7 @@ export class MatrixMaintainer {
       },
       connectivity: () => fullAnalysis().connectivity(),
       // Filled by prepareImpacts (sliced) before the impacts read it, before the next change moves the engine state.
-      estimatedRows: () => (estimate ??= drain(estimateRows(inc, workloads))),
+      estimatedRows: () => (estimate ??= drain(rows.count())),
     };
     return {
       analysis,
@@ -255,7 +256,7 @@ export class MatrixMaintainer {
       touchedPods: built.touchedPods,
       evaluatedPairs: built.evaluatedPairs,
       prepareImpacts: async () => {
-        estimate ??= await new TimeSlicer().run(estimateRows(inc, workloads));
+        estimate ??= await new TimeSlicer().run(rows.count());
       },
       stats: {
         classes: inc.stats.classes,
@@ -326,54 +327,3 @@ function pair<T>(b: ClusterObject | undefined, a: ClusterObject | undefined, to:
   return { before: b && to(b), after: a && to(a) };
 }
 
-/**
- * estimatedRows of analysis.ts from the signature matrix: workloads (or atoms) per class, over the
- * connections. Sliced: O(matrix), but a pod class's workloads are counted only when `workloads`
- * (kept by the maintainer, see workloadsPerClass) does not have them.
- */
-function* estimateRows(inc: IncrementalMatrix, workloads: Map<string, number>): SlicedWork<number> {
-  const world = inc.currentWorld;
-  const size = new Map<string, number>();
-  let n = 0;
-  for (const c of inc.allClasses()) {
-    if (c.kind === "external") {
-      size.set(c.sig, c.ranges.length);
-      n++;
-      continue;
-    }
-    let count = workloads.get(c.sig);
-    if (count === undefined) {
-      // Counted pod by pod, yielding: one class can hold tens of thousands of pods (a 100 ms stretch
-      // of the event loop at 150,000 pods when such a class changed members).
-      const keys = new Set<string>();
-      for (const k of c.pods) {
-        keys.add(workloadKey(world.podByKey.get(k)!.workload));
-        if (++n >= YIELD_EVERY * 4) {
-          n = 0;
-          yield;
-        }
-      }
-      count = keys.size;
-      workloads.set(c.sig, count);
-    }
-    size.set(c.sig, count);
-    n++;
-    if (n >= YIELD_EVERY * 4) {
-      n = 0;
-      yield;
-    }
-  }
-  // Row by row, without an object per connection (793,622 of them at 150,000 pods).
-  let total = 0;
-  for (const [dst, row] of inc.incomingRows()) {
-    let sources = 0;
-    for (const src of row.keys()) sources += size.get(src)!;
-    total += sources * size.get(dst)!;
-    n += row.size;
-    if (n >= YIELD_EVERY * 8) {
-      n = 0;
-      yield;
-    }
-  }
-  return total;
-}

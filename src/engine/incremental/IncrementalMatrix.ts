@@ -171,6 +171,16 @@ export class IncrementalMatrix {
     return this.incoming.entries();
   }
 
+  /** The sources of one destination class (read only), if it has any. */
+  incomingRow(dst: string): ReadonlyMap<string, ConnectionSet> | undefined {
+    return this.incoming.get(dst);
+  }
+
+  /** The destinations of one source class (read only), if it has any. */
+  destinationsOf(src: string): ReadonlySet<string> | undefined {
+    return this.outgoing.get(src);
+  }
+
   /** Every connection as (src, dst, conn). */
   *connections(): Generator<ConnectionChange> {
     for (const [dst, row] of this.incoming) for (const [src, conn] of row) yield { src, dst, conn };
