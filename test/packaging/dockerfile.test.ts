@@ -68,7 +68,8 @@ describe("Dockerfile", () => {
   });
 
   it("runs node as PID 1 in exec form, as a non-root numeric user", () => {
-    expect(image.entrypoint).toEqual(["node", Object.values(pkg.bin)[0]]);
+    // Node's flags, as `npm start` gives them (docs/configuration.md, "Node's heap"), then the bin.
+    expect(image.entrypoint).toEqual(["node", "--max-semi-space-size=64", Object.values(pkg.bin)[0]]);
     expect(image.cmd).toEqual(["serve"]);
     expect(image.user).toMatch(/^[1-9]\d{3,}:[1-9]\d{3,}$/);
     expect(finalStage(dockerfile).instructions.some((i) => /\bnpm (start|run)\b/.test(i.getArgumentsContent() ?? ""))).toBe(false);

@@ -71,8 +71,10 @@ async function checkStartCommand(proc: ContainerProcess, port: number): Promise<
 }
 
 describe("the image's start command", () => {
-  it("is node with kubereach's entry point: `node bin/kubereach.js serve`", () => {
-    expect(START).toEqual(["node", "bin/kubereach.js", "serve"]);
+  it("is node with kubereach's entry point: `node --max-semi-space-size=64 bin/kubereach.js serve`, as `npm start` runs it", () => {
+    expect(START).toEqual(["node", "--max-semi-space-size=64", "bin/kubereach.js", "serve"]);
+    const pkg = JSON.parse(readFileSync(join(REPO, "package.json"), "utf8")) as { scripts: Record<string, string> };
+    expect(pkg.scripts["start"]).toBe(START.join(" "));
   });
 
   it("the harness reproduces a container's PID 1: node without a handler ignores SIGTERM there", async () => {
