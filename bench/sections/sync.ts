@@ -34,6 +34,8 @@
  *   KUBEREACH_BENCH_SYNC_STALL_MS: another threshold than 50 ms;
  * KUBEREACH_BENCH_SYNC_WARMUP_PROFILE=file: a CPU profile of the workload list and the warm-up
  *   (starting a profile holds this process 1-3 s at 150,000 pods: stalls beside one are its own);
+ *   with KUBEREACH_BENCH_SYNC_WARMUP_PROFILE_THROUGH_READS=1 it goes on until the reads end, so that
+ *   the reads are profiled without a profile's start in their window;
  * KUBEREACH_BENCH_SYNC_MEMORY_TRACE=file: process.memoryUsage() every 250 ms of the initial sync
  *   (JSON lines with the epoch time, to lay beside the log's phases: where the peak RSS comes from);
  * KUBEREACH_BENCH_SYNC_INDEX_MAX_CONNECTIONS: the in-memory index limit of the readers (default: the service's);
@@ -494,7 +496,9 @@ async function runOnce(input: BenchCluster, cluster: { pods: number; policies: n
     // section measures that cold pass); then the timed phase measures what changes cost readers.
     for (let i = 0; i < workloads.length; i += 50)
       await Promise.all(workloads.slice(i, i + 50).map((w) => queries.whoCanReach(FULL_SCOPE, { namespace: w.namespace, name: w.name, kind: w.kind }, { cluster: CLUSTER }).catch(() => undefined)));
-    await warmupProfile.stop();
+    // KUBEREACH_BENCH_SYNC_WARMUP_PROFILE_THROUGH_READS=1: that profile goes on until the reads end.
+    const warmupThroughReads = Boolean(process.env["KUBEREACH_BENCH_SYNC_WARMUP_PROFILE_THROUGH_READS"]);
+    if (!warmupThroughReads) await warmupProfile.stop();
     const latencies: number[] = [];
     // Each latency is how late the request was issued (the event loop was busy) plus its service time.
     const lateness: number[] = [];
@@ -595,6 +599,7 @@ async function runOnce(input: BenchCluster, cluster: { pods: number; policies: n
     loopDelay.disable();
     gcObserver.disconnect();
     await readsProfile.stop();
+    if (warmupThroughReads) await warmupProfile.stop();
     stallRecorder.stop();
     await readsAllocations.stop();
     gcPauses.sort((a, b) => b - a);
