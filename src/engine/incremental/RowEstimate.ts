@@ -11,7 +11,8 @@
  *
  * Each destination's share is kept (its size times the sum of its sources' sizes), so a changed row
  * is counted again alone. Pure: the caller hands it every update it applies (note) and asks for
- * the count when it needs it (count, as steps).
+ * the count when it needs it (count, as steps). One count at a time, and the matrix must not change
+ * while a count is under way (the sync counts after a generation's commit, before the next change).
  */
 import { workloadKey } from "../model/ids.js";
 import { STEP_ITEMS, type Steps } from "../util/steps.js";
