@@ -58,3 +58,38 @@ describe("spliceWorldSteps", () => {
     expect(stepped.value).toEqual(whole);
   });
 });
+
+describe("spliceWorld's policies by namespace and peers", () => {
+  const base = compileWorld(input()).world;
+  const compiled = (...ps: NetworkPolicyInput[]) => compileWorld({ namespaces: [], pods: [], networkPolicies: ps }).world.networkPolicies;
+  const modified = policy("ns1", "np5", { podSelector: { matchLabels: { app: "a5" } }, ingress: [{ ports: [{ port: 443 }] }] });
+  const added = policy("ns2", "extra", { podSelector: {}, ingress: [{ from: [{ podSelector: { matchLabels: { app: "a1" } } }] }] });
+  const elsewhere = policy("fresh", "first", { podSelector: {}, egress: [{ to: [{ namespaceSelector: {} }] }] });
+
+  it.each([
+    { name: "a policy modified", upserts: [modified], deletes: [] as number[] },
+    { name: "a policy added", upserts: [added], deletes: [] },
+    { name: "a policy added in a namespace without policies", upserts: [elsewhere], deletes: [] },
+    { name: "modified and added together", upserts: [modified, added, elsewhere], deletes: [] },
+    { name: "a policy deleted (later ones move down)", upserts: [], deletes: [7] },
+    { name: "deleted, modified and added together", upserts: [modified, added], deletes: [3] },
+  ])("$name: each namespace lists its policies in index order, as the world's policies say", ({ upserts, deletes }) => {
+    const edit = { upserts: compiled(...upserts), deletes: deletes.map((i) => base.networkPolicies[i]!.key) };
+    const { world } = spliceWorld(base, edit);
+    // What compileWorld would group: the spliced policies, by namespace, in index order.
+    const expected = new Map<string, string[]>();
+    for (const p of world.networkPolicies) expected.set(p.namespace, [...(expected.get(p.namespace) ?? []), p.key]);
+    const actual = new Map([...world.policiesByNamespace].map(([ns, list]) => [ns, list.map((p) => p.key)]));
+    expect(new Map([...actual].sort())).toEqual(new Map([...expected].sort()));
+    // Every listed object is the world's own policy at its index.
+    for (const list of world.policiesByNamespace.values()) for (const p of list) expect(world.networkPolicies[p.index]).toBe(p);
+    // Peers: the base's, then the new versions', each numbered by its position.
+    expect(world.peers.slice(0, base.peers.length)).toEqual(base.peers);
+    world.peers.forEach((x, i) => expect(x.id).toBe(i));
+    if (deletes.length === 0) {
+      // Namespaces no new version is in keep the base's own lists.
+      const touched = new Set(edit.upserts.map((p) => p.namespace));
+      for (const [ns, list] of base.policiesByNamespace) if (!touched.has(ns)) expect(world.policiesByNamespace.get(ns)).toBe(list);
+    }
+  });
+});
