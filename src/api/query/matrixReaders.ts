@@ -51,6 +51,13 @@ export class MatrixReaders {
   index(ref: GenerationRef): Promise<GenerationIndex | undefined> {
     if (this.indexMaxConnections <= 0) return Promise.resolve(undefined);
     const key = cacheKey(ref.cluster, ref.generation);
+    // A generation before the last one noted here whose index is gone (the cache keeps the latest
+    // ones): its readers resolved it before newer generations came, and are answered from the
+    // store, a few rows per question. Loading and indexing its whole snapshot for them took 10 s
+    // and a gigabyte at 150,000 pods, and the load evicted the latest generation's index: with
+    // generations committed back to back after a large change, every reader then waited seconds.
+    const noted = this.noted.get(ref.cluster);
+    if (noted !== undefined && ref.generation < noted && !this.indexes.has(key)) return Promise.resolve(undefined);
     return sharedLoad(this.indexes, key, async () => {
       // The generation after the last one this process committed: most likely its own next commit,
       // which other connections see a moment before the commit's own answer arrives here. Its

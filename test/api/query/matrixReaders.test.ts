@@ -65,6 +65,20 @@ describe("MatrixReaders.noteSnapshot", () => {
     expect(index!.connections("outgoing", [key("c0")])).toEqual([{ srcClass: key("c0"), dstClass: key("c1"), conn: "TCP 8080" }]);
   });
 
+  it("a generation before the last noted one, its index evicted, is read from the store per question, not loaded whole", async () => {
+    let snapshotReads = 0;
+    const counting = { matrix: { getGeneration: async () => (snapshotReads++, undefined), snapshotAt: async () => (snapshotReads++, chain(10)) } } as unknown as Pick<Store, "matrix">;
+    const readers = new MatrixReaders(counting, 1_000_000, { generationIndexes: 2 });
+    for (let g = 1; g <= 3; g++) readers.noteSnapshot("c", g, chain(10));
+    const latest = await readers.index({ cluster: "c", generation: 3, computedAt: new Date() });
+    // Generation 1's index was evicted by 2 and 3 (two are kept): undefined, so its readers use the store's reader.
+    expect(await readers.index({ cluster: "c", generation: 1, computedAt: new Date() })).toBeUndefined();
+    expect(snapshotReads).toBe(0);
+    // And the latest generation's index was not evicted by that question.
+    expect(await readers.index({ cluster: "c", generation: 3, computedAt: new Date() })).toBe(latest);
+    expect(await readers.index({ cluster: "c", generation: 2, computedAt: new Date() })).toBeDefined();
+  });
+
   it("never holds back a generation it does not derive", () => {
     const readers = new MatrixReaders(store, 1_000_000, DEFAULT_CACHE_SIZES);
     expect(readers.visibleGeneration("c", 7)).toBe(7);
