@@ -158,10 +158,10 @@ export function connectionLine(key: string, conn: string): string {
 }
 
 /** Printable ASCII but `"` and `\`: the characters JSON (RFC 8785) writes as they are, one byte each in UTF-8. */
-const PLAIN = /^[\x20\x21\x23-\x5b\x5d-\x7e]*$/;
-/** A connection key of two plain class keys around one NUL. */
-// eslint-disable-next-line no-control-regex -- the NUL is the separator of a connection key (classPairKey)
-const PLAIN_PAIR = /^[\x20\x21\x23-\x5b\x5d-\x7e]*\u0000[\x20\x21\x23-\x5b\x5d-\x7e]*$/;
+const PLAIN_CHAR = String.raw`[\x20\x21\x23-\x5b\x5d-\x7e]`;
+const PLAIN = new RegExp(`^${PLAIN_CHAR}*$`);
+/** A connection key of two plain class keys around one NUL (classPairKey's separator). */
+const PLAIN_PAIR = new RegExp(String.raw`^${PLAIN_CHAR}*\u0000${PLAIN_CHAR}*$`);
 
 /**
  * connectionLine(key, conn)'s bytes written into `buf` at `at` (returns where they end), without
