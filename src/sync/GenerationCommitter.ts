@@ -212,8 +212,6 @@ export class GenerationCommitter {
       "matrix generation committed",
     );
     this.options.onGeneration?.({ clusterId: this.options.clusterId, generation, durationMs, stats, method: computed.method, snapshot: computed.snapshot, state, createdAt });
-    // A full generation's snapshot has native maps: the next incremental one needs persistent ones.
-    this.matrix.preparePersistent();
     await this.recordImpacts(before, computed, log, generation);
   }
 

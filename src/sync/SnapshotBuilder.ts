@@ -21,11 +21,7 @@ export class SnapshotBuilder {
   touchedPods = 0;
   evaluatedPairs = 0;
 
-  /** `maps`: `base`'s maps as persistent ones, when it has native ones (a full generation's; recompute.ts). */
-  constructor(
-    private readonly base: MatrixSnapshot,
-    private readonly maps?: { readonly classes: PersistentMap<ClassKey, MatrixClass>; readonly connections: PersistentMap<ClassPairKey, string> },
-  ) {}
+  constructor(private readonly base: MatrixSnapshot) {}
 
   *add(update: IncrementalUpdate): SlicedWork<void> {
     this.world = update.world;
@@ -53,8 +49,9 @@ export class SnapshotBuilder {
   }
 
   *build(): SlicedWork<MatrixSnapshot> {
-    const classes = yield* PersistentMap.withEditsSliced(this.maps?.classes ?? PersistentMap.of(this.base.classes), this.classes);
-    const connections = yield* PersistentMap.withEditsSliced(this.maps?.connections ?? PersistentMap.of(this.base.connections), this.connections);
+    // A committed snapshot's maps never change: a full generation's native ones are built on in place.
+    const classes = yield* PersistentMap.withEditsSliced(PersistentMap.over(this.base.classes), this.classes);
+    const connections = yield* PersistentMap.withEditsSliced(PersistentMap.over(this.base.connections), this.connections);
     return { classes, connections, changedSince: { base: this.base, classes: this.classes, connections: this.connections } };
   }
 

@@ -10,14 +10,12 @@
 import { collectGarbage } from "./collectGarbage.js";
 import type { Logger } from "pino";
 import { classSignatures, IncrementalMatrix, RowEstimate, type ChangePair, type NamespaceInput, type NetworkPolicyInput, type PodInput, type TieredPolicyInput, type WorldChange } from "../engine/index.js";
-import type { MatrixClass, MatrixSnapshot } from "../domain/repositories.js";
-import type { ClassKey, ClassPairKey } from "../domain/keys.js";
+import type { MatrixSnapshot } from "../domain/repositories.js";
 import { analyze, type Analysis } from "./analysis.js";
 import { namespaceInput, networkPolicyInput, podInput, tieredPolicyInput, type ClusterState } from "../domain/ClusterState.js";
 import type { LoggedBatch } from "./impact.js";
 import { toMatrixSnapshot } from "./matrixSnapshot.js";
 import { SnapshotBuilder } from "./SnapshotBuilder.js";
-import { PersistentMap } from "../domain/PersistentMap.js";
 import { drain, TimeSlicer } from "../domain/TimeSlicer.js";
 import { isTieredKind, type ClusterObject, type NamespaceObject, type PodObject, type PolicyObject } from "../domain/objects.js";
 
@@ -48,21 +46,6 @@ export interface ComputedGeneration {
   readonly prepareImpacts?: () => Promise<void>;
 }
 
-/** A snapshot's maps as persistent maps (SnapshotBuilder builds the next versions on them). */
-export interface SnapshotMaps {
-  readonly classes: PersistentMap<ClassKey, MatrixClass>;
-  readonly connections: PersistentMap<ClassPairKey, string>;
-}
-
-/** `snapshot`'s maps as persistent ones, sliced (TimeSlicer). */
-function persistentMaps(snapshot: MatrixSnapshot): Promise<SnapshotMaps> {
-  return new TimeSlicer().run(
-    (function* () {
-      return { classes: yield* PersistentMap.ofSliced(snapshot.classes), connections: yield* PersistentMap.ofSliced(snapshot.connections) };
-    })(),
-  );
-}
-
 /** More changed objects than this in one generation: recompute from scratch (a relist, a large rollout). */
 export const MAX_INCREMENTAL_OBJECTS = 2000;
 
@@ -77,11 +60,6 @@ export class MatrixMaintainer {
    * it was a pass over every connection (50-230 ms of CPU per change at 150,000 pods).
    */
   private rowEstimate: RowEstimate | undefined;
-  /**
-   * A snapshot full() made holds native maps (see full()); the persistent versions of its maps
-   * that the next incremental snapshot is built on are made later, sliced (persistentMaps).
-   */
-  private persistentBase: { readonly of: MatrixSnapshot; maps?: Promise<SnapshotMaps> } | undefined;
 
   /** A generation was computed: a later full recompute has readers, whom a collection would stall. */
   private computedBefore = false;
@@ -93,18 +71,6 @@ export class MatrixMaintainer {
     this.inc = undefined;
     this.produced = undefined;
     this.rowEstimate = undefined;
-    this.persistentBase = undefined;
-  }
-
-  /**
-   * Starts making the persistent maps of the last full generation's snapshot (sliced), if it has
-   * native ones: the committer calls it once that generation is committed, so the conversion
-   * (~5 s of CPU at 150,000 pods) neither delays the commit nor, usually, the next change.
-   */
-  preparePersistent(): void {
-    const base = this.persistentBase;
-    if (base) base.maps ??= persistentMaps(base.of);
-    base?.maps?.catch(() => undefined);
   }
 
   /**
@@ -150,15 +116,14 @@ export class MatrixMaintainer {
     const analysis = analyze(state);
     const signatures = classSignatures(analysis.matrix);
     // Native maps: the commit (its delta of every row and its digest), the readers' index and the
-    // impacts read them much faster than persistent ones. Persistent versions, which the next
-    // incremental snapshot shares what it does not change with, are made after the commit
-    // (preparePersistent): converting 833,000 entries at 150,000 pods took ~5 s of the initial sync.
+    // impacts read them much faster than persistent ones. The next incremental snapshot's
+    // persistent maps lie over them (PersistentMap.over) and hold only what changed: converting
+    // 833,000 entries at 150,000 pods took ~5 s of CPU, which the first policy change waited for.
     const native = toMatrixSnapshot(analysis.matrix, signatures);
     const snapshot: MatrixSnapshot = { classes: native.classes, connections: native.connections };
     this.inc = new IncrementalMatrix(analysis.matrix, analysis.diagnostics, signatures);
     this.rowEstimate = new RowEstimate(this.inc);
     this.produced = snapshot;
-    this.persistentBase = { of: snapshot };
     this.unresolvedPeerRules = analysis.matrix.stats.unresolvedPeerRules;
     return {
       analysis,
@@ -185,19 +150,7 @@ export class MatrixMaintainer {
     const inc = this.inc!;
     // The previous snapshot is committed: drop its own hint, or every snapshot would keep the one before alive.
     (previous as { changedSince?: MatrixSnapshot["changedSince"] }).changedSince = undefined;
-    // A full generation's native maps as persistent ones (converted since its commit, or now).
-    let maps: SnapshotMaps | undefined;
-    if (this.persistentBase?.of === previous) {
-      try {
-        maps = await (this.persistentBase.maps ??= persistentMaps(previous));
-      } catch (err) {
-        this.log.error({ err }, "could not convert the last snapshot's maps; recomputing from scratch");
-        this.reset();
-        return { ok: false, reason: "the incremental snapshot failed" };
-      }
-      this.persistentBase = undefined;
-    }
-    const built = new SnapshotBuilder(previous, maps);
+    const built = new SnapshotBuilder(previous);
     for (const step of steps) {
       let update: ReturnType<IncrementalMatrix["apply"]>;
       try {

@@ -48,6 +48,35 @@ describe("PersistentMap", () => {
     expect(copy.has("b")).toBe(false);
   });
 
+  it("over() lies over a native map without copying it: reads go through, edits leave it as it was", () => {
+    const native = new Map([["a", 1], ["b", 2], ["c", 3]]);
+    const o = PersistentMap.over(native);
+    expect(PersistentMap.over(o)).toBe(o);
+    expect(o.size).toBe(3);
+    expect(o.get("b")).toBe(2);
+    const next = o.delete("b").set("d", 4).set("a", 10);
+    expect(sorted(next)).toEqual([["a", 10], ["c", 3], ["d", 4]]);
+    expect(next.has("b")).toBe(false);
+    expect(next.get("b")).toBeUndefined();
+    expect(next.size).toBe(3);
+    // A key removed, then set again, is back; one removed twice is counted once.
+    const back = next.delete("b").set("b", 20);
+    expect(back.get("b")).toBe(20);
+    expect(back.size).toBe(4);
+    expect(next.delete("zz")).toBe(next);
+    expect(next.set("a", 10)).toBe(next);
+    expect(sorted(native)).toEqual([["a", 1], ["b", 2], ["c", 3]]);
+    expect(sorted(o)).toEqual([["a", 1], ["b", 2], ["c", 3]]);
+    const seen: [string, number][] = [];
+    back.forEach((v, k, self) => {
+      seen.push([k, v]);
+      expect(self).toBe(back);
+    });
+    expect(seen.sort()).toEqual([["a", 10], ["b", 20], ["c", 3], ["d", 4]]);
+    expect([...back.keys()].sort()).toEqual(["a", "b", "c", "d"]);
+    expect([...back.values()].sort((x, y) => x - y)).toEqual([3, 4, 10, 20]);
+  });
+
   it("builder() is filled in place (get sees earlier edits), then frozen: later versions leave it as it was", () => {
     const b = PersistentMap.builder<string, number>();
     b.set("a", 1);
@@ -154,6 +183,47 @@ describe("PersistentMap", () => {
         }
       }),
       { numRuns: 60 },
+    );
+  });
+
+  it("over() a native map of thousands of keys: every version equals its native Map, older versions and the native map never change", () => {
+    fc.assert(
+      fc.property(fc.integer({ min: 0, max: 3000 }), fc.array(fc.tuple(fc.boolean(), manyOps), { minLength: 1, maxLength: 6 }), (baseSize, batches) => {
+        const frozen = new Map(Array.from({ length: baseSize }, (_, i): [string, number] => [`key-${(i * 3) % 5001}`, -i]));
+        const frozenCopy = sorted(frozen);
+        let current = PersistentMap.over(frozen);
+        let native = new Map(frozen);
+        const versions: [PersistentMap<string, number>, Map<string, number>][] = [[current, new Map(native)]];
+        for (const [batched, ops] of batches) {
+          native = new Map(native);
+          for (const [kind, k, v] of ops) {
+            if (kind === "set") native.set(k, v);
+            else native.delete(k);
+          }
+          if (batched)
+            current = drain(PersistentMap.withEditsSliced(current, new Map(ops.map(([kind, k, v]) => [k, kind === "set" ? v : undefined]))));
+          else for (const [kind, k, v] of ops) current = kind === "set" ? current.set(k, v) : current.delete(k);
+          versions.push([current, new Map(native)]);
+        }
+        for (const [p, n] of versions) {
+          expect(p.size).toBe(n.size);
+          expect(sorted(p)).toEqual(sorted(n));
+          let visited = 0;
+          p.forEach((v, k) => {
+            visited++;
+            expect(n.get(k)).toBe(v);
+          });
+          expect(visited).toBe(n.size);
+          expect([...p.keys()].length).toBe(n.size);
+          expect([...p.values()].length).toBe(n.size);
+          for (let i = 0; i <= 5000; i += 7) {
+            expect(p.get(`key-${i}`)).toBe(n.get(`key-${i}`));
+            expect(p.has(`key-${i}`)).toBe(n.has(`key-${i}`));
+          }
+        }
+        expect(sorted(frozen)).toEqual(frozenCopy);
+      }),
+      { numRuns: 25 },
     );
   });
 

@@ -139,11 +139,12 @@ export class GenerationIndex implements MatrixReader {
         yield;
       }
     }
+    // Persistent over the builder's native maps, which nothing changes from now on: no copy.
     return new GenerationIndex({
-      workloads: yield* PersistentMap.ofSliced(index.workloads),
-      into: yield* PersistentMap.ofSliced(index.into),
-      outOf: yield* PersistentMap.ofSliced(index.outOf),
-      membersOf: yield* PersistentMap.ofSliced(index.membersOf),
+      workloads: PersistentMap.over(index.workloads),
+      into: PersistentMap.over(index.into),
+      outOf: PersistentMap.over(index.outOf),
+      membersOf: PersistentMap.over(index.membersOf),
     });
   }
 
