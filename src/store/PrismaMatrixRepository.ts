@@ -96,7 +96,8 @@ export class PrismaMatrixRepository implements MatrixRepository {
       // The digest of `next` derived from its base's (it says what it changed: a few buckets are
       // rehashed, matrixDigestTree.ts), before the transaction: interleaved with a small commit's few
       // statements it made them slower (10k pods: a relabel's commit took a median 38 ms against 28 ms).
-      const derived = this.canDeriveDigest(next) ? await this.digestOf(next) : undefined;
+      // A large change's is computed while its rows are written, as one from scratch is (below).
+      const derived = this.canDeriveDigest(next) && changedKeys(next) < DIGEST_BESIDE_WRITES_KEYS ? await this.digestOf(next) : undefined;
       // Sliced (TimeSlicer): linear in the matrix, it must not hold the event loop the API shares.
       const slicer = new TimeSlicer();
       let written = 0;
@@ -118,10 +119,12 @@ export class PrismaMatrixRepository implements MatrixRepository {
         const delta = await slicer.run(computeMatrixDeltaSliced(base, next));
         written = delta.openConnections.length + delta.openMembers.length + delta.openClasses.length;
         existing = base ? base.classes.size + base.connections.size : 0;
-        // A digest from scratch (a first generation, a relist) is computed while the rows are written:
-        // a first 150,000-pod commit COPYs for 12 s while Node mostly waits, and that digest costs 6 s
-        // of CPU. (With 500-row statements instead of COPY its slices delayed every statement's round
-        // trip: 38 s against 32 s.) A derived one was computed before the transaction (see above).
+        // A digest from scratch (a first generation, a relist) or derived from a large change is
+        // computed while the rows are written: a first 150,000-pod commit COPYs for 12 s while Node
+        // mostly waits, and that digest costs 6 s of CPU; a change of ~11,000 connections rehashes
+        // nearly every bucket (0.6-1.5 s). (With 500-row statements instead of COPY its slices delayed
+        // every statement's round trip: 38 s against 32 s.) A small change's was computed before the
+        // transaction (see above).
         // Caught here, awaited below: a failed write must not leave its rejection unhandled.
         const digesting = derived ? Promise.resolve(derived) : this.digestOf(next);
         digesting.catch(() => undefined);
@@ -400,6 +403,19 @@ async function closeRows(tx: Tx, loader: RowLoader, cluster: ClusterId, g: numbe
   await closeAll("connection", CLOSED_CONNECTIONS, d.closeConnections, (c) => [c.srcClass, c.dstClass], (keys) => tx.$executeRaw`
     UPDATE matrix_connections m SET valid_to = ${g} FROM (${keys}) AS t
     WHERE m.cluster_id = ${cluster} AND m.valid_to IS NULL AND m.src_class = t.s AND m.dst_class = t.d`);
+}
+
+/**
+ * Changed class and connection keys from which a derived digest is computed while the commit's rows
+ * are written rather than before: below, a change's few statements are faster alone; above, its
+ * digest is hundreds of milliseconds of CPU that the writes' round trips can hide.
+ */
+export const DIGEST_BESIDE_WRITES_KEYS = 2_000;
+
+/** The keys `next` says it changed (0 without a hint). */
+function changedKeys(next: MatrixSnapshot): number {
+  const hint = next.changedSince;
+  return hint ? hint.classes.size + hint.connections.size : 0;
 }
 
 /**

@@ -4,9 +4,10 @@
  * Run on every backend by store.test.ts.
  */
 import { beforeAll, expect, it } from "vitest";
-import type { GenerationMeta, MatrixSnapshot, Store } from "../../../src/domain/repositories.js";
+import type { ClassKey, GenerationMeta, MatrixClass, MatrixSnapshot, Store } from "../../../src/domain/repositories.js";
 import type { SuiteContext } from "../helpers/context.js";
-import { splitClassPairKey } from "../../../src/domain/keys.js";
+import { splitClassPairKey, type ClassPairKey } from "../../../src/domain/keys.js";
+import { DIGEST_BESIDE_WRITES_KEYS } from "../../../src/store/PrismaMatrixRepository.js";
 import { at, classKey, cloneSnapshot, connectionKey, makeSnapshot, normalizeSnapshot } from "../helpers/fixtures.js";
 
 const meta = (minutes: number): GenerationMeta => ({ stats: { classes: 0 }, sourceVersions: { pods: `rv${minutes}` }, computedAt: at(minutes) });
@@ -243,5 +244,37 @@ export function matrixSuite(ctx: SuiteContext): void {
     await expectSnapshot(c, 1, bulk);
     await expectSnapshot(c, 2, next);
     expect(await store.matrix.getGeneration(c, 2)).toMatchObject({ classCount: next.classes.size, connectionCount: next.connections.size });
+  });
+
+  it("derives each change's digest from its base's, before the writes for a small change and beside them for a large one: every generation verifies", async () => {
+    const c = await ctx.newCluster();
+    const s1 = makeSnapshot({ classes: 2500, externals: 3, fanOut: 3 });
+    expect(await store.matrix.commitGeneration(c, undefined, s1, meta(0))).toBe(1);
+    // What an incremental generation carries: its base and the keys it changed, with their new values.
+    const changed = (base: MatrixSnapshot, next: MatrixSnapshot): MatrixSnapshot => {
+      const classes = new Map<ClassKey, MatrixClass | undefined>();
+      const connections = new Map<ClassPairKey, string | undefined>();
+      for (const k of new Set([...base.classes.keys(), ...next.classes.keys()])) if (JSON.stringify(base.classes.get(k)) !== JSON.stringify(next.classes.get(k))) classes.set(k, next.classes.get(k));
+      for (const k of new Set([...base.connections.keys(), ...next.connections.keys()])) if (base.connections.get(k) !== next.connections.get(k)) connections.set(k, next.connections.get(k));
+      return { ...next, changedSince: { base, classes, connections } };
+    };
+    // Large: thousands of connections changed, some removed, one class gone.
+    const large = cloneSnapshot(s1);
+    const keys = [...large.connections.keys()];
+    keys.forEach((k, i) => (i % 3 === 0 ? large.connections.delete(k) : i % 3 === 1 ? large.connections.set(k, "UDP 53") : undefined));
+    large.classes.delete(classKey("pod|class-7"));
+    for (const k of [...large.connections.keys()]) if (k.includes("pod|class-7")) large.connections.delete(k);
+    const s2 = changed(s1, large);
+    expect(s2.changedSince!.connections.size).toBeGreaterThanOrEqual(DIGEST_BESIDE_WRITES_KEYS);
+    expect(await store.matrix.commitGeneration(c, s1, s2, meta(1))).toBe(2);
+    // Small: three connections.
+    const small = cloneSnapshot(s2);
+    [...small.connections.keys()].slice(0, 3).forEach((k) => small.connections.set(k, "TCP 1"));
+    const s3 = changed(s2, small);
+    expect(s3.changedSince!.connections.size).toBe(3);
+    expect(await store.matrix.commitGeneration(c, s2, s3, meta(2))).toBe(3);
+    expect(await store.matrix.verifyGenerations(c)).toMatchObject({ ok: true, verified: 3 });
+    await expectSnapshot(c, 2, large);
+    await expectSnapshot(c, 3, small);
   });
 }
