@@ -426,7 +426,9 @@ async function runOnce(input: BenchCluster, cluster: { pods: number; policies: n
         evaluatedPairs: Number(line?.["evaluatedPairs"] ?? NaN),
         changedConnections: Number(line?.["changedConnections"] ?? NaN),
       };
-      progress(`change -> generation ${event.generation} in ${fmtMs(totalMs)} (${fmtInt(timing.evaluatedPairs)} class pairs evaluated, ${fmtInt(timing.changedConnections)} connections changed)`);
+      progress(
+        `change -> generation ${event.generation} in ${fmtMs(totalMs)}: compute ${fmtMs(timing.computeMs)}, commit ${fmtMs(commitMs)}, waited ${fmtMs(timing.waitMs)} (${fmtInt(timing.evaluatedPairs)} class pairs evaluated, ${fmtInt(timing.changedConnections)} connections changed)`,
+      );
       // Quiet time, so that the next change is a lone change (the leading edge) and not debounced behind this one.
       await new Promise((r) => setTimeout(r, 250));
       return timing;
