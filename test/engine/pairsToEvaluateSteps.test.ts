@@ -2,7 +2,9 @@
  * IncrementalMatrix.applySteps collects the class pairs a change can move as steps too: a policy
  * whose peers match every class pairs its subjects with all of them (186,762 pairs for one change
  * at 150,000 pods, 83 ms in one piece). The steps yield while the pairs are collected, not only
- * while they are evaluated, and the answer is apply()'s.
+ * while they are evaluated, and the answer is apply()'s. A class paired with every class (the subject
+ * of a rule without a peer list; a new class, both ways) is named once, not pair by pair, and each
+ * of its pairs is evaluated once.
  */
 import { describe, expect, it } from "vitest";
 import type { NetworkPolicyInput, WorldInput } from "../../src/engine/index.js";
@@ -50,5 +52,30 @@ describe("IncrementalMatrix.applySteps with a policy open to every class", () =>
     const extra = Math.floor((wide.evaluated - narrow.evaluated) / STEP_ITEMS);
     expect(wide.yields - narrow.yields).toBeGreaterThanOrEqual(2 * extra - 1);
     expect(wide.value.connections.length).toBeGreaterThan(0);
+  });
+});
+
+describe("IncrementalMatrix: a class paired with every class", () => {
+  /** Applies `change` to the input's matrix: its answer, which must be apply()'s, and the classes after. */
+  const applied = (change: Parameters<ReturnType<typeof fromScratch>["apply"]>[0]) => {
+    const m = fromScratch(input());
+    const value = m.apply(change);
+    if (value.method !== "incremental") throw new Error(`expected an incremental change, got ${value.reason}`);
+    return { value, classes: m.stats.classes };
+  };
+
+  it("evaluates each pair once: a rule without a peer list pairs its subject with every class as a source", () => {
+    const before = input().networkPolicies[0]! as NetworkPolicyInput;
+    const after = policy("shop", "np0", { podSelector: { matchLabels: { app: "a0" } }, ingress: [CLIENTS_ON(80), { ports: [{ port: 443 }] }] }) as NetworkPolicyInput;
+    const { value, classes } = applied({ networkPolicies: [{ before, after }] });
+    // np0's subject (one class) with every class as its source, each once.
+    expect(value.stats.evaluatedPairs).toBe(classes);
+    expect(value.connections.length).toBeGreaterThan(0);
+  });
+
+  it("evaluates each pair once: a new class is paired with every class both ways, itself once", () => {
+    const { value, classes } = applied({ pods: [{ before: undefined, after: pod({ ns: "shop", name: "newcomer", labels: { app: "unselected" } }) }] });
+    expect(value.addedClasses).toHaveLength(1);
+    expect(value.stats.evaluatedPairs).toBe(2 * classes - 1);
   });
 });
