@@ -14,7 +14,7 @@ import { ConflictError } from "../domain/errors.js";
 import { ChainIntegrityError, mapStoreErrors } from "./errors.js";
 import { readChainHead } from "./appendRevisions.js";
 import { MatrixDigestTree } from "../domain/audit/matrixDigestTree.js";
-import { CURRENT_DIGEST_SCHEME, hashGeneration, matrixDigestOf, verifyGenerationChain, type ChainedGeneration, type GenerationChainResult } from "../domain/audit/generationChain.js";
+import { hashGeneration, matrixDigestOf, verifyGenerationChain, type ChainedGeneration, type GenerationChainResult } from "../domain/audit/generationChain.js";
 import { GENESIS_HASH } from "../domain/audit/hashChain.js";
 import { checkFence } from "./PrismaLeaseRepository.js";
 import { TimeSlicer } from "../domain/TimeSlicer.js";
@@ -143,7 +143,7 @@ export class PrismaMatrixRepository implements MatrixRepository {
             connectionCount: next.connections.size,
             delta: { ...deltaCounts(delta), base: baseSource },
             contentDigest: chain.contentDigest,
-            contentDigestScheme: CURRENT_DIGEST_SCHEME,
+            contentDigestScheme: digest.scheme,
             revisionSeq: chain.revisionSeq,
             revisionHash: chain.revisionHash,
             prevHash: chain.prevHash,

@@ -7,9 +7,9 @@
  * - a re-dated generation row (time travel would answer from another generation), done by the
  *   owner with the append-only trigger disabled, is reported;
  * - a generation row deleted by the owner is reported as missing.
- * - generations committed with the content digest of scheme 1 (before scheme 2) still verify
- *   beside scheme 2 ones, and a row whose scheme was changed is reported.
- * Plus the pure digest: independent of map order, sensitive to every field, under both schemes.
+ * - generations committed with the content digest of scheme 1 (before scheme 2) or 2 (before
+ *   scheme 3) still verify beside scheme 3 ones, and a row whose scheme was changed is reported.
+ * Plus the pure digest: independent of map order, sensitive to every field, under every scheme.
  */
 import pg from "pg";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -110,19 +110,20 @@ describe("audit verify checks every generation's matrix content", () => {
     expect((await verify()).code).toBe(0);
   });
 
-  it("generations committed with scheme 1's digest (before scheme 2) still verify beside scheme 2 ones; a changed scheme is caught", async () => {
+  it("generations committed with scheme 1's or scheme 2's digest (before scheme 3) still verify beside scheme 3 ones; a changed scheme is caught", async () => {
     const rows = async () =>
       (await db.query<{ generation: number; created_at: Date; content_digest: string; content_digest_scheme: number; revision_seq: string; revision_hash: string; prev_hash: string; hash: string }>(
         `SELECT generation, created_at, content_digest, content_digest_scheme, revision_seq, revision_hash, prev_hash, hash FROM matrix_generations WHERE cluster_id = 'test' ORDER BY generation`,
       )).rows;
     const before = await rows();
-    expect(before.length).toBeGreaterThanOrEqual(3);
-    // Every generation this version commits records scheme 2, and its digest is scheme 2's.
-    expect(before.map((r) => r.content_digest_scheme)).toEqual(before.map(() => 2));
+    expect(before.length).toBeGreaterThanOrEqual(4);
+    // Every generation this version commits records scheme 3, and its digest is scheme 3's.
+    expect(before.map((r) => r.content_digest_scheme)).toEqual(before.map(() => 3));
     const snapshots = await Promise.all(before.map((r) => s.service.app.store.matrix.snapshotAt("test", r.generation)));
-    expect(before.map((r) => r.content_digest)).toEqual(snapshots.map((snap) => matrixDigestOf(snap, 2)));
+    expect(before.map((r) => r.content_digest)).toEqual(snapshots.map((snap) => matrixDigestOf(snap, 3)));
     // The first two generations rewritten as the version before scheme 2 wrote them (scheme 1's
-    // digest, the column's default), and the chain's hashes over them recomputed.
+    // digest, the column's default), the third as the version before scheme 3 did, and the chain's
+    // hashes over them recomputed.
     const rewrite = async (schemeOf: (g: number) => DigestScheme) => {
       let prev = GENESIS_HASH;
       for (const [i, r] of before.entries()) {
@@ -135,8 +136,9 @@ describe("audit verify checks every generation's matrix content", () => {
     };
     await db.query("ALTER TABLE matrix_generations DISABLE TRIGGER matrix_generations_append_only");
     try {
-      await rewrite((g) => (g <= 2 ? 1 : 2));
+      await rewrite((g) => (g <= 2 ? 1 : g === 3 ? 2 : 3));
       expect(matrixDigest(snapshots[0]!)).not.toBe(matrixDigestOf(snapshots[0]!, 2));
+      expect(matrixDigestOf(snapshots[2]!, 2)).not.toBe(matrixDigestOf(snapshots[2]!, 3));
       const mixed = await verify();
       expect(mixed.stdout).toContain(`generations OK, ${before.length} verified`);
       expect(mixed.code).toBe(0);
@@ -146,11 +148,17 @@ describe("audit verify checks every generation's matrix content", () => {
       expect(changed.code).toBe(1);
       expect(changed.stdout).toContain("generations BROKEN at generation 2: its matrix (classes, members or connections) differs from what was committed");
       await db.query(`UPDATE matrix_generations SET content_digest_scheme = 1 WHERE cluster_id = 'test' AND generation = 2`);
+      // And a scheme 2 row recorded as scheme 3.
+      await db.query(`UPDATE matrix_generations SET content_digest_scheme = 3 WHERE cluster_id = 'test' AND generation = 3`);
+      const changed3 = await verify();
+      expect(changed3.code).toBe(1);
+      expect(changed3.stdout).toContain("generations BROKEN at generation 3: its matrix (classes, members or connections) differs from what was committed");
+      await db.query(`UPDATE matrix_generations SET content_digest_scheme = 2 WHERE cluster_id = 'test' AND generation = 3`);
     } finally {
       await db.query("ALTER TABLE matrix_generations ENABLE ALWAYS TRIGGER matrix_generations_append_only");
     }
     // A scheme this version does not know is refused by the table.
-    await expect(db.query(`INSERT INTO matrix_generations (cluster_id, generation, created_at, stats, source_versions, class_count, connection_count, delta, content_digest_scheme) VALUES ('test', 999999, now(), '{}', '{}', 0, 0, '{}', 3)`)).rejects.toMatchObject({ code: "23514" });
+    await expect(db.query(`INSERT INTO matrix_generations (cluster_id, generation, created_at, stats, source_versions, class_count, connection_count, delta, content_digest_scheme) VALUES ('test', 999999, now(), '{}', '{}', 0, 0, '{}', 4)`)).rejects.toMatchObject({ code: "23514" });
     expect((await verify()).code).toBe(0);
   });
 
@@ -179,14 +187,14 @@ describe("matrixDigest", () => {
     expect(matrixDigest(snapshot([["a", "b", "TCP 80"]]))).not.toBe(base);
     expect(matrixDigest(snapshot([["a", "b", "TCP 80"], ["b", "a", "All Connections"]], 3))).not.toBe(base);
   });
-  it("under scheme 2 too, and the two schemes never give the same digest", () => {
-    const base = matrixDigestOf(snapshot([["a", "b", "TCP 80"], ["b", "a", "All Connections"]]), 2);
+  it.each([2, 3] as const)("under scheme %i too, and no two schemes give the same digest", (scheme) => {
+    const base = matrixDigestOf(snapshot([["a", "b", "TCP 80"], ["b", "a", "All Connections"]]), scheme);
     expect(base).toMatch(/^[0-9a-f]{64}$/);
-    expect(matrixDigestOf(snapshot([["b", "a", "All Connections"], ["a", "b", "TCP 80"]]), 2)).toBe(base);
-    expect(matrixDigestOf(snapshot([["a", "b", "TCP 81"], ["b", "a", "All Connections"]]), 2)).not.toBe(base);
-    expect(matrixDigestOf(snapshot([["a", "b", "TCP 80"]]), 2)).not.toBe(base);
-    expect(matrixDigestOf(snapshot([["a", "b", "TCP 80"], ["b", "a", "All Connections"]], 3), 2)).not.toBe(base);
+    expect(matrixDigestOf(snapshot([["b", "a", "All Connections"], ["a", "b", "TCP 80"]]), scheme)).toBe(base);
+    expect(matrixDigestOf(snapshot([["a", "b", "TCP 81"], ["b", "a", "All Connections"]]), scheme)).not.toBe(base);
+    expect(matrixDigestOf(snapshot([["a", "b", "TCP 80"]]), scheme)).not.toBe(base);
+    expect(matrixDigestOf(snapshot([["a", "b", "TCP 80"], ["b", "a", "All Connections"]], 3), scheme)).not.toBe(base);
     expect(matrixDigestOf(snapshot([["a", "b", "TCP 80"], ["b", "a", "All Connections"]]), 1)).toBe(matrixDigest(snapshot([["a", "b", "TCP 80"], ["b", "a", "All Connections"]])));
-    expect(matrixDigestOf(snapshot([["a", "b", "TCP 80"], ["b", "a", "All Connections"]]), 1)).not.toBe(base);
+    for (const other of [1, 2, 3] as const) if (other !== scheme) expect(matrixDigestOf(snapshot([["a", "b", "TCP 80"], ["b", "a", "All Connections"]]), other)).not.toBe(base);
   });
 });

@@ -3,8 +3,9 @@
  *
  * - `contentDigest` = hex SHA-256 over the generation's classes, members and connections, each as
  *   one RFC 8785 JSON line, in a fixed order: scheme 1 hashes every line at once (matrixDigest),
- *   scheme 2 hashes them in buckets and then the buckets' digests (matrixDigestTree.ts: a commit
- *   updates it in the time of what it changed). A row records its scheme. Recomputed from the rows
+ *   schemes 2 and 3 hash them in buckets and then the buckets' digests (matrixDigestTree.ts: a
+ *   commit updates it in the time of what it changed; scheme 3's buckets are finer, in groups).
+ *   A row records its scheme. Recomputed from the rows
  *   valid at the generation, it changes when any row of it is updated, deleted, inserted or re-dated.
  * - Each generation row stores `prevHash` (the previous generation's `hash`, GENESIS_HASH for the
  *   first chained one), the revision chain head at commit (`revisionSeq`, `revisionHash`), and
@@ -17,7 +18,7 @@ import { createHash } from "node:crypto";
 import type { MatrixSnapshot } from "../repositories.js";
 import { canonicalize, GENESIS_HASH } from "./hashChain.js";
 import { MatrixDigestState } from "./matrixDigestState.js";
-import { DIGEST_TREE_SCHEME, MatrixDigestTree } from "./matrixDigestTree.js";
+import { DIGEST_TREE_SCHEME, MatrixDigestTree, type DigestTreeScheme } from "./matrixDigestTree.js";
 
 export const GENERATION_CHAIN_VERSION = 1;
 
@@ -42,20 +43,20 @@ export function matrixDigest(snapshot: MatrixSnapshot): string {
 }
 
 /** The content digest schemes a generation row can record (`content_digest_scheme`). */
-export type DigestScheme = 1 | typeof DIGEST_TREE_SCHEME;
+export type DigestScheme = 1 | DigestTreeScheme;
 
 /** The scheme new generations are committed with. */
 export const CURRENT_DIGEST_SCHEME: DigestScheme = DIGEST_TREE_SCHEME;
 
 /** The content digest of one generation's matrix under `scheme`. */
 export function matrixDigestOf(snapshot: MatrixSnapshot, scheme: DigestScheme): string {
-  return scheme === DIGEST_TREE_SCHEME ? MatrixDigestTree.of(snapshot).digest() : matrixDigest(snapshot);
+  return scheme === 1 ? matrixDigest(snapshot) : MatrixDigestTree.of(snapshot, scheme).digest();
 }
 
 /** A stored scheme number, or an error naming it (a row written by a newer kubereach, or changed). */
 export function digestSchemeOf(stored: number | null | undefined): DigestScheme | undefined {
   if (stored === null || stored === undefined || stored === 1) return 1;
-  return stored === DIGEST_TREE_SCHEME ? DIGEST_TREE_SCHEME : undefined;
+  return stored === 2 || stored === 3 ? stored : undefined;
 }
 
 export function hashGeneration(prevHash: string, link: GenerationLink): string {

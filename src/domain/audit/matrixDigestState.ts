@@ -2,9 +2,10 @@
  * The generation chain's content digest of scheme 1 (generationChain.ts, matrixDigest), kept from
  * one generation to the next instead of recomputed from scratch at every commit. Pure.
  *
- * Commits now use scheme 2 (matrixDigestTree.ts): scheme 1 still hashes every line at every commit
- * (~0.4 s at 150,000 pods). Scheme 1 stays what `audit verify` recomputes for the generations
- * committed with it, and its lines (classLine, connectionLine) are scheme 2's too.
+ * Commits now use the bucketed schemes (matrixDigestTree.ts; 3 since 2026-12-07 night, 2 before):
+ * scheme 1 still hashes every line at every commit (~0.4 s at 150,000 pods). Scheme 1 stays what
+ * `audit verify` recomputes for the generations committed with it, and its lines (classLine,
+ * connectionLine) are those of schemes 2 and 3 too.
  *
  * matrixDigest canonicalises every class and connection (RFC 8785), sorts them and hashes the
  * lines: at 10,000 pods (2,836 classes, 42,028 connections) that is ~200 ms of CPU per commit on a
