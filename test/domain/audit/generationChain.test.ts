@@ -30,20 +30,21 @@ const revisionHashAt = () => Promise.resolve(GENESIS_HASH);
 describe("verifyGenerationChain and digest schemes", () => {
   it("recomputes each generation under its row's scheme (none recorded: scheme 1)", async () => {
     asked.length = 0;
-    const result = await verifyGenerationChain("c", chain([undefined, 1, 2, 2]), digestAt, revisionHashAt);
-    expect(result).toMatchObject({ ok: true, verified: 4 });
+    const result = await verifyGenerationChain("c", chain([undefined, 1, 2, 2, 3]), digestAt, revisionHashAt);
+    expect(result).toMatchObject({ ok: true, verified: 5 });
     expect(asked).toEqual([
       [1, 1],
       [2, 1],
       [3, 2],
       [4, 2],
+      [5, 3],
     ]);
   });
 
   it("reports a row of a scheme it does not know, without recomputing it", async () => {
     asked.length = 0;
-    const result = await verifyGenerationChain("c", chain([2, 3]), digestAt, revisionHashAt);
-    expect(result).toEqual({ ok: false, verified: 1, generation: 2, reason: "its content digest scheme 3 is not one this version knows" });
-    expect(asked).toEqual([[1, 2]]);
+    const result = await verifyGenerationChain("c", chain([3, 4]), digestAt, revisionHashAt);
+    expect(result).toEqual({ ok: false, verified: 1, generation: 2, reason: "its content digest scheme 4 is not one this version knows" });
+    expect(asked).toEqual([[1, 3]]);
   });
 });
