@@ -149,6 +149,24 @@ describe("PersistentMap", () => {
     { maxLength: 3000 },
   );
 
+  /** Every reader of `p` (size, entries, forEach, keys, values, get, has) agrees with the native map `n`. */
+  const expectSameAs = (p: PersistentMap<string, number>, n: ReadonlyMap<string, number>) => {
+    expect(p.size).toBe(n.size);
+    expect(sorted(p)).toEqual(sorted(n));
+    let visited = 0;
+    p.forEach((v, k) => {
+      visited++;
+      expect(n.get(k)).toBe(v);
+    });
+    expect(visited).toBe(n.size);
+    expect([...p.keys()].length).toBe(n.size);
+    expect([...p.values()].length).toBe(n.size);
+    for (let i = 0; i <= 5000; i += 7) {
+      expect(p.get(`key-${i}`)).toBe(n.get(`key-${i}`));
+      expect(p.has(`key-${i}`)).toBe(n.has(`key-${i}`));
+    }
+  };
+
   it("with thousands of keys (a trie of several levels), every version equals its native Map, and older versions never change", () => {
     fc.assert(
       fc.property(fc.array(manyOps, { minLength: 1, maxLength: 6 }), (batches) => {
@@ -169,18 +187,7 @@ describe("PersistentMap", () => {
           });
           versions.push([current, new Map(native)]);
         }
-        for (const [p, n] of versions) {
-          expect(p.size).toBe(n.size);
-          expect(sorted(p)).toEqual(sorted(n));
-          let visited = 0;
-          p.forEach((v, k) => {
-            visited++;
-            expect(n.get(k)).toBe(v);
-          });
-          expect(visited).toBe(n.size);
-          expect([...p.keys()].length).toBe(n.size);
-          for (let i = 0; i <= 5000; i += 7) expect(p.get(`key-${i}`)).toBe(n.get(`key-${i}`));
-        }
+        for (const [p, n] of versions) expectSameAs(p, n);
       }),
       { numRuns: 60 },
     );
@@ -205,22 +212,7 @@ describe("PersistentMap", () => {
           else for (const [kind, k, v] of ops) current = kind === "set" ? current.set(k, v) : current.delete(k);
           versions.push([current, new Map(native)]);
         }
-        for (const [p, n] of versions) {
-          expect(p.size).toBe(n.size);
-          expect(sorted(p)).toEqual(sorted(n));
-          let visited = 0;
-          p.forEach((v, k) => {
-            visited++;
-            expect(n.get(k)).toBe(v);
-          });
-          expect(visited).toBe(n.size);
-          expect([...p.keys()].length).toBe(n.size);
-          expect([...p.values()].length).toBe(n.size);
-          for (let i = 0; i <= 5000; i += 7) {
-            expect(p.get(`key-${i}`)).toBe(n.get(`key-${i}`));
-            expect(p.has(`key-${i}`)).toBe(n.has(`key-${i}`));
-          }
-        }
+        for (const [p, n] of versions) expectSameAs(p, n);
         expect(sorted(frozen)).toEqual(frozenCopy);
       }),
       { numRuns: 25 },
