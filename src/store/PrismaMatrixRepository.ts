@@ -14,7 +14,7 @@ import { ConflictError } from "../domain/errors.js";
 import { ChainIntegrityError, mapStoreErrors } from "./errors.js";
 import { readChainHead } from "./appendRevisions.js";
 import { MatrixDigestTree } from "../domain/audit/matrixDigestTree.js";
-import { hashGeneration, matrixDigestOf, verifyGenerationChain, type ChainedGeneration, type GenerationChainResult } from "../domain/audit/generationChain.js";
+import { CURRENT_DIGEST_SCHEME, hashGeneration, matrixDigestOf, verifyGenerationChain, type ChainedGeneration, type GenerationChainResult } from "../domain/audit/generationChain.js";
 import { GENESIS_HASH } from "../domain/audit/hashChain.js";
 import { checkFence } from "./PrismaLeaseRepository.js";
 import { TimeSlicer } from "../domain/TimeSlicer.js";
@@ -171,7 +171,8 @@ export class PrismaMatrixRepository implements MatrixRepository {
     const hint = next.changedSince;
     const baseDigest = hint && this.digests.get(hint.base);
     const slicer = new TimeSlicer();
-    const digest = await slicer.run(baseDigest ? baseDigest.deriveFrom(hint) : MatrixDigestTree.ofSliced(next));
+    // A derived tree keeps its base's scheme; one from scratch is the scheme new generations use.
+    const digest = await slicer.run(baseDigest ? baseDigest.deriveFrom(hint) : MatrixDigestTree.ofSliced(next, CURRENT_DIGEST_SCHEME));
     return { digest, contentDigest: digest.digest() };
   }
 

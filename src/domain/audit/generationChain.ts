@@ -46,7 +46,7 @@ export function matrixDigest(snapshot: MatrixSnapshot): string {
 export type DigestScheme = 1 | DigestTreeScheme;
 
 /** The scheme new generations are committed with. */
-export const CURRENT_DIGEST_SCHEME: DigestScheme = DIGEST_TREE_SCHEME;
+export const CURRENT_DIGEST_SCHEME: DigestTreeScheme = DIGEST_TREE_SCHEME;
 
 /** The content digest of one generation's matrix under `scheme`. */
 export function matrixDigestOf(snapshot: MatrixSnapshot, scheme: DigestScheme): string {
