@@ -69,11 +69,6 @@ export class PersistentMap<K, V> implements ReadonlyMap<K, V> {
     };
   }
 
-  /** `map` itself when it already is one (no copy), else a PersistentMap of its entries (a copy). */
-  static of<K, V>(map: ReadonlyMap<K, V>): PersistentMap<K, V> {
-    return map instanceof PersistentMap ? (map as PersistentMap<K, V>) : PersistentMap.from(map);
-  }
-
   /**
    * `map` itself when it already is one, else a PersistentMap lying over it, in constant time: its
    * versions keep only what they change. The caller promises that `map` is never changed again

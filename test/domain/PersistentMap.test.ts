@@ -10,6 +10,14 @@ import { drain } from "../../src/domain/TimeSlicer.js";
 
 const sorted = (m: ReadonlyMap<string, number>) => [...m].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
 
+/** Applies edit operations to a native map or a version's draft (both set and delete). */
+function applyOps(target: { set(k: string, v: number): unknown; delete(k: string): unknown }, ops: readonly (readonly ["set" | "delete", string, number])[]): void {
+  for (const [kind, k, v] of ops) {
+    if (kind === "set") target.set(k, v);
+    else target.delete(k);
+  }
+}
+
 describe("PersistentMap", () => {
   it("reads as a Map: get, has, size, entries, keys, values, forEach, spread", () => {
     const m = PersistentMap.from<string, number>([["a", 1], ["b", 2]]);
@@ -39,11 +47,11 @@ describe("PersistentMap", () => {
     expect(n).toBe(3);
   });
 
-  it("of() keeps a PersistentMap as it is and copies a native Map", () => {
+  it("over() keeps a PersistentMap as it is; from() copies a native Map", () => {
     const p = PersistentMap.from<string, number>([["a", 1]]);
-    expect(PersistentMap.of(p)).toBe(p);
+    expect(PersistentMap.over(p)).toBe(p);
     const native = new Map([["a", 1]]);
-    const copy = PersistentMap.of(native);
+    const copy = PersistentMap.from(native);
     native.set("b", 2);
     expect(copy.has("b")).toBe(false);
   });
@@ -113,17 +121,9 @@ describe("PersistentMap", () => {
         const versions: [PersistentMap<string, number>, Map<string, number>][] = [[current, new Map(native)]];
         for (const [batched, ops] of steps) {
           native = new Map(native);
-          for (const [kind, k, v] of ops) {
-            if (kind === "set") native.set(k, v);
-            else native.delete(k);
-          }
+          applyOps(native, ops);
           if (batched)
-            current = current.update((d) => {
-              for (const [kind, k, v] of ops) {
-                if (kind === "set") d.set(k, v);
-                else d.delete(k);
-              }
-            });
+            current = current.update((d) => applyOps(d, ops));
           else for (const [kind, k, v] of ops) current = kind === "set" ? current.set(k, v) : current.delete(k);
           versions.push([current, new Map(native)]);
         }
@@ -175,16 +175,8 @@ describe("PersistentMap", () => {
         const versions: [PersistentMap<string, number>, Map<string, number>][] = [];
         for (const ops of batches) {
           native = new Map(native);
-          for (const [kind, k, v] of ops) {
-            if (kind === "set") native.set(k, v);
-            else native.delete(k);
-          }
-          current = current.update((d) => {
-            for (const [kind, k, v] of ops) {
-              if (kind === "set") d.set(k, v);
-              else d.delete(k);
-            }
-          });
+          applyOps(native, ops);
+          current = current.update((d) => applyOps(d, ops));
           versions.push([current, new Map(native)]);
         }
         for (const [p, n] of versions) expectSameAs(p, n);
@@ -203,10 +195,7 @@ describe("PersistentMap", () => {
         const versions: [PersistentMap<string, number>, Map<string, number>][] = [[current, new Map(native)]];
         for (const [batched, ops] of batches) {
           native = new Map(native);
-          for (const [kind, k, v] of ops) {
-            if (kind === "set") native.set(k, v);
-            else native.delete(k);
-          }
+          applyOps(native, ops);
           if (batched)
             current = drain(PersistentMap.withEditsSliced(current, new Map(ops.map(([kind, k, v]) => [k, kind === "set" ? v : undefined]))));
           else for (const [kind, k, v] of ops) current = kind === "set" ? current.set(k, v) : current.delete(k);
