@@ -216,6 +216,26 @@ export async function checkLatestGeneration(db: TestDatabase, store: Store, clus
   return { problems, generation: g };
 }
 
+/**
+ * (f) Every generation, not only the latest: its stored matrix is the engine's for the objects it
+ * was committed with. Generations are immutable, so a wrong one stays wrong for whoever reads it
+ * later (a standby, an auditor), even when the next generation is right again; and a reader that
+ * got a wrong answer is told here whether the generation itself is wrong or only what it was served.
+ */
+export async function checkEveryGeneration(store: Store, cluster: string, latest: number): Promise<string[]> {
+  const problems: string[] = [];
+  for (let g = 1; g <= latest; g++) {
+    const want = snapshotText(toMatrixSnapshot(analyze(ClusterState.from(await store.objects.loadObjectsAt(cluster, g))).matrix));
+    const got = snapshotText(await store.matrix.snapshotAt(cluster, g));
+    if (canonical(want) === canonical(got)) continue;
+    const missing = [...want.connections.filter((c) => !got.connections.includes(c)), ...want.classes.filter((c) => !got.classes.includes(c))];
+    const extra = [...got.connections.filter((c) => !want.connections.includes(c)), ...got.classes.filter((c) => !want.classes.includes(c))];
+    const stats = JSON.stringify((await store.matrix.getGeneration(cluster, g))?.stats ?? null).slice(0, 200);
+    problems.push(`generation ${g} (stats ${stats}) is not the engine's for its objects: missing ${missing.slice(0, 5).join("; ")}; unexpected ${extra.slice(0, 5).join("; ")}`);
+  }
+  return problems;
+}
+
 /** (d) `kubereach audit verify` on the database (the real CLI): exit 0 and the whole chain verified. */
 export async function auditVerify(url: string, cluster: string): Promise<{ code: number | null; stdout: string; stderr: string; verified: number | undefined }> {
   const r = await KubereachProcess.run("audit verify", ["audit", "verify", "--database-url", url, "--cluster-id", cluster]);
@@ -292,6 +312,7 @@ export async function checkAll(db: TestDatabase, store: Store, cluster: string, 
     ...history.problems.map((p) => `(c) ${p}`),
     ...(audit.code === 0 && audit.verified === revisions.length ? [] : [`(d) audit verify exited ${audit.code}, verified ${audit.verified} of ${revisions.length}: ${audit.stdout}${audit.stderr}`]),
     ...latest.problems.map((p) => `(e) ${p}`),
+    ...(await checkEveryGeneration(store, cluster, latest.generation)).map((p) => `(f) ${p}`),
   ];
   return { problems, revisions: revisions.length, generation: latest.generation, untraced: history.untraced.length };
 }
