@@ -189,6 +189,15 @@ export interface ObjectRepository {
   applyChanges(cluster: ClusterId, changes: readonly ObjectChange[], options?: ApplyOptions): Promise<StoredRevision[]>;
   /** The objects the given generation was computed from (object versions valid at it). */
   loadObjectsAt(cluster: ClusterId, generation: number): Promise<ClusterObject[]>;
+  /**
+   * Moves object versions stamped past the open generation (the latest committed + 1) back to it.
+   * A writer stamps the changes it applies while it computes generation g with g + 1; when it dies
+   * before committing g (a takeover, a restart), or its computation fails and g is released, the
+   * next generation committed under g is computed from those changes too, so their versions belong
+   * to g. A writer calls it before it applies or computes anything after such an event. Returns the
+   * open generation and how many version rows were moved or dropped.
+   */
+  settleOpenGeneration(cluster: ClusterId, options?: { readonly fence?: Fence }): Promise<{ generation: number; rows: number }>;
   listWorkloads(cluster: ClusterId, options?: { readonly namespace?: string }): Promise<StoredWorkload[]>;
 }
 

@@ -12,12 +12,12 @@ import { ConflictError } from "../domain/errors.js";
 import { appendRevisions } from "./appendRevisions.js";
 import { ChainGuard } from "./chainGuard.js";
 import { checkFence } from "./PrismaLeaseRepository.js";
-import { openGeneration, readObjectsAt, writeObjectVersions, type VersionChange } from "./objectVersions.js";
+import { openGeneration, readObjectsAt, settleOpenGeneration, writeObjectVersions, type VersionChange } from "./objectVersions.js";
 import { mapStoreErrors } from "./errors.js";
 import { TX_OPTIONS, type Db, type Tx } from "./prisma.js";
 import { chunks, jsonRows } from "./bulkRows.js";
 import { JsonRowLoader, inputRows, type BulkTable, type RowLoader } from "./rowLoader.js";
-import type { ApplyOptions, ClusterId, ObjectChange, ObjectRepository, RevisionInput, StoredRevision, StoredWorkload } from "../domain/repositories.js";
+import type { ApplyOptions, ClusterId, Fence, ObjectChange, ObjectRepository, RevisionInput, StoredRevision, StoredWorkload } from "../domain/repositories.js";
 import { appendAll } from "../engine/util/appendAll.js";
 
 type Labels = Readonly<Record<string, string>>;
@@ -71,6 +71,15 @@ export class PrismaObjectRepository implements ObjectRepository {
       if (last) this.chainGuard.trust(cluster, { seq: last.seq, hash: last.hash });
       return stored;
     });
+  }
+
+  settleOpenGeneration(cluster: ClusterId, options: { readonly fence?: Fence } = {}): Promise<{ generation: number; rows: number }> {
+    return mapStoreErrors(`settleOpenGeneration(${cluster})`, () =>
+      this.db.$transaction(async (tx) => {
+        await checkFence(tx, cluster, options.fence);
+        return settleOpenGeneration(tx, cluster);
+      }, TX_OPTIONS),
+    );
   }
 
   loadObjectsAt(cluster: ClusterId, generation: number): Promise<ClusterObject[]> {

@@ -68,6 +68,24 @@ export async function openGeneration(tx: Tx, cluster: ClusterId): Promise<number
   return (row?.g ?? 0) + 1;
 }
 
+/**
+ * See ObjectRepository.settleOpenGeneration. With g the open generation: a version opened and
+ * closed past g would be empty once moved back (dropped); versions closed past g close at g;
+ * versions opened past g open at g (at most one per object is still open, so no key collides).
+ * The closes are found without an index on valid_to: this runs once per writer's term and after a
+ * failed computation, never per change.
+ */
+export async function settleOpenGeneration(tx: Tx, cluster: ClusterId): Promise<{ generation: number; rows: number }> {
+  const g = await openGeneration(tx, cluster);
+  const dropped = await tx.$executeRaw`
+    DELETE FROM object_versions WHERE cluster_id = ${cluster} AND valid_from >= ${g} AND valid_to IS NOT NULL`;
+  const closed = await tx.$executeRaw`
+    UPDATE object_versions SET valid_to = ${g} WHERE cluster_id = ${cluster} AND valid_to > ${g}`;
+  const opened = await tx.$executeRaw`
+    UPDATE object_versions SET valid_from = ${g} WHERE cluster_id = ${cluster} AND valid_from > ${g}`;
+  return { generation: g, rows: dropped + closed + opened };
+}
+
 /** Rows per FETCH of readObjectsAt's cursor. */
 const OBJECTS_PAGE = 2000;
 

@@ -22,7 +22,7 @@ import { computeImpacts, MAX_DIFF_ROWS, type LoggedBatch } from "./impact.js";
 import { ImpactWorker } from "./ImpactWorker.js";
 import { MatrixMaintainer, type ComputedGeneration } from "./recompute.js";
 import { Mutex } from "./Mutex.js";
-import { PendingChanges } from "./PendingChanges.js";
+import { PendingChanges, type TakenChanges } from "./PendingChanges.js";
 import type { SyncStore } from "./ports.js";
 import { retryWithBackoff, WRITE_RETRY_BACKOFF } from "./retry.js";
 
@@ -66,6 +66,13 @@ export class GenerationCommitter {
   private selectors: readonly LabelSelector[] | undefined;
   /** Applied batches not yet in a generation, and the generation number they will belong to. */
   private pending = new PendingChanges();
+  /**
+   * Object versions may be stamped past the open generation: by a writer that died while computing
+   * a generation (before this one's term), or here by the applies of a recompute that failed and
+   * released its number. They are moved back (store.objects.settleOpenGeneration) before anything
+   * is applied or taken: the next generation committed is computed from them.
+   */
+  private unsettled = true;
   private readonly applyLock = new Mutex();
   private readonly matrix: MatrixMaintainer;
   /** Impacts off the event loop the API shares (ImpactWorker.ts); in process when the worker fails. */
@@ -128,6 +135,7 @@ export class GenerationCommitter {
     this.current = ClusterState.from(await store.objects.loadObjects(clusterId));
     this.persisted = await store.matrix.loadLatestSnapshot(clusterId);
     this.pending = new PendingChanges(this.persisted?.generation);
+    this.unsettled = true;
     const behind = this.persisted !== undefined && !sameVersions(this.current, await store.objects.loadObjectsAt(clusterId, this.persisted.generation));
     const state = this.current.clone();
     const analysis = this.current.count("Pod") + POLICY_KINDS.reduce((n, k) => n + this.current.count(k), 0) > 0 ? analyze(state) : undefined;
@@ -147,6 +155,7 @@ export class GenerationCommitter {
     const outcome = await retryWithBackoff(
       () =>
         this.applyLock.run(async () => {
+          await this.settleOpenGeneration();
           const stored = changes.length ? await store.objects.applyChanges(clusterId, changes, { generation: this.pending.openGeneration, fence }) : [];
           // The state and the log of what changed move together, under the lock: a recompute takes
           // both or neither (an incremental matrix reads the log; a change in the state but not in
@@ -180,7 +189,19 @@ export class GenerationCommitter {
    */
   async recompute(started: number): Promise<void> {
     // Taken under the apply lock: no batch is half-applied, and later batches belong to the next generation.
-    const { log, state, expectedGeneration } = await this.applyLock.run(() => ({ ...this.pending.take(started), state: this.current.clone() }));
+    let taken: TakenChanges & { state: ClusterState };
+    try {
+      taken = await this.applyLock.run(async () => {
+        await this.settleOpenGeneration();
+        return { ...this.pending.take(started), state: this.current.clone() };
+      });
+    } catch (err) {
+      // Another writer holds the cluster now (the settle is fenced): stop, as a refused commit does.
+      if (!isConflict(err)) throw err;
+      this.options.onFenced(err);
+      return;
+    }
+    const { log, state, expectedGeneration } = taken;
     // Incremental on top of the last committed generation when the engine can be exact, else from scratch (recompute.ts).
     // stats.unresolvedPeerRules: tiered rules with nodes/domainNames peers; the generation is what kubereach can prove without them.
     // Sliced: the event loop (the API's readers) gets turns while a large batch is computed.
@@ -225,7 +246,18 @@ export class GenerationCommitter {
    * engine, a bug): its changes wait for the next one (see PendingChanges.putBack). Returns when it became dirty.
    */
   putBack(): number | undefined {
+    // Its number is released: what was applied meanwhile (stamped with the next) belongs to it now.
+    this.unsettled = true;
     return this.pending.putBack();
+  }
+
+  /** Under the apply lock: see `unsettled`. */
+  private async settleOpenGeneration(): Promise<void> {
+    if (!this.unsettled) return;
+    const { store, clusterId, fence } = this.options;
+    const { generation, rows } = await store.objects.settleOpenGeneration(clusterId, { fence });
+    if (rows > 0) this.log.warn({ generation, rows }, "object versions stamped for a generation that was never committed belong to the open one: moved back");
+    this.unsettled = false;
   }
 
   /** Commits the generation (retried); undefined when the sync gave up or was fenced. */

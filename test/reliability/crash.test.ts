@@ -23,7 +23,7 @@ import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { FakeKubeApi } from "../helpers/fakeKubeApi.js";
 import { TempKubeconfig } from "../sync/kube/helpers.js";
-import { auditVerify, checkChainShape, checkHistory, checkLatestGeneration, checkObjects, dbObjects, fakeClusterObjects, readRevisions } from "./helpers/checks.js";
+import { auditVerify, checkChainShape, checkEveryGeneration, checkHistory, checkLatestGeneration, checkObjects, dbObjects, fakeClusterObjects, readRevisions } from "./helpers/checks.js";
 import { ClusterDriver } from "./helpers/cluster.js";
 import { TestDatabase } from "./helpers/database.js";
 import { KubereachProcess, eventually, killAll, sleep } from "./helpers/process.js";
@@ -142,6 +142,9 @@ describe("kubereach sync survives SIGKILL at any point", () => {
     expect(audit.code, `(d) audit verify\n${audit.stdout}${audit.stderr}`).toBe(0);
     expect(audit.verified, "(d) audit verify covers every revision").toBe(revisions.length);
     expect(latest.problems, `(e) latest generation\n${context}`).toEqual([]);
+    // A process killed while computing a generation leaves versions stamped for the next one; the
+    // generation its successor commits under that number must still hold exactly its objects.
+    expect(await checkEveryGeneration(store, CLUSTER, latest.generation), `(f) every generation\n${context}`).toEqual([]);
     // The run exercised what it claims to: policies were recorded, then deleted behind a dead process's back.
     expect(history.policiesWithHistory).toBeGreaterThan(10);
     expect(revisions.some((r) => r.operation === "DELETE" && r.final_state_unknown), "a deletion inferred from a relist").toBe(true);

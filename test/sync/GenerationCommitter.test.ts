@@ -16,6 +16,7 @@ import { GenerationCommitter, type GenerationEvent } from "../../src/sync/Genera
 import { toClusterObject } from "../../src/sync/kube/toClusterObject.js";
 import { toMatrixSnapshot } from "../../src/sync/matrixSnapshot.js";
 import { namespace, networkPolicy, pod, type KubeObject } from "../helpers/fakeKubeApi.js";
+import { poisonPod } from "../helpers/poisonPod.js";
 
 const CLUSTER = "committer";
 let store: Store;
@@ -83,5 +84,79 @@ describe("GenerationCommitter", () => {
       const noted = OBJECT_KINDS.flatMap((k) => [...g.state!.all(k)]);
       expect(versions(noted), `generation ${g.generation}`).toEqual(versions(await store.objects.loadObjectsAt(CLUSTER, g.generation)));
     }
+  });
+
+  it("a writer that takes over from one that died while computing a generation commits that number with the versions of every change in it", async () => {
+    const cluster = "takeover";
+    await store.clusters.ensureCluster(cluster, "test");
+    const committer = (generations: GenerationEvent[]) =>
+      new GenerationCommitter({ clusterId: cluster, store, logger: silentLogger(), clock: () => new Date(), halted: new AbortController().signal, onFenced: () => undefined, onGeneration: (e) => generations.push(e) });
+    const at = new Date();
+    const ns = toClusterObject("Namespace", withIds(namespace("shop"), "ns", 1));
+    const spec = { podSelector: { matchLabels: { app: "db" } }, ingress: [{ from: [{ podSelector: { matchLabels: { app: "web" } } }] }] };
+    const policy = toClusterObject("NetworkPolicy", withIds(networkPolicy({ namespace: "shop", name: "db", spec }), "np", 20));
+    const first: GenerationEvent[] = [];
+    const a = committer(first);
+    await a.load();
+    await apply(a, [
+      { type: "list", kind: "Namespace", objects: [ns], via: "list", at },
+      { type: "list", kind: "Pod", objects: [podObject("db", "db", 10, "10.0.0.1"), podObject("web", "web", 11, "10.0.0.2"), podObject("cli", "web", 12, "10.0.0.3")], via: "list", at },
+      { type: "list", kind: "NetworkPolicy", objects: [policy], via: "list", at },
+    ]);
+    await a.recompute(Date.now());
+    expect(first.map((g) => g.generation)).toEqual([1]);
+    // The first writer reserved generation 2 for a recompute, and while it ran applied changes that
+    // belong to generation 3 (as GenerationCommitter.apply stamps them); then it died, 2 uncommitted.
+    const died = changesForBatch(a.state, [
+      { type: "upsert", object: podObject("web", "other", 30, "10.0.0.2"), at },
+      { type: "upsert", object: podObject("db", "other", 31, "10.0.0.1"), at },
+      { type: "remove", object: podObject("cli", "web", 12, "10.0.0.3"), at },
+    ], { sourceRef: () => null, namespaceSelectors: () => [] });
+    await store.objects.applyChanges(cluster, died.changes, { generation: 3 });
+
+    // The next writer loads, relists (db changed once more meanwhile) and commits generation 2.
+    const second: GenerationEvent[] = [];
+    const b = committer(second);
+    await b.load();
+    await apply(b, [{ type: "list", kind: "Pod", objects: [podObject("db", "db", 41, "10.0.0.1"), podObject("web", "other", 30, "10.0.0.2")], via: "list", at }]);
+    await b.recompute(Date.now());
+    expect(b.settle()).toBe(true);
+    expect(second.map((g) => g.generation)).toEqual([2]);
+    const versions = (objs: Iterable<ClusterObject>) => [...objs].map((o) => `${o.kind}/${o.meta.name}@${o.meta.resourceVersion}`).sort();
+    const objects = await store.objects.loadObjectsAt(cluster, 2);
+    expect(versions(objects), "generation 2's objects are those it was computed from").toEqual(versions(OBJECT_KINDS.flatMap((k) => [...second[0]!.state!.all(k)])));
+    expect(versions(objects)).toEqual(["Namespace/shop@1", "NetworkPolicy/db@20", "Pod/db@41", "Pod/web@30"]);
+    expect(text(await store.matrix.snapshotAt(cluster, 2)), "generation 2 is the engine's matrix for its objects").toEqual(text(toMatrixSnapshot(analyze(ClusterState.from(objects)).matrix)));
+    // Generation 1 is as it was committed.
+    expect(versions(await store.objects.loadObjectsAt(cluster, 1))).toEqual(["Namespace/shop@1", "NetworkPolicy/db@20", "Pod/cli@12", "Pod/db@10", "Pod/web@11"]);
+  });
+
+  it("after a recompute that failed and released its number, the changes applied while it ran belong to the generation committed under that number", async () => {
+    const cluster = "released";
+    await store.clusters.ensureCluster(cluster, "test");
+    const generations: GenerationEvent[] = [];
+    const c = new GenerationCommitter({ clusterId: cluster, store, logger: silentLogger(), clock: () => new Date(), halted: new AbortController().signal, onFenced: () => undefined, onGeneration: (e) => generations.push(e) });
+    await c.load();
+    const at = new Date();
+    await apply(c, [
+      { type: "list", kind: "Namespace", objects: [toClusterObject("Namespace", withIds(namespace("shop"), "ns", 1))], via: "list", at },
+      { type: "list", kind: "Pod", objects: [podObject("web", "web", 11, "10.0.0.2")], via: "list", at },
+    ]);
+    await c.recompute(Date.now());
+    expect(c.settle()).toBe(true);
+    // Generation 2's recompute fails on a pod the engine cannot process; while it ran, a change was
+    // applied for generation 3 (the open one then). Its number is released (SyncService does this).
+    await apply(c, [{ type: "upsert", object: poisonPod(20), at }]);
+    await expect(c.recompute(Date.now())).rejects.toThrow(/Invalid array length/);
+    const during = changesForBatch(c.state, [{ type: "upsert", object: podObject("web", "other", 21, "10.0.0.2"), at }], { sourceRef: () => null, namespaceSelectors: () => [] });
+    await store.objects.applyChanges(cluster, during.changes, { generation: 3 });
+    c.putBack();
+    // The poison goes; the next recompute commits generation 2 with every change since generation 1.
+    await apply(c, [{ type: "remove", object: poisonPod(22), at }, { type: "upsert", object: podObject("web", "other", 21, "10.0.0.2"), at }]);
+    await c.recompute(Date.now());
+    expect(c.settle()).toBe(true);
+    expect(generations.map((g) => g.generation)).toEqual([1, 2]);
+    const versions = (objs: Iterable<ClusterObject>) => [...objs].map((o) => `${o.kind}/${o.meta.name}@${o.meta.resourceVersion}`).sort();
+    expect(versions(await store.objects.loadObjectsAt(cluster, 2))).toEqual(["Namespace/shop@1", "Pod/web@21"]);
   });
 });

@@ -62,6 +62,26 @@ export function versionsSuite(ctx: SuiteContext): void {
     expect(names(await store.objects.loadObjectsAt(c, 2))).toEqual(["Pod/web@3"]);
   });
 
+  it("settles versions stamped past the open generation (a writer that died computing it) into it: opened, closed, superseded and deleted alike", async () => {
+    const c = await ctx.newCluster();
+    await store.objects.applyChanges(c, [upsert(ns("shop")), upsert(pod("shop", "web")), upsert(pod("shop", "db")), upsert(pod("shop", "cli"))]);
+    expect(await commit(c)).toBe(1);
+    expect(await store.objects.settleOpenGeneration(c)).toEqual({ generation: 2, rows: 0 });
+    // Generation 2: api appears before the writer's recompute takes it; then, stamped 3 while it
+    // computes: api and web change, db goes, cache appears. The writer dies before committing 2.
+    await store.objects.applyChanges(c, [upsert(pod("shop", "api"))], { generation: 2 });
+    await store.objects.applyChanges(c, [upsert(pod("shop", "api", { rv: "2" }), "UPDATE"), upsert(pod("shop", "web", { rv: "2" }), "UPDATE"), remove(pod("shop", "db")), upsert(pod("shop", "cache"))], { generation: 3 });
+    // Dropped: api@1 (opened at 2, replaced at 3); closed at 2: web@1, db@1; opened at 2: api@2, web@2, cache@1.
+    expect(await store.objects.settleOpenGeneration(c)).toEqual({ generation: 2, rows: 6 });
+    expect(await store.objects.settleOpenGeneration(c)).toEqual({ generation: 2, rows: 0 });
+    // The next writer changes web once more, for generation 2, and commits it.
+    await store.objects.applyChanges(c, [upsert(pod("shop", "web", { rv: "3" }), "UPDATE")], { generation: 2 });
+    expect(await commit(c, 2)).toBe(2);
+    expect(names(await store.objects.loadObjectsAt(c, 1))).toEqual(["Namespace/shop@1", "Pod/cli@1", "Pod/db@1", "Pod/web@1"]);
+    expect(names(await store.objects.loadObjectsAt(c, 2))).toEqual(["Namespace/shop@1", "Pod/api@2", "Pod/cache@1", "Pod/cli@1", "Pod/web@3"]);
+    expect(names(await store.objects.loadObjectsAt(c, 2))).toEqual(names(await store.objects.loadObjects(c)));
+  });
+
   it("refuses changes for a generation that is already committed (a writer that is behind)", async () => {
     const c = await ctx.newCluster();
     await commit(c);

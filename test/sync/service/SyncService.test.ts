@@ -146,6 +146,7 @@ describe("SyncService with manifests", () => {
           ...store.objects,
           loadObjects: (c) => store.objects.loadObjects(c),
           loadObjectsAt: (c, g) => store.objects.loadObjectsAt(c, g),
+          settleOpenGeneration: (c, o) => store.objects.settleOpenGeneration(c, o),
           listWorkloads: (c, o) => store.objects.listWorkloads(c, o),
           applyChanges: (c, changes, o) => (failures-- > 0 ? Promise.reject(new Error("connection refused")) : store.objects.applyChanges(c, changes, o)),
         },

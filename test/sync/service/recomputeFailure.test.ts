@@ -8,10 +8,10 @@ import { silentLogger } from "../../../src/app/logger.js";
 import { IN_MEMORY, openStore } from "../../../src/store/index.js";
 import type { Store } from "../../../src/domain/repositories.js";
 import { toClusterObject } from "../../../src/sync/kube/toClusterObject.js";
-import type { ClusterObject, PodObject } from "../../../src/domain/objects.js";
 import type { ClusterSource, SourceHandler } from "../../../src/sync/source.js";
 import { SyncService, type GenerationEvent } from "../../../src/sync/SyncService.js";
 import { namespace, networkPolicy, pod, type KubeObject } from "../../helpers/fakeKubeApi.js";
+import { poisonPod } from "../../helpers/poisonPod.js";
 import { waitFor } from "../kube/helpers.js";
 
 let store: Store;
@@ -23,20 +23,6 @@ afterAll(async () => {
 });
 
 const withIds = (o: KubeObject, uid: string, rv: number): KubeObject => ({ ...o, metadata: { ...o.metadata, uid, resourceVersion: String(rv) } });
-
-/**
- * A pod the engine cannot process: its container ports serialise (the store writes them) but
- * throw when the analysis iterates them, as the engine did on a policy with 200k ipBlocks.
- */
-function poisonPod(rv: number): ClusterObject {
-  const base = toClusterObject("Pod", withIds(pod({ namespace: "shop", name: "poison", labels: { app: "poison" }, ip: "10.0.0.99" }), "pod-poison", rv)) as PodObject;
-  const boom = () => {
-    throw new RangeError("Invalid array length (test: an input the engine cannot process)");
-  };
-  const ports = Object.assign([] as unknown[], { toJSON: () => [], [Symbol.iterator]: boom, map: boom, forEach: boom, filter: boom, some: boom, flatMap: boom });
-  Object.defineProperty(ports, 0, { get: boom, enumerable: true });
-  return { ...base, containerPorts: ports as unknown as PodObject["containerPorts"] };
-}
 
 describe("SyncService: a failed recompute", () => {
   it("is a sync error with lag, holds no generation number, and its changes and impacts land with the next successful recompute", async () => {
