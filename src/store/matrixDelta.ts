@@ -132,7 +132,10 @@ export function* computeMatrixDeltaSliced(previous: MatrixSnapshot | undefined, 
   }
   const openConnections: OpenConnection[] = [];
   for (const key of yield* sortSliced([...opened.keys()])) {
-    openConnections.push({ ...splitClassPairKey(key), conn: opened.get(key)! });
+    // Named fields, not a spread of the split: spread rows cost about twice the time and memory
+    // (measured on the API's index, which built its rows that way; see GenerationIndex.addConnection).
+    const { srcClass, dstClass } = splitClassPairKey(key);
+    openConnections.push({ srcClass, dstClass, conn: opened.get(key)! });
     if (++n % YIELD_EVERY === 0) yield;
   }
   return {
