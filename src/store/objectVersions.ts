@@ -72,6 +72,7 @@ export async function openGeneration(tx: Tx, cluster: ClusterId): Promise<number
  * See ObjectRepository.settleOpenGeneration. With g the open generation: a version opened and
  * closed past g would be empty once moved back (dropped); versions closed past g close at g;
  * versions opened past g open at g (at most one per object is still open, so no key collides).
+ * It only deletes, inserts and changes valid_to, as the runtime role may.
  * The closes are found without an index on valid_to: this runs once per writer's term and after a
  * failed computation, never per change.
  */
@@ -81,8 +82,15 @@ export async function settleOpenGeneration(tx: Tx, cluster: ClusterId): Promise<
     DELETE FROM object_versions WHERE cluster_id = ${cluster} AND valid_from >= ${g} AND valid_to IS NOT NULL`;
   const closed = await tx.$executeRaw`
     UPDATE object_versions SET valid_to = ${g} WHERE cluster_id = ${cluster} AND valid_to > ${g}`;
+  // Moved by delete and insert: the runtime role may change valid_to only (runtimeRole.ts), never
+  // when a version begins. In one statement, so the open-version key is never held twice.
   const opened = await tx.$executeRaw`
-    UPDATE object_versions SET valid_from = ${g} WHERE cluster_id = ${cluster} AND valid_from > ${g}`;
+    WITH moved AS (
+      DELETE FROM object_versions WHERE cluster_id = ${cluster} AND valid_from > ${g}
+      RETURNING cluster_id, kind, uid, namespace, name, resource_version, data
+    )
+    INSERT INTO object_versions (cluster_id, kind, uid, namespace, name, resource_version, data, valid_from)
+    SELECT cluster_id, kind, uid, namespace, name, resource_version, data, ${g} FROM moved`;
   return { generation: g, rows: dropped + closed + opened };
 }
 

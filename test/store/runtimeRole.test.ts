@@ -106,6 +106,7 @@ describe("an owner role that migrates and a runtime role that only appends to hi
     ["UPDATE matrix_class_members SET namespace = 'x'"],
     ["DELETE FROM matrix_classes"],
     ["UPDATE object_versions SET data = '{}'::jsonb"],
+    ["UPDATE object_versions SET valid_from = valid_from + 1"],
     ["ALTER TABLE matrix_connections ADD COLUMN x int"],
     ["DROP TABLE policy_revisions"],
     ["CREATE TABLE evil (x int)"],
@@ -132,6 +133,24 @@ describe("an owner role that migrates and a runtime role that only appends to hi
       expect(await store.matrix.commitGeneration(cluster, undefined, snapshot, { stats: {}, sourceVersions: {}, computedAt: at(1) })).toBe(1);
       expect((await store.matrix.getGeneration(cluster, 1))?.connectionCount).toBe(snapshot.connections.size);
       expect(await store.objects.loadObjectsAt(cluster, 1)).toHaveLength(objects.length);
+    } finally {
+      await store.close();
+    }
+  });
+
+  it("the runtime role can settle the versions a dead writer stamped past the open generation (delete, insert and valid_to only)", async () => {
+    const store = await openStore({ databaseUrl: urlAs(RUNTIME), migrationUrl: urlAs(OWNER) });
+    try {
+      const cluster = "settle-as-runtime";
+      await store.clusters.ensureCluster(cluster, "test");
+      await store.objects.applyChanges(cluster, [upsert(ns("s")), upsert(pod("s", "web")), upsert(pod("s", "db"))]);
+      expect(await store.matrix.commitGeneration(cluster, undefined, makeSnapshot({ classes: 2 }), { stats: {}, sourceVersions: {}, computedAt: at(1) })).toBe(1);
+      await store.objects.applyChanges(cluster, [upsert(pod("s", "web", { rv: "2" }), "UPDATE"), upsert(pod("s", "api"))], { generation: 3 });
+      expect(await store.objects.settleOpenGeneration(cluster)).toEqual({ generation: 2, rows: 3 });
+      expect(await store.matrix.commitGeneration(cluster, undefined, makeSnapshot({ classes: 2 }), { stats: {}, sourceVersions: {}, computedAt: at(2), expectedGeneration: 2 })).toBe(2);
+      const names = (objects: readonly { kind: string; meta: { name: string; resourceVersion: string } }[]) => objects.map((o) => `${o.kind}/${o.meta.name}@${o.meta.resourceVersion}`).sort();
+      expect(names(await store.objects.loadObjectsAt(cluster, 2))).toEqual(["Namespace/s@1", "Pod/api@1", "Pod/db@1", "Pod/web@2"]);
+      expect(names(await store.objects.loadObjectsAt(cluster, 1))).toEqual(["Namespace/s@1", "Pod/db@1", "Pod/web@1"]);
     } finally {
       await store.close();
     }
