@@ -9,7 +9,8 @@
  *   chain): SELECT, INSERT;
  * - the versioned matrix and object versions: SELECT, INSERT, and UPDATE of `valid_to` only (a
  *   row is closed when a later generation drops it); object_versions also DELETE of the rows a
- *   re-applied generation replaces. A changed `valid_to` changes a generation's content, which
+ *   re-applied generation replaces, and of those a dead writer stamped past the open generation
+ *   (inserted again at it: objectVersions.ts settleOpenGeneration). A changed `valid_to` changes a generation's content, which
  *   the generation chain's content digest catches (`kubereach audit verify`);
  * - current state and bookkeeping (clusters, namespaces, pods, workloads, network_policies,
  *   sync_runs, sync_leases): SELECT, INSERT, UPDATE, DELETE;
