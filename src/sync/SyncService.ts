@@ -266,7 +266,8 @@ export class SyncService {
    * minute, or at the next change.
    */
   private recomputeFailed(err: unknown): never {
-    const dirtySince = this.committer.putBack();
+    // Nothing taken (it failed before, settling the open generation): what is pending stays due.
+    const dirtySince = this.committer.putBack() ?? this.committer.uncommittedSince?.getTime();
     if (dirtySince !== undefined) this.scheduler.markDirty(dirtySince);
     this.recomputeError = `recompute failed: ${errorMessage(err)}`;
     if (!this.stopped && !this.halt.signal.aborted) this.scheduler.retryAfter(RECOMPUTE_RETRY_MS);
