@@ -49,6 +49,8 @@ export interface SyncServiceOptions {
    */
   readonly fence?: Fence;
   readonly onFenced?: (err: unknown) => void;
+  /** How long after a failed recompute it is tried again without a new change (default RECOMPUTE_RETRY_MS; tests). */
+  readonly recomputeRetryMs?: number;
 }
 
 export interface SyncServiceStatus {
@@ -270,7 +272,7 @@ export class SyncService {
     const dirtySince = this.committer.putBack() ?? this.committer.uncommittedSince?.getTime();
     if (dirtySince !== undefined) this.scheduler.markDirty(dirtySince);
     this.recomputeError = `recompute failed: ${errorMessage(err)}`;
-    if (!this.stopped && !this.halt.signal.aborted) this.scheduler.retryAfter(RECOMPUTE_RETRY_MS);
+    if (!this.stopped && !this.halt.signal.aborted) this.scheduler.retryAfter(this.options.recomputeRetryMs ?? RECOMPUTE_RETRY_MS);
     throw err;
   }
 

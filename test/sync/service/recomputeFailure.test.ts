@@ -10,6 +10,7 @@ import type { Store } from "../../../src/domain/repositories.js";
 import { toClusterObject } from "../../../src/sync/kube/toClusterObject.js";
 import type { ClusterSource, SourceHandler } from "../../../src/sync/source.js";
 import { SyncService, type GenerationEvent } from "../../../src/sync/SyncService.js";
+import type { SyncStore } from "../../../src/sync/ports.js";
 import { namespace, networkPolicy, pod, type KubeObject } from "../../helpers/fakeKubeApi.js";
 import { poisonPod } from "../../helpers/poisonPod.js";
 import { waitFor } from "../kube/helpers.js";
@@ -76,5 +77,47 @@ describe("SyncService: a failed recompute", () => {
     expect(revisions).toHaveLength(2);
     for (const r of revisions) expect((await store.impacts.forRevisions([r.id])).length, `impacts of revision ${r.resourceVersion}`).toBeGreaterThan(0);
     await svc.stop();
+  });
+
+  it("one that failed before taking anything (settling the open generation) is tried again without a new change", async () => {
+    const id = "recompute-failure-settle";
+    let failSettle = false;
+    let settles = 0;
+    const flaky: SyncStore = {
+      ...store,
+      objects: {
+        loadObjects: (c) => store.objects.loadObjects(c),
+        loadObjectsAt: (c, g) => store.objects.loadObjectsAt(c, g),
+        listWorkloads: (c, o) => store.objects.listWorkloads(c, o),
+        applyChanges: (c, changes, o) => store.objects.applyChanges(c, changes, o),
+        settleOpenGeneration: (c, o) => (settles++, failSettle ? Promise.reject(new Error("connection refused")) : store.objects.settleOpenGeneration(c, o)),
+      },
+    };
+    let handler: SourceHandler | undefined;
+    const source: ClusterSource = {
+      description: "scripted",
+      async start(h: SourceHandler) {
+        handler = h;
+        await h.list("Namespace", [toClusterObject("Namespace", withIds(namespace("shop"), "ns", 1))], "list");
+        await h.list("Pod", [toClusterObject("Pod", withIds(pod({ namespace: "shop", name: "a", labels: { app: "a" }, ip: "10.0.0.1" }), "pod-a", 2))], "list");
+      },
+      stop: async () => undefined,
+      status: () => ({ description: "scripted", kinds: [] }),
+    };
+    const events: GenerationEvent[] = [];
+    const svc = new SyncService({ clusterId: id, source, store: flaky, logger: silentLogger(), debounceMs: 50, maxWaitMs: 300, recomputeRetryMs: 300, onGeneration: (e) => events.push(e) });
+    await svc.start();
+    // The poison fails the recompute; its number is released, so the next one settles first, and that fails too.
+    failSettle = true;
+    await handler!.upsert(poisonPod(4));
+    await waitFor(() => settles >= 2, "the retried recompute to try to settle", 10_000);
+    // No new change from here: the retries keep coming while the changes wait.
+    const before = settles;
+    await waitFor(() => settles >= before + 2, "more retries without a new change", 10_000);
+    failSettle = false;
+    await handler!.remove(poisonPod(5));
+    await waitFor(() => events.length === 2, "generation 2", 10_000);
+    await svc.stop();
+    expect(events.map((e) => e.generation)).toEqual([1, 2]);
   });
 });
