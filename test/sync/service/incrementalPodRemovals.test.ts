@@ -16,7 +16,7 @@ import { ClusterState } from "../../../src/domain/ClusterState.js";
 import { toClusterObject } from "../../../src/sync/kube/toClusterObject.js";
 import { toMatrixSnapshot } from "../../../src/sync/matrixSnapshot.js";
 import type { ClusterObject } from "../../../src/domain/objects.js";
-import type { ClusterSource, SourceHandler } from "../../../src/sync/source.js";
+import { scriptedSource } from "../../helpers/scriptedSource.js";
 import { SyncService, type GenerationEvent } from "../../../src/sync/SyncService.js";
 import { namespace, networkPolicy, pod, type KubeObject } from "../../helpers/fakeKubeApi.js";
 
@@ -46,19 +46,12 @@ async function storedAndEngine(generation: number): Promise<{ stored: ReturnType
 describe("SyncService: incremental generations that remove several pods", () => {
   it("removing three of four pods in one generation leaves none of them in the matrix, then or later", async () => {
     const names = ["db", "web", "api", "job"];
-    let handler: SourceHandler | undefined;
-    const source: ClusterSource = {
-      description: "scripted",
-      async start(h: SourceHandler) {
-        handler = h;
-        await h.list("Namespace", [toClusterObject("Namespace", withIds(namespace("shop"), "ns", 1))], "list");
-        await h.list("Pod", names.map((n, i) => podObject(n, 10 + i, `10.0.0.${i + 1}`)), "list");
-        const spec = { podSelector: { matchLabels: { app: "db" } }, ingress: [{ from: [{ podSelector: { matchLabels: { app: "web" } } }, { podSelector: { matchLabels: { app: "job" } } }], ports: [{ port: 5432 }] }] };
-        await h.list("NetworkPolicy", [toClusterObject("NetworkPolicy", withIds(networkPolicy({ namespace: "shop", name: "db", spec }), "np-db", 20))], "list");
-      },
-      stop: async () => undefined,
-      status: () => ({ description: "scripted", kinds: [] }),
-    };
+    const spec = { podSelector: { matchLabels: { app: "db" } }, ingress: [{ from: [{ podSelector: { matchLabels: { app: "web" } } }, { podSelector: { matchLabels: { app: "job" } } }], ports: [{ port: 5432 }] }] };
+    const { source, handler } = scriptedSource([
+      ["Namespace", [toClusterObject("Namespace", withIds(namespace("shop"), "ns", 1))]],
+      ["Pod", names.map((n, i) => podObject(n, 10 + i, `10.0.0.${i + 1}`))],
+      ["NetworkPolicy", [toClusterObject("NetworkPolicy", withIds(networkPolicy({ namespace: "shop", name: "db", spec }), "np-db", 20))]],
+    ]);
     const events: GenerationEvent[] = [];
     const svc = new SyncService({ clusterId: CLUSTER, source, store, logger: silentLogger(), debounceMs: 20, maxWaitMs: 100, onGeneration: (e) => events.push(e) });
     await svc.start();
@@ -66,13 +59,13 @@ describe("SyncService: incremental generations that remove several pods", () => 
       expect(events.map((e) => e.method)).toEqual(["full"]);
       // One relist that keeps only db: three removals in one batch, so in one generation (whatever
       // the pods' order in the engine's list, a removed pod is last when the first slot is filled).
-      await handler!.list("Pod", [podObject("db", 10, "10.0.0.1")], "list");
+      await handler().list("Pod", [podObject("db", 10, "10.0.0.1")], "list");
       await svc.flush();
       const g2 = await storedAndEngine(2);
       expect(g2.stored, "generation 2 is the engine's matrix for its objects").toEqual(g2.engine);
       expect(g2.stored.classes.filter((c) => / pod /.test(c))).toHaveLength(1); // db alone
       // A later single change builds on that generation.
-      await handler!.upsert(podObject("web", 30, "10.0.0.9"));
+      await handler().upsert(podObject("web", 30, "10.0.0.9"));
       await svc.flush();
       expect(events.map((e) => [e.generation, e.method])).toEqual([
         [1, "full"],

@@ -8,7 +8,7 @@ import { silentLogger } from "../../../src/app/logger.js";
 import { IN_MEMORY, openStore } from "../../../src/store/index.js";
 import type { Store } from "../../../src/domain/repositories.js";
 import { toClusterObject } from "../../../src/sync/kube/toClusterObject.js";
-import type { ClusterSource, SourceHandler } from "../../../src/sync/source.js";
+import { scriptedSource } from "../../helpers/scriptedSource.js";
 import { SyncService, type GenerationEvent } from "../../../src/sync/SyncService.js";
 import type { SyncStore } from "../../../src/sync/ports.js";
 import { namespace, networkPolicy, pod, type KubeObject } from "../../helpers/fakeKubeApi.js";
@@ -30,18 +30,11 @@ describe("SyncService: a failed recompute", () => {
     const id = "recompute-failure";
     const policy = (port: number, rv: number) =>
       toClusterObject("NetworkPolicy", withIds(networkPolicy({ namespace: "shop", name: "p", spec: { podSelector: { matchLabels: { app: "a" } }, ingress: [{ ports: [{ port }] }] } }), "np", rv));
-    let handler: SourceHandler | undefined;
-    const source: ClusterSource = {
-      description: "scripted",
-      async start(h: SourceHandler) {
-        handler = h;
-        await h.list("Namespace", [toClusterObject("Namespace", withIds(namespace("shop"), "ns", 1))], "list");
-        await h.list("Pod", [toClusterObject("Pod", withIds(pod({ namespace: "shop", name: "a", labels: { app: "a" }, ip: "10.0.0.1" }), "pod-a", 2))], "list");
-        await h.list("NetworkPolicy", [policy(80, 3)], "list");
-      },
-      stop: async () => undefined,
-      status: () => ({ description: "scripted", kinds: [] }),
-    };
+    const { source, handler } = scriptedSource([
+      ["Namespace", [toClusterObject("Namespace", withIds(namespace("shop"), "ns", 1))]],
+      ["Pod", [toClusterObject("Pod", withIds(pod({ namespace: "shop", name: "a", labels: { app: "a" }, ip: "10.0.0.1" }), "pod-a", 2))]],
+      ["NetworkPolicy", [policy(80, 3)]],
+    ]);
     const events: GenerationEvent[] = [];
     let fenced = false;
     const svc = new SyncService({ clusterId: id, source, store, logger: silentLogger(), debounceMs: 50, maxWaitMs: 300, onGeneration: (e) => events.push(e), onFenced: () => (fenced = true) });
@@ -50,22 +43,22 @@ describe("SyncService: a failed recompute", () => {
     expect(svc.status().behindSince).toBeUndefined();
 
     // The poison pod: the recompute fails. A policy change then: it fails again, holding that change.
-    await handler!.upsert(poisonPod(4));
+    await handler().upsert(poisonPod(4));
     await waitFor(() => svc.status().recomputeError !== undefined, "the recompute to fail", 10_000);
-    await handler!.upsert(policy(81, 5));
+    await handler().upsert(policy(81, 5));
     const failed = svc.status();
     expect(failed.recomputeError).toMatch(/^recompute failed: Invalid array length/);
     expect(failed.behindSince).toBeInstanceOf(Date); // lag grows from the first change not committed
     expect(failed.generation).toBe(1);
     expect(fenced).toBe(false);
     // Another change while failing: still failing, still not fenced.
-    await handler!.upsert(policy(82, 6));
+    await handler().upsert(policy(82, 6));
     await new Promise((r) => setTimeout(r, 500));
     expect(svc.status().recomputeError).toBeDefined();
     expect(fenced).toBe(false);
 
     // The offending pod goes: the next recompute commits generation 2 (not 3: the failed ones held no number).
-    await handler!.remove(poisonPod(7));
+    await handler().remove(poisonPod(7));
     await waitFor(() => events.length === 2, "generation 2", 10_000);
     expect(events[1]!.generation).toBe(2);
     expect(fenced).toBe(false);
@@ -93,29 +86,22 @@ describe("SyncService: a failed recompute", () => {
         settleOpenGeneration: (c, o) => (settles++, failSettle ? Promise.reject(new Error("connection refused")) : store.objects.settleOpenGeneration(c, o)),
       },
     };
-    let handler: SourceHandler | undefined;
-    const source: ClusterSource = {
-      description: "scripted",
-      async start(h: SourceHandler) {
-        handler = h;
-        await h.list("Namespace", [toClusterObject("Namespace", withIds(namespace("shop"), "ns", 1))], "list");
-        await h.list("Pod", [toClusterObject("Pod", withIds(pod({ namespace: "shop", name: "a", labels: { app: "a" }, ip: "10.0.0.1" }), "pod-a", 2))], "list");
-      },
-      stop: async () => undefined,
-      status: () => ({ description: "scripted", kinds: [] }),
-    };
+    const { source, handler } = scriptedSource([
+      ["Namespace", [toClusterObject("Namespace", withIds(namespace("shop"), "ns", 1))]],
+      ["Pod", [toClusterObject("Pod", withIds(pod({ namespace: "shop", name: "a", labels: { app: "a" }, ip: "10.0.0.1" }), "pod-a", 2))]],
+    ]);
     const events: GenerationEvent[] = [];
     const svc = new SyncService({ clusterId: id, source, store: flaky, logger: silentLogger(), debounceMs: 50, maxWaitMs: 300, recomputeRetryMs: 300, onGeneration: (e) => events.push(e) });
     await svc.start();
     // The poison fails the recompute; its number is released, so the next one settles first, and that fails too.
     failSettle = true;
-    await handler!.upsert(poisonPod(4));
+    await handler().upsert(poisonPod(4));
     await waitFor(() => settles >= 2, "the retried recompute to try to settle", 10_000);
     // No new change from here: the retries keep coming while the changes wait.
     const before = settles;
     await waitFor(() => settles >= before + 2, "more retries without a new change", 10_000);
     failSettle = false;
-    await handler!.remove(poisonPod(5));
+    await handler().remove(poisonPod(5));
     await waitFor(() => events.length === 2, "generation 2", 10_000);
     await svc.stop();
     expect(events.map((e) => e.generation)).toEqual([1, 2]);

@@ -7,7 +7,7 @@ import { silentLogger } from "../../../src/app/logger.js";
 import { IN_MEMORY, openStore } from "../../../src/store/index.js";
 import type { Store } from "../../../src/domain/repositories.js";
 import { toClusterObject } from "../../../src/sync/kube/toClusterObject.js";
-import type { ClusterSource, SourceHandler } from "../../../src/sync/source.js";
+import { scriptedSource } from "../../helpers/scriptedSource.js";
 import { SyncService, type GenerationEvent } from "../../../src/sync/SyncService.js";
 import { namespace, networkPolicy, pod, type KubeObject } from "../../helpers/fakeKubeApi.js";
 import { waitFor } from "../kube/helpers.js";
@@ -28,29 +28,22 @@ describe("SyncService: changes the engine does not read", () => {
       const p = withIds(pod({ namespace: "shop", name: "web", labels, ip: "10.0.0.1" }), "pod-web", rv);
       return toClusterObject("Pod", { ...p, status: { ...(p["status"] as object), conditions: [{ type: "Ready", status: ready ? "True" : "False" }] } });
     };
-    let handler: SourceHandler | undefined;
-    const source: ClusterSource = {
-      description: "scripted",
-      async start(h: SourceHandler) {
-        handler = h;
-        await h.list("Namespace", [toClusterObject("Namespace", withIds(namespace("shop"), "ns", 1))], "list");
-        await h.list("Pod", [webPod(2, { app: "web" }, false)], "list");
-        await h.list("NetworkPolicy", [toClusterObject("NetworkPolicy", withIds(networkPolicy({ namespace: "shop", name: "p", spec: { podSelector: { matchLabels: { app: "web" } }, ingress: [] } }), "np", 3))], "list");
-      },
-      stop: async () => undefined,
-      status: () => ({ description: "scripted", kinds: [] }),
-    };
+    const { source, handler } = scriptedSource([
+      ["Namespace", [toClusterObject("Namespace", withIds(namespace("shop"), "ns", 1))]],
+      ["Pod", [webPod(2, { app: "web" }, false)]],
+      ["NetworkPolicy", [toClusterObject("NetworkPolicy", withIds(networkPolicy({ namespace: "shop", name: "p", spec: { podSelector: { matchLabels: { app: "web" } }, ingress: [] } }), "np", 3))]],
+    ]);
     const events: GenerationEvent[] = [];
     const svc = new SyncService({ clusterId: "status-only", source, store, logger: silentLogger(), debounceMs: 50, maxWaitMs: 300, onGeneration: (e) => events.push(e) });
     await svc.start();
     expect(events.map((e) => e.generation)).toEqual([1]);
-    await handler!.upsert(webPod(4, { app: "web" }, true));
+    await handler().upsert(webPod(4, { app: "web" }, true));
     await svc.flush();
     expect(events.map((e) => e.generation)).toEqual([1]);
     expect(svc.status().behindSince).toBeUndefined();
     const stored = await store.objects.loadObjects("status-only");
     expect(stored.find((o) => o.meta.uid === "pod-web")?.meta.resourceVersion).toBe("4"); // stored all the same
-    await handler!.upsert(webPod(5, { app: "web", tier: "front" }, true));
+    await handler().upsert(webPod(5, { app: "web", tier: "front" }, true));
     await waitFor(() => events.length === 2, "a generation for the relabel");
     await svc.stop();
   });
